@@ -1,0 +1,1 @@
+"""Users, roles, handling codes and the audit log: every sensitive read passes here."""

@@ -1,0 +1,169 @@
+"""Managing users and logging in. Plain functions shared by the CLI, the web app and the tests."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from drachma.access import audit
+from drachma.access.actor import Actor
+from drachma.access.passwords import DUMMY_HASH, check_strength, hash_password, verify_password
+from drachma.access.permissions import Permission
+from drachma.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from drachma.model.roles import Role
+from drachma.model.user import AuditAction, User
+from drachma.store import users as user_store
+from drachma.store.db import Store
+
+USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
+
+
+def _check_username(username: str) -> str:
+    name = username.strip().lower()
+    if not USERNAME.match(name):
+        raise ValidationError(
+            f"username {username!r} must be 2-64 characters: lower-case letters, digits, . _ -, "
+            "starting with a letter",
+            field="username",
+        )
+    return name
+
+
+def add_user(
+    store: Store,
+    actor: Actor | None,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+) -> User:
+    """Create a user. ``actor`` None means the machine's operator at the command line."""
+    if actor is not None:
+        actor.require(Permission.MANAGE_USERS)
+    name = _check_username(username)
+    if not display_name.strip():
+        raise ValidationError("display name is empty", field="display_name")
+    check_strength(password)
+    user = User(username=name, display_name=display_name.strip(), role=role)
+    with store.begin() as conn:
+        try:
+            user_store.insert_user(conn, user, hash_password(password))
+        except IntegrityError:
+            raise ConflictError(f"user {name!r} already exists", field="username") from None
+        audit.record(
+            conn, actor, AuditAction.CREATE, "user", user.id, {"role": role.value},
+            actor_name="command-line",
+        )
+    return user
+
+
+def list_users(store: Store, actor: Actor | None) -> list[User]:
+    if actor is not None:
+        actor.require(Permission.MANAGE_USERS)
+    with store.begin() as conn:
+        return user_store.list_users(conn)
+
+
+def _change(store: Store, actor: Actor | None, username: str, detail: dict[str, str]) -> None:
+    if actor is not None:
+        actor.require(Permission.MANAGE_USERS)
+    name = username.strip().lower()
+    with store.begin() as conn:
+        found = user_store.user_with_hash(conn, name)
+        if found is None:
+            raise NotFoundError(f"no user {username!r}", field="username")
+        user = found[0]
+        if "role" in detail:
+            user_store.set_role(conn, name, Role(detail["role"]))
+        if "active" in detail:
+            user_store.set_active(conn, name, detail["active"] == "true")
+            if detail["active"] != "true":
+                assert user.id is not None
+                user_store.delete_user_sessions(conn, user.id)
+        audit.record(conn, actor, AuditAction.CHANGE, "user", user.id, detail,
+                     actor_name="command-line")
+
+
+def set_role(store: Store, actor: Actor | None, username: str, role: Role) -> None:
+    _change(store, actor, username, {"role": role.value})
+
+
+def disable_user(store: Store, actor: Actor | None, username: str) -> None:
+    """Disable a user: they can no longer log in and their sessions end now."""
+    _change(store, actor, username, {"active": "false"})
+
+
+def enable_user(store: Store, actor: Actor | None, username: str) -> None:
+    _change(store, actor, username, {"active": "true"})
+
+
+@dataclass(frozen=True, slots=True)
+class LoginSession:
+    token: str  # goes in the cookie; only its hash is stored
+    csrf_token: str
+    user: User
+    expires_at: datetime
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def log_in(
+    store: Store, username: str, password: str, address: str | None, *, hours: int = 10
+) -> LoginSession:
+    """Check the password and open a session; a failure is audited and says nothing specific."""
+    name = username.strip().lower()
+    with store.begin() as conn:
+        found = user_store.user_with_hash(conn, name)
+        if found is None:
+            verify_password(DUMMY_HASH, password)
+            ok = False
+        else:
+            ok = verify_password(found[1], password) and found[0].active
+        if not ok or found is None:
+            audit.record(conn, None, AuditAction.LOGIN_FAILED, "user", None, {"username": name},
+                         actor_name=name or "anonymous", address=address)
+            failed = True
+        else:
+            failed = False
+            user = found[0]
+            token = secrets.token_urlsafe(32)
+            csrf = secrets.token_urlsafe(32)
+            expires = datetime.now(UTC) + timedelta(hours=hours)
+            assert user.id is not None
+            user_store.insert_session(
+                conn, token_hash=_token_hash(token), user_id=user.id, csrf_token=csrf,
+                expires_at=expires, address=address,
+            )
+            audit.record(conn, Actor(user, address), AuditAction.LOGIN, "user", user.id)
+    if failed:
+        raise AuthenticationError("wrong username or password, or the account is disabled",
+                                  field="password")
+    return LoginSession(token, csrf, user, expires)
+
+
+def session_actor(store: Store, token: str, address: str | None) -> tuple[Actor, str] | None:
+    """The actor and CSRF token for a session cookie, or None if it is unknown or expired."""
+    if not token:
+        return None
+    with store.begin() as conn:
+        found = user_store.session_user(conn, _token_hash(token))
+        if found is None:
+            return None
+        user, csrf, expires = found
+        if expires < datetime.now(UTC) or not user.active:
+            user_store.delete_session(conn, _token_hash(token))
+            return None
+    return Actor(user, address), csrf
+
+
+def log_out(store: Store, token: str, actor: Actor) -> None:
+    with store.begin() as conn:
+        user_store.delete_session(conn, _token_hash(token))
+        audit.record(conn, actor, AuditAction.LOGOUT, "user", actor.user.id)

@@ -1,0 +1,1 @@
+"""The ``drachma`` command-line tool (Typer)."""

@@ -1,0 +1,44 @@
+"""The ``drachma`` command: a thin layer over the library's plain functions."""
+
+from __future__ import annotations
+
+import typer
+
+from drachma import __version__
+from drachma.cli import db, reports, users
+from drachma.cli.common import set_database_url
+
+app = typer.Typer(
+    name="drachma",
+    help="Drachma: police-side intelligence, safeguarding and evidence for OCAG activity.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"drachma {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    database: str = typer.Option(
+        None, "--database", "-d", envvar="DRACHMA_DATABASE_URL",
+        help="Database URL (default: SQLite file instance/drachma.db).",
+    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """Drachma command line."""
+    set_database_url(database)
+
+
+for module in (db, users, reports):
+    module.register(app)
+
+
+def main() -> None:
+    app()

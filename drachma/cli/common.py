@@ -1,0 +1,64 @@
+"""What every command shares: the store, the acting user, and turning errors into messages."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from drachma.access.actor import Actor, system_actor
+from drachma.config import load_settings
+from drachma.errors import DrachmaError
+from drachma.store.db import Store
+
+console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_state: dict[str, str | None] = {"database_url": None}
+
+
+def set_database_url(url: str | None) -> None:
+    _state["database_url"] = url
+
+
+def open_store() -> Store:
+    """The store named by ``--database``, ``DRACHMA_DATABASE_URL`` or the default SQLite file."""
+    url = _state["database_url"] or load_settings().database_url
+    store = Store(url)
+    store.check()
+    return store
+
+
+def cli_actor() -> Actor:
+    """Command-line work is done by the machine's operator, recorded under their OS user name."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = os.environ.get("USER", "unknown")
+    return system_actor(f"cli:{who}")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def friendly(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn a DrachmaError into 'Error: message' on stderr and exit code 1, not a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except DrachmaError as exc:
+            raise fail(exc.message) from None
+
+    return wrapper

@@ -1,0 +1,111 @@
+"""The append-only audit log (the database refuses updates and deletes on it)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Connection, ColumnElement, func, insert, select
+
+from drachma.model.user import AuditAction, AuditEvent
+from drachma.store.tables import audit_events
+
+
+def append(conn: Connection, event: AuditEvent) -> None:
+    conn.execute(
+        insert(audit_events).values(
+            at=event.at,
+            actor_id=event.actor_id,
+            actor_name=event.actor_name,
+            action=event.action.value,
+            record_kind=event.record_kind,
+            record_id=event.record_id,
+            address=event.address,
+            detail=json.dumps(event.detail, sort_keys=True),
+        )
+    )
+
+
+def append_many(conn: Connection, events: list[AuditEvent]) -> None:
+    if not events:
+        return
+    conn.execute(
+        insert(audit_events),
+        [
+            {
+                "at": e.at,
+                "actor_id": e.actor_id,
+                "actor_name": e.actor_name,
+                "action": e.action.value,
+                "record_kind": e.record_kind,
+                "record_id": e.record_id,
+                "address": e.address,
+                "detail": json.dumps(e.detail, sort_keys=True),
+            }
+            for e in events
+        ],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilters:
+    actor: str | None = None
+    action: str | None = None
+    record_kind: str | None = None
+    record_id: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.actor:
+            out.append(audit_events.c.actor_name == self.actor)
+        if self.action:
+            out.append(audit_events.c.action == self.action)
+        if self.record_kind:
+            out.append(audit_events.c.record_kind == self.record_kind)
+        if self.record_id:
+            out.append(audit_events.c.record_id == self.record_id)
+        if self.since:
+            out.append(
+                audit_events.c.at >= datetime.combine(self.since, datetime.min.time(), tzinfo=UTC)
+            )
+        if self.until:
+            out.append(
+                audit_events.c.at <= datetime.combine(self.until, datetime.max.time(), tzinfo=UTC)
+            )
+        return out
+
+
+def query(
+    conn: Connection, filters: AuditFilters = AuditFilters(), *, limit: int = 100, offset: int = 0
+) -> list[AuditEvent]:
+    rows = conn.execute(
+        select(audit_events)
+        .where(*filters.clauses())
+        .order_by(audit_events.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        AuditEvent(
+            id=r.id,
+            at=r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC),
+            actor_id=r.actor_id,
+            actor_name=r.actor_name,
+            action=AuditAction(r.action),
+            record_kind=r.record_kind,
+            record_id=r.record_id,
+            address=r.address,
+            detail=json.loads(r.detail or "{}"),
+        )
+        for r in rows
+    ]
+
+
+def count(conn: Connection, filters: AuditFilters = AuditFilters()) -> int:
+    return int(
+        conn.execute(select(func.count()).select_from(audit_events).where(*filters.clauses()))
+        .scalar_one()
+    )

@@ -1,0 +1,198 @@
+"""SQLAlchemy table definitions: the shape of the database at the newest migration.
+
+Schema changes are made only through Alembic migrations in ``store/migrations/versions``; a test
+checks that these tables and the migrated database agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("address", String(64)),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("reference", String(200), nullable=False, unique=True),
+    # Identity of a human source is restricted: read only through access.sources, audited.
+    Column("identity", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("source_kind", String(32), nullable=False),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("grading_source", String(1), nullable=False),
+    Column("grading_intelligence", String(1), nullable=False),
+    Column("grading_handling", String(1), nullable=False),
+    Column("handling_conditions", Text),
+    Column("legacy_source", String(1)),
+    Column("legacy_intelligence", String(1)),
+    Column("legacy_handling", String(1)),
+    Column("sanitised_text", Text),
+    Column("review_date", Date),
+    Column("force", String(64)),
+    Column("occurred_on", Date),
+    Column("created_by", Integer, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("content_hash", String(64)),
+    Index("ix_reports_received_at", "received_at"),
+    Index("ix_reports_grading", "grading_source", "grading_intelligence"),
+    Index("ix_reports_source_kind", "source_kind"),
+    Index("ix_reports_force", "force"),
+    Index("ix_reports_content_hash", "content_hash", unique=True),
+)
+
+report_access = Table(
+    "report_access",
+    metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(32), primary_key=True),
+    Index("ix_report_access_role", "role", "report_id"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", Integer),
+    Column("actor_name", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("record_kind", String(32), nullable=False),
+    Column("record_id", String(64)),
+    Column("address", String(64)),
+    Column("detail", Text, nullable=False, default="{}"),
+    Index("ix_audit_at", "at"),
+    Index("ix_audit_actor", "actor_name", "at"),
+    Index("ix_audit_record", "record_kind", "record_id"),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("area_force", String(64)),
+    Column("status", String(32), nullable=False, default="unknown"),
+    Column("confirmed", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+group_aliases = Table(
+    "group_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("group_id", Integer, ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("alias", String(200), nullable=False),
+    Column("kind", String(32), nullable=False, default="alias"),
+    UniqueConstraint("group_id", "alias", name="uq_group_alias"),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("aliases", Text, nullable=False, default="[]"),
+    Column("date_of_birth", Date),
+    Column("addresses", Text, nullable=False, default="[]"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+places = Table(
+    "places",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("district", String(200)),
+    Column("force", String(64)),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("within", String(200)),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("place", String(200)),
+    Column("force", String(64)),
+    Column("groups", Text, nullable=False, default="[]"),
+    Column("decoy_age_claimed", Integer),
+    Column("live_streamed", Boolean, nullable=False, default=False),
+    Column("platform", String(64)),
+    Column("stream_urls", Text, nullable=False, default="[]"),
+    Column("viewers", Integer),
+    Column("police_attended", Boolean, nullable=False, default=False),
+    Column("outcome", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_incidents_occurred_at", "occurred_at"),
+)
+
+incident_reports = Table(
+    "incident_reports",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+)
+
+investigations = Table(
+    "investigations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(64), nullable=False, unique=True),
+    Column("owner", String(200), nullable=False),
+    Column("force", String(64)),
+    Column("status", String(32), nullable=False, default="open"),
+    Column("subject_ids", Text, nullable=False, default="[]"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
