@@ -31,8 +31,15 @@ class Visibility:
     def clause(self) -> ColumnElement[bool]:
         if self.sees_all_restricted:
             return true()
-        allowed = exists().where(
-            and_(report_access.c.report_id == reports.c.id, report_access.c.role == self.role.value)
+        allowed = (
+            exists()
+            .where(
+                and_(
+                    report_access.c.report_id == reports.c.id,
+                    report_access.c.role == self.role.value,
+                )
+            )
+            .correlate(reports)
         )
         return or_(reports.c.grading_handling == HandlingCode.PERMITTED.value, allowed)
 
