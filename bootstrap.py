@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Set up and run Drachma on a fresh machine with nothing but Python 3.11+ and pip.
 
-    python3 bootstrap.py start   # venv + install, create the SQLite database, load the demo data,
+    python3 bootstrap.py start   # venv + install, create the SQLite database, load demo data,
                                  # serve the web app at http://127.0.0.1:8000
-    python3 bootstrap.py test    # venv + development extras, then ruff, mypy and the whole test suite
+    python3 bootstrap.py test    # venv + dev extras, then ruff, mypy and the whole test suite
 
 Everything goes into ./.venv; the database into ./instance/drachma.db (DRACHMA_DATABASE_URL
 changes that). Arguments after ``test`` are passed to pytest.

@@ -2,7 +2,7 @@
 
 ``DRACHMA_DATABASE_URL``  SQLAlchemy URL; default a SQLite file ``instance/drachma.db`` under the
                           current directory (``DRACHMA_HOME`` moves it).
-``DRACHMA_HOME``          folder for the default database and other local files (default ``instance``).
+``DRACHMA_HOME``          folder for the default database and local files (default ``instance``).
 ``DRACHMA_SECURE_COOKIES`` ``true`` to always mark cookies Secure (they are anyway over HTTPS).
 ``DRACHMA_SESSION_HOURS``  how long a log-in lasts (default 10, a working shift).
 """

@@ -71,15 +71,21 @@ def filters_from(
 def add(
     grading: str = typer.Option(..., "--grading", "-g", help="3x5x2 grading, e.g. 2BP or 1-A-C."),
     text: str = typer.Option(None, "--text", help="The report text."),
-    file: Path = typer.Option(None, "--file", "-f", help="Read the text from a file ('-' = stdin)."),
+    file: Path = typer.Option(
+        None, "--file", "-f", help="Read the text from a file ('-' = stdin)."
+    ),
     title: str = typer.Option("", "--title", "-t", help="Title (default: the first line)."),
     conditions: str = typer.Option(None, "--conditions", help="Handling conditions (code C)."),
     visible_to: list[str] = typer.Option(
         [], "--visible-to", help="With code C: a role the conditions allow (repeatable)."),
     source_kind: str = typer.Option("officer", "--source-kind", help="officer, public, group, "
                                     "news, platform, foi or partner."),
-    legacy: str = typer.Option(None, "--legacy", help="Legacy 5x5x5 grading kept as given, e.g. B35."),
-    force: str = typer.Option(None, "--force", help="Police force, e.g. GMP or 'West Midlands Police'."),
+    legacy: str = typer.Option(
+        None, "--legacy", help="Legacy 5x5x5 grading kept as given, e.g. B35."
+    ),
+    force: str = typer.Option(
+        None, "--force", help="Police force, e.g. GMP or 'West Midlands Police'."
+    ),
     received: str = typer.Option(None, "--received", help="Date received (default now)."),
     occurred: str = typer.Option(None, "--occurred", help="Date of the events described."),
     sanitised: str = typer.Option(None, "--sanitised", help="Sanitised text for dissemination."),

@@ -47,6 +47,7 @@ def get_source(store: Store, actor: Actor, source_id: int) -> Source:
 def read_source_identity(store: Store, actor: Actor, source_id: int) -> Source:
     """Who the source is: restricted, and every read (or refused attempt) is audited."""
     with store.begin() as conn:
+        source: Source | None = None
         if not actor.can(Permission.READ_SOURCE_IDENTITY):
             audit.record(conn, actor, AuditAction.DENIED, "source_identity", source_id)
             denied = True
@@ -56,7 +57,7 @@ def read_source_identity(store: Store, actor: Actor, source_id: int) -> Source:
             if source is None:
                 raise NotFoundError(f"no source {source_id}", field="source_id")
             audit.record(conn, actor, AuditAction.READ, "source_identity", source_id)
-    if denied:
+    if denied or source is None:
         raise PermissionDenied(
             f"the {actor.role.label} role may not read a source's identity", field="role"
         )

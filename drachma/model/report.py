@@ -47,7 +47,7 @@ class Report:
     """A graded intelligence report.
 
     ``body`` is the raw text; ``sanitised_text`` is what may be disseminated. For handling code C,
-    ``visible_to`` lists the roles the handling conditions allow (supervisors and admins always see).
+    ``visible_to`` lists the roles the handling conditions allow (supervisors always see).
     """
 
     title: str

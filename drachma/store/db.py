@@ -70,7 +70,7 @@ class Store:
         return self.dialect == "sqlite"
 
     def check(self) -> None:
-        """Raise :class:`DatabaseUnavailableError` naming the URL if the database does not answer."""
+        """Raise :class:`DatabaseUnavailableError` naming the URL if the database is silent."""
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))

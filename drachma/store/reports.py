@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, and_, exists, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, or_, select, true
 
 from drachma.model.grading import (
     Grading,
@@ -128,7 +128,7 @@ def insert_many(conn: Connection, batch: Sequence[Report]) -> None:
         insert(reports).returning(reports.c.id, sort_by_parameter_order=True),
         [report_row(r, created_at=now) for r in batch],
     ).scalars().all()
-    access_rows = []
+    access_rows: list[dict[str, object]] = []
     for report, report_id in zip(batch, ids, strict=True):
         report.id = int(report_id)
         if report.restricted:

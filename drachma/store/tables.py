@@ -181,7 +181,9 @@ incidents = Table(
 incident_reports = Table(
     "incident_reports",
     metadata,
-    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    ),
     Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
 )
 
