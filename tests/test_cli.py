@@ -80,6 +80,7 @@ def test_reports_add_from_a_file(db: str, tmp_path: Path) -> None:
         (["--grading", "2BP", "--text", "  "], "report text is empty"),
         (["--grading", "2BP", "--text", "x", "--occurred", "2999-01-01"], "in the future"),
         (["--grading", "2BP", "--text", "x", "--received", "31/02/2019"], "is not a date"),
+        (["--grading", "2BP", "--text", "x", "--force", "Narnia Police"], "Narnia Police"),
     ],
 )
 def test_bad_input_exits_non_zero_with_a_message_and_stores_nothing(

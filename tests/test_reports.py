@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from drachma.errors import ConflictError, DrachmaError, GradingError, ValidationError
+from drachma.errors import (
+    ConflictError,
+    DrachmaError,
+    GradingError,
+    UnknownForceError,
+    ValidationError,
+)
 from drachma.intake.reports import ReportDraft, add_report, get_report, list_reports
 from drachma.model.roles import Role
 from drachma.model.user import AuditAction
@@ -54,6 +60,7 @@ def test_a_graded_report_is_stored_with_everything_it_was_given(
         ({"received_at": datetime.now(UTC) + timedelta(days=3)}, ValidationError, "received_at"),
         ({"occurred_on": date.today() + timedelta(days=3)}, ValidationError, "occurred_on"),
         ({"source_kind": "rumour"}, ValidationError, "source_kind"),
+        ({"force": "Narnia Constabulary"}, UnknownForceError, "force"),
         ({"grading": "2BC", "handling_conditions": "OIC only"}, ValidationError, "visible_to"),
     ],
 )
@@ -133,3 +140,12 @@ def test_filters_by_grading_source_kind_and_date(store: Store, make_actor: Actor
     assert titles(ReportFilters(received_from=date(2019, 1, 2), received_to=date(2019, 1, 2))) == [
         "R1"
     ]
+
+
+@pytest.mark.parametrize("written", ["GMP", "Greater Manchester Police", "greater-manchester"])
+def test_a_force_is_stored_under_its_canonical_code_however_it_is_written(
+    store: Store, make_actor: ActorFactory, written: str
+) -> None:
+    report = add_report(store, make_actor(Role.ANALYST), ReportDraft(
+        title="F", body=f"Force written as {written}", grading="2BP", force=written))
+    assert report.force == "greater-manchester"

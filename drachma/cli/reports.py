@@ -43,27 +43,7 @@ def filters_from(
     grading: str | None, source_kind: str | None, force: str | None,
     since: str | None, until: str | None,
 ) -> ReportFilters:
-    source = intelligence = handling = None
-    if grading:
-        code = grading.strip().upper().replace("-", "").replace("/", "")
-        if not 1 <= len(code) <= 3:
-            raise ValidationError(f"grading filter {grading!r} is not like 2, 2B or 2BP",
-                                  field="grading")
-        source = code[0]
-        intelligence = code[1] if len(code) > 1 else None
-        handling = code[2] if len(code) > 2 else None
-    if source_kind:
-        source_kind = report_service.parse_source_kind(source_kind).value
-    if force:
-        from drachma import gazetteers
-
-        force = gazetteers.resolve_force(force).code
-    return ReportFilters(
-        source_evaluation=source, intelligence=intelligence, handling=handling,
-        source_kind=source_kind, force=force,
-        received_from=parse_date(since, "since") if since else None,
-        received_to=parse_date(until, "until") if until else None,
-    )
+    return report_service.parse_filters(grading, source_kind, force, since, until)
 
 
 @reports_app.command("add")
