@@ -124,10 +124,20 @@ def insert_many(conn: Connection, batch: Sequence[Report]) -> None:
     if not batch:
         return
     now = datetime.now(UTC)
-    ids = conn.execute(
-        insert(reports).returning(reports.c.id, sort_by_parameter_order=True),
-        [report_row(r, created_at=now) for r in batch],
-    ).scalars().all()
+    rows = [report_row(r, created_at=now) for r in batch]
+    if conn.dialect.name == "sqlite":
+        # SQLAlchemy would send one INSERT per row to keep RETURNING in order on SQLite. Instead
+        # the first row is inserted alone, which takes the write lock for the rest of the
+        # transaction, so the others get the next ids in order (INTEGER PRIMARY KEY is max + 1).
+        first = int(conn.execute(insert(reports).values(**rows[0]).returning(reports.c.id))
+                    .scalar_one())
+        if len(rows) > 1:
+            conn.execute(insert(reports), rows[1:])
+        ids: Sequence[int] = range(first, first + len(rows))
+    else:
+        ids = conn.execute(
+            insert(reports).returning(reports.c.id, sort_by_parameter_order=True), rows
+        ).scalars().all()
     access_rows: list[dict[str, object]] = []
     for report, report_id in zip(batch, ids, strict=True):
         report.id = int(report_id)
