@@ -1,9 +1,43 @@
-"""Placeholder: replaced by the module's owner (registers nothing yet)."""
+"""``drachma serve``: run the web app (pages and JSON API) with uvicorn."""
 
 from __future__ import annotations
 
 import typer
 
+from drachma.cli.common import console, friendly, open_store
+
+
+@friendly
+def serve(
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every interface)."
+    ),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    forwarded_allow_ips: str = typer.Option(
+        None, "--forwarded-allow-ips",
+        help="Addresses of a reverse proxy whose X-Forwarded-For/-Proto headers are trusted "
+        "(so the audit log records the real client and cookies are Secure over HTTPS).",
+    ),
+) -> None:
+    """Serve the web pages and the JSON API (docs at /api/docs)."""
+    import uvicorn
+
+    from drachma.config import load_settings
+    from drachma.web.app import create_app
+
+    app = create_app(open_store(), load_settings())
+    console.print(f"Drachma at http://{host}:{port}/ (API docs at /api/docs); Ctrl+C stops it.",
+                  highlight=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
+        server_header=False,
+    )
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    """Add ``drachma serve`` to the main app."""
+    app.command("serve")(serve)

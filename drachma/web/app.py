@@ -1,0 +1,158 @@
+"""The web application: pages for people, a JSON API under ``/api/`` for programs.
+
+``create_app(store, settings)`` builds it; without a store it opens the database named by
+``DRACHMA_DATABASE_URL`` (see :mod:`drachma.config`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from drachma import __version__
+from drachma.config import Settings, load_settings
+from drachma.errors import AuthenticationError, DrachmaError
+from drachma.store.db import Store
+from drachma.web import api, pages
+from drachma.web.auth import LoginRequired, Session, api_session, page_session
+from drachma.web.render import STATIC, render
+
+# Pages never load anything from elsewhere; the API docs page loads Swagger UI from its CDN.
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+API_DESCRIPTION = """
+The Drachma JSON API. Log in with `POST /api/login`; then either send the session cookie it
+sets (and, on POST calls, the returned `csrf_token` as the `X-CSRF-Token` header) or send
+`Authorization: Bearer <token>`. Errors are JSON: `{"error": kind, "field": name, "message": text}`.
+
+Intelligence is graded 3x5x2 and is an unproven allegation, never a finding of fact.
+"""
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path == "/api" or request.url.path.startswith("/api/")
+
+
+def _error_json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+                ) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    titles = {401: "Please log in", 403: "Not allowed", 404: "Not found",
+              409: "Already stored", 503: "Database unavailable"}
+    return render(request, "error.html",
+                  {"status": status, "title": titles.get(status, "Something is wrong"),
+                   "message": message}, status)
+
+
+async def drachma_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DrachmaError)
+    if is_api(request):
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else None
+        return _error_json(exc.http_status, exc.as_dict(), headers)
+    return _error_page(request, exc.http_status, exc.message)
+
+
+async def login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    if is_api(request):
+        return await drachma_error(request, AuthenticationError("log in first"))
+    return RedirectResponse(f"/login?next={quote(exc.next_url, safe='')}", status_code=303)
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"field": "body", "message": "the body is not valid JSON"}
+        if e.get("type") == "json_invalid"
+        else {"field": _field_name(e.get("loc", ())), "message": str(e.get("msg", "is not valid"))}
+        for e in exc.errors()
+    ]
+    first = problems[0] if problems else {"field": "body", "message": "is not valid"}
+    message = f"{first['field']}: {first['message']}"
+    if not is_api(request):
+        return _error_page(request, 422, message)
+    return _error_json(422, {"error": "invalid_input", "field": first["field"],
+                             "message": message, "problems": problems})
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if is_api(request):
+        kind = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            exc.status_code, "http_error")
+        return _error_json(exc.status_code,
+                           {"error": kind, "field": None, "message": str(exc.detail)},
+                           dict(exc.headers) if exc.headers else None)
+    return _error_page(request, exc.status_code, str(exc.detail))
+
+
+async def security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if not request.url.path.startswith("/static/"):
+        # Intelligence must not linger in shared browser or proxy caches.
+        headers.setdefault("Cache-Control", "no-store")
+    if request.url.path != "/api/docs":
+        headers.setdefault("Content-Security-Policy", PAGE_CSP)
+    return response
+
+
+def create_app(store: Store | None = None, settings: Settings | None = None) -> FastAPI:
+    """The Drachma web app over ``store`` (default: the database the settings name)."""
+    settings = settings or load_settings()
+    store = store or Store(settings.database_url)
+    app = FastAPI(
+        title="Drachma",
+        version=__version__,
+        description=API_DESCRIPTION,
+        # Served below, behind the log-in like everything else.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        max_body_size=MAX_BODY_BYTES,
+    )
+    app.state.store = store
+    app.state.settings = settings
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(DrachmaError, drachma_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.middleware("http")(security_headers)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi_document(_: Annotated[Session, Depends(api_session)]) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    def openapi_page(_: Annotated[Session, Depends(page_session)]) -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Drachma API")
+
+    return app

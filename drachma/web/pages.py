@@ -1,0 +1,312 @@
+"""Server-rendered pages: log in and out, reports (list, search, read, add) and the audit log.
+
+Every page works without JavaScript. Every POST carries the session's CSRF token in a hidden field.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from drachma.access.audit import view_audit
+from drachma.access.permissions import Permission
+from drachma.access.users import log_in, log_out
+from drachma.errors import DrachmaError, PermissionDenied, ValidationError
+from drachma.intake import reports as report_service
+from drachma.model.dates import parse_date
+from drachma.model.report import Report, SourceKind
+from drachma.model.roles import Role
+from drachma.model.user import AuditAction
+from drachma.store.search import DEFAULT_WINDOW, SearchHit
+from drachma.web.api import audit_filters
+from drachma.web.auth import (
+    LOGIN_CSRF_COOKIE,
+    Session,
+    check_csrf,
+    clear_session_cookie,
+    client_address,
+    find_session,
+    login_csrf,
+    page_session,
+    safe_next,
+    set_login_csrf_cookie,
+    set_session_cookie,
+    settings_of,
+    store_of,
+    tokens_match,
+)
+from drachma.web.render import UK, render
+
+PER_PAGE = 50
+AUDIT_PER_PAGE = 100
+# Roles a handling condition can name; supervisors see every report and administrators none.
+CONDITION_ROLES = [Role.ANALYST, Role.OFFICER, Role.INVESTIGATOR, Role.DISCLOSURE_OFFICER]
+
+router = APIRouter(include_in_schema=False)
+LoggedIn = Annotated[Session, Depends(page_session)]
+Text = Annotated[str, Form()]
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def home_for(session: Session) -> str:
+    return "/reports" if session.actor.can(Permission.READ_REPORTS) else "/audit"
+
+
+def form_field(field: str | None) -> str:
+    """The form field an error belongs to: ``grading.source`` is the grading box."""
+    name = (field or "").split(".")[0]
+    return {"role": "visible_to", "query": "q", "since": "received_from",
+            "until": "received_to", "report": "", "report_id": ""}.get(name, name)
+
+
+def page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or "1"))
+    except ValueError:
+        return 1
+
+
+# --- logging in and out ------------------------------------------------------------------------
+
+@router.get("/")
+def home(session: LoggedIn) -> RedirectResponse:
+    return redirect(home_for(session))
+
+
+def _login_page(request: Request, *, next_url: str, username: str = "", error: str = "",
+                notice: str = "", status_code: int = 200) -> Response:
+    token = login_csrf(request)
+    response = render(request, "login.html", {
+        "next": next_url, "username": username, "error": error, "notice": notice,
+        "login_csrf": token,
+    }, status_code)
+    set_login_csrf_cookie(request, response, token)
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None,
+               logged_out: str | None = None) -> Response:
+    session = find_session(request)
+    if session is not None and not session.by_bearer:
+        return redirect(safe_next(next, home_for(session)))
+    return _login_page(request, next_url=safe_next(next),
+                       notice="You are logged out." if logged_out else "")
+
+
+@router.post("/login")
+def login_submit(
+    request: Request,
+    username: Text = "",
+    password: Text = "",
+    next: Text = "/",
+    csrf_token: Text = "",
+) -> Response:
+    next_url = safe_next(next)
+    if not tokens_match(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
+        return _login_page(request, next_url=next_url, username=username, status_code=403,
+                           error="The log-in form had expired. Please try again.")
+    try:
+        session = log_in(store_of(request), username, password, client_address(request),
+                         hours=settings_of(request).session_hours)
+    except DrachmaError as exc:
+        return _login_page(request, next_url=next_url, username=username, error=exc.message,
+                           status_code=exc.http_status)
+    response = redirect(next_url)
+    set_session_cookie(request, response, session.token, session.expires_at)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: LoggedIn, csrf_token: Text = "") -> Response:
+    check_csrf(session, csrf_token)
+    log_out(store_of(request), session.token, session.actor)
+    response = redirect("/login?logged_out=1")
+    clear_session_cookie(request, response)
+    return response
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+@router.get("/reports")
+def reports_page(
+    request: Request,
+    session: LoggedIn,
+    q: str = "",
+    grading: str = "",
+    source_kind: str = "",
+    force: str = "",
+    received_from: str = "",
+    received_to: str = "",
+    page: Annotated[str | None, Query()] = None,
+) -> Response:
+    actor = session.actor
+    actor.require(Permission.READ_REPORTS)
+    number = page_number(page)
+    values = {"q": q, "grading": grading, "source_kind": source_kind, "force": force,
+              "received_from": received_from, "received_to": received_to}
+    context: dict[str, Any] = {
+        "values": values, "errors": {}, "reports": [], "hits": [], "total": None,
+        "page": number, "has_next": False, "searching": bool(q.strip()), "exhaustive": True,
+        "window": DEFAULT_WINDOW, "per_page": PER_PAGE, "source_kinds": list(SourceKind),
+        "focus": "q",
+    }
+    store = store_of(request)
+    try:
+        filters = report_service.parse_filters(grading, source_kind, force, received_from,
+                                               received_to)
+        offset = (number - 1) * PER_PAGE
+        if q.strip():
+            wanted = min(offset + PER_PAGE + 1, DEFAULT_WINDOW)
+            result = report_service.search_reports(store, actor, q, filters, limit=wanted)
+            hits: list[SearchHit] = result.hits[offset:offset + PER_PAGE]
+            context.update(hits=hits, exhaustive=result.exhaustive,
+                           has_next=len(result.hits) > offset + PER_PAGE)
+        else:
+            found, total = report_service.list_reports(store, actor, filters, limit=PER_PAGE,
+                                                       offset=offset)
+            context.update(reports=found, total=total, has_next=offset + PER_PAGE < total)
+    except PermissionDenied:
+        raise
+    except DrachmaError as exc:
+        field = form_field(exc.field) or "q"
+        context.update(errors={field: exc.message}, focus=field)
+        return render(request, "reports.html", context, exc.http_status)
+    return render(request, "reports.html", context)
+
+
+def _blank_report_form() -> dict[str, Any]:
+    return {"title": "", "body": "", "grading": "", "handling_conditions": "", "visible_to": [],
+            "source_kind": "", "force": "", "received_at": "", "occurred_on": "",
+            "review_date": "", "legacy_grading": "", "sanitised_text": ""}
+
+
+def _report_form(request: Request, values: dict[str, Any], errors: dict[str, str],
+                 status_code: int = 200) -> Response:
+    focus = next((name for name in errors if name in values), "grading")
+    return render(request, "report_form.html", {
+        "values": values, "errors": errors, "source_kinds": list(SourceKind), "focus": focus,
+        "condition_roles": CONDITION_ROLES, "today": datetime.now(UK).strftime("%d/%m/%Y"),
+    }, status_code)
+
+
+@router.get("/reports/new")
+def new_report_form(request: Request, session: LoggedIn) -> Response:
+    session.actor.require(Permission.CREATE_REPORTS)
+    return _report_form(request, _blank_report_form(), {})
+
+
+def received_datetime(day: date) -> datetime:
+    """A received date typed by a person: today means now; another day means its start (UTC)."""
+    now = datetime.now(UTC)
+    if day == now.astimezone(UK).date():
+        return now
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+@router.post("/reports/new")
+def new_report_submit(
+    request: Request,
+    session: LoggedIn,
+    csrf_token: Text = "",
+    title: Text = "",
+    body: Text = "",
+    grading: Text = "",
+    handling_conditions: Text = "",
+    visible_to: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+    source_kind: Text = "officer",
+    force: Text = "",
+    received_at: Text = "",
+    occurred_on: Text = "",
+    review_date: Text = "",
+    legacy_grading: Text = "",
+    sanitised_text: Text = "",
+) -> Response:
+    check_csrf(session, csrf_token)
+    session.actor.require(Permission.CREATE_REPORTS)
+    values: dict[str, Any] = {
+        "title": title, "body": body, "grading": grading,
+        "handling_conditions": handling_conditions, "visible_to": visible_to,
+        "source_kind": source_kind, "force": force, "received_at": received_at,
+        "occurred_on": occurred_on, "review_date": review_date,
+        "legacy_grading": legacy_grading, "sanitised_text": sanitised_text,
+    }
+    errors: dict[str, str] = {}
+    dates: dict[str, date | None] = {}
+    for name in ("received_at", "occurred_on", "review_date"):
+        text = values[name].strip()
+        try:
+            dates[name] = parse_date(text, name) if text else None
+        except ValidationError as exc:
+            errors[name] = exc.message
+    if errors:
+        return _report_form(request, values, errors, 422)
+    received = dates["received_at"]
+    draft = report_service.ReportDraft(
+        title=title, body=body, grading=grading, source_kind=source_kind or "officer",
+        handling_conditions=handling_conditions or None, visible_to=list(visible_to),
+        legacy_grading=legacy_grading.strip() or None,
+        received_at=received_datetime(received) if received else None,
+        occurred_on=dates["occurred_on"], review_date=dates["review_date"],
+        force=force.strip() or None, sanitised_text=sanitised_text or None,
+    )
+    try:
+        report = report_service.add_report(store_of(request), session.actor, draft)
+    except PermissionDenied:
+        raise
+    except DrachmaError as exc:
+        return _report_form(request, values, {form_field(exc.field) or "form": exc.message},
+                            exc.http_status)
+    return redirect(f"/reports/{report.id}?added=1")
+
+
+@router.get("/reports/{report_id}")
+def report_page(request: Request, report_id: int, session: LoggedIn,
+                added: str | None = None) -> Response:
+    report: Report = report_service.get_report(store_of(request), session.actor, report_id)
+    return render(request, "report.html", {"report": report, "added": bool(added)})
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    session: LoggedIn,
+    user: str = "",
+    action: str = "",
+    record_kind: str = "",
+    record_id: str = "",
+    since: str = "",
+    until: str = "",
+    page: str | None = None,
+) -> Response:
+    session.actor.require(Permission.VIEW_AUDIT)
+    number = page_number(page)
+    values = {"user": user, "action": action, "record_kind": record_kind, "record_id": record_id,
+              "since": since, "until": until}
+    context: dict[str, Any] = {"values": values, "errors": {}, "events": [], "total": 0,
+                               "page": number, "has_next": False, "actions": list(AuditAction),
+                               "focus": "user"}
+    try:
+        filters = audit_filters(user, action, record_kind, record_id, since, until)
+        offset = (number - 1) * AUDIT_PER_PAGE
+        events, total = view_audit(store_of(request), session.actor, filters,
+                                   limit=AUDIT_PER_PAGE, offset=offset)
+    except PermissionDenied:
+        raise
+    except DrachmaError as exc:
+        field = exc.field or "user"
+        context.update(errors={field: exc.message}, focus=field)
+        return render(request, "audit.html", context, exc.http_status)
+    context.update(events=events, total=total, has_next=offset + AUDIT_PER_PAGE < total)
+    return render(request, "audit.html", context)
+

@@ -1,0 +1,189 @@
+"""Bodies and responses of the JSON API (they are what ``/api/openapi.json`` documents)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from drachma.access.actor import Actor
+from drachma.access.permissions import Permission
+from drachma.model.report import Report
+from drachma.model.user import AuditEvent, User
+from drachma.store.search import SearchHit
+from drachma.web.render import force_name, highlight, plain_snippet, unproven_banner
+
+
+class ErrorOut(BaseModel):
+    """Every error: what kind, which input was wrong (if one was), and a message for a person."""
+
+    error: str = Field(examples=["invalid_grading"])
+    field: str | None = Field(default=None, examples=["grading"])
+    message: str = Field(examples=["grading '4BP': source evaluation '4' must be 1, 2 or 3"])
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserOut(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    permissions: list[str]
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        actor = Actor(user)
+        return cls(
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role.value,
+            permissions=sorted(p.value for p in Permission if actor.can(p)),
+        )
+
+
+class LoginOut(BaseModel):
+    user: UserOut
+    csrf_token: str = Field(description="Send as X-CSRF-Token on unsafe calls that use the cookie.")
+    token: str = Field(description="Bearer token: 'Authorization: Bearer <token>'; no CSRF needed.")
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class ReportIn(BaseModel):
+    """A new graded report. Dates are ISO (2026-11-23); ``received_at`` defaults to now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(description="The report text.", max_length=2_000_000)
+    grading: str = Field(description="3x5x2 grading, e.g. 2BP.", examples=["2BP"], max_length=20)
+    title: str = Field(default="", description="Defaults to the first line of the text.",
+                       max_length=300)
+    source_kind: str = Field(default="officer", examples=["officer"])
+    handling_conditions: str | None = Field(default=None, description="Required with code C.")
+    visible_to: list[str] = Field(
+        default_factory=list, description="With code C: the roles the conditions allow."
+    )
+    legacy_grading: str | None = Field(default=None, description="5x5x5, e.g. B35; kept as is.")
+    received_at: datetime | None = None
+    occurred_on: date | None = None
+    review_date: date | None = None
+    force: str | None = Field(default=None, examples=["Greater Manchester Police"])
+    sanitised_text: str | None = None
+
+
+class ReportOut(BaseModel):
+    id: int
+    title: str
+    grading: str
+    grading_described: str
+    handling_conditions: str | None
+    visible_to: list[str]
+    legacy_grading: str | None
+    source_kind: str
+    received_at: datetime
+    occurred_on: date | None
+    review_date: date | None
+    force: str | None = Field(description="Force code, e.g. greater-manchester.")
+    force_name: str | None
+    sanitised_text: str | None
+    body: str
+    notice: str = Field(description="Intelligence is an unproven allegation, never a fact.")
+
+    @classmethod
+    def of(cls, report: Report) -> ReportOut:
+        assert report.id is not None
+        return cls(
+            id=report.id,
+            title=report.title,
+            grading=report.grading.code,
+            grading_described=report.grading.describe(),
+            handling_conditions=report.grading.conditions,
+            visible_to=sorted(r.value for r in report.visible_to),
+            legacy_grading=report.legacy_grading.code if report.legacy_grading else None,
+            source_kind=report.source_kind.value,
+            received_at=report.received_at,
+            occurred_on=report.occurred_on,
+            review_date=report.review_date,
+            force=report.force,
+            force_name=force_name(report.force) or None,
+            sanitised_text=report.sanitised_text,
+            body=report.body,
+            notice=unproven_banner(report.grading),
+        )
+
+
+class ReportSummaryOut(BaseModel):
+    id: int
+    title: str
+    grading: str
+    source_kind: str
+    received_at: datetime
+    force: str | None
+    score: float | None = Field(default=None, description="Search rank; higher is better.")
+    snippet: str | None = Field(default=None, description="Matching text (search only).")
+    snippet_html: str | None = Field(
+        default=None, description="The snippet HTML-escaped, matches inside <mark>."
+    )
+
+    @classmethod
+    def of(cls, report: Report, hit: SearchHit | None = None) -> ReportSummaryOut:
+        assert report.id is not None
+        return cls(
+            id=report.id,
+            title=report.title,
+            grading=report.grading.code,
+            source_kind=report.source_kind.value,
+            received_at=report.received_at,
+            force=report.force,
+            score=round(hit.score, 6) if hit else None,
+            snippet=plain_snippet(hit.snippet) if hit else None,
+            snippet_html=str(highlight(hit.snippet)) if hit else None,
+        )
+
+
+class ReportListOut(BaseModel):
+    items: list[ReportSummaryOut]
+    total: int | None = Field(description="Matching reports you may see; null for a search.")
+    limit: int
+    offset: int
+    query: str | None = None
+    exhaustive: bool | None = Field(
+        default=None,
+        description="Search only: false when a common term was ranked among the newest matches.",
+    )
+
+
+class AuditEventOut(BaseModel):
+    id: int | None
+    at: datetime
+    actor: str
+    action: str
+    record_kind: str
+    record_id: str | None
+    address: str | None
+    detail: dict[str, str]
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> AuditEventOut:
+        return cls(
+            id=event.id,
+            at=event.at,
+            actor=event.actor_name,
+            action=event.action.value,
+            record_kind=event.record_kind,
+            record_id=event.record_id,
+            address=event.address,
+            detail=event.detail,
+        )
+
+
+class AuditListOut(BaseModel):
+    items: list[AuditEventOut]
+    total: int
+    limit: int
+    offset: int
