@@ -105,3 +105,29 @@ def test_only_admins_manage_users(store: Store, make_actor: ActorFactory, role: 
 
 def test_administrators_do_not_read_intelligence() -> None:
     assert Permission.READ_REPORTS not in MATRIX[Role.ADMIN]
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_reading_a_person_is_checked_and_audited(
+    store: Store, make_actor: ActorFactory, role: Role
+) -> None:
+    from drachma.link.persons import get_person
+    from drachma.model.entities import Person
+    from drachma.store import audit as audit_store
+    from drachma.store.entities import insert_persons
+
+    with store.begin() as conn:
+        (person_id,) = insert_persons(conn, [Person(name="Invented Example")])
+    actor = make_actor(role)
+    if Permission.READ_PERSONS in MATRIX[role]:
+        assert get_person(store, actor, person_id).name == "Invented Example"
+        action = "read"
+    else:
+        with pytest.raises(PermissionDenied):
+            get_person(store, actor, person_id)
+        action = "denied"
+    with store.begin() as conn:
+        events = audit_store.query(conn, AuditFilters(record_kind="person"))
+    assert [(e.actor_name, e.action.value, e.record_id) for e in events] == [
+        (actor.name, action, str(person_id))
+    ]

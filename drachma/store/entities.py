@@ -93,3 +93,16 @@ def insert_investigation(conn: Connection, investigation: Investigation) -> int:
 
 def count_rows(conn: Connection, table: Table) -> int:
     return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def get_person(conn: Connection, person_id: int) -> Person | None:
+    row = conn.execute(select(persons).where(persons.c.id == person_id)).first()
+    if row is None:
+        return None
+    return Person(
+        id=row.id,
+        name=row.name,
+        aliases=list(json.loads(row.aliases or "[]")),
+        date_of_birth=row.date_of_birth,
+        addresses=list(json.loads(row.addresses or "[]")),
+    )
