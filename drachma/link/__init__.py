@@ -1,1 +1,1 @@
-"""link"""
+"""Linking what was read to what is already known: mentions, their review, groups and aliases."""

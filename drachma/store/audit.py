@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, ColumnElement, func, insert, select
+from sqlalchemy import ColumnElement, Connection, func, insert, select
 
 from drachma.model.user import AuditAction, AuditEvent
 from drachma.store.tables import audit_events

@@ -198,3 +198,100 @@ investigations = Table(
     Column("subject_ids", Text, nullable=False, default="[]"),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("start_char", Integer, nullable=False),
+    Column("end_char", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("attributes", Text, nullable=False, default="{}"),
+    Column("review", String(16), nullable=False, default="pending"),
+    Column("corrected_type", String(32)),
+    Column("corrected_value", Text),
+    Column("reviewed_by", Integer, ForeignKey("users.id")),
+    Column("reviewed_at", DateTime(timezone=True)),
+    Column("extracted_at", DateTime(timezone=True), nullable=False),
+    Index("ix_mentions_report", "report_id", "start_char"),
+    Index("ix_mentions_type_value", "type", "value"),
+)
+
+mention_reviews = Table(
+    "mention_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mention_id", Integer, ForeignKey("mentions.id", ondelete="CASCADE"), nullable=False),
+    Column("actor_id", Integer),
+    Column("actor_name", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("old_type", String(32), nullable=False),
+    Column("old_value", Text, nullable=False),
+    Column("new_type", String(32)),
+    Column("new_value", Text),
+    Index("ix_mention_reviews_mention", "mention_id", "at"),
+)
+
+# Intake (migration 0004): bulk ingest runs that can be resumed, and files kept with reports.
+
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("actor_id", Integer),
+    Column("actor_name", String(64), nullable=False),
+    Column("paths", Text, nullable=False),  # JSON list of the paths (or upload names) given
+    Column("options", Text, nullable=False),  # JSON of the run's options, for --resume
+    Column("status", String(16), nullable=False),  # running, interrupted, finished
+    Column("stored", Integer, nullable=False, default=0),
+    Column("duplicates", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+ingest_run_files = Table(
+    "ingest_run_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("ingest_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("position", Integer, nullable=False, default=0),  # items of the file committed
+    Column("done", Boolean, nullable=False, default=False),
+    Column("encoding", String(32)),
+    Column("error", Text),
+    UniqueConstraint("run_id", "path", name="uq_ingest_run_file"),
+)
+
+ingest_failures = Table(
+    "ingest_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("ingest_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("location", String(64)),
+    Column("reason", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_ingest_failures_run", "run_id", "id"),
+)
+
+report_attachments = Table(
+    "report_attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("media_type", String(255), nullable=False),
+    Column("size", Integer, nullable=False),  # bytes; e-mails are limited to 50 MB
+    Column("sha256", String(64), nullable=False),
+    Column("stored_path", String(300), nullable=False),  # relative to the Drachma home
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_report_attachments_report", "report_id"),
+    Index("ix_report_attachments_sha256", "sha256"),
+)
