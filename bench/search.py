@@ -1,0 +1,489 @@
+"""Benchmark: ranked full-text search at a million reports, store layer against raw SQL.
+
+    .venv/bin/python bench/search.py                       # SQLite, 1,000,000 reports
+    .venv/bin/python bench/search.py --backend both        # and PostgreSQL (local server)
+    .venv/bin/python bench/search.py --postgres postgresql://... --reports 200000
+
+The reports come from :func:`drachma.demo.generate_reports` (streamed, deterministic per seed) and
+are inserted through :func:`drachma.store.reports.insert_many` in batches. The databases are
+cached - SQLite under ``bench/.cache/``, PostgreSQL in the schema ``drachma_bench`` - and reused
+while a marker says they hold the same seed, count and generator.
+
+For each kind of query (common terms matching over 10% of reports, rare ones matching under
+0.1%, and a filtered variant of each) every term is searched several times through the store
+layer (:func:`drachma.store.search.search`, as an analyst) and the very statements the store sent
+(captured at `search._run`) are replayed on a raw DBAPI cursor of the same database. The table
+gives the median and p95 latency of both and their ratio, against the targets: ranked p95 under
+100 ms, store/raw at most 1.2x. For reference, the naive ranking - scoring every matching row -
+is timed for one common term.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from drachma.model.grading import (  # noqa: E402
+    Grading,
+    HandlingCode,
+    IntelligenceAssessment,
+    SourceEvaluation,
+)
+from drachma.model.report import Report, SourceKind  # noqa: E402
+from drachma.model.roles import Role  # noqa: E402
+from drachma.store import search as search_store  # noqa: E402
+from drachma.store.db import Store, normalise_url  # noqa: E402
+from drachma.store.migrate import upgrade  # noqa: E402
+from drachma.store.reports import ReportFilters, Visibility, insert_many  # noqa: E402
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_SCHEMA = "drachma_bench"
+TARGET_P95_MS = 100.0
+TARGET_RATIO = 1.2
+COMMON_SHARE = 0.10
+RARE_SHARE = 0.001
+console = Console(width=150)
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+def _fallback_reports(n: int, seed: int) -> Iterator[Report]:
+    """Used only while ``drachma.demo.generate_reports`` does not exist yet."""
+    rng = random.Random(seed)
+    common = ["Facebook", "police", "arrested", "group", "video", "decoy", "meeting", "chat"]
+    syllables = ["bra", "nek", "vol", "thar", "quin", "dro", "mel", "zask", "orp", "lun", "gev",
+                 "ste", "ran", "kol", "pim", "tesh", "wa", "ry", "don", "ak"]
+    vocabulary = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(1, 3)))
+                         for _ in range(8000)})
+    rng.shuffle(vocabulary)
+    weights = [1 / (rank + 10) for rank in range(len(vocabulary))]  # Zipf-like
+    cumulative = list(itertools.accumulate(weights))
+    rare = ["".join(rng.choice(syllables) for _ in range(4)) for _ in range(20000)]
+    forces = ["metropolitan", "west-midlands", "greater-manchester", "merseyside", "kent",
+              "essex", "thames-valley", "west-yorkshire"]
+    kinds = list(SourceKind)
+    start = datetime(2019, 1, 1, tzinfo=UTC)
+    for i in range(n):
+        words = rng.choices(vocabulary, cum_weights=cumulative, k=rng.randint(40, 140))
+        for term in common:
+            if rng.random() < 0.2:
+                words.insert(rng.randrange(len(words)), term)
+        for _ in range(rng.randint(0, 2)):
+            words.insert(rng.randrange(len(words)), rng.choice(rare).capitalize())
+        restricted = rng.random() < 0.05
+        grading = Grading(
+            rng.choice(list(SourceEvaluation)),
+            rng.choice(list(IntelligenceAssessment)),
+            HandlingCode.CONDITIONS if restricted else HandlingCode.PERMITTED,
+            "Not to be shared outside the investigation team." if restricted else None,
+        )
+        yield Report(
+            title=" ".join(words[:8]).capitalize(),
+            body=" ".join(words) + ".",
+            received_at=start + timedelta(minutes=3 * i),
+            source_kind=rng.choice(kinds),
+            grading=grading,
+            visible_to=frozenset({Role.INVESTIGATOR}) if restricted else frozenset(),
+            force=rng.choice(forces),
+            content_hash=f"{seed:08x}{i:056x}",
+        )
+
+
+def report_stream(n: int, seed: int) -> tuple[str, Iterator[Report]]:
+    try:
+        from drachma.demo import generate_reports
+        generate_reports(1, seed)  # the demo generator may be half-written while others work
+        next(iter(generate_reports(1, seed)))
+    except (ImportError, AttributeError):
+        console.print("[yellow]drachma.demo.generate_reports is missing: using the bench's own "
+                      "fallback generator[/]")
+        return "fallback-2", _fallback_reports(n, seed)
+    return "drachma.demo", iter(generate_reports(n, seed))
+
+
+def _batched(stream: Iterator[Report], size: int) -> Iterator[list[Report]]:
+    batch: list[Report] = []
+    for report in stream:
+        batch.append(report)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console)
+
+
+def _load(store: Store, n: int, seed: int, batch_size: int) -> tuple[str, float]:
+    generator, stream = report_stream(n, seed)
+    started = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task("inserting reports", total=n, rate="")
+        done = 0
+        for batch in _batched(stream, batch_size):
+            with store.begin() as conn:
+                insert_many(conn, batch)
+            done += len(batch)
+            rate = done / (time.perf_counter() - started)
+            progress.update(task, advance=len(batch), rate=f"{rate:,.0f}/s")
+    return generator, time.perf_counter() - started
+
+
+# --- SQLite --------------------------------------------------------------------------------------
+
+_FTS_TRIGGERS = ("reports_fts_insert", "reports_fts_delete", "reports_fts_update")
+
+
+def prepare_sqlite(n: int, seed: int, rebuild: bool) -> Store:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"search-{n}-{seed}.sqlite"
+    marker = path.with_suffix(".json")
+    if not rebuild and path.exists() and marker.exists():
+        info = json.loads(marker.read_text())
+        if info.get("count") == n and info.get("seed") == seed and _generator_matches(info):
+            console.print(f"SQLite: reusing {path} ({info['load_note']})")
+            return Store(f"sqlite:///{path}")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    marker.unlink(missing_ok=True)
+    store = Store(f"sqlite:///{path}")
+    upgrade(store)
+    # Bench-only bulk load: no FTS triggers while inserting, one FTS 'rebuild' afterwards.
+    with store.begin() as conn:
+        triggers = {
+            name: sql for name, sql in conn.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            ) if name in _FTS_TRIGGERS
+        }
+        for name in triggers:
+            conn.execute(text(f"DROP TRIGGER {name}"))
+    generator, insert_seconds = _load(store, n, seed, batch_size=5000)
+    started = time.perf_counter()
+    with console.status("building the FTS5 index (rebuild)"), store.begin() as conn:
+        conn.execute(text("INSERT INTO reports_fts(reports_fts) VALUES ('rebuild')"))
+        conn.execute(text("INSERT INTO reports_fts(reports_fts) VALUES ('optimize')"))
+        for sql in triggers.values():
+            conn.execute(text(sql))
+    fts_seconds = time.perf_counter() - started
+    with console.status("ANALYZE"), store.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    note = (f"loaded {n:,} reports: insert {insert_seconds:.0f} s, FTS5 rebuild "
+            f"{fts_seconds:.0f} s")
+    console.print(f"SQLite: {note}")
+    marker.write_text(json.dumps({"count": n, "seed": seed, "generator": generator,
+                                  "load_note": note}))
+    return store
+
+
+def _generator_matches(info: dict[str, Any]) -> bool:
+    try:
+        from drachma.demo import generate_reports  # type: ignore[attr-defined]  # noqa: F401
+    except ImportError:
+        return bool(info.get("generator") == "fallback-2")
+    return bool(info.get("generator") == "drachma.demo")
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------------
+
+def _schema_url(url: str, schema: str) -> str:
+    return make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def prepare_postgres(url: str, n: int, seed: int, rebuild: bool) -> Store:
+    url = normalise_url(url)
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}"))
+        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {PG_SCHEMA}.bench_marker (info text)"))
+        info_text = conn.execute(text(f"SELECT info FROM {PG_SCHEMA}.bench_marker")).scalar()
+    info = json.loads(info_text) if info_text else {}
+    store = Store(_schema_url(url, PG_SCHEMA))
+    if (not rebuild and info.get("count") == n and info.get("seed") == seed
+            and _generator_matches(info)):
+        console.print(f"PostgreSQL: reusing schema {PG_SCHEMA} ({info['load_note']})")
+        admin.dispose()
+        return store
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {PG_SCHEMA} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+        conn.execute(text(f"CREATE TABLE {PG_SCHEMA}.bench_marker (info text)"))
+    upgrade(store)
+    # Bench-only bulk load: the GIN index is built once at the end, not maintained row by row.
+    with store.begin() as conn:
+        index_sql = conn.execute(text(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND indexname = 'ix_reports_search_vector'")).scalar_one()
+        conn.execute(text("DROP INDEX ix_reports_search_vector"))
+    generator, insert_seconds = _load(store, n, seed, batch_size=5000)
+    started = time.perf_counter()
+    with console.status("building the GIN index"), store.begin() as conn:
+        conn.execute(text("SET maintenance_work_mem = '1GB'"))
+        conn.execute(text(index_sql))
+    gin_seconds = time.perf_counter() - started
+    with console.status("VACUUM ANALYZE"), store.engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE reports"))
+        conn.execute(text("VACUUM ANALYZE report_access"))
+    note = f"loaded {n:,} reports: insert {insert_seconds:.0f} s, GIN index {gin_seconds:.0f} s"
+    console.print(f"PostgreSQL: {note}")
+    with admin.begin() as conn:
+        conn.execute(text(f"DELETE FROM {PG_SCHEMA}.bench_marker"))
+        conn.execute(text(f"INSERT INTO {PG_SCHEMA}.bench_marker VALUES (:info)"), {
+            "info": json.dumps({"count": n, "seed": seed, "generator": generator,
+                                "load_note": note})})
+    admin.dispose()
+    return store
+
+
+# --- choosing terms ------------------------------------------------------------------------------
+
+def candidate_words(seed: int, sample: int = 3000) -> list[str]:
+    """Words of the first reports of the stream, so that every candidate occurs at least once."""
+    _, stream = report_stream(sample, seed)
+    counts: dict[str, int] = {}
+    for report in stream:
+        for word in set(re.findall(r"[A-Za-z]{4,}", f"{report.title} {report.body}")):
+            counts[word] = counts.get(word, 0) + 1
+    return sorted(counts, key=lambda w: (-counts[w], w))
+
+
+def document_frequency(store: Store, word: str) -> int:
+    with store.engine.connect() as conn:
+        if store.is_sqlite:
+            sql = "SELECT count(*) FROM reports_fts WHERE reports_fts MATCH :q"
+            return int(conn.execute(text(sql), {"q": f'"{word}"'}).scalar_one())
+        sql = ("SELECT count(*) FROM reports "
+               "WHERE search_vector @@ to_tsquery('english', :q)")
+        return int(conn.execute(text(sql), {"q": search_store.pg_query(word)}).scalar_one())
+
+
+def choose_terms(store: Store, seed: int, total: int, how_many: int
+                 ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    words = candidate_words(seed)
+    known_common: tuple[str, ...] = ()
+    known_rare: tuple[str, ...] = ()
+    try:
+        from drachma.demo import COMMON_WORDS, RARE_WORDS
+        known_common, known_rare = tuple(COMMON_WORDS), tuple(RARE_WORDS)
+    except ImportError:
+        pass
+    common: list[tuple[str, int]] = []
+    for word in [*known_common, *words[:60]]:
+        df = document_frequency(store, word)
+        if (df > COMMON_SHARE * total and word.lower() not in {"with", "that", "were", "from"}
+                and word.lower() not in {w.lower() for w, _ in common}):
+            common.append((word, df))
+        if len(common) >= how_many:
+            break
+    rare: list[tuple[str, int]] = []
+    rng = random.Random(seed)
+    tail = words[len(words) // 2:]
+    rng.shuffle(tail)
+    for word in [*known_rare, *tail[:400]]:
+        df = document_frequency(store, word)
+        if 0 < df < RARE_SHARE * total:
+            rare.append((word, df))
+        if len(rare) >= how_many:
+            break
+    return common, rare
+
+
+# --- timing --------------------------------------------------------------------------------------
+
+@dataclass
+class Recorder:
+    """Captures the statements the store runs (through ``search._run``), to replay them raw."""
+
+    statements: list[tuple[str, dict[str, Any]]]
+    on: bool = False
+
+
+def _ms(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+@dataclass
+class Timings:
+    store: list[float]
+    raw: list[float]
+    exhaustive: int = 0
+    searches: int = 0
+
+
+def time_queries(store: Store, terms: list[str], filters: ReportFilters, repeat: int) -> Timings:
+    visibility = Visibility(Role.ANALYST)
+    recorder = Recorder([])
+    original_run = search_store._run
+
+    def recording_run(conn: Any, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        if recorder.on:
+            recorder.statements.append((sql, dict(params)))
+        return original_run(conn, sql, params)
+
+    search_store._run = recording_run
+    timings = Timings([], [])
+    try:
+        with store.engine.connect() as conn:
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            for term in terms:
+                recorder.statements.clear()
+                recorder.on = True
+                first = search_store.search(conn, term, visibility, filters)  # warm-up, capture
+                recorder.on = False
+                # The same statements in the driver's own parameter style, outside the timing.
+                captured = [
+                    (sql if store.is_sqlite else search_store._PG_PARAM.sub(r"%(\1)s", sql),
+                     params)
+                    for sql, params in recorder.statements
+                ]
+
+                def raw(captured: list[tuple[str, dict[str, Any]]] = captured) -> None:
+                    cursor: Any = dbapi.cursor()
+                    for sql, params in captured:
+                        if store.is_sqlite:
+                            cursor.execute(sql, params)
+                        else:
+                            cursor.execute(sql, params, prepare=False)
+                        cursor.fetchall()
+                    cursor.close()
+
+                def through_store(term: str = term) -> None:
+                    search_store.search(conn, term, visibility, filters)
+
+                raw()
+                for _ in range(repeat):
+                    timings.store.append(_ms(through_store))
+                    timings.raw.append(_ms(raw))
+                conn.commit()
+                timings.searches += 1
+                timings.exhaustive += int(first.exhaustive)
+    finally:
+        search_store._run = original_run
+    return timings
+
+
+def naive_ms(store: Store, term: str, repeat: int = 3) -> float:
+    """Score every matching row, then take the best 20 - what the design avoids."""
+    if store.is_sqlite:
+        sql = ("SELECT rowid, bm25(reports_fts, 4.0, 1.0) AS score FROM reports_fts "
+               "WHERE reports_fts MATCH :q ORDER BY score LIMIT 20")
+        params: dict[str, Any] = {"q": search_store.fts5_query(term)}
+    else:
+        sql = ("SELECT id, ts_rank_cd(search_vector, query) AS score FROM reports, "
+               "to_tsquery('english', :q) AS query WHERE search_vector @@ query "
+               "ORDER BY score DESC LIMIT 20")
+        params = {"q": search_store.pg_query(term)}
+    with store.engine.connect() as conn:
+        times = [_ms(lambda: conn.execute(text(sql), params).all()) for _ in range(repeat)]
+    return statistics.median(times)
+
+
+def _verdict(ok: bool) -> str:
+    return "[green]PASS[/]" if ok else "[red]MISS[/]"
+
+
+def run_backend(store: Store, label: str, n: int, seed: int, queries: int, repeat: int) -> None:
+    with store.engine.connect() as conn:
+        total = int(conn.execute(text("SELECT count(*) FROM reports")).scalar_one())
+    common, rare = choose_terms(store, seed, total, queries)
+    console.print(f"{label}: {total:,} reports; common terms "
+                  + ", ".join(f"{w} ({df / total:.0%})" for w, df in common)
+                  + "; rare terms " + ", ".join(f"{w} ({df})" for w, df in rare))
+    filtered = ReportFilters(source_kind=SourceKind.GROUP.value, intelligence="B")
+    table = Table(title=f"{label}: ranked search, {total:,} reports, "
+                        f"window {search_store.DEFAULT_WINDOW}, limit 20")
+    for column in ("kind", "terms x runs", "exhaustive", "store med ms", "store p95 ms",
+                   "raw med ms", "raw p95 ms", "store/raw",
+                   f"p95 < {TARGET_P95_MS:.0f} ms", f"ratio <= {TARGET_RATIO}"):
+        table.add_column(column, justify="right")
+    for kind, words, filters in (
+        ("common", common, ReportFilters()),
+        ("rare", rare, ReportFilters()),
+        ("common, filtered", common, filtered),
+        ("rare, filtered", rare, filtered),
+    ):
+        if not words:
+            table.add_row(kind, "no terms found", *[""] * 8)
+            continue
+        t = time_queries(store, [w for w, _ in words], filters, repeat)
+        store_p95, raw_p95 = p95(t.store), p95(t.raw)
+        ratio = statistics.median(t.store) / statistics.median(t.raw)
+        table.add_row(
+            kind, f"{len(words)} x {repeat}", f"{t.exhaustive}/{t.searches}",
+            f"{statistics.median(t.store):.1f}", f"{store_p95:.1f}",
+            f"{statistics.median(t.raw):.1f}", f"{raw_p95:.1f}", f"{ratio:.2f}x",
+            _verdict(store_p95 < TARGET_P95_MS), _verdict(ratio <= TARGET_RATIO),
+        )
+    console.print(table)
+    if common:
+        word = common[0][0]
+        console.print(f"reference - naive ranking (score every match) of '{word}' "
+                      f"({common[0][1]:,} matches): {naive_ms(store, word):.0f} ms median")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=5, help="terms per kind")
+    parser.add_argument("--repeat", type=int, default=10, help="timed runs per term")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    parser.add_argument("--postgres", nargs="?", const=DEFAULT_POSTGRES, default=None,
+                        metavar="URL", help=f"PostgreSQL URL (default {DEFAULT_POSTGRES})")
+    parser.add_argument("--rebuild", action="store_true", help="ignore the cached databases")
+    args = parser.parse_args(argv)
+    backend = args.backend
+    if args.postgres and backend == "sqlite":
+        backend = "postgresql"
+    pg_url = args.postgres or DEFAULT_POSTGRES
+    console.print(f"targets: ranked p95 < {TARGET_P95_MS:.0f} ms; store/raw <= {TARGET_RATIO}x")
+    if backend in {"sqlite", "both"}:
+        store = prepare_sqlite(args.reports, args.seed, args.rebuild)
+        run_backend(store, "SQLite", args.reports, args.seed, args.queries, args.repeat)
+        store.dispose()
+    if backend in {"postgresql", "both"}:
+        store = prepare_postgres(pg_url, args.reports, args.seed, args.rebuild)
+        run_backend(store, "PostgreSQL", args.reports, args.seed, args.queries, args.repeat)
+        store.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
