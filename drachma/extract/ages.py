@@ -1,0 +1,332 @@
+"""AGE_SUBJECT and AGE_DECOY mentions.
+
+Subject: "a 42-year-old man", "The 48-year-old was arrested", "Name Surname, 38, from ...",
+"Name, aged 20, of ...". Decoy: the child age a decoy or fake profile claimed: "a 14-year-old
+girl", "posing as a 14-year-old", "a girl he thought was 13", "girls aged 11 to 15" (both ends),
+"as young as 13", "I'm 15" in a chat. Ages of hunters and ranges of adults are left out."""
+
+from __future__ import annotations
+
+import re
+
+from drachma.extract.common import (
+    Context,
+    finditer_windows,
+    register_triggers,
+    trigger_windows,
+    word_windows,
+)
+from drachma.model.mention import Mention, MentionType, PersonRole
+
+WORD_NUM = {
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "ten": 10,
+    "nine": 9,
+    "eight": 8,
+    "seventeen": 17,
+}
+NUM = r"(?P<n>\d{1,2}|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|ten|nine|eight)"
+YEAR_OLD_RE = re.compile(
+    rf"\b{NUM}(?:[ \u00a0]*-[ \u00a0]*|[ \u00a0]+)years?(?:[ \u00a0]*-[ \u00a0]*|[ \u00a0]+)old"
+    r"(?P<noun>[ \u00a0]+[a-z][\w\-]*(?:[ \u00a0]+[a-z][\w\-]*)?)?"
+)
+AGED_RE = re.compile(
+    r"\baged[ \u00a0]+(?:between[ \u00a0]+)?(?P<a>\d{1,2})(?:[ \u00a0]*(?:to|and|-|–)[ \u00a0]*(?"
+    r"P<b>\d{1,2}))?"
+    r"(?![\d])"
+)
+APPOSITIVE_RE = re.compile(
+    r"[ \u00a0]*(?:,|\()[ \u00a0]*(?:aged[ \u00a0]+)?(?P<n>\d{2})[ \u00a0]*(?:,|\))"
+)
+CLAIM_RE = re.compile(
+    r"\b(?:posing|posed|poses|pose|pretending|pretended|pretend|pretends|masquerading|"
+    r"claiming|claimed|purporting|purported|thought|believed|believing|thinking|thinks|believes|"
+    r"said|told[ \u00a0]+him)[ \u00a0]+(?:(?:she|he|it|they|the[ \u00a0]+\w+)[ \u00a0]+)?"
+    r"(?:was[ \u00a0]+|were[ \u00a0]+|is[ \u00a0]+|to[ \u00a0]+be[ \u00a0]+|as[ \u00a0]+|online[ "
+    r"\u00a0]+as[ \u00a0]+)"
+    r"(?:only[ \u00a0]+|just[ \u00a0]+)?(?:an?[ \u00a0]+)?(?P<n>\d{1,2})(?![\d\-]|[ \u00a0]*-?[ "
+    r"\u00a0]*years?-?[ \u00a0]*old)"
+)
+SHE_WAS_RE = re.compile(
+    r"\b(?:she|he)[ \u00a0]+(?:was|is|were)[ \u00a0]+(?:only[ \u00a0]+|just[ \u00a0]+)?(?P<n>1[0-"
+    r"7]|[89])"
+    r"(?:[ \u00a0]+years?[ \u00a0]+old)?\b"
+)
+YOUNG_AS_RE = re.compile(r"\bas[ \u00a0]+young[ \u00a0]+as[ \u00a0]+(?P<n>\d{1,2})\b")
+IM_RE = re.compile(
+    r"\bI['’]?m[ \u00a0]+(?:only[ \u00a0]+|just[ \u00a0]+)?(?P<n>1[0-7]|[89])\b(?![ \u00a0]*(?:%|"
+    r"per|minutes|mins|miles))"
+)
+RANGE_BEFORE_RE = re.compile(
+    r"\b(?:between[ \u00a0]+\d{1,2}[ \u00a0]+and|\d{1,2}[ \u00a0]*(?:to|-|–))[ \u00a0]*$"
+)
+NOUN_AGE_TRIGGERS = (
+    "man",
+    "woman",
+    "father",
+    "dad",
+    "grandfather",
+    "pensioner",
+    "defendant",
+    "teacher",
+    "chef",
+)
+NOUN_AGE_RE = re.compile(
+    r"\b(?:man|woman|father|dad|grandfather|pensioner|defendant|teacher|chef)[ \u00a0]*,[ \u00a0]*"
+    r"(?:aged[ \u00a0]+)?(?P<n>\d{2})[ \u00a0]*,"
+)
+CLAIM_TRIGGERS = (
+    "posing",
+    "posed",
+    "poses",
+    "pose",
+    "pretending",
+    "pretended",
+    "pretend",
+    "pretends",
+    "masquerading",
+    "claiming",
+    "claimed",
+    "purporting",
+    "purported",
+    "thought",
+    "believed",
+    "believing",
+    "thinking",
+    "thinks",
+    "believes",
+    "said",
+    "told",
+)
+register_triggers(
+    NOUN_AGE_TRIGGERS, CLAIM_TRIGGERS, ("year", "years", "she", "he", "young", "aged")
+)
+CHILD_NOUNS = frozenset(
+    [
+        "girl",
+        "girls",
+        "boy",
+        "boys",
+        "child",
+        "children",
+        "daughter",
+        "schoolgirl",
+        "schoolboy",
+        "teen",
+        "teenager",
+        "teenage",
+        "youngster",
+        "youngsters",
+        "pupil",
+        "kid",
+        "kids",
+        "minor",
+        "son",
+    ]
+)
+ADULT_NOUNS = frozenset(
+    [
+        "man",
+        "men",
+        "woman",
+        "women",
+        "father",
+        "dad",
+        "grandfather",
+        "grandad",
+        "pensioner",
+        "male",
+        "female",
+        "chef",
+        "teacher",
+        "businessman",
+        "defendant",
+        "paedophile",
+        "pedophile",
+        "predator",
+        "offender",
+        "student",
+        "worker",
+        "driver",
+        "suspect",
+        "husband",
+        "uncle",
+        "labourer",
+        "builder",
+        "soldier",
+        "nurse",
+        "carer",
+    ]
+)
+DECOY_CONTEXT_RE = re.compile(
+    r"\b(?:pos(?:e|es|ed|ing)|pretend\w*|decoy\w*|fake|profiles?|fictitious|purport\w*|"
+    r"believed|thought|thinking|acting[ \u00a0]+as|masquerad\w*|sting|lure\w*|groom\w*|meet)\b"
+)
+HUNTER_CONTEXT_RE = re.compile(
+    r"\b(?:hunters?|vigilantes?|founder|leader|members?|joined|professional|decoy|journalist|"
+    r"officer|presenter)\b"
+)
+SUBJECT_CONTEXT_RE = re.compile(
+    r"\b(?:arrested|charged|jailed|pleaded|convicted|sentenced|sentencing|court|accused|"
+    r"admitted|guilty|appeared|facing|confronted|snared|caught|remanded|denied|suspected|"
+    r"grooming|groomed|from|of)\b"
+)
+
+
+def _n(s: str) -> int:
+    return int(s) if s.isdigit() else WORD_NUM.get(s.lower(), 0)
+
+
+def extract_ages(ctx: Context) -> None:
+    text = ctx.text
+    seen: set[tuple[int, int]] = set()
+    person_ends = {m.end: m for m in ctx.of_type(MentionType.PERSON)}
+
+    def add(kind: MentionType, s: int, e: int, n: int, conf: float) -> None:
+        if (s, e) in seen:
+            return
+        if kind is MentionType.AGE_DECOY and not 5 <= n <= 17:
+            return
+        if kind is MentionType.AGE_SUBJECT and not 14 <= n <= 99:
+            return
+        seen.add((s, e))
+        ctx.add(kind, s, e, str(n), conf, claim=False)
+
+    low = ctx.low
+    for m in finditer_windows(YEAR_OLD_RE, low, word_windows(ctx, ("year", "years"), 25, 40)):
+        n = _n(m.group("n"))
+        noun_words = (m.group("noun") or "").split()
+        noun = noun_words[0].lower() if noun_words else ""
+        if noun in ("and", "or") and len(noun_words) > 1:
+            noun = noun_words[1].lower()
+        if noun not in CHILD_NOUNS and noun not in ADULT_NOUNS:
+            # "a 35-year-old Filipino man": the noun a word or two further on
+            more = low[m.end("n") : m.end("n") + 50].split()[1:4]
+            for w in more:
+                w = w.strip(".,;:")
+                if w in CHILD_NOUNS or w in ADULT_NOUNS:
+                    noun = w
+                    break
+        sent = low[slice(*ctx.sentence(m.start()))]
+        pre = low[max(ctx.sentence(m.start())[0], m.start() - 40) : m.start()]
+        if RANGE_BEFORE_RE.search(pre):
+            continue  # "aged between 19 and 36 years old": a range of adults
+        end = m.end("n") + (m.end() - m.end("n") - len(m.group("noun") or ""))
+        if noun in CHILD_NOUNS or noun.startswith(("girl", "boy")):
+            if n <= 17:
+                add(MentionType.AGE_DECOY, m.start(), end, n, 0.85)
+            continue
+        if re.search(
+            r"\b(?:pos(?:e|es|ed|ing)|pretend\w*|masquerad\w*|as)[ \u00a0]+(?:an?[ \u00a0]+)?$", pre
+        ):
+            if n <= 17:
+                add(MentionType.AGE_DECOY, m.start(), end, n, 0.85)
+            continue
+        if n <= 15 and DECOY_CONTEXT_RE.search(sent):
+            add(MentionType.AGE_DECOY, m.start(), end, n, 0.7)
+            continue
+        if n >= 16:
+            if noun in ADULT_NOUNS:
+                tail = low[m.end() : m.end() + 60]
+                if HUNTER_CONTEXT_RE.search(pre[-25:]) or re.search(
+                    r"^[^.]{0,40}\b(?:who[ \u00a0]+(?:runs|founded|leads|joined|set[ \u00a0]+"
+                    r"up)|hunter|vigilante)",
+                    tail,
+                ):
+                    continue
+                add(MentionType.AGE_SUBJECT, m.start(), end, n, 0.85)
+            elif not noun or noun in (
+                "was",
+                "is",
+                "had",
+                "has",
+                "who",
+                "appeared",
+                "pleaded",
+                "admitted",
+                "denied",
+                "will",
+                "has",
+                "from",
+                "of",
+            ):
+                if HUNTER_CONTEXT_RE.search(sent) and not SUBJECT_CONTEXT_RE.search(sent):
+                    continue
+                add(MentionType.AGE_SUBJECT, m.start(), end, n, 0.7)
+    for rx, trig in (
+        (CLAIM_RE, CLAIM_TRIGGERS),
+        (SHE_WAS_RE, ("she", "he")),
+        (YOUNG_AS_RE, ("young",)),
+        (IM_RE, ()),
+    ):
+        if rx is IM_RE:
+            source, windows = text, trigger_windows(text, ("I'm", "I’m"), 5, 40)
+        else:
+            source, windows = low, word_windows(ctx, trig, 5, 60)
+        for m in finditer_windows(rx, source, windows):
+            n = _n(m.group("n"))
+            if rx is SHE_WAS_RE and not DECOY_CONTEXT_RE.search(
+                low, max(0, m.start() - 300), ctx.sentence(m.start())[1]
+            ):
+                continue
+            if n <= 17:
+                add(MentionType.AGE_DECOY, m.start("n"), m.end("n"), n, 0.7)
+    for m in finditer_windows(AGED_RE, low, word_windows(ctx, ("aged",), 5, 40)):
+        a = int(m.group("a"))
+        b = int(m.group("b")) if m.group("b") else None
+        pre = text[max(0, m.start() - 30) : m.start()].lower()
+        sent = low[slice(*ctx.sentence(m.start()))]
+        child = any(w in CHILD_NOUNS for w in re.findall(r"[a-z]+", pre))
+        if child and a <= 17:
+            if DECOY_CONTEXT_RE.search(sent) and not re.search(r"\bcharged\b|\bcount", sent):
+                add(MentionType.AGE_DECOY, m.start("a"), m.end("a"), a, 0.75)
+                if b is not None:
+                    add(MentionType.AGE_DECOY, m.start("b"), m.end("b"), b, 0.75)
+            continue
+        if (
+            b is None
+            and a >= 16
+            and (text[m.start() - 2 : m.start()] in (", ", "(") or pre.endswith(", "))
+        ):
+            pm = _person_before(ctx, m.start(), person_ends)
+            if pm is not None and pm.attributes.get("role") in (
+                "group_member",
+                "officer",
+                "spokesperson",
+                "judge",
+            ):
+                continue
+            add(MentionType.AGE_SUBJECT, m.start("a"), m.end("a"), a, 0.75)
+    # "a man, 52, from Leeds"
+    for m in finditer_windows(NOUN_AGE_RE, low, word_windows(ctx, NOUN_AGE_TRIGGERS, 2, 20)):
+        n = int(m.group("n"))
+        if not HUNTER_CONTEXT_RE.search(low, m.end(), m.end() + 40):
+            add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), n, 0.75)
+    for pm in ctx.of_type(MentionType.PERSON):
+        am = APPOSITIVE_RE.match(text, pm.end)
+        if am is None:
+            continue
+        n = int(am.group("n"))
+        if pm.attributes.get("role") in (
+            PersonRole.GROUP_MEMBER.value,
+            PersonRole.OFFICER.value,
+            PersonRole.SPOKESPERSON.value,
+            PersonRole.JUDGE.value,
+        ):
+            continue
+        if not SUBJECT_CONTEXT_RE.search(low[am.end() : am.end() + 120].split(".")[0]):
+            continue
+        add(MentionType.AGE_SUBJECT, am.start("n"), am.end("n"), n, 0.8)
+
+
+def _person_before(ctx: Context, pos: int, person_ends: dict[int, Mention]) -> Mention | None:
+    for back in range(0, 4):
+        m = person_ends.get(pos - back)
+        if m is not None:
+            return m
+    return None

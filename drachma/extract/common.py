@@ -1,0 +1,566 @@
+"""Shared pieces: the per-report context, capitalised-chunk finder and small text helpers."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date
+
+from drachma.model.mention import Mention, MentionType
+
+UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
+# A capitalised token: "Leeds", "O'Hara", "McKenna", "Stoke-on-Trent", "B.C", "PSNI".
+CAP_TOKEN = rf"[{UPPER}][\w'’\-]*(?:\.[{UPPER}][\w'’\-]*)*"
+SEP = r"[ \u00a0]+"
+CONNECTORS = (
+    "of",
+    "the",
+    "for",
+    "de",
+    "da",
+    "van",
+    "der",
+    "von",
+    "du",
+    "la",
+    "le",
+    "del",
+    "against",
+    "&",
+)
+_CONNECT = "|".join(re.escape(c) for c in CONNECTORS)
+# Starts with a character class (so the regex engine can skip ahead fast); the look-behinds after
+# the first letter check the character before it: not inside a word, nor after "O'" / "d'".
+CHUNK_RE = re.compile(
+    rf"[{UPPER}](?<![\w.\-].)(?<!\w['’].)[\w'’\-]*(?:\.[{UPPER}][\w'’\-]*)*"
+    rf"(?:{SEP}(?:(?:{_CONNECT}){SEP})*{CAP_TOKEN})*"
+)
+TOKEN_RE = re.compile(r"[^\s]+")
+POSSESSIVE_RE = re.compile(r"(?:['’]s|['’])$")
+
+# Words that start sentences or headlines but never begin a name.
+FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "your",
+        "him",
+        "them",
+        "us",
+        "me",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "of",
+        "to",
+        "into",
+        "onto",
+        "with",
+        "without",
+        "within",
+        "about",
+        "after",
+        "before",
+        "during",
+        "since",
+        "until",
+        "while",
+        "when",
+        "where",
+        "why",
+        "how",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "if",
+        "but",
+        "and",
+        "or",
+        "nor",
+        "so",
+        "yet",
+        "as",
+        "than",
+        "then",
+        "there",
+        "here",
+        "also",
+        "however",
+        "although",
+        "though",
+        "because",
+        "once",
+        "now",
+        "not",
+        "no",
+        "yes",
+        "all",
+        "any",
+        "some",
+        "many",
+        "most",
+        "more",
+        "much",
+        "each",
+        "every",
+        "both",
+        "either",
+        "neither",
+        "other",
+        "another",
+        "such",
+        "only",
+        "just",
+        "even",
+        "still",
+        "already",
+        "ever",
+        "never",
+        "always",
+        "often",
+        "sometimes",
+        "later",
+        "earlier",
+        "meanwhile",
+        "instead",
+        "despite",
+        "among",
+        "between",
+        "across",
+        "around",
+        "outside",
+        "inside",
+        "near",
+        "under",
+        "over",
+        "through",
+        "throughout",
+        "against",
+        "along",
+        "behind",
+        "beyond",
+        "upon",
+        "via",
+        "per",
+        "do",
+        "does",
+        "did",
+        "done",
+        "be",
+        "is",
+        "are",
+        "was",
+        "were",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "having",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "should",
+        "will",
+        "would",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "first",
+        "second",
+        "third",
+        "last",
+        "next",
+        "new",
+        "former",
+        "latest",
+        "recent",
+        "according",
+        "asked",
+        "told",
+        "said",
+        "says",
+        "say",
+        "speaking",
+        "update",
+        "updated",
+        "read",
+        "watch",
+        "see",
+        "photo",
+        "picture",
+        "video",
+        "image",
+        "credit",
+        "source",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "sir",
+        "madam",
+        "dear",
+        "hello",
+        "hi",
+        "thanks",
+        "thank",
+        "please",
+        "yesterday",
+        "today",
+        "tonight",
+        "tomorrow",
+    ]
+)
+
+# Capitalised words that end a name inside a title-case headline.
+HEADLINE_BREAKS = frozenset(
+    [
+        "after",
+        "before",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "from",
+        "into",
+        "him",
+        "her",
+        "them",
+        "he",
+        "she",
+        "they",
+        "it",
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "be",
+        "been",
+        "will",
+        "would",
+        "can",
+        "could",
+        "as",
+        "than",
+        "when",
+        "while",
+        "if",
+        "but",
+        "and",
+        "or",
+        "who",
+        "which",
+        "what",
+        "says",
+        "said",
+        "after",
+        "over",
+    ]
+)
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@dataclass(slots=True)
+class Chunk:
+    """A run of capitalised tokens (with lower-case connectors such as "of the")."""
+
+    start: int
+    end: int
+    text: str
+    tokens: list[tuple[int, int, str]]
+    words: list[str] = field(default_factory=list)  # lower-cased token texts
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def lower_same_length(text: str) -> str:
+    """``text.lower()`` when that keeps every offset, else ASCII-only lower-casing."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
+
+
+@dataclass(slots=True)
+class Context:
+    text: str
+    report_date: date
+    sent_starts: list[int]
+    chunks: list[Chunk] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    claimed: bytearray = field(default_factory=bytearray)
+    low: str = ""
+    # phrase-matcher hits by label: label -> [(start_char, end_char), ...]
+    matches: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    chunk_starts: list[int] = field(default_factory=list)
+    chunk_by_start: dict[int, Chunk] = field(default_factory=dict)
+    chunk_by_end: dict[int, Chunk] = field(default_factory=dict)
+    # trigger word (lower-cased) -> character offsets, from the pipeline's PhraseMatcher
+    triggers: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.low:
+            self.low = lower_same_length(self.text)
+        if not self.claimed:
+            self.claimed = bytearray(len(self.text))
+        self.chunk_starts = [c.start for c in self.chunks]
+        self.chunk_by_start = {c.start: c for c in self.chunks}
+        self.chunk_by_end = {c.end: c for c in self.chunks}
+
+    def chunk_at(self, pos: int) -> Chunk | None:
+        i = bisect_right(self.chunk_starts, pos) - 1
+        if i >= 0 and self.chunks[i].start <= pos < self.chunks[i].end:
+            return self.chunks[i]
+        return None
+
+    def chunk_starting_near(self, pos: int) -> Chunk | None:
+        """The chunk starting at ``pos`` or after an opening quote/space right there."""
+        for k in range(0, 3):
+            c = self.chunk_by_start.get(pos + k)
+            if c is not None:
+                return c
+            if pos + k >= len(self.text) or self.text[pos + k] not in " \u00a0\"'‘“":
+                return None
+        return None
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        i = bisect_right(self.sent_starts, pos) - 1
+        start = self.sent_starts[i] if i >= 0 else 0
+        end = self.sent_starts[i + 1] if i + 1 < len(self.sent_starts) else len(self.text)
+        return start, end
+
+    def sentence_text(self, pos: int) -> str:
+        s, e = self.sentence(pos)
+        return self.text[s:e]
+
+    def is_sentence_start(self, pos: int) -> bool:
+        s, _ = self.sentence(pos)
+        return not self.text[s:pos].strip(" \t\n\"'“‘•-–—(*")
+
+    def is_claimed(self, start: int, end: int) -> bool:
+        return 1 in self.claimed[start:end]
+
+    def claim(self, start: int, end: int, code: int = 1) -> None:
+        self.claimed[start:end] = bytes([code]) * (end - start)
+
+    def add(
+        self,
+        type_: MentionType,
+        start: int,
+        end: int,
+        value: str,
+        confidence: float,
+        attributes: dict[str, str] | None = None,
+        *,
+        claim: bool = True,
+    ) -> Mention:
+        m = Mention(
+            type=type_,
+            start=start,
+            end=end,
+            text=self.text[start:end],
+            value=value,
+            confidence=confidence,
+            attributes=attributes or {},
+        )
+        self.mentions.append(m)
+        if claim:
+            self.claim(start, end)
+        return m
+
+    def of_type(self, *types: MentionType) -> list[Mention]:
+        return [m for m in self.mentions if m.type in types]
+
+
+def find_chunks(text: str) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for m in CHUNK_RE.finditer(text):
+        start = m.start()
+        raw = m.group()
+        if " " not in raw and "\u00a0" not in raw:
+            if raw.lower() in FUNCTION_WORDS:
+                continue  # "The", "He", "But": sentence starts, never names
+            toks = [(start, m.end(), raw)]
+        else:
+            toks = [(start + t.start(), start + t.end(), t.group()) for t in TOKEN_RE.finditer(raw)]
+            if any(t[2].lower() in HEADLINE_BREAKS for t in toks[1:]):
+                # a title-case headline ("Man Jailed After Hunters Confront Him In Leeds"):
+                # names do not run across its prepositions, pronouns and verbs
+                part: list[tuple[int, int, str]] = []
+                for t in toks:
+                    if part and t[2].lower() in HEADLINE_BREAKS:
+                        _add_chunk(chunks, text, part)
+                        part = []
+                    part.append(t)
+                toks = part
+                if len(toks) == 1 and toks[0][2].lower() in FUNCTION_WORDS:
+                    continue
+        _add_chunk(chunks, text, toks)
+    return chunks
+
+
+def _add_chunk(chunks: list[Chunk], text: str, toks: list[tuple[int, int, str]]) -> None:
+    # strip a possessive from the last token: "Mark's" -> "Mark"
+    s, _, w = toks[-1]
+    if len(w) > 2 and (w[-2:] in ("'s", "’s") or w[-1] in "'’"):
+        w = w[:-2] if w[-2:] in ("'s", "’s") else w[:-1]
+        toks[-1] = (s, s + len(w), w)
+    if len(toks) == 1 and toks[0][2].lower() in FUNCTION_WORDS:
+        return
+    chunks.append(
+        Chunk(
+            toks[0][0],
+            toks[-1][1],
+            text[toks[0][0] : toks[-1][1]],
+            toks,
+            [t[2].lower() for t in toks],
+        )
+    )
+
+
+def strip_ends(text: str) -> str:
+    return text.strip(" \t\n.,;:!?\"'“”‘’()[]")
+
+
+def norm_key(text: str) -> str:
+    t = re.sub(r"\s+", " ", text.replace("’", "'")).strip().lower()
+    t = strip_ends(t)
+    if t.startswith("the "):
+        t = t[4:]
+    return t
+
+
+def prev_words(low: str, pos: int, n: int = 3, window: int = 40) -> list[str]:
+    """The last ``n`` words before ``pos`` (lower-cased text in, punctuation kept on words)."""
+    return low[max(0, pos - window) : pos].split()[-n:]
+
+
+def before(text: str, pos: int, n: int = 40) -> str:
+    return text[max(0, pos - n) : pos]
+
+
+def after(text: str, pos: int, n: int = 40) -> str:
+    return text[pos : pos + n]
+
+
+def trigger_windows(
+    low: str, triggers: tuple[str, ...], before: int = 60, after: int = 100
+) -> list[tuple[int, int]]:
+    """Merged windows of ``low`` around every occurrence of any trigger substring.
+
+    Rules run their regexes only inside these windows: substring search is C-fast, and most
+    rules have no trigger in most reports."""
+    spans: list[tuple[int, int]] = []
+    n = len(low)
+    for t in triggers:
+        i = low.find(t)
+        while i != -1:
+            spans.append((max(0, i - before), min(n, i + len(t) + after)))
+            i = low.find(t, i + 1)
+    if not spans:
+        return spans
+    spans.sort()
+    merged = [spans[0]]
+    for s, e in spans[1:]:
+        ls, le = merged[-1]
+        if s <= le:
+            if e > le:
+                merged[-1] = (ls, e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def word_windows(
+    ctx: Context, words: tuple[str, ...], before: int = 60, after: int = 100
+) -> list[tuple[int, int]]:
+    """Like :func:`trigger_windows` but from whole-word trigger hits found by the PhraseMatcher."""
+    trig = ctx.triggers
+    if trig.keys().isdisjoint(words):
+        return []
+    pos = [p for w in words if w in trig for p in trig[w]]
+    if not pos:
+        return []
+    pos.sort()
+    n = len(ctx.text)
+    merged: list[tuple[int, int]] = []
+    cs, ce = pos[0] - before, pos[0] + after
+    for p in pos[1:]:
+        if p - before <= ce:
+            ce = p + after
+        else:
+            merged.append((max(0, cs), min(ce, n)))
+            cs, ce = p - before, p + after
+    merged.append((max(0, cs), min(ce, n)))
+    return merged
+
+
+TRIGGER_WORDS: set[str] = set()
+
+
+def register_triggers(*groups: tuple[str, ...]) -> None:
+    """Declare whole words that rules need windows around (matched once per report)."""
+    for g in groups:
+        TRIGGER_WORDS.update(w.lower() for w in g)
+
+
+def finditer_windows(
+    rx: re.Pattern[str], text: str, windows: list[tuple[int, int]]
+) -> list[re.Match[str]]:
+    out: list[re.Match[str]] = []
+    for s, e in windows:
+        out.extend(rx.finditer(text, s, e))
+    return out

@@ -1,0 +1,581 @@
+"""GROUP mentions: vigilante / "paedophile hunter" groups (OCAGs).
+
+Known groups (confirmed names and aliases from the store) are matched anywhere. New ones are read
+from how text introduces them: "the group X", "a group called X", "members of X", "a spokesman for
+X", "paedophile hunters X", "X, a paedophile hunter group", "the X Facebook page", "X (ACRONYM)",
+and names built the way such groups name themselves ("... Hunters", "... Catchers", "...
+Predator ..."). Every surface form found is then matched across the text; a full name's
+abbreviation or shorter form used on its own is a surface form too."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from drachma.extract import gaz, lexicon
+from drachma.extract.common import (
+    FUNCTION_WORDS,
+    Chunk,
+    Context,
+    norm_key,
+    register_triggers,
+)
+from drachma.model.mention import MentionType
+
+Q = "[\"'‘’“”]"
+CUE_AFTER = [
+    # "X, a paedophile hunter group"
+    (
+        re.compile(
+            rf"{Q}?,?[ \u00a0]+(?:a|an|the|one[ \u00a0]of[ \u00a0]the)[ \u00a0]+"
+            rf"(?:[\w\-]+[ \u00a0]+){{0,3}}?"
+            rf"(?:[\w\-]*(?:hunt|vigilant|predator|paedo|pedo|activist|decoy)[\w\-]*[ \u00a0]+)"
+            rf"(?:[\w\-]+[ \u00a0]+){{0,2}}?"
+            rf"(?:groups?|page|organisation|organization|outfit|network|team|collective)\b"
+        ),
+        0.85,
+    ),
+    # "'X' is one of those growing groups"
+    (
+        re.compile(
+            rf"{Q}?[ \u00a0]+(?:is|are|was|were)[ \u00a0]+(?:a|an|one)[ \u00a0]+(?:of[ \u00a0]+)?"
+            rf"(?:the[ \u00a0]+|those[ \u00a0]+|these[ \u00a0]+)?(?:[\w\-]+[ \u00a0]+){{0,3}}"
+            rf"(?:groups?|page)\b"
+        ),
+        0.75,
+    ),
+    # "X, who describe themselves as paedophile hunters"
+    (
+        re.compile(
+            rf"{Q}?,?[ \u00a0]+(?:who|which)[ \u00a0]+(?:describes?|calls?|styles?|bills?)"
+            rf"[ \u00a0]+(?:themselves|itself)[ \u00a0]+(?:as[ \u00a0]+)?(?:an?[ \u00a0]+)?"
+            rf"(?:[\w\-]+[ \u00a0]+){{0,2}}(?:hunters?|vigilantes?|groups?|activists?)\b"
+        ),
+        0.8,
+    ),
+    # "the X Facebook page", "X members said", "X's founder", "the X group said"
+    (
+        re.compile(rf"(?:['’]s)?{Q}?[ \u00a0]+(?:facebook|fb)[ \u00a0]+(?:page|group|account)\b"),
+        0.75,
+    ),
+    (
+        re.compile(
+            rf"(?:['’]s)?{Q}?[ \u00a0]+(?:members?|founders?|co-founders?|admins?|decoys?"
+            rf"|volunteers?)\b"
+        ),
+        0.6,
+    ),
+    (re.compile(rf"{Q}?[ \u00a0]+(?:group|page|team)\b(?![ \u00a0]*-)"), 0.6),
+]
+CUE_TRIGGERS = (
+    "group",
+    "groups",
+    "page",
+    "team",
+    "organisation",
+    "organization",
+    "outfit",
+    "network",
+    "collective",
+    "chapter",
+    "hunter",
+    "hunters",
+    "hunting",
+    "vigilante",
+    "vigilantes",
+    "activist",
+    "activists",
+    "member",
+    "members",
+    "founder",
+    "founders",
+    "leader",
+    "leaders",
+    "admin",
+    "admins",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "president",
+    "boss",
+    "volunteer",
+    "volunteers",
+    "owner",
+    "decoy",
+    "decoys",
+    "administrator",
+    "organiser",
+    "organizer",
+)
+register_triggers(CUE_TRIGGERS)
+AFTER_FIRST_CHARS = frozenset(",\"'‘’“”")
+AFTER_FIRST_WORDS = frozenset(
+    [
+        "group",
+        "page",
+        "team",
+        "who",
+        "which",
+        "is",
+        "are",
+        "was",
+        "were",
+        "facebook",
+        "fb",
+        "member",
+        "members",
+        "founder",
+        "founders",
+        "co-founder",
+        "co-founders",
+        "admin",
+        "admins",
+        "decoy",
+        "decoys",
+        "volunteer",
+        "volunteers",
+    ]
+)
+GROUP_HEADS = frozenset(
+    ["hunters", "catchers", "watch", "exposed", "busters", "phl", "squad", "patrol"]
+)
+GROUP_WORDS_ANYWHERE = frozenset(
+    [
+        "predator",
+        "predators",
+        "paedo",
+        "paedos",
+        "pedo",
+        "pedos",
+        "creep",
+        "creeps",
+        "perverts",
+        "groomers",
+    ]
+)
+# words that make a capitalised run a group's name wherever they stand in it ("hunters" and
+# "catchers" only count at the end: "Wolf Pack Hunters", not "Hunters Confront Man")
+GROUP_WORDS = GROUP_WORDS_ANYWHERE | GROUP_HEADS
+GENERIC = frozenset(
+    [
+        "paedophile",
+        "paedophiles",
+        "pedophile",
+        "pedophiles",
+        "paedo",
+        "pedo",
+        "hunter",
+        "hunters",
+        "hunting",
+        "vigilante",
+        "vigilantes",
+        "group",
+        "groups",
+        "online",
+        "child",
+        "children",
+        "the",
+        "a",
+        "sex",
+        "predator",
+        "predators",
+        "catchers",
+        "watch",
+        "internet",
+        "web",
+        "police",
+    ]
+)
+ACRONYM_RE = re.compile(r"[A-Z](?=[a-z0-9&]*[A-Z])[A-Za-z0-9&]{1,7}")
+GROUPISH_SENTENCE_RE = re.compile(
+    r"(?i)\b(?:group|hunt|vigilant|launch|founded|set[ ]up|team|decoy|sting|catch|expos|predator)"
+)
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(w[0] for w in words if (w and w[0].isupper()) or w.isupper())
+
+
+GROUP_NOUNS = frozenset(
+    [
+        "group",
+        "groups",
+        "page",
+        "team",
+        "organisation",
+        "organization",
+        "outfit",
+        "network",
+        "collective",
+        "chapter",
+    ]
+)
+HUNTER_WORDS = frozenset(["hunters", "hunter", "vigilantes", "vigilante", "activists", "activist"])
+NAMING_WORDS = frozenset({"called", "named", "dubbed"})
+ROLE_CUE_WORDS = frozenset(
+    [
+        "member",
+        "members",
+        "founder",
+        "founders",
+        "co-founder",
+        "co-founders",
+        "cofounder",
+        "leader",
+        "leaders",
+        "admin",
+        "admins",
+        "administrator",
+        "administrators",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "spokespeople",
+        "president",
+        "boss",
+        "volunteer",
+        "volunteers",
+        "organiser",
+        "organisers",
+        "organizer",
+        "organizers",
+        "owner",
+        "owners",
+        "decoy",
+        "decoys",
+        "chapter",
+    ]
+)
+SKIPPABLE = frozenset(
+    [
+        "the",
+        "page",
+        "group",
+        "facebook",
+        "online",
+        "vigilante",
+        "hunter",
+        "hunting",
+        "paedophile-hunting",
+        "paedophile-hunter",
+        "paedophile",
+    ]
+)
+STRIP = "\"'‘’“”,:;"
+CUE_END_WORDS = (
+    GROUP_NOUNS
+    | HUNTER_WORDS
+    | NAMING_WORDS
+    | frozenset(
+        {"as", "itself", "themselves", "by", "from", "of", "with", "at", "for", "including"}
+    )
+)
+
+
+def cue_before(prev: list[str]) -> float:
+    """Confidence that the words before a capitalised run introduce a group's name:
+    "the group X", "a group called X", "paedophile hunters X", "members of X",
+    "a spokesman for the Facebook page X"."""
+    if prev and prev[-1].endswith(":"):
+        return 0.0  # "Paedophile Hunters: The Rise of ...": a title
+    w = [x.strip(STRIP) for x in prev[-8:]]
+    w = [x for x in w if x]
+    i = len(w) - 1
+    if i >= 0 and w[i] == "the":
+        i -= 1
+    if i < 0:
+        return 0.0
+    last = w[i]
+    if last in GROUP_NOUNS:
+        return 0.85
+    if last in HUNTER_WORDS:
+        return 0.8
+    two = w[i - 1] if i > 0 else ""
+    naming = (
+        last in NAMING_WORDS
+        or (last, two)
+        in {
+            ("as", "known"),
+            ("itself", "calling"),
+            ("themselves", "calling"),
+            ("by", "going"),
+            ("as", "such"),
+            ("including", ""),
+        }
+        or last == "including"
+    )
+    if naming:
+        j = i - (1 if last in NAMING_WORDS or last == "including" else 2)
+        for k in range(j, max(-1, j - 3), -1):
+            if w[k] in GROUP_NOUNS:
+                return 0.85
+            if w[k] in HUNTER_WORDS:
+                return 0.8
+        return 0.0
+    if last in ("from", "of", "with", "at", "for"):
+        j = i - 1
+        while j >= 0 and w[j] in SKIPPABLE:
+            j -= 1
+        if j >= 0 and w[j] in ROLE_CUE_WORDS:
+            return 0.75
+        if j >= 0 and w[j] in HUNTER_WORDS and last in ("from", "of", "with"):
+            return 0.8
+    return 0.0
+
+
+SMALL_WORDS = frozenset({"of", "the", "for", "and", "in", "on", "against", "&", "to", "a"})
+
+
+def _initials_agree(words: list[str], acronym: str) -> bool:
+    """ "Shielding Kids in Public" ~ "SKP" or "SKiP" (small words may or may not count)."""
+    acr = acronym.replace("&", "").upper()
+    caps = "".join(w[0] for w in words if w[:1].isupper()).upper()
+    every = "".join(w[0] for w in words if w[:1].isalpha()).upper()
+    return acr in (caps, every)
+
+
+class GroupFinder:
+    def __init__(self, known_groups: Iterable[tuple[str, Iterable[str]]] = ()) -> None:
+        self.known: dict[str, str] = {}
+        for name, aliases in known_groups:
+            self.known[name.lower()] = name
+            for a in aliases:
+                if a.strip():
+                    self.known[a.strip().lower()] = name
+        self.known_re: re.Pattern[str] | None = None
+        if self.known:
+            alt = "|".join(
+                re.escape(k).replace(r"\ ", r"[ \u00a0]+")
+                for k in sorted(self.known, key=len, reverse=True)
+            )
+            self.known_re = re.compile(rf"(?<![\w])(?:{alt})(?![\w])", re.IGNORECASE)
+        self.not_groups = lexicon.not_groups()
+        self.given = lexicon.given_names()
+        self.places = gaz.load().places
+
+    @staticmethod
+    def _acronym_pair(ctx: Context, pos: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """Spans of (long form, acronym) around the bracket at ``pos``, if the initials agree."""
+        text = ctx.text
+        close = text.find(")", pos, pos + 90)
+        if close == -1:
+            return None
+        inside = text[pos + 1 : close]
+        if ACRONYM_RE.fullmatch(inside):
+            # "Long Name (ACR)": the chunk right before the bracket
+            k = pos
+            while k > 0 and text[k - 1] in " \u00a0":
+                k -= 1
+            chunk = ctx.chunk_by_end.get(k)
+            if chunk is None:
+                return None
+            toks = [t for t in chunk.tokens if t[2][:1].isupper()]
+            n = len(inside.replace("&", ""))
+            if len(toks) < n:
+                return None
+            long_toks = [t for t in chunk.tokens if t[0] >= toks[-n][0]]
+            words = [t[2] for t in long_toks]
+            if not _initials_agree(words, inside):
+                return None
+            return (long_toks[0][0], long_toks[-1][1]), (pos + 1, close)
+        # "ACR (Long Name)": an acronym right before the bracket, initials inside
+        words = inside.split()
+        if not 2 <= len(words) <= 8 or not words[0][:1].isupper() or not words[-1][:1].isupper():
+            return None
+        if any(not (w[:1].isupper() or w in SMALL_WORDS) for w in words):
+            return None
+        k = pos
+        while k > 0 and text[k - 1] in " \u00a0":
+            k -= 1
+        j = k
+        while j > 0 and (text[j - 1].isalnum() or text[j - 1] == "&"):
+            j -= 1
+        acr = text[j:k]
+        if not ACRONYM_RE.fullmatch(acr) or not _initials_agree(words, acr):
+            return None
+        return (pos + 1, close), (j, k)
+
+    def _clean(self, ctx: Context, chunk: Chunk) -> tuple[int, int, float] | None:
+        """The part of a capitalised run that could be a name, and the confidence a cue inside
+        the run gives ("Members of X" at the start of a sentence)."""
+        w0 = chunk.words[0]
+        if w0 not in FUNCTION_WORDS and "-" not in w0 and w0 not in ROLE_CUE_WORDS:
+            return chunk.start, chunk.end, 0.0
+        toks = list(chunk.tokens)
+        if w0 in ROLE_CUE_WORDS and len(toks) > 2 and chunk.words[1] in ("of", "for", "from"):
+            # "Members of the X Hunters": the name starts after the connector
+            toks = toks[2:]
+            if toks and toks[0][2] == "the" and len(toks) > 1:
+                toks = toks[1:]
+            return toks[0][0], toks[-1][1], 0.75
+        # drop leading "-based" / "-born" adjectives and function words
+        while toks and (
+            toks[0][2].lower() in FUNCTION_WORDS - {"the"}
+            or (
+                "-" in toks[0][2]
+                and toks[0][2].lower().endswith(("-based", "-born", "-run", "-led"))
+            )
+        ):
+            toks.pop(0)
+        if not toks:
+            return None
+        return toks[0][0], toks[-1][1], 0.0
+
+    def _acceptable(self, ctx: Context, s: int, e: int, strict: bool) -> bool:
+        surface = ctx.text[s:e]
+        words = surface.split()
+        key = norm_key(surface)
+        if not key or key in self.not_groups or key in lexicon.countries():
+            return False
+        if ctx.is_claimed(s, e):
+            return False
+        low = [w.lower().strip("'’") for w in words]
+        if all(w in GENERIC or w in FUNCTION_WORDS for w in low):
+            return False
+        if low[0] in self.given and len(words) <= 2 and not any(w in GROUP_WORDS for w in low):
+            return False  # a person: "known as Callum and Scott"
+        if len(words) == 1 and low[0] in lexicon.titles():
+            return False
+        if strict and (key in self.places or surface in lexicon.regions()):
+            return False  # "the Leeds group": a place, not a group's name
+        return not (strict and len(words) == 1 and not words[0].isupper())
+
+    def extract(self, ctx: Context) -> None:
+        text = ctx.text
+        names: dict[str, tuple[str, float]] = {}  # surface key -> (value, confidence)
+        if self.known_re is not None:
+            for m in self.known_re.finditer(text):
+                names[norm_key(m.group())] = (
+                    self.known[re.sub(r"\s+", " ", m.group().lower())],
+                    0.95,
+                )
+        low = ctx.low
+        has_cues = not ctx.triggers.keys().isdisjoint(CUE_TRIGGERS)
+        prev_group: tuple[int, float] = (-10, 0.0)  # end of the last cued group name, its cue
+        claimed = ctx.claimed
+        for chunk in ctx.chunks:
+            if claimed[chunk.start] and claimed[chunk.end - 1]:
+                continue  # already a force, date or platform
+            span = self._clean(ctx, chunk)
+            if span is None:
+                continue
+            s, e, conf = span
+            if 0 < s - prev_group[0] <= 6 and text[prev_group[0] : s].strip(" ,") in (
+                "and",
+                "or",
+                "",
+            ):
+                conf = prev_group[1]  # "groups such as X and Y": Y is listed like X
+            if has_cues:
+                # the word before the run (or before "the"), without quotes and commas
+                b = chunk.start - 1
+                while b > 0 and low[b] in " \u00a0\"'‘’“”,:;":
+                    b -= 1
+                k = max(low.rfind(" ", 0, b), low.rfind("\n", 0, b))
+                last = low[k + 1 : b + 1].strip(STRIP)
+                if last == "the":
+                    k2 = max(low.rfind(" ", 0, k), low.rfind("\n", 0, k))
+                    last = low[k2 + 1 : k].strip(STRIP)
+                if last in CUE_END_WORDS:
+                    conf = max(
+                        conf, cue_before(low[max(0, chunk.start - 70) : chunk.start].split())
+                    )
+            nxt = low[e : e + 16]
+            if nxt[:1] in AFTER_FIRST_CHARS or nxt[1:].split(" ", 1)[0] in AFTER_FIRST_WORDS:
+                for rx, c in CUE_AFTER:
+                    if c > conf and rx.match(low, e):
+                        conf = c
+            low_words = (
+                chunk.words
+                if s == chunk.start
+                else [t[2].lower() for t in chunk.tokens if t[0] >= s]
+            )
+            lexical = len(low_words) >= 2 and (
+                low_words[-1] in GROUP_HEADS or any(w in GROUP_WORDS_ANYWHERE for w in low_words)
+            )
+            if lexical:
+                conf = max(conf, 0.7)
+            if conf == 0.0 or not self._acceptable(ctx, s, e, strict=not lexical):
+                continue
+            surface = text[s:e]
+            key = norm_key(surface)
+            if key not in names:
+                names[key] = (surface, conf)
+            if conf >= 0.75:
+                prev_group = (e, conf)
+        # "ACRONYM (Long Name)" and "Long Name (ACRONYM)"
+        pos = text.find("(")
+        while pos != -1:
+            pair = self._acronym_pair(ctx, pos)
+            pos = text.find("(", pos + 1)
+            if pair is None:
+                continue
+            (ls, le), (as_, ae) = pair
+            long, acr = text[ls:le], text[as_:ae]
+            if ctx.is_claimed(ls, le) or ctx.is_claimed(as_, ae):
+                continue
+            known = norm_key(long) in names or norm_key(acr) in names
+            if known or GROUPISH_SENTENCE_RE.search(ctx.sentence_text(ls)):
+                if norm_key(long) in self.not_groups or norm_key(acr) in self.not_groups:
+                    continue
+                names.setdefault(norm_key(long), (long, 0.8))
+                names.setdefault(norm_key(acr), (acr, 0.8))
+        if not names:
+            return
+        # shorter forms of a multi-word name used on their own: "X PHL" -> "PHL", "X"
+        for value, conf in list(names.values()):
+            words = value.split()
+            if len(words) < 3 and not (len(words) == 2 and words[-1].isupper()):
+                continue
+            for i in range(1, len(words)):
+                for sub in (words[:i], words[i:]):
+                    if not sub or (len(sub) == 1 and not sub[0].isupper()):
+                        continue
+                    sub_low = [w.lower() for w in sub]
+                    if all(w in GENERIC or w in FUNCTION_WORDS for w in sub_low):
+                        continue
+                    sub_text = " ".join(sub)
+                    sk = norm_key(sub_text)
+                    if sk in names or sk in lexicon.countries() or sk in self.not_groups:
+                        continue
+                    rx = re.compile(rf"(?<![\w\-]){re.escape(sub_text)}(?![\w\-])")
+                    for m in rx.finditer(text):
+                        # standalone: not inside an occurrence of the full name
+                        full_here = text.rfind(
+                            value, max(0, m.start() - len(value)), m.end() + len(value)
+                        )
+                        if full_here != -1 and full_here <= m.start() < full_here + len(value):
+                            continue
+                        if ctx.is_claimed(m.start(), m.end()):
+                            continue
+                        names[sk] = (value, conf * 0.9)
+                        break
+        claimed_here: list[tuple[int, int]] = []
+        for name_key in sorted(names, key=len, reverse=True):
+            value, conf = names[name_key]
+            for key in {name_key, name_key.replace("'", "’")}:
+                self._mark(ctx, key, value, conf, claimed_here)
+
+    @staticmethod
+    def _mark(
+        ctx: Context, key: str, value: str, conf: float, claimed_here: list[tuple[int, int]]
+    ) -> None:
+        text, low = ctx.text, ctx.low
+        pos = low.find(key)
+        if True:
+            while pos != -1:
+                end = pos + len(key)
+                ok = (pos == 0 or not (low[pos - 1].isalnum() or low[pos - 1] == "-")) and (
+                    end >= len(low) or not (low[end].isalnum() or low[end] == "-")
+                )
+                if (
+                    ok
+                    and not ctx.is_claimed(pos, end)
+                    and not any(pos < e2 and s2 < end for s2, e2 in claimed_here)
+                ):
+                    s = pos
+                    if low[max(0, pos - 4) : pos] == "the " and text[pos - 4 : pos - 3] == "T":
+                        s = pos - 4  # "The Name" written with a capital The
+                    claimed_here.append((s, end))
+                    ctx.add(MentionType.GROUP, s, end, value, conf)
+                pos = low.find(key, end)

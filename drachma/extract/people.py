@@ -1,0 +1,465 @@
+"""PERSON mentions with a role where the text says it.
+
+A capitalised run is a person's name when it follows a title or rank ("Sgt", "Det Insp",
+"Judge", "Mr"), when it starts with a common given name, or when the text around it is how
+people are introduced: an age in commas ("X Y, 45,"), an apposition ("X Y, a father of two"),
+a role noun before it ("filmmaker X Y"), or a speech verb ("X Y said", "said X Y"). Titles are
+dropped from the value. Roles come from the title, then from words near the name (officer,
+judge, lawyer, spokesperson, group member, subject of a sting or prosecution, victim), else
+"other". Decoy personas in quotes ("a girl called 'Amy'") are not people."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from drachma.extract import lexicon
+from drachma.extract.common import FUNCTION_WORDS, MONTH_NAMES, WEEKDAYS, Chunk, Context
+from drachma.model.mention import MentionType, PersonRole
+
+ROLE_NOUNS = (
+    r"(?:man|woman|father|mother|dad|mum|mom|grandfather|grandmother|grandmother|husband|wife|"
+    r"vigilante|hunter|founder|co-founder|leader|member|admin|spokes(?:man|woman|person)|officer|"
+    r"detective|journalist|presenter|reporter|filmmaker|film-maker|director|producer|teacher|"
+    r"chef|student|pensioner|businessman|volunteer|activist|campaigner|barrister|solicitor|lawyer|"
+    r"attorney|judge|prosecutor|addict|worker|driver|nurse|doctor|soldier|councillor|resident|"
+    r"partner|friend|neighbour|neighbor|boss|head|chief|lead|president|chairman|chair|"
+    r"professional|grandad|granddad|pal|colleague|victim|defendant|suspect|paedophile|pedophile|"
+    r"predator|offender|groomer|retiree|employee|manager|owner|chaplain|priest|vicar|coach)"
+)
+PERSON_AFTER_RE = re.compile(
+    rf"^(?:,[ \u00a0]*(?:aged[ \u00a0]+)?\d{{1,3}}[,)]|[ \u00a0]*\((?:aged[ \u00a0]+)?\d{{1,3}}\)|"
+    rf",[ \u00a0]+(?:a|an|the|who|whose|from|of)[ \u00a0]+(?:[\w'’\-]+[ \u00a0]+){{0,4}}?"
+    rf"(?:{ROLE_NOUNS}s?\b|\d)|,[ \u00a0]+who\b|"
+    rf"[ \u00a0]+and[ \u00a0]+(?:his|her)[ \u00a0]+\w+|"
+    rf"[ \u00a0]+(?:said|says|told|added|explained|claimed|claims|wrote|posted|admitted|denied|"
+    rf"pleaded|was[ \u00a0]+(?:jailed|arrested|charged|convicted|sentenced|found)|"
+    rf"is[ \u00a0]+(?:a|an)[ \u00a0]+(?:[\w'’\-]+[ \u00a0]+){{0,3}}?{ROLE_NOUNS}\b))"
+)
+PERSON_BEFORE_RE = re.compile(
+    rf"(?:\b(?:said|says|told|asked|according[ \u00a0]+to|named|called|known[ \u00a0]+as|"
+    rf"(?:his|her|their)[ \u00a0]+(?:colleague|friend|partner|wife|husband)s?)|"
+    rf"\b{ROLE_NOUNS},?)[ \u00a0]+$",
+    re.IGNORECASE,
+)
+SINGLE_AFTER_RE = re.compile(
+    r"^(?:,[ \u00a0]*(?:aged[ \u00a0]+)?\d{1,3}[,)]|,[ \u00a0]+(?:a|an|the|who)[ \u00a0]|"
+    r"[ \u00a0]+(?:said|says|told|added|explained|claimed|leads|runs|regards|is[ \u00a0]+(?:a|an|"
+    r"on|the)"
+    r"|was[ \u00a0]+(?:a|an|the)|wrote|posted|and[ \u00a0]+(?:his|her)|showed|responded|agreed))"
+)
+SINGLE_BEFORE_RE = re.compile(
+    r"(?:\b(?:said|says|told|named|called|known[ \u00a0]+(?:only[ \u00a0]+)?as|case[ \u00a0]+of|"
+    r"words[ \u00a0]+of|pal|co-founder|founder|and)|\b(?:as|by)[ \u00a0]+(?:his|her)[ \u00a0]+\w+)"
+    r"[ \u00a0]+[‘'\"“]?$",
+    re.IGNORECASE,
+)
+SPEECH_BEFORE = frozenset(
+    {
+        "said",
+        "says",
+        "told",
+        "asked",
+        "named",
+        "called",
+        "colleague",
+        "colleagues",
+        "friend",
+        "partner",
+        "wife",
+        "husband",
+    }
+)
+ROLE_WORDS = frozenset(ROLE_NOUNS.strip("(?:)").replace("s(?:man|woman|person)", "sman").split("|"))
+ROLE_WORDS = ROLE_WORDS | {"spokesman", "spokeswoman", "spokesperson"}
+SINGLE_BEFORE_WORDS = frozenset(
+    {"said", "says", "told", "named", "called", "pal", "co-founder", "founder", "and"}
+)
+AGE_AFTER_RE = re.compile(r"[ \u00a0]*(?:,|\()[ \u00a0]*(?:aged[ \u00a0]+)?\d{1,2}[ \u00a0]*[,)]")
+GIVEN_AND_RE = re.compile(r"\b([A-Z][a-z]+)[ \u00a0]+(?:and|&)[ \u00a0]+$")
+ROLE_HOLDER_RE = re.compile(
+    r"[ \u00a0]+(?:is|was)[ \u00a0]+(?:the|a)[ \u00a0]+(?:co-)?(?:president|founder|leader|head|"
+    r"admin|spokesman|spokeswoman|spokesperson|organiser|organizer)\b"
+)
+SAID_RE = re.compile(r"[ \u00a0]+(?:said|says|added|explained)\b")
+PSEUDONYM_CUES = (
+    "calls himself",
+    "calls herself",
+    "called himself",
+    "called herself",
+    "known only as",
+    "name only as",
+    "name as",
+    "goes by",
+    "nicknamed",
+    "known online as",
+)
+QUOTE_OPEN = "\"'‘“"
+ROLE_CUES: list[tuple[PersonRole, re.Pattern[str]]] = [
+    (
+        PersonRole.JUDGE,
+        re.compile(r"(?i)\b(?:judge|recorder|magistrate|sheriff[ \u00a0]+principal|justice)\b"),
+    ),
+    (
+        PersonRole.LAWYER,
+        re.compile(
+            r"(?i)\b(?:defending|prosecuting|barrister|solicitor|lawyer|attorney|counsel|QC|KC)\b"
+        ),
+    ),
+    (PersonRole.SPOKESPERSON, re.compile(r"(?i)\bspokes(?:man|woman|person)\b")),
+    (
+        PersonRole.OFFICER,
+        re.compile(
+            r"(?i)\b(?:officer|detective|police|constable|sergeant|inspector|superintendent|trooper|deputy)\b"
+        ),
+    ),
+    (
+        PersonRole.GROUP_MEMBER,
+        re.compile(
+            r"(?i)\b(?:founder|co-founder|leader|member|hunter|vigilante|decoy|admin|runs|president|group)\b"
+        ),
+    ),
+    (
+        PersonRole.SUBJECT,
+        re.compile(
+            r"(?i)\b(?:arrested|charged|jailed|pleaded|convicted|accused|sentenced|guilty|appeared|court|confronted|snared|caught|groom\w*|suspect)\b"
+        ),
+    ),
+    (PersonRole.VICTIM, re.compile(r"(?i)\bvictims?\b")),
+]
+
+
+@lru_cache(maxsize=1)
+def _titles() -> tuple[re.Pattern[str], dict[str, str]]:
+    t = lexicon.titles()
+    alt = "|".join(
+        re.escape(k).replace(r"\ ", r"\.?[ \u00a0]+") for k in sorted(t, key=len, reverse=True)
+    )
+    return re.compile(rf"(?<![\w])(?:{alt})\.?[ \u00a0]+$"), {k.lower(): v for k, v in t.items()}
+
+
+@lru_cache(maxsize=1)
+def _stop() -> frozenset[str]:
+    return (
+        FUNCTION_WORDS
+        | frozenset(w.lower() for w in (*WEEKDAYS, *MONTH_NAMES))
+        | frozenset(
+            [
+                "police",
+                "officers",
+                "officer",
+                "court",
+                "judge",
+                "vigilante",
+                "vigilantes",
+                "paedophile",
+                "paedophiles",
+                "hunter",
+                "hunters",
+                "group",
+                "members",
+                "member",
+                "online",
+                "facebook",
+                "government",
+                "national",
+                "crown",
+                "state",
+                "county",
+                "city",
+                "council",
+                "chief",
+                "detective",
+                "sergeant",
+                "inspector",
+            ]
+        )
+    )
+
+
+ORG_WORDS = frozenset(
+    [
+        "court",
+        "police",
+        "service",
+        "agency",
+        "office",
+        "council",
+        "school",
+        "college",
+        "university",
+        "news",
+        "group",
+        "team",
+        "hunters",
+        "catchers",
+        "watch",
+        "justice",
+        "act",
+        "party",
+        "company",
+        "trust",
+        "foundation",
+        "charity",
+        "association",
+        "society",
+        "union",
+        "commission",
+        "committee",
+        "government",
+        "parliament",
+        "ministry",
+        "department",
+        "unit",
+        "branch",
+        "programme",
+        "program",
+        "channel",
+        "street",
+        "road",
+        "lane",
+        "avenue",
+        "station",
+        "park",
+        "centre",
+        "center",
+        "hotel",
+        "county",
+        "constabulary",
+        "prosecution",
+    ]
+)
+
+
+def _runs(chunk: Chunk) -> list[list[tuple[int, int, str]]]:
+    """Split a chunk at lower-case connectors ("of", "the"...): people's names rarely span them."""
+    runs: list[list[tuple[int, int, str]]] = [[]]
+    for t in chunk.tokens:
+        if t[2][:1].islower() or t[2] == "&":
+            runs.append([])
+        else:
+            runs[-1].append(t)
+    return [r for r in runs if r]
+
+
+class PeopleFinder:
+    def __init__(self) -> None:
+        self.given = lexicon.given_names()
+        self.title_re, self.title_roles = _titles()
+        self.title_last = frozenset(t.split()[-1] for t in self.title_roles)
+        self.title_first = frozenset(t.split()[0] for t in self.title_roles)
+        self.countries = lexicon.countries()
+
+    def extract(self, ctx: Context) -> None:
+        text = ctx.text
+        stop = _stop()
+        people: list[tuple[int, int, str, float, PersonRole | None]] = []
+        given = self.given
+        title_first = self.title_first
+        claimed = ctx.claimed
+        for chunk in ctx.chunks:
+            if claimed[chunk.start] and claimed[chunk.end - 1]:
+                continue  # already a force, group, place, date or platform
+            cw = chunk.words
+            if len(cw) == 1:
+                # a lone capitalised word is a name only if it is a given name or follows a title
+                w0 = cw[0]
+                if (
+                    w0 not in given
+                    and not (
+                        text[chunk.start - 1 : chunk.start] == " "
+                        and self._title_before(text, chunk.start)
+                    )
+                    and not self._pseudonym_cue(text[max(0, chunk.start - 40) : chunk.start])
+                    and not self._lone_name(text, chunk)
+                ):
+                    continue
+            runs = (
+                [chunk.tokens] if not any(w[:1].islower() or w == "&" for w in cw) else _runs(chunk)
+            )
+            for run in runs:
+                toks = list(run)
+                title_role: str | None = None
+                # titles inside the run: "Sgt Nick Lowe", "Det Ch Supt X Y", "Chief Justice X"
+                while len(toks) > 1 and toks[0][2].rstrip(".").lower() in title_first:
+                    for n in (3, 2, 1):
+                        head = " ".join(t[2].rstrip(".") for t in toks[:n])
+                        if len(toks) > n and head.lower() in self.title_roles:
+                            title_role = self.title_roles[head.lower()]
+                            toks = toks[n:]
+                            break
+                    else:
+                        break
+                if title_role is None:
+                    title_role = self._title_before(text, toks[0][0])
+                # drop leading stop words and descriptors before a given name ("Filmmaker Dan Reed")
+                while len(toks) > 1 and (
+                    toks[0][2].lower() in stop
+                    or (toks[0][2].lower() not in self.given and toks[1][2].lower() in self.given)
+                ):
+                    toks = toks[1:]
+                if not toks or len(toks) > 4:
+                    continue
+                s, e = toks[0][0], toks[-1][1]
+                while e > s and text[e - 1] in ".,":
+                    e -= 1
+                words = [t[2].lower().rstrip(".") for t in toks]
+                if ctx.is_claimed(s, e):
+                    continue
+                if any(w in ORG_WORDS for w in words) or " ".join(words) in self.countries:
+                    continue
+                if words[0] in stop and len(words) == 1:
+                    continue
+                if any(not w[:1].isalpha() for w in words):
+                    continue
+                pre = text[max(0, s - 40) : s]
+                post = text[e : e + 80]
+                quoted = pre[-1:] in QUOTE_OPEN and post[:1] in "\"'’”"
+                first_given = words[0] in self.given
+                conf = 0.0
+                if title_role is not None:
+                    conf = 0.9
+                elif len(words) >= 2 and first_given:
+                    conf = 0.85
+                elif len(words) >= 2 and (PERSON_AFTER_RE.match(post) or self._cue_before(pre)):
+                    conf = 0.7
+                elif len(words) == 1 and not first_given and self._pseudonym_cue(pre):
+                    conf = 0.6
+                elif (
+                    len(words) == 1
+                    and not first_given
+                    and len(toks) == len(chunk.tokens)
+                    and (self._lone_name(text, chunk))
+                ):
+                    conf = 0.55
+                elif (
+                    len(words) == 1
+                    and first_given
+                    and not quoted
+                    and (SINGLE_AFTER_RE.match(post) or self._single_cue_before(pre))
+                ):
+                    conf = 0.65
+                if conf == 0.0:
+                    continue
+                if (
+                    quoted
+                    and re.search(r"(?i)\b(?:called|named|as)[ \u00a0]+[\"'‘“]$", pre)
+                    and re.search(r"(?i)\b(?:girl|boy|child|teen|persona|profile|decoy)\b", pre)
+                ):
+                    continue  # an invented decoy persona
+                role: PersonRole | None = None
+                if (
+                    title_role == "officer"
+                    and text[max(0, s - 9) : s].strip().lower().endswith("sheriff")
+                    and "sheriff court" in ctx.low
+                ):
+                    title_role = "judge"  # Scottish sheriffs sit in the sheriff court
+                if title_role is not None and title_role != "other":
+                    role = PersonRole(title_role)
+                people.append((s, e, text[s:e], conf, role))
+        self._emit(ctx, people)
+
+    def _title_before(self, text: str, pos: int) -> str | None:
+        """Role of a title written right before ``pos`` ("Capt. ", "Det Insp "), if any."""
+        if pos < 2 or not text[pos - 1].isspace():
+            return None
+        k = max(text.rfind(" ", 0, pos - 1), text.rfind("\n", 0, pos - 1))
+        if text[k + 1 : pos - 1].rstrip(".").lower() not in self.title_last:
+            return None
+        words = text[max(0, pos - 32) : pos].split()[-4:]
+        for n in range(min(4, len(words)), 0, -1):
+            cand = " ".join(w.rstrip(".") for w in words[-n:])
+            if cand[:1].isupper() and cand.lower() in self.title_roles:
+                return self.title_roles[cand.lower()]
+        return None
+
+    @staticmethod
+    def _cue_before(pre: str) -> bool:
+        words = pre.lower().split()[-3:]
+        if not words:
+            return False
+        last = words[-1].rstrip(",")
+        if last in SPEECH_BEFORE or last in ROLE_WORDS:
+            return True
+        return " ".join(words[-2:]) in ("according to", "known as")
+
+    def _lone_name(self, text: str, chunk: Chunk) -> bool:
+        """A single unusual capitalised word used as a name: coordinated with a given name
+        ("Callum and Sott"), introduced as a role holder ("Boots is the president of ..."), or
+        attributing a quote ("...," Boots said)."""
+        w = chunk.words[0]
+        if w in _stop() or w in ORG_WORDS or len(w) < 3 or not chunk.text[1:].islower():
+            return False
+        pm = GIVEN_AND_RE.search(text, max(0, chunk.start - 25), chunk.start)
+        if pm and pm.group(1).lower() in self.given:
+            return True
+        if ROLE_HOLDER_RE.match(text, chunk.end):
+            return True
+        before = text[max(0, chunk.start - 3) : chunk.start]
+        return bool(before.strip()[-1:] in ("”", '"') and SAID_RE.match(text, chunk.end))
+
+    @staticmethod
+    def _pseudonym_cue(pre: str) -> bool:
+        """ "calls himself X", "known only as X", "gave his name as X": a name even if unusual."""
+        tail = " ".join(pre.lower().rstrip("‘'\"“ ").split()[-4:])
+        return tail.endswith(PSEUDONYM_CUES)
+
+    @staticmethod
+    def _single_cue_before(pre: str) -> bool:
+        words = pre.lower().rstrip("‘'\"“ ").split()[-3:]
+        if not words:
+            return False
+        last = words[-1]
+        if last in SINGLE_BEFORE_WORDS:
+            return True
+        two = " ".join(words[-2:])
+        return (
+            two in ("known as", "case of", "words of", "only as", "name as")
+            or " ".join(words) == "known only as"
+        )
+
+    def _emit(
+        self, ctx: Context, people: list[tuple[int, int, str, float, PersonRole | None]]
+    ) -> None:
+        # one value per person: the longest form sharing the last name (or the single name)
+        full: dict[str, str] = {}
+        for _, _, name, _, _ in people:
+            last = name.split()[-1].lower()
+            if len(name.split()) > len(full.get(last, "").split()):
+                full[last] = name
+        roles: dict[str, PersonRole] = {}
+        for _, _, name, _, role in people:
+            value = full.get(name.split()[-1].lower(), name)
+            if role is not None:
+                roles.setdefault(value, role)
+        for s, e, name, conf, _ in people:
+            value = full.get(name.split()[-1].lower(), name)
+            r = roles.get(value) or self._role_from_context(ctx, s, e)
+            roles.setdefault(value, r)
+            ctx.add(MentionType.PERSON, s, e, value, conf, {"role": roles[value].value})
+
+    @staticmethod
+    def _role_from_context(ctx: Context, s: int, e: int) -> PersonRole:
+        text = ctx.text
+        am = AGE_AFTER_RE.match(text, e)
+        if am:
+            # "X Y, 47, of ...": how defendants and people confronted are introduced
+            tail = text[am.end() : am.end() + 40].lower()
+            if not re.match(
+                r"[ \u00a0]*(?:(?:a|an|the|who[ \u00a0]+is|is)[ \u00a0]+)?(?:[\w\-]+[ \u00a0]+)?"
+                r"(?:co-?)?(?:founder|leader|member|hunter|vigilante|officer|spokes|admin)",
+                tail,
+            ):
+                return PersonRole.SUBJECT
+        near = text[e : e + 70]
+        cut = re.search(r"[.!?\n]", near)
+        if cut:
+            near = near[: cut.start()]
+        for role, rx in ROLE_CUES:
+            if rx.search(near) or rx.search(text[max(0, s - 30) : s]):
+                return role
+        sent = ctx.sentence_text(s)
+        for role, rx in ROLE_CUES:
+            if rx.search(sent):
+                return role
+        return PersonRole.OTHER

@@ -1,0 +1,274 @@
+"""The extraction pipeline: spaCy tokenisation and sentence splitting, then rules per concern."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+import spacy
+
+from drachma.errors import ValidationError
+from drachma.extract import forces, platforms
+from drachma.extract.ages import extract_ages
+from drachma.extract.common import TRIGGER_WORDS, Context, find_chunks, strip_ends
+from drachma.extract.dates import extract_dates, find_report_date
+from drachma.extract.forces import extract_forces
+from drachma.extract.groups import GroupFinder
+from drachma.extract.offences import extract_offences
+from drachma.extract.outcomes import extract_outcomes
+from drachma.extract.people import PeopleFinder
+from drachma.extract.places import PlaceFinder
+from drachma.extract.platforms import extract_platforms
+from drachma.extract.sentences import drachma_sentences, set_sentences  # noqa: F401
+from drachma.extract.statistics import extract_statistics
+from drachma.model.mention import Mention, MentionType, PersonRole
+
+log = logging.getLogger(__name__)
+
+CORPUS_FIELDS = (
+    "groups",
+    "police_forces",
+    "places",
+    "platforms",
+    "subject_ages",
+    "decoy_ages",
+    "outcomes",
+    "people",
+    "dates",
+)
+MAX_CHARS = 2_000_000
+
+
+def installed_models() -> list[str]:
+    """Names of spaCy pipelines installed in this environment (none are ever downloaded)."""
+    try:
+        return sorted(spacy.util.get_installed_models())
+    except Exception:  # pragma: no cover
+        return []
+
+
+class Extractor:
+    """Reads reports into :class:`Mention` lists. Build once and reuse: it holds the spaCy pipeline.
+
+    ``known_groups`` are confirmed group names with their aliases, e.g. from the store.
+    ``model`` names an installed spaCy pipeline to add its NER on top of the rules ("auto" takes
+    the first installed one); by default only ``spacy.blank("en")`` and ``drachma_sentences``.
+    """
+
+    def __init__(
+        self,
+        known_groups: Iterable[tuple[str, Iterable[str]]] = (),
+        *,
+        model: str | None = None,
+        min_confidence: float = 0.0,
+    ) -> None:
+        self.model_name: str | None = None
+        nlp: Any = None
+        if model:
+            name = model
+            if model == "auto":
+                names = installed_models()
+                name = names[0] if names else ""
+            if name:
+                try:
+                    nlp = spacy.load(name, exclude=["lemmatizer", "textcat"])
+                    self.model_name = name
+                except OSError as exc:
+                    raise ValidationError(
+                        f"spaCy model {name!r} is not installed", field="model"
+                    ) from exc
+        if nlp is None:
+            nlp = spacy.blank("en")
+        if "parser" not in nlp.pipe_names and "senter" not in nlp.pipe_names:
+            nlp.add_pipe("drachma_sentences", first=True)
+        nlp.max_length = MAX_CHARS
+        self.nlp = nlp
+        self.min_confidence = min_confidence
+        self.groups = GroupFinder(known_groups)
+        self.places = PlaceFinder()
+        self.people = PeopleFinder()
+        self._build_matchers()
+
+    def _build_matchers(self) -> None:
+        from spacy.matcher import PhraseMatcher
+
+        make = self.nlp.make_doc
+        lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        orth = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        lower.add("PLACE", [make(n) for n in self.places.names()])
+        lower.add("FORCE", [make(n) for n in forces.name_surfaces()])
+        lower.add("PLATFORM_I", [make(n) for n in platforms.insensitive_surfaces()])
+        orth.add("FORCE_ACR", [make(n) for n in forces.acronym_surfaces()])
+        orth.add("PLATFORM_S", [make(n) for n in platforms.sensitive_surfaces()])
+        # trigger words: rules look for their patterns only near these (label "t:<word>")
+        for w in sorted(TRIGGER_WORDS):
+            lower.add("t:" + w, [make(w)])
+        self.lower_matcher = lower
+        self.orth_matcher = orth
+
+    # -- public API --------------------------------------------------------------------------
+    def extract(self, text: str, report_date: date | None = None) -> list[Mention]:
+        """Mentions in ``text``; relative dates resolve against ``report_date`` (default: a date in
+        the report's first lines, else today)."""
+        if not isinstance(text, str):
+            raise ValidationError("report text must be a string", field="text")
+        if len(text) > MAX_CHARS:
+            raise ValidationError(f"report text longer than {MAX_CHARS} characters", field="text")
+        return self._run(self._doc(text), text, report_date)
+
+    def pipe(
+        self,
+        texts: Iterable[str],
+        report_dates: Iterable[date | None] | None = None,
+        batch_size: int = 64,
+    ) -> Iterator[list[Mention]]:
+        """Stream mention lists for ``texts`` (spaCy ``nlp.pipe`` underneath)."""
+        dates_iter = iter(report_dates) if report_dates is not None else None
+        if self.model_name is not None:
+            pairs = ((t, t) for t in texts)
+            for doc, text in self.nlp.pipe(pairs, batch_size=batch_size, as_tuples=True):
+                rd = next(dates_iter, None) if dates_iter is not None else None
+                yield self._run(doc, text, rd)
+            return
+        # tokenise a batch, then read it: the tokenizer's tables stay warm in the CPU caches
+        batch: list[str] = []
+        for text in texts:
+            batch.append(text)
+            if len(batch) >= batch_size:
+                yield from self._run_batch(batch, dates_iter)
+                batch = []
+        if batch:
+            yield from self._run_batch(batch, dates_iter)
+
+    def _run_batch(
+        self, batch: list[str], dates_iter: Iterator[date | None] | None
+    ) -> Iterator[list[Mention]]:
+        docs = [
+            set_sentences(doc, text)
+            for doc, text in zip(self.nlp.tokenizer.pipe(batch), batch, strict=True)
+        ]
+        for doc, text in zip(docs, batch, strict=True):
+            rd = next(dates_iter, None) if dates_iter is not None else None
+            yield self._run(doc, text, rd)
+
+    def _doc(self, text: str) -> Any:
+        """Tokenise and split sentences. Without a statistical model the pipeline's only component
+        is ``drachma_sentences``, run here directly with the original text."""
+        if self.model_name is not None:
+            return self.nlp(text)
+        return set_sentences(self.nlp.make_doc(text), text)
+
+    # -- internals ---------------------------------------------------------------------------
+    def _run(self, doc: Any, text: str, report_date: date | None) -> list[Mention]:
+        if report_date is None:
+            report_date = find_report_date(text) or date.today()
+        sent_starts = doc.user_data.get("sent_starts")
+        if sent_starts is None:
+            sent_starts = [s.start_char for s in doc.sents] if len(doc) else [0]
+        ctx = Context(
+            text=text, report_date=report_date, sent_starts=sent_starts, chunks=find_chunks(text)
+        )
+        strings = self.nlp.vocab.strings
+        idx: list[int] = doc.to_array("IDX").tolist() if len(doc) else []
+        n_tok, n_chr = len(idx), len(text)
+        trig = ctx.triggers
+        for matcher in (self.lower_matcher, self.orth_matcher):
+            for match_id, ts, te in matcher(doc):
+                label = strings[match_id]
+                if label[:2] == "t:":
+                    trig.setdefault(label[2:], []).append(idx[ts])
+                    continue
+                end = idx[te] if te < n_tok else n_chr
+                while end > idx[ts] and text[end - 1].isspace():
+                    end -= 1
+                ctx.matches.setdefault(label, []).append((idx[ts], end))
+        extract_dates(ctx)
+        extract_platforms(ctx)
+        extract_forces(ctx)
+        self.groups.extract(ctx)
+        self.places.extract(ctx, doc)
+        self.people.extract(ctx)
+        _drop_surname_places(ctx)
+        if self.model_name is not None:
+            self._model_entities(ctx, doc)
+        extract_ages(ctx)
+        extract_outcomes(ctx)
+        extract_offences(ctx)
+        extract_statistics(ctx)
+        out = [m for m in ctx.mentions if m.confidence >= self.min_confidence and m.end > m.start]
+        out.sort(key=lambda m: (m.start, m.end, m.type.value))
+        return out
+
+    def _model_entities(self, ctx: Context, doc: Any) -> None:
+        """Add what an installed statistical NER finds that the rules did not (lower confidence)."""
+        for ent in getattr(doc, "ents", ()):
+            s, e = ent.start_char, ent.end_char
+            if ctx.is_claimed(s, e):
+                continue
+            if ent.label_ == "PERSON" and len(ent.text.split()) >= 2:
+                ctx.add(MentionType.PERSON, s, e, ent.text, 0.5, {"role": PersonRole.OTHER.value})
+            elif (
+                ent.label_ in ("GPE", "LOC", "FAC")
+                and ent.text.lower() not in self.places.countries
+            ):
+                ctx.add(MentionType.PLACE, s, e, ent.text, 0.45)
+
+
+def _drop_surname_places(ctx: Context) -> None:
+    """A place name that is also a named person's surname, written without "in"/"at"/"from"
+    ("Holloway pleaded guilty"), is the person."""
+    people = ctx.of_type(MentionType.PERSON)
+    if not people:
+        return
+    surnames = {p.text.split()[-1] for p in people if len(p.text.split()) >= 2}
+    keep = []
+    for m in ctx.mentions:
+        if m.type is MentionType.PLACE and m.text in surnames and m.confidence < 0.95:
+            pw = ctx.low[max(0, m.start - 12) : m.start].split()[-1:]
+            if not pw or pw[0] not in ("in", "at", "from", "near", "of", "to"):
+                continue
+        keep.append(m)
+    ctx.mentions[:] = keep
+
+
+def _surface(m: Mention) -> str:
+    return strip_ends(" ".join(m.text.split()))
+
+
+def to_corpus_annotation(mentions: Iterable[Mention], text: str) -> dict[str, list[Any]]:
+    """Mentions in the shape of the shared corpus annotations (see its README): surface strings,
+    fixed outcome labels, integer ages, each person once in their fullest form, the calendar part
+    of dates only."""
+    out: dict[str, list[Any]] = {f: [] for f in CORPUS_FIELDS}
+
+    def put(field: str, value: Any) -> None:
+        if value in ("", None):
+            return
+        if value not in out[field]:
+            out[field].append(value)
+
+    for m in sorted(mentions, key=lambda x: x.start):
+        if m.start < 0 or m.end > len(text):
+            continue
+        t = m.type
+        if t is MentionType.GROUP:
+            put("groups", _surface(m))
+        elif t is MentionType.FORCE:
+            put("police_forces", _surface(m))
+        elif t is MentionType.PLACE:
+            put("places", _surface(m))
+        elif t is MentionType.PLATFORM:
+            put("platforms", _surface(m))
+        elif t is MentionType.AGE_SUBJECT and m.value.isdigit():
+            put("subject_ages", int(m.value))
+        elif t is MentionType.AGE_DECOY and m.value.isdigit():
+            put("decoy_ages", int(m.value))
+        elif t is MentionType.OUTCOME:
+            put("outcomes", m.value)
+        elif t is MentionType.PERSON:
+            put("people", m.value)
+        elif t is MentionType.DATE and m.attributes.get("calendar"):
+            put("dates", strip_ends(m.attributes["calendar"]))
+    return out

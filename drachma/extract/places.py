@@ -1,0 +1,715 @@
+"""PLACE mentions: named locations below country level.
+
+UK towns, cities, districts and counties resolve to the package gazetteer (kind, district, force
+area, coordinates). Elsewhere the text itself says a name is a place: datelines ("LEEDS —"),
+"in/at/near/from <Name>", "<Name>, <state or province>", "Co <Name>", "<Name> County",
+"a <Name> man", "<Name>-based", "provinces of A, B and C", street and venue words ("<Name> Street",
+"<Name> Railway Station", "the <Name> shopping centre"). Streets and venues are kept as written,
+with the town they are in when the text names it nearby. Names only inside an organisation's name
+("<Town> Crown Court", "<County> Police") are not places; nor are countries and the UK nations."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from drachma.extract import gaz, lexicon
+from drachma.extract.common import (
+    CAP_TOKEN,
+    FUNCTION_WORDS,
+    MONTH_NAMES,
+    WEEKDAYS,
+    Chunk,
+    Context,
+    finditer_windows,
+    prev_words,
+    trigger_windows,
+)
+from drachma.model.mention import MentionType
+
+ORG_HEADS = frozenset(
+    [
+        "court",
+        "courts",
+        "council",
+        "school",
+        "academy",
+        "college",
+        "university",
+        "police",
+        "constabulary",
+        "service",
+        "services",
+        "agency",
+        "office",
+        "department",
+        "ministry",
+        "church",
+        "cathedral",
+        "hospital",
+        "prison",
+        "jail",
+        "news",
+        "newspaper",
+        "programme",
+        "program",
+        "act",
+        "party",
+        "company",
+        "ltd",
+        "limited",
+        "inc",
+        "plc",
+        "group",
+        "team",
+        "club",
+        "fc",
+        "trust",
+        "foundation",
+        "charity",
+        "association",
+        "society",
+        "union",
+        "commission",
+        "committee",
+        "government",
+        "parliament",
+        "assembly",
+        "unit",
+        "branch",
+        "squad",
+        "media",
+        "times",
+        "post",
+        "mail",
+        "echo",
+        "herald",
+        "gazette",
+        "telegraph",
+        "guardian",
+        "mirror",
+        "express",
+        "chronicle",
+        "argus",
+        "press",
+        "radio",
+        "tv",
+        "television",
+        "channel",
+        "network",
+        "bank",
+        "airlines",
+        "airways",
+        "council's",
+        "courthouse",
+        "bureau",
+        "institute",
+        "board",
+        "authority",
+        "centre's",
+        "crown",
+        "hunters",
+        "catchers",
+        "watch",
+        "justice",
+        "exposed",
+        "federation",
+        "command",
+        "division",
+        "force",
+        "services'",
+    ]
+)
+VENUE_HEADS = frozenset(
+    [
+        "street",
+        "road",
+        "lane",
+        "avenue",
+        "drive",
+        "close",
+        "crescent",
+        "way",
+        "terrace",
+        "square",
+        "gardens",
+        "park",
+        "station",
+        "beach",
+        "bridge",
+        "green",
+        "common",
+        "market",
+        "centre",
+        "center",
+        "mall",
+        "airport",
+        "harbour",
+        "harbor",
+        "pier",
+        "promenade",
+        "hill",
+        "estate",
+        "row",
+        "place",
+        "walk",
+        "parade",
+        "grove",
+        "rise",
+        "mews",
+        "wharf",
+        "quay",
+        "boulevard",
+        "highway",
+        "motorway",
+        "retail",
+    ]
+)
+VENUE_LOWER_RE = re.compile(
+    r"[ \u00a0]+(?:shopping[ \u00a0]+(?:centre|center|mall)|car[ \u00a0]+park|retail[ \u00a0]+park|"
+    r"railway[ \u00a0]+station|train[ \u00a0]+station|bus[ \u00a0]+station|leisure[ \u00a0]+centre|"
+    r"industrial[ \u00a0]+estate|housing[ \u00a0]+estate|station|park|hotel|high[ \u00a0]+street|"
+    r"town[ \u00a0]+centre|city[ \u00a0]+centre)\b"
+)
+GENERIC_DOMAIN = frozenset(
+    [
+        "paedophile",
+        "paedophiles",
+        "pedophile",
+        "pedophiles",
+        "paedo",
+        "paedos",
+        "pedo",
+        "pedos",
+        "hunter",
+        "hunters",
+        "hunting",
+        "vigilante",
+        "vigilantes",
+        "group",
+        "groups",
+        "online",
+        "child",
+        "children",
+        "sex",
+        "predator",
+        "predators",
+        "the",
+        "internet",
+        "web",
+        "social",
+        "media",
+        "live",
+        "police",
+        "officer",
+        "officers",
+        "judge",
+        "court",
+    ]
+)
+PREPS = frozenset(
+    [
+        "in",
+        "at",
+        "near",
+        "from",
+        "outside",
+        "across",
+        "around",
+        "into",
+        "towards",
+        "toward",
+        "throughout",
+        "between",
+        "to",
+        "within",
+        "via",
+        "visiting",
+        "visited",
+        "reach",
+        "reached",
+        "inside",
+    ]
+)
+PREPS_AFTER_VERB = frozenset(
+    {
+        "lives",
+        "living",
+        "based",
+        "moved",
+        "travelled",
+        "traveled",
+        "drove",
+        "village",
+        "town",
+        "city",
+        "suburb",
+        "borough",
+        "county",
+        "area",
+        "north",
+        "south",
+        "east",
+        "west",
+        "close",
+    }
+)
+APPOSITIVE_OF_RE = re.compile(
+    r",[ \u00a0]*(?:(?:aged[ \u00a0]+)?\d{1,3},[ \u00a0]*)?(?:of|from)[ \u00a0]+$"
+)
+DATELINE_RE = re.compile(
+    r"[ \t]*(?P<a>[A-Z][A-Z'’.\-]+(?:[ ][A-Z][A-Z'’.\-]+){0,3})"
+    r"(?:,[ ]+(?P<b>[A-Z][A-Za-z.]{0,12}(?:[ ][A-Z][A-Za-z.]+)?))?"
+    r"[ ]*(?:\([A-Z0-9 ]+\))?[ ]*(?:[—–:]|-[ ]|--)"
+)
+COUNTY_RE = re.compile(
+    rf"(?<![\w.])(?:(?:Co\.?|County)[ \u00a0]+{CAP_TOKEN}|{CAP_TOKEN}[ \u00a0]+(?:County|COUNTY)("
+    rf"?![ \u00a0]+(?:Court|Council|Hall|Jail|Sheriff)))"
+)
+DIRECTIONS = frozenset(
+    [
+        "north",
+        "south",
+        "east",
+        "west",
+        "north-east",
+        "north-west",
+        "south-east",
+        "south-west",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+        "central",
+        "mid",
+        "greater",
+        "inner",
+        "outer",
+        "rural",
+        "downtown",
+    ]
+)
+REGION_NATION_RE = re.compile(
+    r"(?<![\w])(?:(?:North|South|East|West|Mid|Central)(?:[ \-](?:East|West))?[ \u00a0]+(?:of[ "
+    r"\u00a0]+)?"
+    r"(?:England|Scotland|Wales|Ireland)|(?:the[ \u00a0]+)(?:North|South)(?:[ \-](?:East|West))?"
+    r"(?![ \u00a0\-]*[A-Z\w]))"
+)
+PERSON_NOUNS = frozenset(
+    [
+        "man",
+        "woman",
+        "men",
+        "women",
+        "father",
+        "dad",
+        "mother",
+        "mum",
+        "mom",
+        "teenager",
+        "teen",
+        "resident",
+        "couple",
+        "family",
+        "pensioner",
+        "grandfather",
+        "grandmother",
+        "grandad",
+        "granddad",
+        "youth",
+        "husband",
+        "wife",
+        "paedophile",
+        "pedophile",
+        "predator",
+        "chef",
+        "teacher",
+        "businessman",
+        "councillor",
+        "student",
+        "schoolboy",
+        "schoolgirl",
+    ]
+)
+LIST_KEYS = (
+    "provinces of",
+    "province of",
+    "counties of",
+    "states of",
+    "regions of",
+    "cities of",
+    "towns of",
+    "districts of",
+    "suburbs of",
+    "areas of",
+)
+DEMONYM_RE = re.compile(r"(?:ian|ish|ese|ans|an|ic|ch|i)$")
+AMBIGUOUS = frozenset(
+    [
+        "sale",
+        "deal",
+        "march",
+        "reading",
+        "street",
+        "bath",
+        "wells",
+        "hope",
+        "bury",
+        "ware",
+        "wool",
+        "ash",
+        "sandwich",
+        "cheddar",
+        "normal",
+        "mobile",
+        "orange",
+        "split",
+        "nice",
+        "bay",
+        "eye",
+        "send",
+        "speke",
+        "over",
+        "under",
+        "hunter",
+    ]
+)
+
+
+ARTICLES = frozenset({"a", "an", "the"})
+
+
+def _after_prep(low: str, pos: int) -> bool:
+    return _prep_words(prev_words(low, pos, 3, 40))
+
+
+def _prep_words(words: list[str]) -> bool:
+    if words and words[-1] == "the":
+        words = words[:-1]
+    if not words:
+        return False
+    w = words[-1]
+    if w in PREPS:
+        return True
+    return w == "of" and len(words) >= 2 and words[-2] in PREPS_AFTER_VERB
+
+
+@lru_cache(maxsize=1)
+def _stop_chunks() -> frozenset[str]:
+    return frozenset(w.lower() for w in (*WEEKDAYS, *MONTH_NAMES)) | FUNCTION_WORDS
+
+
+def _org_chunk(chunk: Chunk) -> bool:
+    return any(t[2].lower().strip(".,") in ORG_HEADS for t in chunk.tokens)
+
+
+def _place_attrs(info: gaz.PlaceInfo | None) -> dict[str, str]:
+    if info is None:
+        return {}
+    attrs = {
+        "kind": info.kind,
+        "district": info.district,
+        "force": info.force,
+        "within": info.within,
+    }
+    if info.latitude is not None and info.longitude is not None:
+        attrs["latitude"] = f"{info.latitude:.5f}"
+        attrs["longitude"] = f"{info.longitude:.5f}"
+    return {k: v for k, v in attrs.items() if v}
+
+
+def _best(places: list[gaz.PlaceInfo]) -> gaz.PlaceInfo | None:
+    if not places:
+        return None
+    order = {"city": 0, "town": 1, "district": 2, "county": 3, "region": 4}
+    return sorted(places, key=lambda p: order.get(p.kind.lower(), 5))[0]
+
+
+class PlaceFinder:
+    """Place rules; gazetteer names are matched by the pipeline's spaCy PhraseMatcher."""
+
+    def __init__(self) -> None:
+        self.view = gaz.load()
+        self.regions = lexicon.regions()
+        self.countries = lexicon.countries()
+        self.given = lexicon.given_names()
+        self.titles = lexicon.titles()
+        self.region_abbrev = {
+            r: c for r, c in self.regions.items() if r.endswith(".") or r.isupper()
+        }
+        try:
+            from drachma.gazetteers import COMMON_WORD_NAMES
+
+            self.ambiguous = AMBIGUOUS | frozenset(COMMON_WORD_NAMES)
+        except ImportError:  # pragma: no cover
+            self.ambiguous = AMBIGUOUS
+
+    def names(self) -> list[str]:
+        """Lower-cased names for the PhraseMatcher: gazetteer places and non-UK regions."""
+        names = set(self.view.places) | {r.lower() for r in self.regions if not r.endswith(".")}
+        return sorted(n for n in names - self.countries if n)
+
+    def _stands_alone(self, chunk: Chunk, s: int, e: int) -> bool:
+        """A gazetteer name inside a longer capitalised run ("Livvy Haydock", "South East Antrim
+        UDA", "Manchester United") is part of another name, unless the other words are leading
+        function words, directions or place words."""
+        for ts, te, w in chunk.tokens:
+            if ts < e and s < te:
+                continue
+            lw = w.lower()
+            if ts < s and (lw in FUNCTION_WORDS or lw in DIRECTIONS or lw in ("greater", "co")):
+                continue
+            if ts >= e and lw in VENUE_HEADS:
+                return False  # "Marlow Road": the street rule keeps the whole name
+            if lw in VENUE_HEADS or lw in self.view.places or lw in ("and", "&"):
+                continue
+            return False
+        return True
+
+    def _lookup(self, surface: str) -> gaz.PlaceInfo | None:
+        return _best(self.view.places.get(surface.lower(), []))
+
+    def extract(self, ctx: Context, doc: Any = None) -> None:
+        text, low = ctx.text, ctx.low
+        found: list[tuple[int, int, str, float, dict[str, str]]] = []
+        stop = _stop_chunks()
+        given = self.given
+
+        taken = bytearray(len(text))
+
+        def free(s: int, e: int) -> bool:
+            if ctx.is_claimed(s, e):
+                return False
+            return 1 not in taken[s:e]
+
+        def add(
+            s: int, e: int, conf: float, info: gaz.PlaceInfo | None = None, value: str | None = None
+        ) -> None:
+            # a direction word written before the name belongs to it: "north Belfast"
+            pw = prev_words(low, s, 1, 16)
+            if pw and pw[0] in DIRECTIONS and text[s - len(pw[0]) - 1 : s - 1] == pw[0]:
+                s = s - len(pw[0]) - 1
+            surface = text[s:e]
+            if surface.lower() in self.countries or not free(s, e):
+                return
+            val = value or (info.name if info else surface)
+            found.append((s, e, val, conf, _place_attrs(info)))
+            taken[s:e] = b"\x01" * (e - s)
+
+        # 1. datelines, at the start of the text or of a paragraph
+        line_starts = [0] + [m.end() for m in re.finditer(r"\n", text[:5000])]
+        for ls in line_starts:
+            m = DATELINE_RE.match(text, ls)
+            if not m:
+                continue
+            a = m.group("a")
+            if a.lower() in stop or len(a) < 3 or a.lower() in self.countries:
+                continue
+            add(m.start("a"), m.end("a"), 0.85, self._lookup(a))
+            if m.group("b"):
+                b = m.group("b").strip()
+                add(m.start("b"), m.start("b") + len(b), 0.85, None, self.regions.get(b, b))
+        # 2. counties and nations' regions
+        county_windows = trigger_windows(text, ("Co ", "Co. ", "County", "COUNTY"), 30, 30)
+        if county_windows:
+            for m in finditer_windows(COUNTY_RE, text, county_windows):
+                last_word = m.group().split()[-1].lower()
+                if last_word in ORG_HEADS or last_word in ("jail", "sheriff", "attorney"):
+                    continue
+                before_word = text[max(0, m.start() - 20) : m.start()].split()[-1:]
+                if (
+                    m.group().startswith(("Co", "County"))
+                    and before_word
+                    and before_word[0][:1].isupper()
+                    and before_word[0].lower() not in FUNCTION_WORDS
+                ):
+                    continue  # "Greene County Jail": part of a longer name
+                add(m.start(), m.end(), 0.85, self._lookup(m.group()))
+        nation_windows = trigger_windows(
+            text, ("England", "Scotland", "Wales", "Ireland", "the North", "the South"), 24, 24
+        )
+        if nation_windows:
+            for m in finditer_windows(REGION_NATION_RE, text, nation_windows):
+                s = m.start()
+                if text[s : s + 4].lower() == "the ":
+                    if not _after_prep(low, s):
+                        continue
+                    s += 4
+                add(s, m.end(), 0.8)
+        # 3. gazetteer and region names (spaCy PhraseMatcher hits)
+        hits = sorted(ctx.matches.get("PLACE", ()), key=lambda x: (x[0], -(x[1] - x[0])))
+        last_end = -1
+        for s, e in hits:
+            if s < last_end:
+                continue
+            surface = text[s:e]
+            if not surface[:1].isupper():
+                continue
+            lsurf = surface.lower()
+            chunk = ctx.chunk_at(s)
+            if chunk is not None:
+                if _org_chunk(chunk):
+                    continue
+                first = chunk.tokens[0][2]
+                if chunk.start < s and (first.lower() in given or first in self.titles):
+                    continue
+                if chunk.start == s and e < chunk.end and lsurf in given:
+                    continue
+                if not self._stands_alone(chunk, s, e):
+                    continue
+            if text[e : e + 5] == "-born":
+                continue
+            if (lsurf in self.ambiguous or lsurf in given) and (
+                ctx.is_sentence_start(s) or not _after_prep(low, s)
+            ):
+                continue
+            info = self._lookup(surface)
+            region = self.regions.get(surface) or self.regions.get(surface.title())
+            last_end = e
+            add(s, e, 0.9 if info else 0.85, info, None if info else region)
+        # 4. "<Name>, <region>" / "<Name>, <abbrev.>" and lists "provinces of A, B and C"
+        for c in ctx.chunks:
+            if text[c.end : c.end + 2] != ", ":
+                continue
+            nxt = ctx.chunk_by_start.get(c.end + 2)
+            if nxt is None:
+                continue
+            abbrev = nxt.text + "." if text[nxt.end : nxt.end + 1] == "." else nxt.text
+            first = c.tokens[0][2].lower()
+            if first in stop or first in given or len(c.tokens) > 3:
+                continue
+            if abbrev in self.region_abbrev:
+                add(c.start, c.end, 0.8, self._lookup(c.text))
+                add(nxt.start, nxt.start + len(abbrev), 0.85, None, self.region_abbrev[abbrev])
+            elif nxt.text in self.regions and not _org_chunk(c):
+                add(c.start, c.end, 0.75, self._lookup(c.text))
+        if any(k in low for k in LIST_KEYS):
+            for key in LIST_KEYS:
+                pos = low.find(key)
+                while pos != -1:
+                    p = pos + len(key) + 1
+                    for _ in range(8):
+                        lc = ctx.chunk_starting_near(p) if p < len(text) else None
+                        if lc is None:
+                            break
+                        c = lc
+                        if c.tokens[0][2].lower() == "the" and len(c.tokens) > 1:
+                            add(
+                                c.tokens[1][0],
+                                c.end,
+                                0.75,
+                                self._lookup(text[c.tokens[1][0] : c.end]),
+                            )
+                        else:
+                            add(c.start, c.end, 0.75, self._lookup(c.text))
+                        rest = re.match(
+                            r"(?:,[ \u00a0]*(?:and[ \u00a0]+|or[ \u00a0]+)?|[ \u00a0]+(?:and|or)["
+                            r" \u00a0]+)",
+                            text[c.end : c.end + 8],
+                        )
+                        if not rest:
+                            break
+                        p = c.end + rest.end()
+                    pos = low.find(key, pos + 1)
+        # 5. chunk rules: "<Name>-based", "a <Name> man", venues, after a preposition
+        claimed = ctx.claimed
+        for c in ctx.chunks:
+            if (claimed[c.start] and claimed[c.end - 1]) or (taken[c.start] and taken[c.end - 1]):
+                continue
+            toks = c.tokens
+            words = c.words
+            last = words[-1].strip(".")
+            if words[0].endswith("-based") and len(toks) >= 1:
+                head = toks[0][2][: -len("-based")]
+                if (
+                    head
+                    and head.lower() not in stop
+                    and not DEMONYM_RE.search(head)
+                    and "-" not in head
+                ):
+                    add(toks[0][0], toks[0][0] + len(head), 0.75, self._lookup(head))
+                continue
+            if not free(c.start, c.end):
+                continue
+            pw = prev_words(low, c.start, 3, 40)
+            prev1 = pw[-1] if pw else ""
+            nwords = low[c.end : c.end + 24].split(None, 1)
+            if (
+                prev1 in ARTICLES
+                and nwords
+                and nwords[0].strip(".,;:") in PERSON_NOUNS
+                and len(toks) <= 2
+                and not (
+                    words[0] in stop
+                    or DEMONYM_RE.search(words[-1])
+                    or words[0] in given
+                    or words[0] in GENERIC_DOMAIN
+                    or _org_chunk(c)
+                )
+            ):
+                add(c.start, c.end, 0.7, self._lookup(c.text))
+                continue
+            if last in VENUE_HEADS and len(toks) >= 2:
+                i = 0
+                while i < len(toks) - 1 and words[i] in stop:
+                    i += 1
+                if i < len(toks) - 1 and not any(w in ORG_HEADS for w in words):
+                    add(toks[i][0], toks[-1][1], 0.75)
+                continue
+            if toks[0][2] == "Park" and len(toks) == 2:
+                add(c.start, c.end, 0.7)
+                continue
+            if VENUE_LOWER_RE.match(text, c.end) and not _org_chunk(c):
+                i = 0
+                while i < len(toks) and words[i] in stop:
+                    i += 1
+                if i < len(toks) and words[i] not in GENERIC_DOMAIN:
+                    add(toks[i][0], c.end, 0.7, self._lookup(text[toks[i][0] : c.end]))
+                continue
+            # after a preposition, or in an appositive ", of <Name>"
+            if not (
+                _prep_words(pw)
+                or (
+                    prev1 in ("of", "from")
+                    and APPOSITIVE_OF_RE.search(low, max(0, c.start - 20), c.start)
+                )
+            ):
+                continue
+            if words[0] == "the" or len(toks) > 4 or _org_chunk(c):
+                continue
+            if words[0] in stop or words[0] in given:
+                continue
+            if all(w in GENERIC_DOMAIN for w in words):
+                continue
+            if c.text.isupper() and len(c.text) <= 5:
+                continue
+            if c.text in self.titles or toks[0][2] in self.titles:
+                continue
+            if (
+                len(toks) == 1
+                and words[0].endswith(("ian", "ish", "ese"))
+                and not self._lookup(c.text)
+            ):
+                continue
+            add(c.start, c.end, 0.6, self._lookup(c.text))
+        self._emit(ctx, found)
+
+    @staticmethod
+    def _dateline_like(text: str, s: int) -> bool:
+        return s == 0 or text[s - 1] == "\n"
+
+    def _emit(self, ctx: Context, found: list[tuple[int, int, str, float, dict[str, str]]]) -> None:
+        found.sort()
+        towns = [(s, v) for s, _, v, _, a in found if a.get("kind")]
+        for s, e, value, conf, attrs in found:
+            words = ctx.text[s:e].lower().split()
+            if words and words[-1].strip(".") in VENUE_HEADS and not attrs:
+                # a street or venue: name the town written next to it, if any
+                sent_s, sent_e = ctx.sentence(s)
+                near = [v for ts, v in towns if sent_s <= ts < sent_e and ts != s]
+                if near:
+                    attrs = {**attrs, "town": near[0], "kind": "street_or_venue"}
+                else:
+                    attrs = {**attrs, "kind": "street_or_venue"}
+            ctx.add(MentionType.PLACE, s, e, value, conf, attrs)

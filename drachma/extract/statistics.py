@@ -1,0 +1,100 @@
+"""STATISTIC mentions: a number with what it counts and, where given, its period
+("146 reports of vigilante groups in 2017 and 2018", "44 per cent of prosecutions")."""
+
+from __future__ import annotations
+
+import re
+
+from drachma.extract.common import Context
+from drachma.model.mention import MentionType
+
+W = r"[ \u00a0]+"
+NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+STAT_RE = re.compile(
+    rf"{NUMBER}(?P<pct>{W}?(?:per{W}?cent|%))?(?:{W}(?:more|fewer|new|such|"
+    rf"alleged|suspected|separate|active|online|different))?{W}(?:of{W}(?:the{W})?)?"
+    rf"(?P<what>(?:[a-z][a-z\-]*{W}){{0,2}}?(?:reports|cases|arrests|prosecutions|convictions|"
+    rf"groups|incidents|people|suspects|men|referrals|stings|exposures|confrontations|investigations|"
+    rf"followers|members|offences|charges|files|complaints|calls|children|victims|paedophiles|"
+    rf"offenders|officers|forces|hunters|operations|court{W}cases))\b"
+    rf"(?P<tail>(?:{W}(?:of|by|from|involving|against|using|where|about){W}[^.;:]{{0,60}}?)?"
+    rf"(?:{W}(?:in|during|between|since|over|across){W}(?:the{W}(?:last|past){W}(?:\w+{W})?"
+    rf"(?:years?|months?|weeks?)|(?:19|20)\d\d(?:{W}(?:and|to|-){W}(?:19|20)\d\d)?)))?"
+)
+COUNTED = frozenset(
+    [
+        "reports",
+        "cases",
+        "arrests",
+        "prosecutions",
+        "convictions",
+        "groups",
+        "incidents",
+        "people",
+        "suspects",
+        "men",
+        "referrals",
+        "stings",
+        "exposures",
+        "confrontations",
+        "investigations",
+        "followers",
+        "members",
+        "offences",
+        "charges",
+        "files",
+        "complaints",
+        "calls",
+        "children",
+        "victims",
+        "paedophiles",
+        "offenders",
+        "officers",
+        "forces",
+        "hunters",
+        "operations",
+        "court",
+    ]
+)
+DIGIT_START_RE = re.compile(r"\d[\d,.]*")
+PERIOD_RE = re.compile(
+    r"(?:19|20)\d\d(?:[ \u00a0]+(?:and|to|-)[ \u00a0]+(?:19|20)\d\d)?|(?:last|past)[ \u00a0]+(?:"
+    r"\w+[ \u00a0]+)?(?:years?|months?|weeks?)"
+)
+
+
+def extract_statistics(ctx: Context) -> None:
+    text = ctx.text
+    for d in DIGIT_START_RE.finditer(text):
+        p = d.start()
+        if p > 0 and (text[p - 1].isalnum() or text[p - 1] in ".,/£$-"):
+            continue
+        # only numbers followed, within a few words, by something a statistic counts
+        ahead = text[d.end() : d.end() + 48].lower().split()[:5]
+        if not any(w.strip(".,;:") in COUNTED or w.startswith(("per", "%")) for w in ahead) and (
+            d.group()[-1:] != "%"
+        ):
+            continue
+        m = STAT_RE.match(text, p)
+        if m is None:
+            continue
+        num = m.group("num").replace(",", "")
+        if m.group("pct"):
+            counts = m.group("what").strip()
+            value = f"{num}%"
+        else:
+            counts = m.group("what").strip()
+            value = num
+        end = m.end()
+        attrs = {"counts": re.sub(r"\s+", " ", counts)}
+        tail = m.group("tail") or ""
+        period = PERIOD_RE.search(tail)
+        if period:
+            attrs["period"] = period.group()
+        elif m.group("pct"):
+            # "44 per cent of prosecutions": period may be before, in the sentence
+            s_s, _ = ctx.sentence(m.start())
+            pm = PERIOD_RE.search(text, s_s, m.start())
+            if pm:
+                attrs["period"] = pm.group()
+        ctx.add(MentionType.STATISTIC, m.start(), end, value, 0.7, attrs, claim=False)
