@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPBearer
 
+from drachma.access.actor import Actor
 from drachma.access.audit import view_audit
 from drachma.access.permissions import Permission
 from drachma.access.users import log_in, log_out
-from drachma.errors import ValidationError
+from drachma.errors import DrachmaError, NotFoundError, ValidationError
 from drachma.intake import reports as report_service
+from drachma.intake.ingest import (
+    DEFAULT_GRADING,
+    IngestFailure,
+    IngestOptions,
+    ingest_upload,
+)
+from drachma.link.mentions import extract_report, mentions_of, review_mention
 from drachma.model.dates import parse_date
+from drachma.model.mention import Mention, MentionType, Review
 from drachma.model.user import AuditAction
+from drachma.store import users as user_store
 from drachma.store.audit import AuditFilters
+from drachma.store.db import Store
 from drachma.store.search import DEFAULT_WINDOW
 from drachma.web.auth import (
     CSRF_HEADER,
@@ -31,8 +44,14 @@ from drachma.web.schemas import (
     AuditEventOut,
     AuditListOut,
     ErrorOut,
+    IngestFailureOut,
+    IngestFileOut,
+    IngestOut,
     LoginIn,
     LoginOut,
+    MentionListOut,
+    MentionOut,
+    MentionReviewIn,
     ReportIn,
     ReportListOut,
     ReportOut,
@@ -194,3 +213,203 @@ def api_audit(
                                offset=offset)
     return AuditListOut(items=[AuditEventOut.of(e) for e in events], total=total, limit=limit,
                         offset=offset)
+
+
+# --- mentions (shared with the report page) ----------------------------------------------------
+
+def reviewer_names(store: Store, mentions: Iterable[Mention]) -> dict[int, str]:
+    """Usernames of the people who reviewed these mentions, by user id."""
+    ids = sorted({m.reviewed_by for m in mentions if m.reviewed_by is not None})
+    if not ids:
+        return {}
+    with store.begin() as conn:
+        users = [user_store.get_user(conn, user_id) for user_id in ids]
+    return {u.id: u.username for u in users if u is not None and u.id is not None}
+
+
+def mention_of_report(store: Store, actor: Actor, report_id: int, mention_id: int) -> Mention:
+    """A stored mention of a report the actor may read, or 404 (403 if the report is refused)."""
+    report = report_service.get_report(store, actor, report_id)
+    for mention in mentions_of(store, actor, report, extract_if_none=False):
+        if mention.id == mention_id:
+            return mention
+    raise NotFoundError(f"report {report_id} has no mention {mention_id}", field="mention_id")
+
+
+def review_decision(text: str) -> Review:
+    try:
+        decision = Review(text.strip().lower())
+    except ValueError:
+        decision = Review.PENDING
+    if decision is Review.PENDING:
+        raise ValidationError("the decision must be confirmed, corrected or rejected",
+                              field="decision")
+    return decision
+
+
+def check_correction(mention: Mention, value: str | None, new_type: MentionType | None) -> None:
+    """A correction must change something: the value, the type or both."""
+    changed_type = new_type is not None and new_type is not mention.type
+    typed = (value or "").strip()
+    if not changed_type and (not typed or typed == mention.value):
+        raise ValidationError("change the value or choose another type to correct it; "
+                              "to agree with it as it is, confirm it", field="value")
+    if value is not None and len(value.strip()) > 300:
+        raise ValidationError("the corrected value is longer than 300 characters", field="value")
+
+
+@router.get("/reports/{report_id}/mentions", response_model=MentionListOut, tags=["mentions"],
+            responses={404: {"model": ErrorOut, "description": "No such report."}})
+def api_mentions(report_id: int, session: Authenticated, request: Request) -> MentionListOut:
+    """The mentions read out of a report (read by machine the first time it is asked for).
+
+    Until someone confirms or corrects it, a mention is machine-read and unconfirmed.
+    """
+    store = store_of(request)
+    report = report_service.get_report(store, session.actor, report_id)
+    found = mentions_of(store, session.actor, report)
+    names = reviewer_names(store, found)
+    return MentionListOut(report_id=report_id, items=[MentionOut.of(m, names) for m in found])
+
+
+@router.post("/reports/{report_id}/mentions/extract", response_model=MentionListOut,
+             tags=["mentions"])
+def api_extract_mentions(report_id: int, session: Authenticated,
+                         request: Request) -> MentionListOut:
+    """Read the report again: pending mentions are replaced, reviewed ones kept (reviewers)."""
+    session.actor.require(Permission.REVIEW_MENTIONS)
+    store = store_of(request)
+    report = report_service.get_report(store, session.actor, report_id)
+    found = extract_report(store, session.actor, report)
+    names = reviewer_names(store, found)
+    return MentionListOut(report_id=report_id, items=[MentionOut.of(m, names) for m in found])
+
+
+@router.post("/reports/{report_id}/mentions/{mention_id}", response_model=MentionOut,
+             tags=["mentions"],
+             responses={404: {"model": ErrorOut, "description": "No such report or mention."}})
+def api_review_mention(report_id: int, mention_id: int, body: MentionReviewIn,
+                       session: Authenticated, request: Request) -> MentionOut:
+    """Confirm, correct or reject a mention (analysts and supervisors); kept with who and when.
+
+    A confirmed or corrected GROUP makes the group known: later reports recognise its name.
+    """
+    session.actor.require(Permission.REVIEW_MENTIONS)
+    store = store_of(request)
+    mention = mention_of_report(store, session.actor, report_id, mention_id)
+    decision = Review(body.decision)
+    if decision is Review.CORRECTED:
+        check_correction(mention, body.value, body.type)
+    updated = review_mention(
+        store, session.actor, mention_id, decision,
+        new_value=body.value if decision is Review.CORRECTED else None,
+        new_type=body.type if decision is Review.CORRECTED else None,
+    )
+    return MentionOut.of(updated, reviewer_names(store, [updated]))
+
+
+# --- intake (shared with the upload page) ------------------------------------------------------
+
+UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024
+UPLOAD_LIMIT_TEXT = "50 MB"
+Outcome = Literal["stored", "duplicate", "partial", "failed"]
+
+
+@dataclass(slots=True)
+class UploadOutcome:
+    """What became of one uploaded file."""
+
+    filename: str
+    run_id: int | None
+    stored: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+    failures: list[IngestFailure] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> Outcome:
+        if not self.stored and not self.duplicates:
+            return "failed"
+        if self.failures:
+            return "partial"
+        return "stored" if self.stored else "duplicate"
+
+    def as_out(self) -> IngestFileOut:
+        return IngestFileOut(
+            filename=self.filename, outcome=self.outcome, run_id=self.run_id,
+            stored=self.stored, duplicates=self.duplicates,
+            failures=[IngestFailureOut(where=f.where, reason=f.reason) for f in self.failures],
+        )
+
+
+def upload_options(grading: str | None, conditions: str | None, visible_to: Sequence[str],
+                   source_kind: str | None) -> IngestOptions:
+    """The options of an upload, checked (an error names the bad field; nothing is stored)."""
+    return IngestOptions(
+        grading=(grading or "").strip() or DEFAULT_GRADING,
+        conditions=(conditions or "").strip() or None,
+        visible_to=tuple(v for v in visible_to if v.strip()),
+        source_kind=(source_kind or "").strip() or None,
+    ).checked()
+
+
+def chosen_files(files: Sequence[UploadFile]) -> list[UploadFile]:
+    """The files really chosen: a form sent with no file has one empty part without a name."""
+    return [f for f in files if f.filename or (f.size or 0) > 0]
+
+
+def ingest_files(store: Store, actor: Actor, files: Sequence[UploadFile],
+                 options: IngestOptions, request: Request) -> list[UploadOutcome]:
+    """Take in each uploaded file as its own run; one file failing never stops the others."""
+    actor.require(Permission.INGEST)
+    home = settings_of(request).home
+    outcomes: list[UploadOutcome] = []
+    for upload in files:
+        name = upload.filename or "upload"
+        try:
+            data = upload.file.read()
+            result = ingest_upload(store, actor, name, data, options, home=home)
+        except DrachmaError as exc:
+            if exc.http_status in (401, 403, 503):
+                raise
+            outcomes.append(UploadOutcome(name, None, failures=[
+                IngestFailure(name, None, exc.message)]))
+            continue
+        outcome = UploadOutcome(result.filename, result.run_id, list(result.stored),
+                                list(result.duplicates), list(result.failures))
+        if not (outcome.stored or outcome.duplicates or outcome.failures):
+            outcome.failures.append(IngestFailure(outcome.filename, None,
+                                                  "no report could be found in the file"))
+        outcomes.append(outcome)
+    return outcomes
+
+
+@router.post("/ingest", response_model=IngestOut, tags=["intake"],
+             max_body_size=UPLOAD_LIMIT_BYTES,
+             responses={413: {"model": ErrorOut,
+                              "description": f"The upload is over {UPLOAD_LIMIT_TEXT}."}})
+def api_ingest(
+    session: Authenticated,
+    request: Request,
+    files: Annotated[list[UploadFile], File(description="One or more files (multipart).")],
+    grading: Annotated[str, Form(description="Default 3x5x2 grading.")] = DEFAULT_GRADING,
+    handling_conditions: Annotated[str | None, Form(description="With code C.")] = None,
+    visible_to: Annotated[list[str] | None, Form(description="With code C: roles.")] = None,
+    source_kind: Annotated[str | None, Form(description="Empty: guessed per file.")] = None,
+) -> IngestOut:
+    """Take in uploaded files (text, CSV, JSON, HTML, e-mail...), each item as a graded report.
+
+    Every file gets its own outcome; texts already stored are duplicates, never stored twice.
+    At most 50 MB per request.
+    """
+    session.actor.require(Permission.INGEST)
+    options = upload_options(grading, handling_conditions, visible_to or [], source_kind)
+    chosen = chosen_files(files)
+    if not chosen:
+        raise ValidationError("choose at least one file to upload", field="files")
+    outcomes = ingest_files(store_of(request), session.actor, chosen, options, request)
+    return IngestOut(
+        items=[o.as_out() for o in outcomes],
+        stored=sum(len(o.stored) for o in outcomes),
+        duplicates=sum(len(o.duplicates) for o in outcomes),
+        failed=sum(len(o.failures) for o in outcomes),
+    )

@@ -15,15 +15,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from drachma import __version__
 from drachma.config import Settings, load_settings
 from drachma.errors import AuthenticationError, DrachmaError
 from drachma.store.db import Store
 from drachma.web import api, pages
-from drachma.web.auth import LoginRequired, Session, api_session, page_session
+from drachma.web.auth import LoginRequired, Session, api_session, find_session, page_session
 from drachma.web.render import STATIC, render
 
 # Pages never load anything from elsewhere; the API docs page loads Swagger UI from its CDN.
@@ -95,8 +98,34 @@ async def validation_error(request: Request, exc: Exception) -> Response:
                              "message": message, "problems": problems})
 
 
+def _too_large(request: Request) -> str:
+    if request.url.path in ("/ingest", "/api/ingest"):
+        return (f"the upload is larger than {api.UPLOAD_LIMIT_TEXT}; upload fewer or smaller "
+                "files at a time")
+    return f"the request is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB"
+
+
+def too_large_response(request: Request) -> Response:
+    """A request over the size limit: JSON for the API, the upload form again (message by the
+    file box) for the upload page, else the error page. Nothing was read or stored."""
+    message = _too_large(request)
+    if is_api(request):
+        return _error_json(413, {"error": "too_large", "field": None, "message": message})
+    try:
+        if request.url.path == "/ingest":
+            return pages.ingest_too_large(request)
+        find_session(request)  # for the navigation on the error page
+    except LoginRequired as exc:
+        return RedirectResponse(f"/login?next={quote(exc.next_url, safe='')}", status_code=303)
+    except DrachmaError as exc:
+        return _error_page(request, exc.http_status, exc.message)
+    return _error_page(request, 413, message)
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 413:
+        return too_large_response(request)
     if is_api(request):
         kind = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
             exc.status_code, "http_error")
@@ -106,27 +135,68 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, exc.status_code, str(exc.detail))
 
 
+def harden(path: str, headers: MutableHeaders) -> None:
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if not path.startswith("/static/"):
+        # Intelligence must not linger in shared browser or proxy caches.
+        headers.setdefault("Cache-Control", "no-store")
+    if path != "/api/docs":
+        headers.setdefault("Content-Security-Policy", PAGE_CSP)
+
+
 async def security_headers(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     response = await call_next(request)
-    headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    if not request.url.path.startswith("/static/"):
-        # Intelligence must not linger in shared browser or proxy caches.
-        headers.setdefault("Cache-Control", "no-store")
-    if request.url.path != "/api/docs":
-        headers.setdefault("Content-Security-Policy", PAGE_CSP)
+    harden(request.url.path, response.headers)
     return response
+
+
+class ReplacePlainTooLarge:
+    """Outermost layer: Starlette's body-size limit answers a request whose Content-Length is over
+    the limit with a plain-text 413 that no exception handler sees (it even replaces the app's own
+    answer). This swaps that plain answer for the app's: JSON for the API, the upload form again
+    for the upload page, the error page elsewhere, with the usual security headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def send_or_replace(message: Message) -> None:
+            nonlocal replaced
+            if replaced:
+                return  # the plain body that went with the replaced start
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                content_type = Headers(raw=message.get("headers", [])).get("content-type", "")
+                if content_type.startswith("text/plain"):
+                    replaced = True
+                    request = Request(scope)
+                    response = await run_in_threadpool(too_large_response, request)
+                    harden(request.url.path, response.headers)
+                    await response(scope, receive, send)
+                    return
+            await send(message)
+
+        await self.app(scope, receive, send_or_replace)
+
+
+class DrachmaApp(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        return ReplacePlainTooLarge(super().build_middleware_stack())
 
 
 def create_app(store: Store | None = None, settings: Settings | None = None) -> FastAPI:
     """The Drachma web app over ``store`` (default: the database the settings name)."""
     settings = settings or load_settings()
     store = store or Store(settings.database_url)
-    app = FastAPI(
+    app = DrachmaApp(
         title="Drachma",
         version=__version__,
         description=API_DESCRIPTION,

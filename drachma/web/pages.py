@@ -1,30 +1,49 @@
-"""Server-rendered pages: log in and out, reports (list, search, read, add) and the audit log.
+"""Server-rendered pages: log in and out, reports (list, search, read, add), the mentions read
+out of a report (with the analysts' reviews), uploading files for intake, and the audit log.
 
 Every page works without JavaScript. Every POST carries the session's CSRF token in a hidden field.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from drachma.access.audit import view_audit
 from drachma.access.permissions import Permission
 from drachma.access.users import log_in, log_out
-from drachma.errors import DrachmaError, PermissionDenied, ValidationError
+from drachma.errors import DrachmaError, NotFoundError, PermissionDenied, ValidationError
 from drachma.intake import reports as report_service
+from drachma.intake.ingest import DEFAULT_GRADING
+from drachma.link.mentions import extract_report, mentions_of, review_mention
 from drachma.model.dates import parse_date
+from drachma.model.mention import Mention, MentionType, Review
 from drachma.model.report import Report, SourceKind
 from drachma.model.roles import Role
 from drachma.model.user import AuditAction
+from drachma.store.db import Store
 from drachma.store.search import DEFAULT_WINDOW, SearchHit
-from drachma.web.api import audit_filters
+from drachma.web.api import (
+    UPLOAD_LIMIT_BYTES,
+    UPLOAD_LIMIT_TEXT,
+    UploadOutcome,
+    audit_filters,
+    check_correction,
+    chosen_files,
+    ingest_files,
+    mention_of_report,
+    review_decision,
+    reviewer_names,
+    upload_options,
+)
 from drachma.web.auth import (
     LOGIN_CSRF_COOKIE,
+    LoginRequired,
     Session,
     check_csrf,
     clear_session_cookie,
@@ -39,13 +58,14 @@ from drachma.web.auth import (
     store_of,
     tokens_match,
 )
-from drachma.web.render import UK, render
+from drachma.web.render import UK, highlighted_mentions, mention_type_label, render
 
 PER_PAGE = 50
 AUDIT_PER_PAGE = 100
 # Roles a handling condition can name; supervisors see every report and administrators none.
 CONDITION_ROLES = [Role.ANALYST, Role.OFFICER, Role.INVESTIGATOR, Role.DISCLOSURE_OFFICER]
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 LoggedIn = Annotated[Session, Depends(page_session)]
 Text = Annotated[str, Form()]
@@ -268,11 +288,187 @@ def new_report_submit(
     return redirect(f"/reports/{report.id}?added=1")
 
 
+MentionErrors = dict[int, dict[str, str]]
+
+
+def _read_mentions(store: Store, session: Session, report: Report) -> tuple[list[Mention], str]:
+    """The report's mentions (read out the first time); a failing extractor never hides the
+    report itself."""
+    try:
+        return mentions_of(store, session.actor, report), ""
+    except DrachmaError:
+        raise
+    except Exception:  # the extractor (spaCy, gazetteers) failed: show the report anyway
+        log.exception("reading the mentions of report %s failed", report.id)
+        return [], "The mentions of this report could not be read out. The report text is shown."
+
+
+def _mention_groups(mentions: list[Mention], order: str) -> list[tuple[str, list[Mention]]]:
+    """Mentions grouped by type (in a fixed order), or in one group in text order."""
+    if order == "text":
+        return [("", sorted(mentions, key=lambda m: (m.start, m.end)))]
+    return [(mention_type_label(kind), [m for m in mentions if m.type is kind])
+            for kind in MentionType if any(m.type is kind for m in mentions)]
+
+
+def _report_view(
+    request: Request, session: Session, report_id: int, *, added: bool = False,
+    order: str = "type", notice: str = "", mention_errors: MentionErrors | None = None,
+    mention_values: dict[int, dict[str, str]] | None = None, status_code: int = 200,
+) -> Response:
+    store = store_of(request)
+    report: Report = report_service.get_report(store, session.actor, report_id)
+    mentions, problem = _read_mentions(store, session, report)
+    body_html, marked = highlighted_mentions(report.body, mentions)
+    errors = mention_errors or {}
+    return render(request, "report.html", {
+        "report": report, "added": added, "body_html": body_html, "mentions": mentions,
+        "marked": marked, "mention_groups": _mention_groups(mentions, order),
+        "order": "text" if order == "text" else "type", "mention_problem": problem,
+        "reviewers": reviewer_names(store, mentions), "mention_types": list(MentionType),
+        "mention_errors": errors, "mention_values": mention_values or {},
+        "mention_notice": notice, "focus": next(
+            (f"{name}-{mid}" for mid, fields in errors.items() for name in fields), ""),
+    }, status_code)
+
+
 @router.get("/reports/{report_id}")
 def report_page(request: Request, report_id: int, session: LoggedIn,
-                added: str | None = None) -> Response:
-    report: Report = report_service.get_report(store_of(request), session.actor, report_id)
-    return render(request, "report.html", {"report": report, "added": bool(added)})
+                added: str | None = None, order: str = "type", reviewed: str | None = None,
+                read_again: str | None = None) -> Response:
+    notice = ""
+    if read_again:
+        notice = "The report was read again. Mentions already reviewed were kept."
+    elif reviewed:
+        notice = "Your review is saved."
+    return _report_view(request, session, report_id, added=bool(added), order=order,
+                        notice=notice)
+
+
+@router.post("/reports/{report_id}/mentions/extract")
+def mentions_read_again(request: Request, report_id: int, session: LoggedIn,
+                        csrf_token: Text = "") -> Response:
+    check_csrf(session, csrf_token)
+    session.actor.require(Permission.REVIEW_MENTIONS)
+    store = store_of(request)
+    report = report_service.get_report(store, session.actor, report_id)
+    extract_report(store, session.actor, report)
+    return redirect(f"/reports/{report_id}?read_again=1#mentions-title")
+
+
+@router.post("/reports/{report_id}/mentions/{mention_id}")
+def mention_review(
+    request: Request,
+    report_id: int,
+    mention_id: int,
+    session: LoggedIn,
+    csrf_token: Text = "",
+    decision: Text = "",
+    value: Text = "",
+    new_type: Annotated[str, Form(alias="type")] = "",
+) -> Response:
+    check_csrf(session, csrf_token)
+    actor = session.actor
+    actor.require(Permission.REVIEW_MENTIONS)
+    store = store_of(request)
+    mention = mention_of_report(store, actor, report_id, mention_id)
+    kind: MentionType | None = None
+    try:
+        verdict = review_decision(decision)
+        if verdict is Review.CORRECTED:
+            if new_type.strip():
+                try:
+                    kind = MentionType(new_type.strip().upper())
+                except ValueError:
+                    raise ValidationError(f"unknown type {new_type!r}", field="type") from None
+            check_correction(mention, value, kind)
+        review_mention(store, actor, mention_id, verdict,
+                       new_value=value if verdict is Review.CORRECTED else None,
+                       new_type=kind if verdict is Review.CORRECTED else None)
+    except (PermissionDenied, NotFoundError):
+        raise
+    except DrachmaError as exc:
+        name = {"decision": "value"}.get(exc.field or "", exc.field or "value")
+        if name not in ("value", "type"):
+            name = "value"
+        return _report_view(
+            request, session, report_id,
+            mention_errors={mention_id: {name: exc.message}},
+            mention_values={mention_id: {"value": value, "type": new_type}},
+            status_code=exc.http_status)
+    return redirect(f"/reports/{report_id}?reviewed={mention_id}#mention-{mention_id}")
+
+
+# --- uploading files for intake ----------------------------------------------------------------
+
+def _blank_ingest_form() -> dict[str, Any]:
+    return {"grading": DEFAULT_GRADING, "handling_conditions": "", "visible_to": [],
+            "source_kind": ""}
+
+
+def _ingest_page(request: Request, values: dict[str, Any], errors: dict[str, str],
+                 outcomes: list[UploadOutcome] | None = None, status_code: int = 200) -> Response:
+    focus = next((name for name in errors if name in values or name == "files"), "files")
+    totals = {
+        "stored": sum(len(o.stored) for o in outcomes or []),
+        "duplicates": sum(len(o.duplicates) for o in outcomes or []),
+        "failed": sum(len(o.failures) for o in outcomes or []),
+    }
+    return render(request, "ingest.html", {
+        "values": values, "errors": errors, "outcomes": outcomes, "totals": totals,
+        "focus": focus,
+        "source_kinds": list(SourceKind), "condition_roles": CONDITION_ROLES,
+        "limit": UPLOAD_LIMIT_TEXT,
+    }, status_code)
+
+
+def ingest_too_large(request: Request) -> Response:
+    """The upload page again after a request over the size limit (nothing was read or stored)."""
+    session = find_session(request)
+    if session is None or session.by_bearer:
+        raise LoginRequired("/ingest")
+    session.actor.require(Permission.INGEST)
+    return _ingest_page(request, _blank_ingest_form(), {
+        "files": f"the upload is larger than {UPLOAD_LIMIT_TEXT} in all; upload fewer or "
+                 "smaller files at a time"}, status_code=413)
+
+
+@router.get("/ingest")
+def ingest_form(request: Request, session: LoggedIn) -> Response:
+    session.actor.require(Permission.INGEST)
+    return _ingest_page(request, _blank_ingest_form(), {})
+
+
+@router.post("/ingest", max_body_size=UPLOAD_LIMIT_BYTES)
+def ingest_submit(
+    request: Request,
+    session: LoggedIn,
+    csrf_token: Text = "",
+    # A browser sends an empty part with no file name when no file was chosen: that arrives
+    # as an empty string, and is left out with the other empty parts.
+    files: Annotated[list[UploadFile | str], File()] = [],  # noqa: B006 - FastAPI copies defaults
+    grading: Text = DEFAULT_GRADING,
+    handling_conditions: Text = "",
+    visible_to: Annotated[list[str], Form()] = [],  # noqa: B006
+    source_kind: Text = "",
+) -> Response:
+    check_csrf(session, csrf_token)
+    session.actor.require(Permission.INGEST)
+    values: dict[str, Any] = {"grading": grading, "handling_conditions": handling_conditions,
+                              "visible_to": list(visible_to), "source_kind": source_kind}
+    try:
+        options = upload_options(grading, handling_conditions, visible_to, source_kind)
+    except DrachmaError as exc:
+        field = form_field(exc.field) or "grading"
+        if field not in values:
+            field = "grading"
+        return _ingest_page(request, values, {field: exc.message}, status_code=exc.http_status)
+    chosen = chosen_files([f for f in files if not isinstance(f, str)])
+    if not chosen:
+        return _ingest_page(request, values, {"files": "choose at least one file to upload"},
+                            status_code=422)
+    outcomes = ingest_files(store_of(request), session.actor, chosen, options, request)
+    return _ingest_page(request, values, {}, outcomes)
 
 
 # --- audit log ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from drachma.model.grading import (
     SOURCE_MEANINGS,
     Grading,
 )
+from drachma.model.mention import Mention, MentionType, Review
 from drachma.store.search import MARK_END, MARK_START
 from drachma.web.auth import Session
 
@@ -74,6 +75,112 @@ def plain_snippet(snippet: str) -> str:
     return snippet.replace(MARK_START, "").replace(MARK_END, "")
 
 
+MENTION_TYPE_LABELS: dict[MentionType, str] = {
+    MentionType.GROUP: "Group",
+    MentionType.PERSON: "Person",
+    MentionType.PLACE: "Place",
+    MentionType.FORCE: "Police force",
+    MentionType.PLATFORM: "Platform",
+    MentionType.DATE: "Date",
+    MentionType.AGE_SUBJECT: "Age of subject",
+    MentionType.AGE_DECOY: "Age of decoy (as posed)",
+    MentionType.OUTCOME: "Outcome",
+    MentionType.OFFENCE: "Offence",
+    MentionType.STATISTIC: "Number",
+}
+UNCONFIRMED = "read by machine, unconfirmed"
+REVIEW_LABELS: dict[Review, str] = {
+    Review.PENDING: "Read by machine, unconfirmed",
+    Review.CONFIRMED: "Confirmed",
+    Review.CORRECTED: "Corrected",
+    Review.REJECTED: "Rejected",
+}
+
+
+def mention_type_label(kind: MentionType) -> str:
+    return MENTION_TYPE_LABELS.get(kind, kind.value.replace("_", " ").capitalize())
+
+
+def _iso_date(value: str, granularity: str | None) -> str | None:
+    """``2024-05-05`` -> ``05/05/2024``, ``2024-05`` -> ``05/2024``, ``2024`` as it is."""
+    parts = value.split("-")
+    if not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+        return None
+    if len(parts) == 3 and granularity in (None, "day"):
+        try:
+            return date(int(parts[0]), int(parts[1]), int(parts[2])).strftime("%d/%m/%Y")
+        except ValueError:
+            return None
+    if len(parts) >= 2:
+        return f"{parts[1]}/{parts[0]}"
+    return parts[0]
+
+
+def mention_value(mention: Mention) -> str:
+    """The normalised value of a mention for a person to read (dates day first, forces by name,
+    places with their district and force)."""
+    a = mention.attributes
+    value = mention.value
+    if mention.type is MentionType.FORCE:
+        name = force_name(value)
+        return f"{name} ({value})" if name != value else value
+    if mention.type is MentionType.DATE:
+        shown = _iso_date(value, a.get("granularity")) or value
+        original = a.get("original")
+        if original and original.strip().lower() != shown.lower():
+            return f"{shown} (“{original}”)"
+        return shown
+    if mention.type is MentionType.PLACE:
+        extra = []
+        if a.get("district") and a["district"] != value:
+            extra.append(f"district {a['district']}")
+        elif a.get("within") and a["within"] != value:
+            extra.append(f"in {a['within']}")
+        if a.get("force"):
+            extra.append(force_name(a["force"]))
+        return f"{value} ({'; '.join(extra)})" if extra else value
+    if mention.type in (MentionType.AGE_SUBJECT, MentionType.AGE_DECOY) and value.isdigit():
+        return f"{value} years"
+    if mention.type is MentionType.PERSON and a.get("role"):
+        return f"{value} ({a['role'].replace('_', ' ')})"
+    return value
+
+
+def mention_title(mention: Mention) -> str:
+    """The tooltip of a highlighted mention: type, value and whether anyone confirmed it."""
+    state = UNCONFIRMED if mention.review is Review.PENDING else mention.review.value
+    return f"{mention_type_label(mention.type)}: {mention_value(mention)} ({state})"
+
+
+def highlighted_mentions(text: str, mentions: list[Mention]) -> tuple[Markup, set[int]]:
+    """The text HTML-escaped, each mention wrapped in ``<mark class="m-TYPE" id="m-ID">``.
+
+    Mentions may overlap or nest: a span that starts inside one already marked is left out of
+    the text (it is still listed in the table). Rejected mentions, and any whose span no longer
+    matches the text, are not marked. Returns the HTML and the ids of the mentions marked.
+    """
+    marked: set[int] = set()
+    out: list[str] = []
+    cursor = 0
+    ordered = sorted(mentions, key=lambda m: (m.start, -m.end, m.id or 0))
+    for m in ordered:
+        if m.review is Review.REJECTED or m.id is None:
+            continue
+        if m.start < cursor or m.end <= m.start or m.end > len(text):
+            continue
+        if text[m.start:m.end] != m.text:
+            continue
+        out.append(str(escape(text[cursor:m.start])))
+        out.append(
+            f'<mark class="m-{escape(m.type.value)}" id="m-{int(m.id)}" '
+            f'title="{escape(mention_title(m))}">{escape(text[m.start:m.end])}</mark>'
+        )
+        cursor = m.end
+        marked.add(m.id)
+    out.append(str(escape(text[cursor:])))
+    return Markup("".join(out)), marked
+
+
 def grading_parts(grading: Grading) -> list[tuple[str, str, str]]:
     """(part, code, meaning) for each part of a 3x5x2 grading."""
     return [
@@ -119,6 +226,8 @@ def _context(request: Request) -> dict[str, Any]:
         "can_read": bool(actor and actor.can(Permission.READ_REPORTS)),
         "can_create": bool(actor and actor.can(Permission.CREATE_REPORTS)),
         "can_audit": bool(actor and actor.can(Permission.VIEW_AUDIT)),
+        "can_ingest": bool(actor and actor.can(Permission.INGEST)),
+        "can_review": bool(actor and actor.can(Permission.REVIEW_MENTIONS)),
         "page_url": lambda **changes: page_url(request, **changes),
     }
 
@@ -129,9 +238,11 @@ templates.env.filters.update(
     uk_datetime=uk_datetime,
     highlight=highlight,
     force_name=force_name,
+    mention_value=mention_value,
+    mention_type_label=mention_type_label,
 )
 templates.env.globals.update(grading_parts=grading_parts, unproven_banner=unproven_banner,
-                             force_choices=force_choices)
+                             force_choices=force_choices, review_labels=REVIEW_LABELS)
 
 
 def render(

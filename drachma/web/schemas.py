@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from drachma.access.actor import Actor
 from drachma.access.permissions import Permission
+from drachma.model.mention import Mention, MentionType, Review
 from drachma.model.report import Report
 from drachma.model.user import AuditEvent, User
 from drachma.store.search import SearchHit
-from drachma.web.render import force_name, highlight, plain_snippet, unproven_banner
+from drachma.web.render import (
+    force_name,
+    highlight,
+    mention_type_label,
+    mention_value,
+    plain_snippet,
+    unproven_banner,
+)
 
 
 class ErrorOut(BaseModel):
@@ -187,3 +196,93 @@ class AuditListOut(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+# --- mentions ----------------------------------------------------------------------------------
+
+MACHINE_READ = (
+    "Mentions are read out of the text by machine and are unconfirmed until an analyst confirms "
+    "them. A mention records what the report says, never that it is true."
+)
+
+
+class MentionOut(BaseModel):
+    id: int
+    type: str = Field(examples=["FORCE"])
+    type_label: str = Field(examples=["Police force"])
+    start: int = Field(description="Offset of the first character in the report text.")
+    end: int = Field(description="Offset just past the last character.")
+    text: str = Field(description="The words as written in the report.")
+    value: str = Field(description="Normalised value: force code, ISO date, place name...")
+    value_described: str = Field(description="The value for a person: 05/05/2024 (“on Sunday”).")
+    confidence: float
+    attributes: dict[str, str]
+    review: str = Field(description="pending, confirmed, corrected or rejected.")
+    machine_read_unconfirmed: bool = Field(description="True until someone confirms or corrects.")
+    reviewed_by: str | None = Field(default=None, description="Username of the reviewer.")
+    reviewed_at: datetime | None = None
+
+    @classmethod
+    def of(cls, mention: Mention, reviewers: dict[int, str] | None = None) -> MentionOut:
+        assert mention.id is not None
+        who = None
+        if mention.reviewed_by is not None:
+            who = (reviewers or {}).get(mention.reviewed_by, f"user {mention.reviewed_by}")
+        return cls(
+            id=mention.id,
+            type=mention.type.value,
+            type_label=mention_type_label(mention.type),
+            start=mention.start,
+            end=mention.end,
+            text=mention.text,
+            value=mention.value,
+            value_described=mention_value(mention),
+            confidence=round(mention.confidence, 3),
+            attributes=dict(mention.attributes),
+            review=mention.review.value,
+            machine_read_unconfirmed=mention.review is Review.PENDING,
+            reviewed_by=who,
+            reviewed_at=mention.reviewed_at,
+        )
+
+
+class MentionListOut(BaseModel):
+    report_id: int
+    items: list[MentionOut]
+    notice: str = Field(default=MACHINE_READ)
+
+
+class MentionReviewIn(BaseModel):
+    """Confirm, correct or reject a mention. A correction needs a new value or another type."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["confirmed", "corrected", "rejected"]
+    value: str | None = Field(default=None, max_length=300,
+                              description="Corrected normalised value (corrections only).")
+    type: MentionType | None = Field(default=None, description="Corrected type (corrections only).")
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+class IngestFailureOut(BaseModel):
+    where: str | None = Field(description="Row, line or item of the file, when it is one item.")
+    reason: str
+
+
+class IngestFileOut(BaseModel):
+    filename: str
+    outcome: Literal["stored", "duplicate", "partial", "failed"] = Field(
+        description="stored: new reports; duplicate: all already stored; partial: some items "
+                    "failed; failed: nothing was taken in.")
+    run_id: int | None
+    stored: list[int] = Field(description="Numbers of the reports stored.")
+    duplicates: list[int] = Field(description="Numbers of the reports already holding the text.")
+    failures: list[IngestFailureOut]
+
+
+class IngestOut(BaseModel):
+    items: list[IngestFileOut]
+    stored: int
+    duplicates: int
+    failed: int = Field(description="Items (or whole files) that could not be taken in.")
