@@ -108,3 +108,27 @@ def test_a_report_that_does_not_exist(db: str) -> None:
 
 def test_the_default_database_is_sqlite_in_wal_mode(db: str) -> None:
     assert Store(db).is_sqlite
+
+
+def test_extract_knows_the_groups_confirmed_in_the_database(db: str, tmp_path: Path) -> None:
+    from drachma.model.entities import Group
+    from drachma.store.groups import insert_group
+
+    store = Store(db)
+    with store.begin() as conn:
+        insert_group(conn, Group(name="Marrowby Vigil", aliases=["MV"], confirmed=True))
+    path = tmp_path / "note.txt"
+    path.write_text("Marrowby Vigil posted a video on Tuesday evening.", encoding="utf-8")
+    code, out = run(db, "extract", str(path), "--json", "--date", "2019-03-01")
+    assert code == 0, out
+    groups = [m["value"] for m in json.loads(out) if m["type"] == "GROUP"]
+    assert groups == ["Marrowby Vigil"]
+
+
+def test_extract_does_not_create_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "note.txt"
+    path.write_text("Police in Wigan arrested a man.", encoding="utf-8")
+    missing = tmp_path / "none" / "drachma.db"
+    code, out = run(f"sqlite:///{missing}", "extract", str(path), "--json")
+    assert code == 0, out
+    assert not missing.exists()

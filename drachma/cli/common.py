@@ -6,6 +6,7 @@ import getpass
 import os
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
@@ -29,10 +30,37 @@ def set_database_url(url: str | None) -> None:
     _state["database_url"] = url
 
 
+def database_url() -> str:
+    """The URL given with ``--database``, else ``DRACHMA_DATABASE_URL``, else the default file."""
+    return _state["database_url"] or load_settings().database_url
+
+
+def open_existing_store() -> Store | None:
+    """The store if it already exists and has a schema; never creates one (for read-only help
+    such as the confirmed groups the extractor should know)."""
+    from sqlalchemy.engine import make_url
+
+    from drachma.store.migrate import current_revision
+
+    url = database_url()
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and not (
+            parsed.database and Path(parsed.database).exists()
+        ):
+            return None
+        store = Store(url)
+        store.check()
+        if current_revision(store) is None:
+            return None
+    except (DrachmaError, ValueError):
+        return None
+    return store
+
+
 def open_store() -> Store:
     """The store named by ``--database``, ``DRACHMA_DATABASE_URL`` or the default SQLite file."""
-    url = _state["database_url"] or load_settings().database_url
-    store = Store(url)
+    store = Store(database_url())
     store.check()
     return store
 

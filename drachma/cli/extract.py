@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from drachma.cli.common import fail
 from drachma.errors import DrachmaError, ValidationError
 
 
@@ -59,6 +60,20 @@ def _mention_dict(m: Any) -> dict[str, Any]:
         "confidence": round(m.confidence, 3),
         "attributes": m.attributes,
     }
+
+
+def _confirmed_groups() -> list[tuple[str, list[str]]]:
+    """The groups analysts have confirmed in the database, if there is one already."""
+    from drachma.cli.common import open_existing_store
+    from drachma.link.mentions import known_groups
+
+    store = open_existing_store()
+    if store is None:
+        return []
+    try:
+        return [(name, list(aliases)) for name, aliases in known_groups(store)]
+    finally:
+        store.dispose()
 
 
 def register(app: typer.Typer) -> None:
@@ -130,6 +145,7 @@ def register(app: typer.Typer) -> None:
                         "--known-groups must be a JSON list of [name, [aliases]]",
                         field="known_groups",
                     ) from exc
+            groups.extend(_confirmed_groups())
             extractor = Extractor(groups, model=model, min_confidence=min_confidence)
             if corpus_json is not None:
                 written = write_corpus_json(extractor, files, corpus_json, rd)
@@ -140,8 +156,7 @@ def register(app: typer.Typer) -> None:
                 text = _read(path)
                 results.append((path, extractor.extract(text, rd)))
         except DrachmaError as exc:
-            typer.echo(f"error: {exc.message}", err=True)
-            raise typer.Exit(code=2) from exc
+            raise fail(exc.message, code=2) from exc
         if as_json:
             payload: Any
             if len(results) == 1:
