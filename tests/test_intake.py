@@ -147,6 +147,24 @@ def test_same_content_twice_is_counted_as_duplicate_not_stored(
     assert report_count(store) == 2 and hashes_unique(store)
 
 
+def test_a_force_column_is_stored_under_the_canonical_force_and_a_bad_one_fails_its_row(
+    store: Store, tmp_path: Path,
+) -> None:
+    sheet = tmp_path / "forces.csv"
+    sheet.write_text(
+        "Report text,Police force\n"
+        "A stream outside a Rochdale shop.,GMP\n"
+        "A stream somewhere else.,Narnia Constabulary\n",
+        encoding="utf-8",
+    )
+    result = ingest_paths(store, ACTOR, [sheet], home=tmp_path)
+    assert result.counts.as_dict() == {"stored": 1, "duplicates": 0, "failed": 1}
+    assert "Narnia Constabulary" in result.failures[0].reason
+    with store.begin() as conn:
+        forces = conn.execute(select(reports.c.force)).scalars().all()
+    assert forces == ["greater-manchester"]
+
+
 def test_bad_files_are_named_skipped_and_the_rest_stored(store: Store, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

@@ -118,7 +118,7 @@ def ingest(
     mappings: list[str] = typer.Option(
         [], "--map",
         help="CSV/JSON column for a field, FIELD=COLUMN (repeatable): title, body, received, "
-        "occurred, grading, source_kind, conditions, visible_to, legacy_grading, sanitised. "
+        "occurred, grading, source_kind, conditions, visible_to, legacy_grading, sanitised, force. "
         "body=* uses every column. Unmapped fields are found from the headers."),
     fmt: str = typer.Option(
         "auto", "--format",

@@ -452,6 +452,7 @@ class _Run:
             received_at=item.received_at,
             occurred_on=item.published_on,
             sanitised_text=item.sanitised_text,
+            force=item.force,
         )
         report = validate(draft, creator_role=self.actor.role)
         report.created_by = self.actor.user.id

@@ -89,6 +89,7 @@ class IntakeItem:
     visible_to: list[str] = field(default_factory=list)
     legacy_grading: str | None = None
     sanitised_text: str | None = None
+    force: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

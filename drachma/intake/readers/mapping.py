@@ -1,8 +1,8 @@
 """Which column (CSV) or key (JSON) holds which part of a report: given, or found from the headers.
 
 Fields: ``title``, ``body``, ``received``, ``occurred``, ``grading``, ``source_kind``,
-``conditions``, ``visible_to``, ``legacy_grading``, ``sanitised``. ``body=*`` makes the report text
-every column written as ``Header: value`` lines (for spreadsheets with no single text column).
+``conditions``, ``visible_to``, ``legacy_grading``, ``sanitised``, ``force``. ``body=*`` makes the
+report text every column written as ``Header: value`` lines (for spreadsheets with no single text column).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "visible_to": ("visibleto", "roles"),
     "legacy_grading": ("legacygrading", "5x5x5", "legacy"),
     "sanitised": ("sanitisedtext", "sanitised", "sanitizedtext", "sanitized"),
+    "force": ("force", "policeforce", "forcearea", "policeforcearea"),
 }
 FIELDS = tuple(SYNONYMS)
 
@@ -245,4 +246,5 @@ def item_from_record(
         visible_to=[r.strip() for r in re.split(r"[,;|]", visible) if r.strip()] if visible else [],
         legacy_grading=get("legacy_grading"),
         sanitised_text=get("sanitised"),
+        force=get("force"),
     )
