@@ -2,7 +2,8 @@
 
 Fields: ``title``, ``body``, ``received``, ``occurred``, ``grading``, ``source_kind``,
 ``conditions``, ``visible_to``, ``legacy_grading``, ``sanitised``, ``force``. ``body=*`` makes the
-report text every column written as ``Header: value`` lines (for spreadsheets with no single text column).
+report text every column written as ``Header: value`` lines (for spreadsheets with no single
+text column).
 """
 
 from __future__ import annotations
