@@ -149,3 +149,12 @@ def test_a_force_is_stored_under_its_canonical_code_however_it_is_written(
     report = add_report(store, make_actor(Role.ANALYST), ReportDraft(
         title="F", body=f"Force written as {written}", grading="2BP", force=written))
     assert report.force == "greater-manchester"
+
+
+def test_a_report_received_on_29_february_is_reviewed_on_28_february(
+    store: Store, make_actor: ActorFactory
+) -> None:
+    report = add_report(store, make_actor(Role.ANALYST), ReportDraft(
+        title="Leap", body="Received on a leap day.", grading="2BP",
+        received_at=datetime(2020, 2, 29, 10, 0, tzinfo=UTC)))
+    assert report.review_date == date(2026, 2, 28)

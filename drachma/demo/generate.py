@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from drachma import gazetteers
 from drachma.demo import names as N
-from drachma.intake.reports import content_hash
+from drachma.intake.reports import DEFAULT_REVIEW_YEARS, content_hash
 from drachma.model.entities import Group, GroupStatus, Place
 from drachma.model.grading import (
     Grading,
@@ -32,14 +32,14 @@ from drachma.model.grading import (
     LegacyGrading,
     SourceEvaluation,
 )
-from drachma.model.report import Report, SourceKind
+from drachma.model.report import Report, SourceKind, review_date_after
 from drachma.model.roles import Role
 
 T = TypeVar("T")
 
 DEFAULT_START = date(2017, 1, 1)
 DEFAULT_END = date(2019, 12, 31)
-REVIEW_YEARS = 6
+REVIEW_YEARS = DEFAULT_REVIEW_YEARS  # MoPI: first review six years on
 MAX_EVENT_AGE = timedelta(days=90)
 MONTHS = (
     "", "January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -798,11 +798,7 @@ class _Writer:
         day = received.date()
         review = self.reviews.get(day)
         if review is None:
-            try:
-                review = day.replace(year=day.year + REVIEW_YEARS)
-            except ValueError:  # 29 February
-                review = day.replace(year=day.year + REVIEW_YEARS, day=28)
-            self.reviews[day] = review
+            review = self.reviews[day] = review_date_after(day, REVIEW_YEARS)
         report = Report(
             title=title[:300],
             body=body,

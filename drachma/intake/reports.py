@@ -16,7 +16,7 @@ from drachma.access.actor import Actor
 from drachma.access.permissions import Permission, can_read_restricted
 from drachma.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from drachma.model.grading import parse_grading, parse_legacy_grading
-from drachma.model.report import Report, SourceKind
+from drachma.model.report import Report, SourceKind, review_date_after
 from drachma.model.roles import Role, parse_role
 from drachma.model.user import AuditAction
 from drachma.store import reports as report_store
@@ -105,7 +105,7 @@ def validate(draft: ReportDraft, *, creator_role: Role | None = None,
             visible = visible | {creator_role}
     else:
         visible = frozenset()
-    review = draft.review_date or received.date().replace(year=received.year + DEFAULT_REVIEW_YEARS)
+    review = draft.review_date or review_date_after(received.date(), DEFAULT_REVIEW_YEARS)
     return Report(
         title=title,
         body=body,

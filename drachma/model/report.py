@@ -69,3 +69,11 @@ class Report:
     @property
     def restricted(self) -> bool:
         return self.grading.handling is HandlingCode.CONDITIONS
+
+
+def review_date_after(received: date, years: int) -> date:
+    """MoPI review date: ``years`` after receipt (28 February when received on 29 February)."""
+    try:
+        return received.replace(year=received.year + years)
+    except ValueError:
+        return received.replace(year=received.year + years, day=28)
