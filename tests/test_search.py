@@ -257,3 +257,61 @@ def test_hits_are_the_stored_reports(store: Store) -> None:
     with store.begin() as conn:
         (hit,) = search(conn, "theodolite", ANALYST).hits
         assert hit.report == get_report(conn, report_id)
+
+
+def test_filtered_window_holds_only_reports_that_pass_the_filter(store: Store) -> None:
+    """With a filter the window is the newest matches that pass it: newer matches that fail the
+    filter (or that the reader may not see) do not use it up."""
+    passing = [make_report(f"G{i}", "A dugong.", day=2 * i, grading="2BP",
+                           source_kind=SourceKind.GROUP) for i in range(4)]
+    failing = [make_report(f"P{i}", "A dugong.", day=2 * i + 1, grading="2CP",
+                           source_kind=SourceKind.GROUP) for i in range(4)]
+    hidden = make_report("Hidden", "A dugong.", day=20, grading="2BC",
+                         source_kind=SourceKind.GROUP)
+    ids = add(store, *passing, *failing, hidden)
+    group_b = ReportFilters(source_kind="group", intelligence="B")
+    with store.begin() as conn:
+        narrow = search(conn, "dugong", ANALYST, group_b, window=2)
+        wide = search(conn, "dugong", ANALYST, group_b, window=4)
+        everyone = search(conn, "dugong", Visibility(Role.SUPERVISOR, True), group_b, window=4)
+    assert not narrow.exhaustive and narrow.ranked == 2
+    assert sorted(h.report.id or 0 for h in narrow.hits) == sorted(ids[2:4])
+    assert wide.exhaustive and wide.ranked == 4
+    assert sorted(h.report.id or 0 for h in wide.hits) == sorted(ids[:4])
+    # A reader who sees restricted reports gets the newest C report in the window.
+    assert not everyone.exhaustive
+    assert sorted(h.report.id or 0 for h in everyone.hits) == sorted([*ids[1:4], ids[8]])
+
+
+def test_search_statement_uses_the_filter_indexes(store: Store) -> None:
+    """Migration 0006: SQLite checks each walked match in the covering index; PostgreSQL can walk
+    source kind + intelligence newest first."""
+    from sqlalchemy import inspect, text
+
+    from drachma.store.search import conditions_sql, sqlite_search_sql
+
+    names = {ix["name"] for ix in inspect(store.engine).get_indexes("reports")}
+    assert {"ix_reports_search_filters", "ix_reports_kind_intelligence_id"} <= names
+    if store.is_sqlite:
+        conditions = conditions_sql(ANALYST, ReportFilters(source_kind="group"), "sqlite")
+        with store.begin() as conn:
+            plan = conn.execute(text("EXPLAIN QUERY PLAN " + sqlite_search_sql(conditions)), {
+                "q": '"dugong"', "window": 3, "window_only": 2, "limit": 2, "mark_start": "<",
+                "mark_end": ">", **conditions.params}).all()
+        details = " | ".join(str(row[-1]) for row in plan)
+        assert "COVERING INDEX ix_reports_search_filters" in details
+
+
+def test_received_at_with_or_without_an_offset_reads_the_same(store: Store) -> None:
+    """SQLite rows written by SQLAlchemy have no offset; rows written by hand (or older
+    migrations) may carry one. Both become the same aware datetime."""
+    from sqlalchemy import text
+
+    (report_id,) = add(store, make_report("Offset", "A quagga."))
+    with store.begin() as conn:
+        before = search(conn, "quagga", ANALYST).hits[0].report.received_at
+        if store.is_sqlite:
+            conn.execute(text("UPDATE reports SET received_at = received_at || '+00:00' "
+                              "WHERE id = :id"), {"id": report_id})
+        after = search(conn, "quagga", ANALYST).hits[0].report.received_at
+    assert before == after == START

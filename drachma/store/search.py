@@ -17,7 +17,6 @@ a window of what the reader may see.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,6 +138,12 @@ def pg_query(query: str) -> str:
     return " & ".join(parts)
 
 
+# Parsing is cached per query text: the same searches recur (paging, refreshing), and the result
+# is an immutable string. Errors are not cached; they are raised again.
+_fts5_query = functools.lru_cache(maxsize=1024)(fts5_query)
+_pg_query = functools.lru_cache(maxsize=1024)(pg_query)
+
+
 # --- conditions: visibility and filters, as SQL over the alias ``r`` -----------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +234,8 @@ def _run(conn: Connection, sql: str, params: dict[str, Any]) -> list[tuple[Any, 
     """Execute one statement (``:name`` parameters) and fetch every row."""
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
-    if conn.dialect.name != "sqlite":
+    sqlite = conn.dialect.name == "sqlite"
+    if not sqlite:
         converted = _PG_SQL.get(sql)
         if converted is None:
             converted = _PG_PARAM.sub(r"%(\1)s", sql)
@@ -237,14 +243,15 @@ def _run(conn: Connection, sql: str, params: dict[str, Any]) -> list[tuple[Any, 
         sql = converted
     cursor: Any = dbapi.cursor()
     try:
-        if conn.dialect.name == "sqlite":
+        if sqlite:
             cursor.execute(sql, params)
         else:
             # Never a server-side prepared statement: after a few executions PostgreSQL may switch
             # to a generic plan, blind to the query's terms, and scan every match of a common
             # term (measured: 15 ms -> 900 ms). Unprepared, each search is planned for its terms.
             cursor.execute(sql, params, prepare=False)
-        return list(cursor.fetchall())
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
     finally:
         cursor.close()
 
@@ -276,6 +283,21 @@ _SOURCE_KINDS = {kind.value: kind for kind in SourceKind}
 _ROLES = {role.value: role for role in Role}
 
 
+_VISIBLE_TO: dict[str | None, frozenset[Role]] = {None: frozenset(), "": frozenset()}
+
+
+def _visible_to(roles: str | None) -> frozenset[Role]:
+    """``group_concat`` / ``string_agg`` of roles as a frozenset (few distinct values: cached)."""
+    found = _VISIBLE_TO.get(roles)
+    if found is None:
+        assert roles is not None
+        found = frozenset(_ROLES[r] for r in roles.split(","))
+        if len(_VISIBLE_TO) > 1024:
+            _VISIBLE_TO.clear()
+        _VISIBLE_TO[roles] = found
+    return found
+
+
 def _datetime(value: Any) -> datetime:
     if isinstance(value, str):  # SQLite: SQLAlchemy's "YYYY-MM-DD HH:MM:SS.ffffff", in UTC
         value = datetime.fromisoformat(value)
@@ -284,34 +306,67 @@ def _datetime(value: Any) -> datetime:
 
 
 def _date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
+    if value is None or value.__class__ is date:
         return value
-    return date.fromisoformat(str(value)[:10])
+    if value.__class__ is str:  # SQLite: "YYYY-MM-DD"
+        return date.fromisoformat(value[:10])
+    assert isinstance(value, date)
+    return value
 
 
-def _report(v: tuple[Any, ...], roles: str | None) -> Report:
-    """A row of ``_REPORT_COLUMNS`` as a Report - what :func:`store.reports.row_to_report` gives
-    (a test checks they agree)."""
-    return Report(
-        id=v[0],
-        title=v[1],
-        body=v[2],
-        received_at=_datetime(v[3]),
-        source_kind=_SOURCE_KINDS[v[4]],
-        source_id=v[5],
-        grading=_grading(v[6], v[7], v[8], v[9]),
-        legacy_grading=LegacyGrading(v[10], v[11], v[12]) if v[10] else None,
-        visible_to=frozenset(_ROLES[r] for r in roles.split(",")) if roles else frozenset(),
-        sanitised_text=v[13],
-        review_date=_date(v[14]),
-        force=v[15],
-        occurred_on=_date(v[16]),
-        created_by=v[17],
-        content_hash=v[18],
-    )
+_LEGACY: dict[tuple[str, str, str], LegacyGrading] = {}
 
 
-_SCORE = len(_REPORT_COLUMNS)  # then snippet, roles (and on PostgreSQL, matched)
+def _legacy(source: str, intelligence: str, handling: str) -> LegacyGrading:
+    key = (source, intelligence, handling)
+    found = _LEGACY.get(key)
+    if found is None:
+        found = LegacyGrading(source, intelligence, handling)
+        if len(_LEGACY) > 4096:
+            _LEGACY.clear()
+        _LEGACY[key] = found
+    return found
+
+
+def _reports(rows: list[tuple[Any, ...]]) -> list[SearchHit]:
+    """Rows of ``_REPORT_COLUMNS`` + score, snippet, roles as hits; each Report is what
+    :func:`store.reports.row_to_report` gives (a test checks they agree). Search is the hottest
+    read path, hence the plain loop and the cached lookups."""
+    hits = []
+    kinds, grading, legacy, visible_to, to_datetime, to_date = (
+        _SOURCE_KINDS, _grading, _legacy, _visible_to, _datetime, _date)
+    fromisoformat, day_from_iso = datetime.fromisoformat, date.fromisoformat
+    for v in rows:
+        # The common cases inline (SQLite's text, or no date at all); the rest in the helpers.
+        received, review, occurred = v[3], v[14], v[16]
+        report = Report(
+            id=v[0],
+            title=v[1],
+            body=v[2],
+            received_at=(fromisoformat(received + "+00:00")
+                         if received.__class__ is str and len(received) == 26
+                         else to_datetime(received)),
+            source_kind=kinds[v[4]],
+            source_id=v[5],
+            grading=grading(v[6], v[7], v[8], v[9]),
+            legacy_grading=legacy(v[10], v[11], v[12]) if v[10] else None,
+            visible_to=visible_to(v[21]),
+            sanitised_text=v[13],
+            review_date=(None if review is None else day_from_iso(review)
+                         if review.__class__ is str and len(review) == 10 else to_date(review)),
+            force=v[15],
+            occurred_on=(None if occurred is None else day_from_iso(occurred)
+                         if occurred.__class__ is str and len(occurred) == 10
+                         else to_date(occurred)),
+            created_by=v[17],
+            content_hash=v[18],
+        )
+        hits.append(SearchHit(report, float(v[19]), v[20] or ""))
+    return hits
+
+
+_SCORE = len(_REPORT_COLUMNS)  # then snippet, roles, matched (the number walked)
+assert _SCORE == 19  # _reports() reads the columns by position
 
 
 # --- the search ---------------------------------------------------------------------------------
@@ -329,17 +384,20 @@ def search(
     if limit < 1 or window < 1:
         raise ValidationError("limit and window must be positive", field="limit")
     limit = min(limit, window)
-    sqlite = conn.dialect.name == "sqlite"
-    conditions = conditions_sql(visibility, filters, conn.dialect.name)
-    if sqlite:
-        rows, ranked = _search_sqlite(conn, fts5_query(query), conditions, limit, window)
+    dialect = conn.dialect.name
+    conditions = conditions_sql(visibility, filters, dialect)
+    params = {"window": window + 1, "window_only": window, "limit": limit, **conditions.params}
+    if dialect == "sqlite":
+        params["q"] = _fts5_query(query)
+        params["mark_start"], params["mark_end"] = MARK_START, MARK_END
+        rows = _run(conn, sqlite_search_sql(conditions), params)
     else:
-        rows, ranked = _search_pg(conn, pg_query(query), conditions, limit, window)
-    hits = [
-        SearchHit(_report(row, row[_SCORE + 2]), float(row[_SCORE]), row[_SCORE + 1] or "")
-        for row in rows
-    ]
-    return SearchResult(hits=hits, window=window, exhaustive=ranked <= window,
+        params["q"] = _pg_query(query)
+        params["headline"] = HEADLINE_OPTIONS
+        rows = _run(conn, pg_search_sql(conditions), params)
+    # No row: nothing matched (or, on PostgreSQL, the query was only stop words).
+    ranked = int(rows[0][_SCORE + 3]) if rows else 0
+    return SearchResult(hits=_reports(rows), window=window, exhaustive=ranked <= window,
                         ranked=min(ranked, window))
 
 
@@ -349,58 +407,47 @@ def search(
 # a range constraint FTS5 applies while walking (unlike `rowid IN (...)`, which re-runs the MATCH
 # once per id).
 
-def sqlite_window_sql(conditions: Conditions) -> str:
-    """Step 1: the ids of the newest ``:window`` visible matches (ask for one more, to know)."""
+def sqlite_search_sql(conditions: Conditions) -> str:
+    """One statement. ``walk``: the ids of the newest ``:window`` visible matches (one more than
+    the window is asked for, to know whether the ranking is exhaustive), each checked against
+    visibility and the filters in the small covering index ``ix_reports_search_filters``
+    (migration 0006) rather than in the wide table rows; ``win``: the window
+    itself. ``best``: score the window and keep the best ``:limit`` - FTS5 walks just the
+    window's rowid range (``rowid >= (SELECT min(id) FROM win)``, a constraint it applies while
+    walking) and the window's ids (which passed visibility and filters) are checked in a
+    temporary index (``+`` keeps FTS5 from turning the IN list into one MATCH per id), so bm25()
+    is computed only for them. Then, for the hits only, the report, its roles, a snippet, and the
+    number walked."""
     return _cached(("sqlite", conditions.key), lambda: f"""
-    SELECT f.rowid AS id
-    FROM reports_fts AS f JOIN reports AS r ON r.id = f.rowid
-    WHERE reports_fts MATCH :q{conditions.filters}{conditions.visibility}
-    ORDER BY f.rowid DESC
-    LIMIT :window
-    """)
-
-
-def sqlite_rank_sql() -> str:
-    """Step 2: score the window and keep the best ``:limit``; for them only, fetch the report, its
-    roles and a snippet. FTS5 walks just the window's rowid range (``rowid >= :floor``); the
-    window's ids (step 1, which applied visibility and filters) are checked in a temporary index
-    (``+`` keeps FTS5 from turning the IN list into one MATCH per id), and bm25() is computed
-    only for them."""
-    return f"""
-    WITH best AS (
+    WITH walk AS MATERIALIZED (
+        SELECT f.rowid AS id
+        FROM reports_fts AS f
+        JOIN reports AS r INDEXED BY ix_reports_search_filters ON r.id = f.rowid
+        WHERE reports_fts MATCH :q{conditions.filters}{conditions.visibility}
+        ORDER BY f.rowid DESC
+        LIMIT :window
+    ),
+    win AS MATERIALIZED (
+        SELECT id FROM walk ORDER BY id DESC LIMIT :window_only
+    ),
+    best AS MATERIALIZED (
         SELECT f.rowid AS id, bm25(reports_fts, 4.0, 1.0) AS score
         FROM reports_fts AS f
-        WHERE reports_fts MATCH :q AND f.rowid >= :floor
-            AND +f.rowid IN (SELECT value FROM json_each(:ids))
+        WHERE reports_fts MATCH :q AND f.rowid >= (SELECT min(id) FROM win)
+            AND +f.rowid IN (SELECT id FROM win)
         ORDER BY score, f.rowid DESC
         LIMIT :limit
     )
     SELECT {_COLUMNS}, -best.score AS score,
         snippet(reports_fts, -1, :mark_start, :mark_end, '…', 24) AS snippet,
-        (SELECT group_concat(a.role) FROM report_access AS a WHERE a.report_id = r.id) AS roles
+        (SELECT group_concat(a.role) FROM report_access AS a WHERE a.report_id = r.id) AS roles,
+        (SELECT count(*) FROM walk) AS matched
     FROM best
     CROSS JOIN reports_fts ON reports_fts.rowid = best.id
     CROSS JOIN reports AS r ON r.id = best.id
     WHERE reports_fts MATCH :q
     ORDER BY best.score, best.id DESC
-    """
-
-
-SQLITE_RANK_SQL = sqlite_rank_sql()
-
-
-def _search_sqlite(
-    conn: Connection, match: str, conditions: Conditions, limit: int, window: int
-) -> tuple[list[tuple[Any, ...]], int]:
-    ids = [row[0] for row in _run(conn, sqlite_window_sql(conditions),
-                                  {"q": match, "window": window + 1, **conditions.params})]
-    if not ids:
-        return [], 0
-    in_window = ids[:window]
-    rows = _run(conn, SQLITE_RANK_SQL,
-                {"q": match, "floor": in_window[-1], "ids": json.dumps(in_window),
-                 "limit": limit, "mark_start": MARK_START, "mark_end": MARK_END})
-    return rows, len(ids)
+    """)
 
 
 # --- PostgreSQL / tsvector ---------------------------------------------------------------------
@@ -441,16 +488,3 @@ HEADLINE_OPTIONS = (
     f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, "
     "FragmentDelimiter=\" … \""
 )
-
-
-def _search_pg(
-    conn: Connection, query: str, conditions: Conditions, limit: int, window: int
-) -> tuple[list[tuple[Any, ...]], int]:
-    rows = _run(conn, pg_search_sql(conditions),
-                {"q": query, "window": window + 1, "window_only": window, "limit": limit,
-                 "headline": HEADLINE_OPTIONS, **conditions.params})
-    if not rows:
-        # No hit: either nothing matched, or the query was only stop words.
-        return rows, 0
-    return rows, int(rows[0][_SCORE + 3])
-

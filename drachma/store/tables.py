@@ -87,6 +87,11 @@ reports = Table(
     Index("ix_reports_source_kind", "source_kind"),
     Index("ix_reports_force", "force"),
     Index("ix_reports_content_hash", "content_hash", unique=True),
+    # Search with filters (migration 0006, drachma/store/search.py): a covering index by id for
+    # SQLite's walk, and source kind + intelligence newest-first for PostgreSQL's.
+    Index("ix_reports_search_filters", "id", "grading_handling", "source_kind",
+          "grading_intelligence", "grading_source", "force", "received_at"),
+    Index("ix_reports_kind_intelligence_id", "source_kind", "grading_intelligence", "id"),
 )
 
 report_access = Table(
