@@ -120,7 +120,7 @@ FORCES = [
 ]
 PLATFORMS = ["Facebook", "Snapchat", "WhatsApp", "Kik", "Instagram", "Grindr", "Facebook Live"]
 GROUP_A = ["Silent", "Northern", "Iron", "Shield", "Watchful", "Guardian", "Phoenix", "Valley"]
-GROUP_B = ["Predator Hunters", "Creep Catchers", "Child Watch", "Justice Team", "Predator Patrol"]
+GROUP_B = ["Predator Hunters", "Troll Catchers", "Child Watch", "Justice Team", "Predator Patrol"]
 MONTHS = ["January", "March", "April", "June", "September", "October", "November", "December"]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 

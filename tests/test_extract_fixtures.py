@@ -30,7 +30,7 @@ Figures show 146 reports of vigilante groups in 2017 and 2018, and 44 per cent o
 for grooming now use evidence from such groups.
 """
 
-CANADA_REPORT = """CALGARY, Alta. — A Calgary man was charged after a Creep Catchers style sting.
+CANADA_REPORT = """CALGARY, Alta. — A Calgary man was charged after a decoy-style sting.
 
 Members of the Bow River Predator Patrol posed online as a 14-year-old girl on Kik and arranged to
 meet the 52-year-old man at a coffee shop. Calgary police said he was arrested on September 3.

@@ -171,6 +171,14 @@ HUNTER_CONTEXT_RE = re.compile(
     r"\b(?:hunters?|vigilantes?|founder|leader|members?|joined|professional|decoy|journalist|"
     r"officer|presenter)\b"
 )
+# what follows "a 30-year-old man" when he is a hunter: "who runs ...", ", a vigilante", "who is a
+# paedophile hunter" (not a hunter merely named later in the sentence: "... was arrested after a
+# hunter group confronted him")
+HUNTER_TAIL_RE = re.compile(
+    r"[^.]{0,40}\bwho[ \u00a0]+(?:runs|founded|leads|joined|set[ \u00a0]+up)|"
+    r"(?:,|[ \u00a0]+who[ \u00a0]+(?:is|was))?[ \u00a0]+(?:an?[ \u00a0]+)?(?:[\w\-]+[ \u00a0]+)?"
+    r"(?:hunter|vigilante)"
+)
 SUBJECT_CONTEXT_RE = re.compile(
     r"\b(?:arrested|charged|jailed|pleaded|convicted|sentenced|sentencing|court|accused|"
     r"admitted|guilty|appeared|facing|confronted|snared|caught|remanded|denied|suspected|"
@@ -233,11 +241,7 @@ def extract_ages(ctx: Context) -> None:
         if n >= 16:
             if noun in ADULT_NOUNS:
                 tail = low[m.end() : m.end() + 60]
-                if HUNTER_CONTEXT_RE.search(pre[-25:]) or re.search(
-                    r"^[^.]{0,40}\b(?:who[ \u00a0]+(?:runs|founded|leads|joined|set[ \u00a0]+"
-                    r"up)|hunter|vigilante)",
-                    tail,
-                ):
+                if HUNTER_CONTEXT_RE.search(pre[-25:]) or HUNTER_TAIL_RE.match(tail):
                     continue
                 add(MentionType.AGE_SUBJECT, m.start(), end, n, 0.85)
             elif not noun or noun in (

@@ -10,7 +10,7 @@ from datetime import date
 from drachma.model.mention import Mention, MentionType
 
 UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
-# A capitalised token: "Leeds", "O'Hara", "McKenna", "Stoke-on-Trent", "B.C", "PSNI".
+# A capitalised token: "Leeds", "O'Hara", "McAllister", "Stoke-on-Trent", "B.C", "PSNI".
 CAP_TOKEN = rf"[{UPPER}][\w'’\-]*(?:\.[{UPPER}][\w'’\-]*)*"
 SEP = r"[ \u00a0]+"
 CONNECTORS = (
@@ -425,35 +425,59 @@ class Context:
         return [m for m in self.mentions if m.type in types]
 
 
+# capitalised run as matched -> its chunks as (offset, end offset, text, tokens, lower-cased
+# words), offsets relative to the run: names and headline words recur, so most runs are looked up
+_CHUNK_CACHE: dict[str, list[tuple[int, int, str, list[tuple[int, int, str]], list[str]]]] = {}
+_CHUNK_CACHE_MAX = 5_000
+
+
 def find_chunks(text: str) -> list[Chunk]:
     chunks: list[Chunk] = []
+    cache = _CHUNK_CACHE
     for m in CHUNK_RE.finditer(text):
-        start = m.start()
         raw = m.group()
-        if " " not in raw and "\u00a0" not in raw:
-            if raw.lower() in FUNCTION_WORDS:
-                continue  # "The", "He", "But": sentence starts, never names
-            toks = [(start, m.end(), raw)]
-        else:
-            toks = [(start + t.start(), start + t.end(), t.group()) for t in TOKEN_RE.finditer(raw)]
-            if any(t[2].lower() in HEADLINE_BREAKS for t in toks[1:]):
-                # a title-case headline ("Man Jailed After Hunters Confront Him In Leeds"):
-                # names do not run across its prepositions, pronouns and verbs
-                part: list[tuple[int, int, str]] = []
-                for t in toks:
-                    if part and t[2].lower() in HEADLINE_BREAKS:
-                        _add_chunk(chunks, text, part)
-                        part = []
-                    part.append(t)
-                toks = part
-                if len(toks) == 1 and toks[0][2].lower() in FUNCTION_WORDS:
-                    continue
-        _add_chunk(chunks, text, toks)
+        parts = cache.get(raw)
+        if parts is None:
+            local: list[Chunk] = []
+            _chunks_of_run(local, raw)
+            parts = [(c.start, c.end, c.text, c.tokens, c.words) for c in local]
+            if len(cache) >= _CHUNK_CACHE_MAX:
+                cache.clear()
+            cache[raw] = parts
+        if not parts:
+            continue
+        start = m.start()
+        for s, e, ctext, toks, words in parts:
+            abs_toks = [(start + a, start + b, w) for a, b, w in toks]
+            chunks.append(Chunk(start + s, start + e, ctext, abs_toks, words))
     return chunks
 
 
+def _chunks_of_run(chunks: list[Chunk], raw: str) -> None:
+    """The chunks of one capitalised run ``raw`` (offsets relative to it)."""
+    if " " not in raw and "\u00a0" not in raw:
+        if raw.lower() in FUNCTION_WORDS:
+            return  # "The", "He", "But": sentence starts, never names
+        toks = [(0, len(raw), raw)]
+    else:
+        toks = [(t.start(), t.end(), t.group()) for t in TOKEN_RE.finditer(raw)]
+        if any(t[2].lower() in HEADLINE_BREAKS for t in toks[1:]):
+            # a title-case headline ("Man Held After Group Films Him In Derby"):
+            # names do not run across its prepositions, pronouns and verbs
+            part: list[tuple[int, int, str]] = []
+            for t in toks:
+                if part and t[2].lower() in HEADLINE_BREAKS:
+                    _add_chunk(chunks, raw, part)
+                    part = []
+                part.append(t)
+            toks = part
+            if len(toks) == 1 and toks[0][2].lower() in FUNCTION_WORDS:
+                return
+    _add_chunk(chunks, raw, toks)
+
+
 def _add_chunk(chunks: list[Chunk], text: str, toks: list[tuple[int, int, str]]) -> None:
-    # strip a possessive from the last token: "Mark's" -> "Mark"
+    # strip a possessive from the last token: "Gareth's" -> "Gareth"
     s, _, w = toks[-1]
     if len(w) > 2 and (w[-2:] in ("'s", "’s") or w[-1] in "'’"):
         w = w[:-2] if w[-2:] in ("'s", "’s") else w[:-1]

@@ -137,7 +137,7 @@ AFTER_FIRST_WORDS = frozenset(
     ]
 )
 GROUP_HEADS = frozenset(
-    ["hunters", "catchers", "watch", "exposed", "busters", "phl", "squad", "patrol"]
+    ["hunters", "catchers", "watch", "exposed", "busters", "squad", "patrol"]
 )
 GROUP_WORDS_ANYWHERE = frozenset(
     [
@@ -154,7 +154,7 @@ GROUP_WORDS_ANYWHERE = frozenset(
     ]
 )
 # words that make a capitalised run a group's name wherever they stand in it ("hunters" and
-# "catchers" only count at the end: "Wolf Pack Hunters", not "Hunters Confront Man")
+# "catchers" only count at the end: "Heron Lane Hunters", not "Hunters Confront Man")
 GROUP_WORDS = GROUP_WORDS_ANYWHERE | GROUP_HEADS
 GENERIC = frozenset(
     [
@@ -277,7 +277,7 @@ def cue_before(prev: list[str]) -> float:
     "the group X", "a group called X", "paedophile hunters X", "members of X",
     "a spokesman for the Facebook page X"."""
     if prev and prev[-1].endswith(":"):
-        return 0.0  # "Paedophile Hunters: The Rise of ...": a title
+        return 0.0  # "Hunters: Inside the Sting Squads": a title
     w = [x.strip(STRIP) for x in prev[-8:]]
     w = [x for x in w if x]
     i = len(w) - 1
@@ -298,6 +298,10 @@ def cue_before(prev: list[str]) -> float:
             ("as", "known"),
             ("itself", "calling"),
             ("themselves", "calling"),
+            ("itself", "calls"),
+            ("themselves", "call"),
+            ("itself", "called"),
+            ("themselves", "called"),
             ("by", "going"),
             ("as", "such"),
             ("including", ""),
@@ -433,7 +437,7 @@ class GroupFinder:
         if all(w in GENERIC or w in FUNCTION_WORDS for w in low):
             return False
         if low[0] in self.given and len(words) <= 2 and not any(w in GROUP_WORDS for w in low):
-            return False  # a person: "known as Callum and Scott"
+            return False  # a person: "known as Tobias and Reece"
         if len(words) == 1 and low[0] in lexicon.titles():
             return False
         if strict and (key in self.places or surface in lexicon.regions()):
@@ -522,7 +526,7 @@ class GroupFinder:
                 names.setdefault(norm_key(acr), (acr, 0.8))
         if not names:
             return
-        # shorter forms of a multi-word name used on their own: "X PHL" -> "PHL", "X"
+        # shorter forms of a multi-word name used on their own: "X ABC" -> "ABC", "X"
         for value, conf in list(names.values()):
             words = value.split()
             if len(words) < 3 and not (len(words) == 2 and words[-1].isupper()):
@@ -538,15 +542,20 @@ class GroupFinder:
                     sk = norm_key(sub_text)
                     if sk in names or sk in lexicon.countries() or sk in self.not_groups:
                         continue
-                    rx = re.compile(rf"(?<![\w\-]){re.escape(sub_text)}(?![\w\-])")
-                    for m in rx.finditer(text):
-                        # standalone: not inside an occurrence of the full name
-                        full_here = text.rfind(
-                            value, max(0, m.start() - len(value)), m.end() + len(value)
-                        )
-                        if full_here != -1 and full_here <= m.start() < full_here + len(value):
+                    ms = text.find(sub_text)
+                    while ms != -1:
+                        me = ms + len(sub_text)
+                        # whole words only, and standalone: not inside the full name
+                        if (ms > 0 and (text[ms - 1].isalnum() or text[ms - 1] in "_-")) or (
+                            me < len(text) and (text[me].isalnum() or text[me] in "_-")
+                        ):
+                            ms = text.find(sub_text, ms + 1)
                             continue
-                        if ctx.is_claimed(m.start(), m.end()):
+                        full_here = text.rfind(value, max(0, ms - len(value)), me + len(value))
+                        if (
+                            full_here != -1 and full_here <= ms < full_here + len(value)
+                        ) or ctx.is_claimed(ms, me):
+                            ms = text.find(sub_text, ms + 1)
                             continue
                         names[sk] = (value, conf * 0.9)
                         break

@@ -285,7 +285,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 HYPOTHETICAL_RE = re.compile(
     rf"\b(?:could|may|might|would|should|can|risk|risking|if|unless|whether|not{W}to|"
-    rf"face|faces|facing|avoid)(?:{W}(?:\w+)){{0,2}}{W}?$"
+    rf"face|faces|facing|avoid|due|expected|scheduled)(?:{W}(?:\w+)){{0,2}}{W}?$"
 )
 NEGATION_RE = re.compile(rf"\b(?:none|no{W}one|nobody|never|neither)\b[^.]*$")
 STATISTIC_RE = re.compile(r"\bper[ \u00a0]?cent\b|%|\bproportion\b|\bfigures?\b|\bstatistics\b")

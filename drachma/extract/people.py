@@ -129,6 +129,27 @@ ROLE_CUES: list[tuple[PersonRole, re.Pattern[str]]] = [
 ]
 
 
+# all the cue words in one pattern, each alternative a named group for its role (the word lists
+# do not share words, so the set of roles found equals those whose own pattern would match)
+ROLE_ORDER = {role: i for i, (role, _) in enumerate(ROLE_CUES)}
+ROLE_ANY_RE = re.compile(
+    "|".join(f"(?P<r{i}>{rx.pattern[4:]})" for i, (_, rx) in enumerate(ROLE_CUES)), re.I
+)
+
+
+@lru_cache(maxsize=4096)
+def _first_role(text: str) -> PersonRole | None:
+    """The highest-priority role (``ROLE_CUES`` order) whose cue words occur in ``text``."""
+    best: int | None = None
+    for m in ROLE_ANY_RE.finditer(text):
+        i = int(m.lastgroup[1:]) if m.lastgroup else len(ROLE_CUES)
+        if best is None or i < best:
+            best = i
+            if i == 0:
+                break
+    return ROLE_CUES[best][0] if best is not None else None
+
+
 @lru_cache(maxsize=1)
 def _titles() -> tuple[re.Pattern[str], dict[str, str]]:
     t = lexicon.titles()
@@ -280,7 +301,7 @@ class PeopleFinder:
             for run in runs:
                 toks = list(run)
                 title_role: str | None = None
-                # titles inside the run: "Sgt Nick Lowe", "Det Ch Supt X Y", "Chief Justice X"
+                # titles inside the run: "Sgt Ewan Marsh", "Det Ch Supt X Y", "Chief Justice X"
                 while len(toks) > 1 and toks[0][2].rstrip(".").lower() in title_first:
                     for n in (3, 2, 1):
                         head = " ".join(t[2].rstrip(".") for t in toks[:n])
@@ -292,7 +313,7 @@ class PeopleFinder:
                         break
                 if title_role is None:
                     title_role = self._title_before(text, toks[0][0])
-                # drop leading stop words and descriptors before a given name ("Filmmaker Dan Reed")
+                # drop leading stop words and descriptors before a given name ("Filmmaker Ada Ng")
                 while len(toks) > 1 and (
                     toks[0][2].lower() in stop
                     or (toks[0][2].lower() not in self.given and toks[1][2].lower() in self.given)
@@ -385,8 +406,8 @@ class PeopleFinder:
 
     def _lone_name(self, text: str, chunk: Chunk) -> bool:
         """A single unusual capitalised word used as a name: coordinated with a given name
-        ("Callum and Sott"), introduced as a role holder ("Boots is the president of ..."), or
-        attributing a quote ("...," Boots said)."""
+        ("Tobias and Quint"), introduced as a role holder ("Rook is the president of ..."), or
+        attributing a quote ("...," Rook said)."""
         w = chunk.words[0]
         if w in _stop() or w in ORG_WORDS or len(w) < 3 or not chunk.text[1:].islower():
             return False
@@ -455,11 +476,9 @@ class PeopleFinder:
         cut = re.search(r"[.!?\n]", near)
         if cut:
             near = near[: cut.start()]
-        for role, rx in ROLE_CUES:
-            if rx.search(near) or rx.search(text[max(0, s - 30) : s]):
-                return role
-        sent = ctx.sentence_text(s)
-        for role, rx in ROLE_CUES:
-            if rx.search(sent):
-                return role
-        return PersonRole.OTHER
+        r1, r2 = _first_role(near), _first_role(text[max(0, s - 30) : s])
+        if r1 is not None or r2 is not None:
+            if r1 is None or (r2 is not None and ROLE_ORDER[r2] < ROLE_ORDER[r1]):
+                return r2  # type: ignore[return-value]
+            return r1
+        return _first_role(ctx.sentence_text(s)) or PersonRole.OTHER

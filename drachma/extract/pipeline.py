@@ -21,7 +21,11 @@ from drachma.extract.outcomes import extract_outcomes
 from drachma.extract.people import PeopleFinder
 from drachma.extract.places import PlaceFinder
 from drachma.extract.platforms import extract_platforms
-from drachma.extract.sentences import drachma_sentences, set_sentences  # noqa: F401
+from drachma.extract.sentences import (  # noqa: F401
+    drachma_sentences,
+    sentence_starts,
+    set_sentences,
+)
 from drachma.extract.statistics import extract_statistics
 from drachma.model.mention import Mention, MentionType, PersonRole
 
@@ -107,6 +111,7 @@ class Extractor:
             lower.add("t:" + w, [make(w)])
         self.lower_matcher = lower
         self.orth_matcher = orth
+        self._labels: dict[int, str] = {}  # match id -> label, filled as matches come
 
     # -- public API --------------------------------------------------------------------------
     def extract(self, text: str, report_date: date | None = None) -> list[Mention]:
@@ -145,10 +150,9 @@ class Extractor:
     def _run_batch(
         self, batch: list[str], dates_iter: Iterator[date | None] | None
     ) -> Iterator[list[Mention]]:
-        docs = [
-            set_sentences(doc, text)
-            for doc, text in zip(self.nlp.tokenizer.pipe(batch), batch, strict=True)
-        ]
+        # only the tokenizer here: the rules read sentence starts from the text (``_run``), so
+        # writing them into each Doc as well would be wasted work
+        docs = list(self.nlp.tokenizer.pipe(batch))
         for doc, text in zip(docs, batch, strict=True):
             rd = next(dates_iter, None) if dates_iter is not None else None
             yield self._run(doc, text, rd)
@@ -166,17 +170,22 @@ class Extractor:
             report_date = find_report_date(text) or date.today()
         sent_starts = doc.user_data.get("sent_starts")
         if sent_starts is None:
-            sent_starts = [s.start_char for s in doc.sents] if len(doc) else [0]
+            if doc.has_annotation("SENT_START"):  # a statistical model's parser or senter
+                sent_starts = [s.start_char for s in doc.sents] if len(doc) else [0]
+            else:
+                sent_starts = sentence_starts(text)
         ctx = Context(
             text=text, report_date=report_date, sent_starts=sent_starts, chunks=find_chunks(text)
         )
-        strings = self.nlp.vocab.strings
+        labels = self._labels
         idx: list[int] = doc.to_array("IDX").tolist() if len(doc) else []
         n_tok, n_chr = len(idx), len(text)
         trig = ctx.triggers
         for matcher in (self.lower_matcher, self.orth_matcher):
             for match_id, ts, te in matcher(doc):
-                label = strings[match_id]
+                label = labels.get(match_id)
+                if label is None:
+                    label = labels[match_id] = self.nlp.vocab.strings[match_id]
                 if label[:2] == "t:":
                     trig.setdefault(label[2:], []).append(idx[ts])
                     continue

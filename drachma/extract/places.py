@@ -263,8 +263,11 @@ DATELINE_RE = re.compile(
     r"(?:,[ ]+(?P<b>[A-Z][A-Za-z.]{0,12}(?:[ ][A-Z][A-Za-z.]+)?))?"
     r"[ ]*(?:\([A-Z0-9 ]+\))?[ ]*(?:[—–:]|-[ ]|--)"
 )
+# DATELINE_RE at every line start at once (the pattern never crosses a line break)
+DATELINE_LINES_RE = re.compile(r"(?m)^" + DATELINE_RE.pattern)
 COUNTY_RE = re.compile(
-    rf"(?<![\w.])(?:(?:Co\.?|County)[ \u00a0]+{CAP_TOKEN}|{CAP_TOKEN}[ \u00a0]+(?:County|COUNTY)("
+    rf"(?<![\w.])(?:(?:Co\.?|County)[ \u00a0]+{CAP_TOKEN}|(?!(?:A|An|The|In|At|Of|From|For|To|By)"
+    rf"[ \u00a0]){CAP_TOKEN}[ \u00a0]+(?:County|COUNTY)("
     rf"?![ \u00a0]+(?:Court|Council|Hall|Jail|Sheriff)))"
 )
 DIRECTIONS = frozenset(
@@ -451,8 +454,8 @@ class PlaceFinder:
         return sorted(n for n in names - self.countries if n)
 
     def _stands_alone(self, chunk: Chunk, s: int, e: int) -> bool:
-        """A gazetteer name inside a longer capitalised run ("Livvy Haydock", "South East Antrim
-        UDA", "Manchester United") is part of another name, unless the other words are leading
+        """A gazetteer name inside a longer capitalised run ("Tilly Preston", "North Derby
+        Rovers", "Manchester United") is part of another name, unless the other words are leading
         function words, directions or place words."""
         for ts, te, w in chunk.tokens:
             if ts < e and s < te:
@@ -486,7 +489,7 @@ class PlaceFinder:
         def add(
             s: int, e: int, conf: float, info: gaz.PlaceInfo | None = None, value: str | None = None
         ) -> None:
-            # a direction word written before the name belongs to it: "north Belfast"
+            # a direction word written before the name belongs to it: "east Bristol"
             pw = prev_words(low, s, 1, 16)
             if pw and pw[0] in DIRECTIONS and text[s - len(pw[0]) - 1 : s - 1] == pw[0]:
                 s = s - len(pw[0]) - 1
@@ -498,11 +501,9 @@ class PlaceFinder:
             taken[s:e] = b"\x01" * (e - s)
 
         # 1. datelines, at the start of the text or of a paragraph
-        line_starts = [0] + [m.end() for m in re.finditer(r"\n", text[:5000])]
-        for ls in line_starts:
-            m = DATELINE_RE.match(text, ls)
-            if not m:
-                continue
+        for m in DATELINE_LINES_RE.finditer(text[:5200]):
+            if m.start() > 5000:
+                break
             a = m.group("a")
             if a.lower() in stop or len(a) < 3 or a.lower() in self.countries:
                 continue
