@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -121,3 +122,14 @@ def make_actor(store: Store) -> ActorFactory:
         return made[role]
 
     return factory
+
+
+@pytest.fixture
+def client(store: Store, tmp_path: Path) -> Any:
+    """The web app on the test's store (SQLite and PostgreSQL), driven like a browser."""
+    from fastapi.testclient import TestClient
+
+    from drachma.web.app import create_app
+    from tests.web import settings_for
+
+    return TestClient(create_app(store, settings_for(store, tmp_path)))

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from drachma.access.actor import Actor, system_actor
-from drachma.config import Settings
+from drachma.access.actor import system_actor
 from drachma.intake.reports import ReportDraft, add_report, list_reports
 from drachma.model.roles import Role
 from drachma.model.user import AuditAction
@@ -24,34 +23,7 @@ from drachma.store.db import Store
 from drachma.web.app import create_app
 from drachma.web.render import highlight
 from tests.conftest import PASSWORD, ActorFactory
-
-
-def settings_for(store: Store, tmp_path: Path, *, secure_cookies: bool = False) -> Settings:
-    return Settings(database_url=store.url, home=tmp_path, secure_cookies=secure_cookies,
-                    session_hours=10)
-
-
-@pytest.fixture
-def client(store: Store, tmp_path: Path) -> TestClient:
-    return TestClient(create_app(store, settings_for(store, tmp_path)))
-
-
-def hidden_csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]*)"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
-def log_in(client: TestClient, actor: Actor, next_url: str = "/") -> str:
-    """Log in through the form, as a person would; returns the session's CSRF token."""
-    form = client.get("/login")
-    response = client.post("/login", data={
-        "username": actor.name, "password": PASSWORD, "next": next_url,
-        "csrf_token": hidden_csrf(form.text),
-    }, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    # Every page a logged-in user sees carries the token (the log-out button is a form).
-    return hidden_csrf(client.get("/reports").text)
+from tests.web import hidden_csrf, log_in, settings_for
 
 
 def report_count(store: Store) -> int:

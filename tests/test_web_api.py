@@ -6,7 +6,6 @@ Storage tests run on SQLite and on PostgreSQL (the ``store`` fixture).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,19 +13,10 @@ from fastapi.testclient import TestClient
 
 from drachma import gazetteers
 from drachma.access.actor import system_actor
-from drachma.config import Settings
 from drachma.intake.reports import ReportDraft, add_report, list_reports
 from drachma.model.roles import Role
 from drachma.store.db import Store
-from drachma.web.app import create_app
 from tests.conftest import PASSWORD, ActorFactory
-
-
-@pytest.fixture
-def client(store: Store, tmp_path: Path) -> TestClient:
-    settings = Settings(database_url=store.url, home=tmp_path, secure_cookies=False,
-                        session_hours=10)
-    return TestClient(create_app(store, settings))
 
 
 def api_login(client: TestClient, make_actor: ActorFactory, role: Role) -> dict[str, Any]:

@@ -8,50 +8,25 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from drachma.access.actor import Actor
-from drachma.config import Settings
 from drachma.intake.reports import ReportDraft, add_report, get_report
 from drachma.link.mentions import known_groups, mentions_of
 from drachma.model.mention import Mention, MentionType, Review
 from drachma.model.roles import Role
 from drachma.store.db import Store
-from drachma.web.app import create_app
 from drachma.web.render import highlighted_mentions, mention_value
 from tests.conftest import PASSWORD, ActorFactory
+from tests.web import log_in
 
 TEXT = (
     "A group called Lanternfield Watch confronted a 41-year-old man outside a shop in Wigan "
     "on Sunday. Greater Manchester Police arrested him. He wrote <script>alert(1)</script> & left."
 )
-
-
-@pytest.fixture
-def client(store: Store, tmp_path: Path) -> TestClient:
-    settings = Settings(database_url=store.url, home=tmp_path, secure_cookies=False,
-                        session_hours=10)
-    return TestClient(create_app(store, settings))
-
-
-def hidden_csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]*)"', page)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
-def log_in(client: TestClient, actor: Actor) -> str:
-    form = client.get("/login")
-    response = client.post("/login", data={
-        "username": actor.name, "password": PASSWORD, "next": "/",
-        "csrf_token": hidden_csrf(form.text),
-    }, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return hidden_csrf(client.get("/reports").text)
 
 
 def new_report(store: Store, actor: Actor, text: str = TEXT) -> int:

@@ -6,48 +6,23 @@ Storage tests run on SQLite and on PostgreSQL (the ``store`` fixture).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from drachma.access.actor import Actor, system_actor
-from drachma.config import Settings
 from drachma.intake.reports import get_report, list_reports
 from drachma.model.roles import Role
 from drachma.store.db import Store
 from drachma.web.api import UPLOAD_LIMIT_BYTES
-from drachma.web.app import create_app
 from tests.conftest import PASSWORD, ActorFactory
+from tests.web import log_in
 
 TXT = b"Lanternfield Watch streamed a confrontation outside a shop in Wigan on Sunday."
 CSV = (b"title,body\n"
        b"Stream in Oldham,Group Shadow Patrol North streamed a sting at a retail park in Oldham.\n"
        b"Leaflets,Leaflets naming a man were posted through doors in Heywood.\n")
 BINARY = bytes(range(256)) * 8
-
-
-@pytest.fixture
-def client(store: Store, tmp_path: Path) -> TestClient:
-    settings = Settings(database_url=store.url, home=tmp_path, secure_cookies=False,
-                        session_hours=10)
-    return TestClient(create_app(store, settings))
-
-
-def hidden_csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]*)"', page)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
-def log_in(client: TestClient, actor: Actor) -> str:
-    form = client.get("/login")
-    response = client.post("/login", data={
-        "username": actor.name, "password": PASSWORD, "next": "/",
-        "csrf_token": hidden_csrf(form.text),
-    }, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return hidden_csrf(client.get("/").text)
 
 
 def report_count(store: Store) -> int:
