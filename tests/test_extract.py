@@ -434,3 +434,13 @@ def test_cli_help_for_every_option(app: typer.Typer) -> None:
         "--known-groups",
     ):
         assert opt in result.output
+
+
+def test_a_role_cue_in_the_previous_sentence_does_not_give_the_next_name_its_role() -> None:
+    text = (
+        "A man was confronted by members of the group Brindlecombe Watch. Gareth Pennock, of "
+        "Bangor, had been messaging what he believed was a 13-year-old girl."
+    )
+    people = [m for m in Extractor().extract(text, date(2019, 1, 1))
+              if m.type is MentionType.PERSON]
+    assert [(m.text, m.attributes["role"]) for m in people] == [("Gareth Pennock", "subject")]

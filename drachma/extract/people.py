@@ -122,7 +122,7 @@ ROLE_CUES: list[tuple[PersonRole, re.Pattern[str]]] = [
     (
         PersonRole.SUBJECT,
         re.compile(
-            r"(?i)\b(?:arrested|charged|jailed|pleaded|convicted|accused|sentenced|guilty|appeared|court|confronted|snared|caught|groom\w*|suspect)\b"
+            r"(?i)\b(?:arrested|charged|jailed|pleaded|convicted|accused|sentenced|guilty|appeared|court|confronted|snared|caught|groom\w*|suspect|messag\w*|believed|thought)\b"
         ),
     ),
     (PersonRole.VICTIM, re.compile(r"(?i)\bvictims?\b")),
@@ -476,7 +476,12 @@ class PeopleFinder:
         cut = re.search(r"[.!?\n]", near)
         if cut:
             near = near[: cut.start()]
-        r1, r2 = _first_role(near), _first_role(text[max(0, s - 30) : s])
+        before = text[max(0, s - 30) : s]
+        # the words just before a name count only within its own sentence
+        stop = max(before.rfind(mark) for mark in ".!?\n")
+        if stop >= 0:
+            before = before[stop + 1 :]
+        r1, r2 = _first_role(near), _first_role(before)
         if r1 is not None or r2 is not None:
             if r1 is None or (r2 is not None and ROLE_ORDER[r2] < ROLE_ORDER[r1]):
                 return r2  # type: ignore[return-value]
