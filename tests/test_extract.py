@@ -444,3 +444,16 @@ def test_a_role_cue_in_the_previous_sentence_does_not_give_the_next_name_its_rol
     people = [m for m in Extractor().extract(text, date(2019, 1, 1))
               if m.type is MentionType.PERSON]
     assert [(m.text, m.attributes["role"]) for m in people] == [("Gareth Pennock", "subject")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Idris Pennock, of Bangor, was arrested on Friday.",
+        "The court heard that Idris Pennock, of Upper Ford Lane, Wrexham, sent the messages.",
+    ],
+)
+def test_a_name_introduced_by_its_home_town_is_a_person_whatever_the_given_name(text: str) -> None:
+    people = [m.value for m in Extractor().extract(text, date(2019, 1, 1))
+              if m.type is MentionType.PERSON]
+    assert people == ["Idris Pennock"]

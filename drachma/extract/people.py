@@ -31,6 +31,8 @@ PERSON_AFTER_RE = re.compile(
     rf"^(?:,[ \u00a0]*(?:aged[ \u00a0]+)?\d{{1,3}}[,)]|[ \u00a0]*\((?:aged[ \u00a0]+)?\d{{1,3}}\)|"
     rf",[ \u00a0]+(?:a|an|the|who|whose|from|of)[ \u00a0]+(?:[\w'’\-]+[ \u00a0]+){{0,4}}?"
     rf"(?:{ROLE_NOUNS}s?\b|\d)|,[ \u00a0]+who\b|"
+    # "X Y, of Bangor, ...": how news introduces a person by home town
+    rf",[ \u00a0]+of[ \u00a0]+[A-Z][\w'’\-]+(?:[ \u00a0]+[A-Z][\w'’\-]+){{0,2}}[ \u00a0]*[,(]|"
     rf"[ \u00a0]+and[ \u00a0]+(?:his|her)[ \u00a0]+\w+|"
     rf"[ \u00a0]+(?:said|says|told|added|explained|claimed|claims|wrote|posted|admitted|denied|"
     rf"pleaded|was[ \u00a0]+(?:jailed|arrested|charged|convicted|sentenced|found)|"
@@ -103,7 +105,7 @@ ROLE_CUES: list[tuple[PersonRole, re.Pattern[str]]] = [
     (
         PersonRole.LAWYER,
         re.compile(
-            r"(?i)\b(?:defending|prosecuting|barrister|solicitor|lawyer|attorney|counsel|QC|KC)\b"
+            r"(?i)\b(?:defending|prosecuting|prosecutor|barrister|solicitor|lawyer|attorney|counsel|QC|KC)\b"
         ),
     ),
     (PersonRole.SPOKESPERSON, re.compile(r"(?i)\bspokes(?:man|woman|person)\b")),
