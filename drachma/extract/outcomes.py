@@ -78,7 +78,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "acquitted": ("acquitted", "guilty", "cleared"),
     "convicted": ("convicted", "convict", "guilty"),
     "awaiting sentence": ("sentence", "sentenced", "sentencing", "awaiting", "awaits"),
-    "in custody": ("custody",),
+    "in custody": ("custody", "jail", "prison", "gaol"),
     "arrested": ("arrested", "arrest", "detained", "custody"),
     "fled": ("fled", "absconded", "run"),
     "wrongly accused": (
@@ -206,7 +206,11 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             rf"\b(?:pleaded|pleads|pled|plead|admitted|admits|entered{W}(?:a{W})?guilty{W}pleas?)"
             rf"(?:{W}guilty|{W}(?:one|two|three|four|five|six|a|an|\d+){W}(?:counts?|charges?|offences?))|"
-            rf"\bguilty{W}pleas?\b"
+            rf"\bguilty{W}pleas?\b|"
+            # "admitted attempting to meet a child", "admitted the charges"
+            rf"\badmit(?:ted|s){W}(?:attempting|attempted|meeting|engaging|causing|inciting|"
+            rf"arranging|possessing|making|distributing|sending|sexual|(?:the{W})?(?:charges?|"
+            rf"offences?|counts?))\b"
         ),
     ),
     (
@@ -225,10 +229,17 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             rf"\bawait(?:ing|s)?{W}sentenc|\bfacing{W}sentencing|\b(?:due|expected|set|will){W}"
             rf"(?:to{W})?be{W}sentenced|\bfor{W}sentencing\b|\bsentencing{W}(?:was|has{W}been|is){W}"
-            rf"(?:adjourned|deferred|set)|\bwill{W}be{W}sentenced"
+            rf"(?:adjourned|deferred|set)|\bwill{W}be{W}sentenced|\bsentence{W}(?:was|has{W}been|is)"
+            rf"{W}deferred|\bdeferred{W}(?:the{W})?sentence"
         ),
     ),
-    ("in custody", re.compile(rf"\b(?:remains?|held|kept|detained|is|was){W}in{W}custody")),
+    (
+        "in custody",
+        re.compile(
+            rf"\b(?:remains?|held|kept|detained|is|was){W}in{W}custody|\b(?:held|remains?|being{W}"
+            rf"held|detained){W}(?:at|in){W}(?:the{W})?(?:[\w'’\-]+{W}){{0,3}}?(?:jail|prison|gaol)\b"
+        ),
+    ),
     (
         "arrested",
         re.compile(
