@@ -67,17 +67,23 @@ CUE_AFTER = [
     ),
     (re.compile(rf"{Q}?[ \u00a0]+(?:group|page|team)\b(?![ \u00a0]*-)"), 0.6),
 ]
+GROUP_NOUNS = frozenset(
+    [
+        "group",
+        "groups",
+        "page",
+        "team",
+        "organisation",
+        "organization",
+        "outfit",
+        "network",
+        "collective",
+        "chapter",
+    ]
+)
+# words whose presence in a text window makes the group cues worth running
 CUE_TRIGGERS = (
-    "group",
-    "groups",
-    "page",
-    "team",
-    "organisation",
-    "organization",
-    "outfit",
-    "network",
-    "collective",
-    "chapter",
+    *sorted(GROUP_NOUNS),
     "hunter",
     "hunters",
     "hunting",
@@ -196,20 +202,6 @@ def _initials(words: list[str]) -> str:
     return "".join(w[0] for w in words if (w and w[0].isupper()) or w.isupper())
 
 
-GROUP_NOUNS = frozenset(
-    [
-        "group",
-        "groups",
-        "page",
-        "team",
-        "organisation",
-        "organization",
-        "outfit",
-        "network",
-        "collective",
-        "chapter",
-    ]
-)
 HUNTER_WORDS = frozenset(["hunters", "hunter", "vigilantes", "vigilante", "activists", "activist"])
 NAMING_WORDS = frozenset({"called", "named", "dubbed"})
 ROLE_CUE_WORDS = frozenset(
