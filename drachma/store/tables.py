@@ -300,3 +300,15 @@ report_attachments = Table(
     Index("ix_report_attachments_report", "report_id"),
     Index("ix_report_attachments_sha256", "sha256"),
 )
+
+# --- extraction pipeline version (issue 12, migration 0008) ----------------------------------
+mentions.append_column(Column("pipeline_version", String(64)))  # NULL: read before versions
+
+report_readings = Table(
+    "report_readings",
+    metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("pipeline_version", String(64), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+    Index("ix_report_readings_version", "pipeline_version", "report_id"),
+)
