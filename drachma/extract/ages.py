@@ -16,6 +16,7 @@ from drachma.extract.common import (
     trigger_windows,
     word_windows,
 )
+from drachma.extract.rules import word_tuple, words
 from drachma.model.mention import Mention, MentionType, PersonRole
 
 WORD_NUM = {
@@ -65,104 +66,17 @@ IM_RE = re.compile(
 RANGE_BEFORE_RE = re.compile(
     r"\b(?:between[ \u00a0]+\d{1,2}[ \u00a0]+and|\d{1,2}[ \u00a0]*(?:to|-|–))[ \u00a0]*$"
 )
-NOUN_AGE_TRIGGERS = (
-    "man",
-    "woman",
-    "father",
-    "dad",
-    "grandfather",
-    "pensioner",
-    "defendant",
-    "teacher",
-    "chef",
-)
+NOUN_AGE_TRIGGERS = word_tuple("ages.noun_age_triggers")
 NOUN_AGE_RE = re.compile(
     r"\b(?:man|woman|father|dad|grandfather|pensioner|defendant|teacher|chef)[ \u00a0]*,[ \u00a0]*"
     r"(?:aged[ \u00a0]+)?(?P<n>\d{2})[ \u00a0]*,"
 )
-CLAIM_TRIGGERS = (
-    "posing",
-    "posed",
-    "poses",
-    "pose",
-    "pretending",
-    "pretended",
-    "pretend",
-    "pretends",
-    "masquerading",
-    "claiming",
-    "claimed",
-    "purporting",
-    "purported",
-    "thought",
-    "believed",
-    "believing",
-    "thinking",
-    "thinks",
-    "believes",
-    "said",
-    "told",
-)
+CLAIM_TRIGGERS = word_tuple("ages.claim_triggers")
 register_triggers(
     NOUN_AGE_TRIGGERS, CLAIM_TRIGGERS, ("year", "years", "she", "he", "young", "aged")
 )
-CHILD_NOUNS = frozenset(
-    [
-        "girl",
-        "girls",
-        "boy",
-        "boys",
-        "child",
-        "children",
-        "daughter",
-        "schoolgirl",
-        "schoolboy",
-        "teen",
-        "teenager",
-        "teenage",
-        "youngster",
-        "youngsters",
-        "pupil",
-        "kid",
-        "kids",
-        "minor",
-        "son",
-    ]
-)
-ADULT_NOUNS = frozenset(
-    [
-        "man",
-        "men",
-        "woman",
-        "women",
-        "father",
-        "dad",
-        "grandfather",
-        "grandad",
-        "pensioner",
-        "male",
-        "female",
-        "chef",
-        "teacher",
-        "businessman",
-        "defendant",
-        "paedophile",
-        "pedophile",
-        "predator",
-        "offender",
-        "student",
-        "worker",
-        "driver",
-        "suspect",
-        "husband",
-        "uncle",
-        "labourer",
-        "builder",
-        "soldier",
-        "nurse",
-        "carer",
-    ]
-)
+CHILD_NOUNS = words("ages.child_nouns")
+ADULT_NOUNS = words("ages.adult_nouns")
 DECOY_CONTEXT_RE = re.compile(
     r"\b(?:pos(?:e|es|ed|ing)|pretend\w*|decoy\w*|fake|profiles?|fictitious|purport\w*|"
     r"believed|thought|thinking|acting[ \u00a0]+as|masquerad\w*|sting|lure\w*|groom\w*|meet)\b"

@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 
 from drachma.extract.common import Context, register_triggers
+from drachma.extract.rules import word_tuple
 from drachma.model.mention import MentionType
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -100,27 +101,7 @@ NUMBER_WORDS = {
     "nine": 9,
     "ten": 10,
 }
-REL_TRIGGERS = (
-    "yesterday",
-    "today",
-    "tonight",
-    "night",
-    "morning",
-    "afternoon",
-    "evening",
-    "week",
-    "weekend",
-    "month",
-    "year",
-    "ago",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-)
+REL_TRIGGERS = word_tuple("dates.rel_triggers")
 register_triggers(REL_TRIGGERS)
 DIGITS_RE = re.compile(r"\d+")
 MONTH_INITIALS = frozenset("JFMASOND")

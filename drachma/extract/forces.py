@@ -20,43 +20,14 @@ from drachma.extract.common import (
     Context,
     register_triggers,
 )
+from drachma.extract.rules import words
 from drachma.model.mention import MentionType
 
-POLICE_WORDS = frozenset({"police", "constabulary", "politie", "gendarmerie"})
+POLICE_WORDS = words("forces.police_words")
 register_triggers(tuple(POLICE_WORDS))
-HEAD_EXTRA = frozenset({"service", "department", "dept", "force"})
-HEAD_PREFIX = frozenset(
-    {
-        "state",
-        "provincial",
-        "regional",
-        "metropolitan",
-        "county",
-        "city",
-        "municipal",
-        "federal",
-        "transport",
-        "mounted",
-    }
-)
-NOT_FORCE_AFTER = frozenset(
-    [
-        "federation",
-        "commissioner",
-        "commissioners",
-        "chiefs",
-        "college",
-        "authority",
-        "board",
-        "museum",
-        "academy",
-        "station",
-        "stations",
-        "officer",
-        "officers",
-        "scotland's",
-    ]
-)
+HEAD_EXTRA = words("forces.head_extra")
+HEAD_PREFIX = words("forces.head_prefix")
+NOT_FORCE_AFTER = words("forces.not_force_after")
 PD_RE = re.compile(r"(?<![\w.])[A-Z]{1,5}PD(?![\w])")
 SKIP_PRE = (
     frozenset(w.lower() for w in (*WEEKDAYS, *MONTH_NAMES))
@@ -87,21 +58,7 @@ SKIP_PRE = (
 )
 DEMONYM_RE = re.compile(r"(?:ian|ish|sh|ese|ch|ic|i)$")
 ACRONYM_AFTER_RE = re.compile(r"[ \u00a0]*\((?P<acr>[A-Z][A-Za-z]{1,6})\)")
-BARE_AREA = frozenset(
-    {
-        "avon and somerset",
-        "avon & somerset",
-        "devon and cornwall",
-        "devon & cornwall",
-        "humberside",
-        "northumbria",
-        "thames valley",
-        "west mercia",
-        "dyfed-powys",
-        "met",
-        "the met",
-    }
-)
+BARE_AREA = words("forces.bare_area")
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,7 @@ from drachma.extract.common import (
     norm_key,
     register_triggers,
 )
+from drachma.extract.rules import words
 from drachma.model.mention import MentionType
 
 Q = "[\"'‘’“”]"
@@ -67,20 +68,7 @@ CUE_AFTER = [
     ),
     (re.compile(rf"{Q}?[ \u00a0]+(?:group|page|team)\b(?![ \u00a0]*-)"), 0.6),
 ]
-GROUP_NOUNS = frozenset(
-    [
-        "group",
-        "groups",
-        "page",
-        "team",
-        "organisation",
-        "organization",
-        "outfit",
-        "network",
-        "collective",
-        "chapter",
-    ]
-)
+GROUP_NOUNS = words("groups.group_nouns")
 # words whose presence in a text window makes the group cues worth running
 CUE_TRIGGERS = (
     *sorted(GROUP_NOUNS),
@@ -115,83 +103,13 @@ CUE_TRIGGERS = (
 )
 register_triggers(CUE_TRIGGERS)
 AFTER_FIRST_CHARS = frozenset(",\"'‘’“”")
-AFTER_FIRST_WORDS = frozenset(
-    [
-        "group",
-        "page",
-        "team",
-        "who",
-        "which",
-        "is",
-        "are",
-        "was",
-        "were",
-        "facebook",
-        "fb",
-        "member",
-        "members",
-        "founder",
-        "founders",
-        "co-founder",
-        "co-founders",
-        "admin",
-        "admins",
-        "decoy",
-        "decoys",
-        "volunteer",
-        "volunteers",
-    ]
-)
-GROUP_HEADS = frozenset(
-    ["hunters", "catchers", "watch", "exposed", "busters", "squad", "patrol"]
-)
-GROUP_WORDS_ANYWHERE = frozenset(
-    [
-        "predator",
-        "predators",
-        "paedo",
-        "paedos",
-        "pedo",
-        "pedos",
-        "creep",
-        "creeps",
-        "perverts",
-        "groomers",
-    ]
-)
+AFTER_FIRST_WORDS = words("groups.after_first_words")
+GROUP_HEADS = words("groups.group_heads")
+GROUP_WORDS_ANYWHERE = words("groups.group_words_anywhere")
 # words that make a capitalised run a group's name wherever they stand in it ("hunters" and
 # "catchers" only count at the end: "Heron Lane Hunters", not "Hunters Confront Man")
 GROUP_WORDS = GROUP_WORDS_ANYWHERE | GROUP_HEADS
-GENERIC = frozenset(
-    [
-        "paedophile",
-        "paedophiles",
-        "pedophile",
-        "pedophiles",
-        "paedo",
-        "pedo",
-        "hunter",
-        "hunters",
-        "hunting",
-        "vigilante",
-        "vigilantes",
-        "group",
-        "groups",
-        "online",
-        "child",
-        "children",
-        "the",
-        "a",
-        "sex",
-        "predator",
-        "predators",
-        "catchers",
-        "watch",
-        "internet",
-        "web",
-        "police",
-    ]
-)
+GENERIC = words("groups.generic")
 ACRONYM_RE = re.compile(r"[A-Z](?=[a-z0-9&]*[A-Z])[A-Za-z0-9&]{1,7}")
 GROUPISH_SENTENCE_RE = re.compile(
     r"(?i)\b(?:group|hunt|vigilant|launch|founded|set[ ]up|team|decoy|sting|catch|expos|predator)"
@@ -202,57 +120,10 @@ def _initials(words: list[str]) -> str:
     return "".join(w[0] for w in words if (w and w[0].isupper()) or w.isupper())
 
 
-HUNTER_WORDS = frozenset(["hunters", "hunter", "vigilantes", "vigilante", "activists", "activist"])
+HUNTER_WORDS = words("groups.hunter_words")
 NAMING_WORDS = frozenset({"called", "named", "dubbed"})
-ROLE_CUE_WORDS = frozenset(
-    [
-        "member",
-        "members",
-        "founder",
-        "founders",
-        "co-founder",
-        "co-founders",
-        "cofounder",
-        "leader",
-        "leaders",
-        "admin",
-        "admins",
-        "administrator",
-        "administrators",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "spokespeople",
-        "president",
-        "boss",
-        "volunteer",
-        "volunteers",
-        "organiser",
-        "organisers",
-        "organizer",
-        "organizers",
-        "owner",
-        "owners",
-        "decoy",
-        "decoys",
-        "chapter",
-    ]
-)
-SKIPPABLE = frozenset(
-    [
-        "the",
-        "page",
-        "group",
-        "facebook",
-        "online",
-        "vigilante",
-        "hunter",
-        "hunting",
-        "paedophile-hunting",
-        "paedophile-hunter",
-        "paedophile",
-    ]
-)
+ROLE_CUE_WORDS = words("groups.role_cue_words")
+SKIPPABLE = words("groups.skippable")
 STRIP = "\"'‘’“”,:;"
 CUE_END_WORDS = (
     GROUP_NOUNS
@@ -319,7 +190,7 @@ def cue_before(prev: list[str]) -> float:
     return 0.0
 
 
-SMALL_WORDS = frozenset({"of", "the", "for", "and", "in", "on", "against", "&", "to", "a"})
+SMALL_WORDS = words("groups.small_words")
 
 
 def _initials_agree(words: list[str], acronym: str) -> bool:
