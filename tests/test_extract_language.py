@@ -1,0 +1,58 @@
+"""Rules about the language of the field, each shown by invented examples (issue 12).
+
+Every name, group and phrase here is invented; none comes from the evaluation corpus. Each test
+states the rule it checks in its name."""
+
+from __future__ import annotations
+
+import pytest
+
+from drachma.extract import Extractor, to_corpus_annotation
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor()
+
+
+def _field(extractor: Extractor, text: str, field: str) -> list[object]:
+    return to_corpus_annotation(extractor.extract(text), text)[field]
+
+
+# --- subject ages -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "ages"),
+    [
+        ("A man aged 45 was arrested after the sting in Barnsley.", [45]),
+        ("A father aged 38 from Rugby admitted the offence.", [38]),
+        ("Quennell, 56, of Hexham, appeared before magistrates on Monday.", [56]),
+        ("Brannagh (61) was jailed for two years at Omagh.", [61]),
+        ("A 52-year-old grandfather-of-three was confronted outside a supermarket.", [52]),
+        ("The court heard that a 40-year-old married teacher had sent the messages.", [40]),
+        ("Tavish Orrock, a 29-year-old chef, was arrested.", [29]),
+        ("The 33-year-old Corvin Hale was arrested in Telford.", [33]),
+        (
+            "Two men were charged. Harlow Denn, 24, of Crewe, and Fenwick Stray, 67, of Nantwich, "
+            "will appear at court next month.",
+            [24, 67],
+        ),
+        ("The caretaker, 58, was suspended by the school.", [58]),
+    ],
+)
+def test_subject_ages_written_other_than_n_year_old_man(
+    extractor: Extractor, text: str, ages: list[int]
+) -> None:
+    assert sorted(_field(extractor, text, "subject_ages")) == ages  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Group founder Marla Quint, 34, of Gateshead, said the decoys were adults.",
+        "The hunters, aged between 19 and 36, filmed the meeting.",
+        "A spokesman for the group, aged 41, who is a paedophile hunter, declined to comment.",
+    ],
+)
+def test_hunters_ages_are_not_subject_ages(extractor: Extractor, text: str) -> None:
+    assert _field(extractor, text, "subject_ages") == []
