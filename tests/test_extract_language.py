@@ -56,3 +56,57 @@ def test_subject_ages_written_other_than_n_year_old_man(
 )
 def test_hunters_ages_are_not_subject_ages(extractor: Extractor, text: str) -> None:
     assert _field(extractor, text, "subject_ages") == []
+
+
+# --- groups -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        (
+            "Hunter groups such as Nightjar Justice, Lantern Hollow Watch and Greyfen Sentinels "
+            "have filmed men across Yorkshire.",
+            ["Nightjar Justice", "Lantern Hollow Watch", "Greyfen Sentinels"],
+        ),
+        (
+            "Several vigilante groups operate in the region. Others include Tarnbeck Vigil and "
+            "Copperhill Shield.",
+            ["Tarnbeck Vigil", "Copperhill Shield"],
+        ),
+        ("The group Nightowlz streamed the encounter on Facebook.", ["Nightowlz"]),
+        ("Members of Guardians 4 Kids said the man had messaged a decoy.", ["Guardians 4 Kids"]),
+        ("Decoys from Predator Patrol 247 met him in Crewe.", ["Predator Patrol 247"]),
+        ("Footage was posted by Paedohunterz, a page followed by thousands.", ["Paedohunterz"]),
+        ("StingSquadUK said its decoy had posed as a girl of 13.", ["StingSquadUK"]),
+        (
+            "A group of hunters gathered outside. Brackmoor Shield confronted the man as he "
+            "arrived.",
+            ["Brackmoor Shield"],
+        ),
+        (
+            "Vigilantes have become common: two men founded Ashgrove Truth Seekers in 2018.",
+            ["Ashgrove Truth Seekers"],
+        ),
+        (
+            "Dana Whitlock of the Heronsgate Predator Watch said the footage was shared widely.",
+            ["Heronsgate Predator Watch"],
+        ),
+    ],
+)
+def test_group_names_introduced_by_the_language_around_them(
+    extractor: Extractor, text: str, groups: list[str]
+) -> None:
+    assert sorted(_field(extractor, text, "groups")) == sorted(groups)  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hunters met the man at Carlow Street Station before police arrived.",
+        "Members of the group waited at Millbrook Park.",
+        "Like many people, Orla Penhaligon confronted the man herself.",
+        "Vigilantism is on the rise, and hunter groups say Predators are everywhere.",
+    ],
+)
+def test_venues_and_people_are_not_groups(extractor: Extractor, text: str) -> None:
+    assert _field(extractor, text, "groups") == []

@@ -110,6 +110,10 @@ GROUP_WORDS_ANYWHERE = words("groups.group_words_anywhere")
 # "catchers" only count at the end: "Heron Lane Hunters", not "Hunters Confront Man")
 GROUP_WORDS = GROUP_WORDS_ANYWHERE | GROUP_HEADS
 GENERIC = words("groups.generic")
+VENUE_HEADS = words("places.venue_heads")
+# a number inside or after a name: "Guardians 4 Kids", "Predator Patrol 247", "Watch 24/7"
+DIGIT_GAP_RE = re.compile(r"[ \u00a0]+\d{1,4}(?:/\d{1,2})?[ \u00a0]+$")
+DIGIT_TAIL_RE = re.compile(r"[ \u00a0]+\d{1,4}(?:/\d{1,2})?(?![\w/])")
 ACRONYM_RE = re.compile(r"[A-Z](?=[a-z0-9&]*[A-Z])[A-Za-z0-9&]{1,7}")
 GROUPISH_SENTENCE_RE = re.compile(
     r"(?i)\b(?:group|hunt|vigilant|launch|founded|set[ ]up|team|decoy|sting|catch|expos|predator)"
@@ -122,6 +126,21 @@ def _initials(words: list[str]) -> str:
 
 HUNTER_WORDS = words("groups.hunter_words")
 NAMING_WORDS = frozenset({"called", "named", "dubbed"})
+# words that introduce a list of names after a group noun: "groups such as A, B and C",
+# "hunter groups, including A", "other groups in the area include A and B", "groups like A"
+LIST_WORDS = words("groups.list_words")
+# verbs that introduce a group's name in a sentence about the groups: "founded X", "set up X"
+FOUNDING = words("groups.founding")
+# stems that make one capitalised word a group's name: "Paedohunters", "StingSquadUK"
+STEM_RE = re.compile(r"(?i)(?:hunt(?:er|ing)|predator|paedo|pedo|catcher|vigilant|groomer|creep)")
+INFLECTIONS = words("groups.inflections")
+CAMEL_RE = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|\d+")
+# "X, which confronts suspected paedophiles", "X posted a video": the verbs of what groups do
+ACTION_AFTER_RE = re.compile(
+    r"[\"'‘’“”]?,?[ \u00a0]+(?:(?:who|which)[ \u00a0]+)?(?:confront(?:s|ed)?|expos(?:es|ed)|"
+    r"targets?|targeted|stings?|snared|lured|pos(?:es|ed)[ \u00a0]+as|run[s]?[ \u00a0]+decoy|"
+    r"(?:live-?)?stream(?:s|ed)|filmed|posted[ \u00a0]+(?:a|the)[ \u00a0]+(?:video|footage|clip))\b"
+)
 ROLE_CUE_WORDS = words("groups.role_cue_words")
 SKIPPABLE = words("groups.skippable")
 STRIP = "\"'‘’“”,:;"
@@ -129,6 +148,9 @@ CUE_END_WORDS = (
     GROUP_NOUNS
     | HUNTER_WORDS
     | NAMING_WORDS
+    | LIST_WORDS
+    | FOUNDING
+    | frozenset({"up"})
     | frozenset(
         {"as", "itself", "themselves", "by", "from", "of", "with", "at", "for", "including"}
     )
@@ -167,17 +189,23 @@ def cue_before(prev: list[str]) -> float:
             ("themselves", "called"),
             ("by", "going"),
             ("as", "such"),
-            ("including", ""),
         }
-        or last == "including"
+        or last in LIST_WORDS
     )
     if naming:
-        j = i - (1 if last in NAMING_WORDS or last == "including" else 2)
-        for k in range(j, max(-1, j - 3), -1):
+        listing = last in LIST_WORDS or (last, two) == ("as", "such")
+        j = i - (1 if last in NAMING_WORDS or last in LIST_WORDS else 2)
+        # a list may come a few words after its group noun: "hunter groups in the north, such as"
+        for k in range(j, max(-1, j - (6 if listing else 3)), -1):
             if w[k] in GROUP_NOUNS:
                 return 0.85
             if w[k] in HUNTER_WORDS:
                 return 0.8
+        return 0.0
+    if last in FOUNDING or (last == "up" and two == "set"):
+        for k in range(i - 1, max(-1, i - 8), -1):
+            if w[k] in HUNTER_WORDS or w[k] in GROUP_NOUNS:
+                return 0.75
         return 0.0
     if last in ("from", "of", "with", "at", "for"):
         j = i - 1
@@ -191,6 +219,62 @@ def cue_before(prev: list[str]) -> float:
 
 
 SMALL_WORDS = words("groups.small_words")
+
+
+def _run_together(word: str) -> bool:
+    """One capitalised word built the way groups name themselves: a run-together name with a
+    hunting stem ("Paedohunters", "Creepcatchers") or camel case with a group word
+    ("StingSquadUK", "PredatorWatch")."""
+    if word.lower() in GENERIC or not word[:1].isupper():
+        return False
+    parts = [p.lower() for p in CAMEL_RE.findall(word)]
+    if len(parts) >= 2 and any(p in GROUP_WORDS or STEM_RE.fullmatch(p) for p in parts):
+        return True
+    m = STEM_RE.search(word)
+    if m is None:
+        return False
+    # another word run into the stem, not just an ending: "Paedohunterz", not "Vigilantism"
+    rest = (word[: m.start()] + word[m.end() :]).lower()
+    return len(rest) >= 3 and rest not in INFLECTIONS
+
+
+def _about_groups(ctx: Context, pos: int) -> bool:
+    """Whether the sentence at ``pos`` (or the one before) speaks of hunters or groups."""
+    s, e = ctx.sentence(pos)
+    prev_s = ctx.sentence(max(0, s - 2))[0] if s > 1 else s
+    return GROUPISH_SENTENCE_RE.search(ctx.text, prev_s, e) is not None
+
+
+def _with_numbers(ctx: Context) -> list[Chunk]:
+    """The capitalised runs, with a number inside or after a group-like name joined to it:
+    "Guardians 4 Kids", "Predator Patrol 247"."""
+    chunks = ctx.chunks
+    text = ctx.text
+    out: list[Chunk] = []
+    i = 0
+    while i < len(chunks):
+        c = chunks[i]
+        nxt = chunks[i + 1] if i + 1 < len(chunks) else None
+        if nxt is not None and nxt.start - c.end <= 8 and DIGIT_GAP_RE.match(
+            text[c.end : nxt.start] + " "
+        ):
+            g = DIGIT_TAIL_RE.match(text, c.end)
+            assert g is not None
+            gs, ge = g.end() - len(g.group().strip()), g.end()
+            toks = [*c.tokens, (gs, ge, text[gs:ge]), *nxt.tokens]
+            words_ = [*c.words, text[gs:ge], *nxt.words]
+            out.append(Chunk(c.start, nxt.end, text[c.start : nxt.end], toks, words_))
+            i += 2
+            continue
+        m = DIGIT_TAIL_RE.match(text, c.end)
+        if m is not None and any(w in GROUP_WORDS for w in c.words):
+            gap = m.group().strip()
+            out.append(Chunk(c.start, m.end(), text[c.start : m.end()],
+                             [*c.tokens, (m.end() - len(gap), m.end(), gap)], [*c.words, gap]))
+        else:
+            out.append(c)
+        i += 1
+    return out
 
 
 def _initials_agree(words: list[str], acronym: str) -> bool:
@@ -266,6 +350,13 @@ class GroupFinder:
         """The part of a capitalised run that could be a name, and the confidence a cue inside
         the run gives ("Members of X" at the start of a sentence)."""
         w0 = chunk.words[0]
+        if w0 in self.given and "of" in chunk.words[1:-1]:
+            # "Dana Whitlock of the Night Owls Watch": a person, then the group
+            k = chunk.words.index("of", 1) + 1
+            if k < len(chunk.words) and chunk.words[k] == "the":
+                k += 1
+            if k < len(chunk.tokens):
+                return chunk.tokens[k][0], chunk.end, 0.0
         if w0 not in FUNCTION_WORDS and "-" not in w0 and w0 not in ROLE_CUE_WORDS:
             return chunk.start, chunk.end, 0.0
         toks = list(chunk.tokens)
@@ -288,7 +379,9 @@ class GroupFinder:
             return None
         return toks[0][0], toks[-1][1], 0.0
 
-    def _acceptable(self, ctx: Context, s: int, e: int, strict: bool) -> bool:
+    def _acceptable(
+        self, ctx: Context, s: int, e: int, strict: bool, single_ok: bool = False
+    ) -> bool:
         surface = ctx.text[s:e]
         words = surface.split()
         key = norm_key(surface)
@@ -303,6 +396,11 @@ class GroupFinder:
             return False  # a person: "known as Tobias and Reece"
         if len(words) == 1 and low[0] in lexicon.titles():
             return False
+        if low[-1] in VENUE_HEADS and not any(w in GROUP_WORDS for w in low):
+            return False  # "Carlow Street Station": a venue, not a group
+        if single_ok and len(words) == 1:
+            return low[0] not in self.given and key not in self.places
+
         if strict and (key in self.places or surface in lexicon.regions()):
             return False  # "the Leeds group": a place, not a group's name
         return not (strict and len(words) == 1 and not words[0].isupper())
@@ -320,7 +418,7 @@ class GroupFinder:
         has_cues = not ctx.triggers.keys().isdisjoint(CUE_TRIGGERS)
         prev_group: tuple[int, float] = (-10, 0.0)  # end of the last cued group name, its cue
         claimed = ctx.claimed
-        for chunk in ctx.chunks:
+        for chunk in _with_numbers(ctx):
             if claimed[chunk.start] and claimed[chunk.end - 1]:
                 continue  # already a force, date or platform
             span = self._clean(ctx, chunk)
@@ -362,7 +460,19 @@ class GroupFinder:
             )
             if lexical:
                 conf = max(conf, 0.7)
-            if conf == 0.0 or not self._acceptable(ctx, s, e, strict=not lexical):
+            if not lexical and len(low_words) == 1 and _run_together(text[s:e]):
+                lexical = True
+                conf = max(conf, 0.7)
+            if (
+                conf < 0.6
+                and low_words[0] not in self.given
+                and ACTION_AFTER_RE.match(low, e)
+                and _about_groups(ctx, s)
+            ):
+                conf = 0.6
+            if conf == 0.0 or not self._acceptable(
+                ctx, s, e, strict=not lexical, single_ok=conf >= 0.8
+            ):
                 continue
             surface = text[s:e]
             key = norm_key(surface)
