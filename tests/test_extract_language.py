@@ -110,3 +110,45 @@ def test_group_names_introduced_by_the_language_around_them(
 )
 def test_venues_and_people_are_not_groups(extractor: Extractor, text: str) -> None:
     assert _field(extractor, text, "groups") == []
+
+
+# --- places -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("The man was confronted at Darlington's Cornmill Centre on Friday.",
+         ["Darlington", "Cornmill Centre"]),
+        ("Hunters met him outside Leicester's Haymarket bus station.",
+         ["Leicester", "Haymarket"]),
+        ("He had travelled to Eindhoven, Netherlands, before the sting.", ["Eindhoven"]),
+        ("The group is based in the town of Kelso.", ["Kelso"]),
+        ("Officers met the hunters at Crewe railway station.", ["Crewe"]),
+        ("Phoenix man arrested after online sting\nA man was held on Tuesday.", ["Phoenix"]),
+        ("A Houston-area man was charged on Monday.", ["Houston"]),
+        ("The Leeds-based group said it had passed the footage on.", ["Leeds"]),
+        ("Hunters in Sunderland and Tyneside have filmed several men.", ["Sunderland", "Tyneside"]),
+        ("He was confronted in Queensland's Gold Coast.", ["Queensland", "Gold Coast"]),
+        ("Hunters met in Carlisle and Orla Penhaligon said they filmed the man.", ["Carlisle"]),
+    ],
+)
+def test_places_below_country_level(
+    extractor: Extractor, text: str, places: list[str]
+) -> None:
+    assert sorted(_field(extractor, text, "places")) == sorted(places)  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Concerns about exploitation grew. The case was referred to the Child Exploitation "
+        "Unit.",
+        "The hunters gathered evidence online. The judge said they had no training in Evidence.",
+        "Life After The Sting In Focus\nThe documentary follows three groups.",
+        "The decoy worked with the Online Safeguarding Team.",
+    ],
+)
+def test_common_words_units_and_headings_are_not_places(
+    extractor: Extractor, text: str
+) -> None:
+    assert _field(extractor, text, "places") == []

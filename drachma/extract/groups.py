@@ -111,6 +111,7 @@ GROUP_WORDS_ANYWHERE = words("groups.group_words_anywhere")
 GROUP_WORDS = GROUP_WORDS_ANYWHERE | GROUP_HEADS
 GENERIC = words("groups.generic")
 VENUE_HEADS = words("places.venue_heads")
+ADJECTIVE_SUFFIXES = ("-based", "-born", "-run", "-led", "-area")
 # a number inside or after a name: "Guardians 4 Kids", "Predator Patrol 247", "Watch 24/7"
 DIGIT_GAP_RE = re.compile(r"[ \u00a0]+\d{1,4}(?:/\d{1,2})?[ \u00a0]+$")
 DIGIT_TAIL_RE = re.compile(r"[ \u00a0]+\d{1,4}(?:/\d{1,2})?(?![\w/])")
@@ -375,6 +376,10 @@ class GroupFinder:
             )
         ):
             toks.pop(0)
+        # "The Leeds-based group": a place adjective and what comes before it are not the name
+        adj = [k for k, t in enumerate(toks) if t[2].lower().endswith(ADJECTIVE_SUFFIXES)]
+        if adj:
+            toks = toks[adj[-1] + 1 :]
         if not toks:
             return None
         return toks[0][0], toks[-1][1], 0.0

@@ -69,6 +69,32 @@ AMBIGUOUS = words("places.ambiguous")
 
 
 ARTICLES = frozenset({"a", "an", "the"})
+POSSESSIVE_TOKEN_RE = re.compile(r"[A-Z][\w\-]*(?:['’]s|s['’])$")
+
+
+def _common_word(text: str, chunk: Chunk) -> bool:
+    """Whether every word of a capitalised run also stands in the text in lower case: a common
+    or abstract word capitalised by a heading or a sentence start ("in Exploitation")."""
+    for _, _, w in chunk.tokens:
+        lw = w.lower().strip(".,;:'’")
+        if not lw.isalpha() or re.search(rf"(?<![\w\-]){re.escape(lw)}(?![\w\-])", text) is None:
+            return False
+    return True
+
+
+def _in_heading(text: str, pos: int) -> bool:
+    """Whether ``pos`` is in a title-case line (a heading): four or more words, most of them
+    capitalised, and no sentence punctuation at the end."""
+    ls = text.rfind("\n", 0, pos) + 1
+    le = text.find("\n", pos)
+    line = text[ls : le if le != -1 else len(text)].strip()
+    if not line or line[-1] in ".!?\"”'’:":
+        return False
+    words = line.split()
+    if len(words) < 4:
+        return False
+    caps = sum(1 for w in words if w[:1].isupper())
+    return caps / len(words) >= 0.7
 
 
 def _after_prep(low: str, pos: int) -> bool:
@@ -121,6 +147,7 @@ class PlaceFinder:
     """Place rules; gazetteer names are matched by the pipeline's spaCy PhraseMatcher."""
 
     def __init__(self) -> None:
+        self._text = ""
         self.view = gaz.load()
         self.regions = lexicon.regions()
         self.countries = lexicon.countries()
@@ -163,6 +190,7 @@ class PlaceFinder:
 
     def extract(self, ctx: Context, doc: Any = None) -> None:
         text, low = ctx.text, ctx.low
+        self._text = text
         found: list[tuple[int, int, str, float, dict[str, str]]] = []
         stop = _stop_chunks()
         given = self.given
@@ -273,6 +301,13 @@ class PlaceFinder:
                 add(nxt.start, nxt.start + len(abbrev), 0.85, None, self.region_abbrev[abbrev])
             elif nxt.text in self.regions and not _org_chunk(c):
                 add(c.start, c.end, 0.75, self._lookup(c.text))
+            elif (
+                nxt.text.lower() in self.countries
+                and not _org_chunk(c)
+                and text[nxt.end : nxt.end + 2] != "'s"
+            ):
+                # "Utrecht, Netherlands": a place named with its country
+                add(c.start, c.end, 0.75, self._lookup(c.text))
         if any(k in low for k in LIST_KEYS):
             for key in LIST_KEYS:
                 pos = low.find(key)
@@ -309,23 +344,30 @@ class PlaceFinder:
             toks = c.tokens
             words = c.words
             last = words[-1].strip(".")
-            if words[0].endswith("-based") and len(toks) >= 1:
-                head = toks[0][2][: -len("-based")]
+            suffixed = [
+                t for t in toks if t[2].lower().endswith(("-based", "-area")) and t[0] == toks[
+                    next(i for i, w in enumerate(words) if w not in stop or i == len(words) - 1)
+                ][0]
+            ]
+            if suffixed:
+                ts, _, tw = suffixed[0]
+                head = tw[: tw.rindex("-")]
                 if (
                     head
                     and head.lower() not in stop
                     and not DEMONYM_RE.search(head)
                     and "-" not in head
                 ):
-                    add(toks[0][0], toks[0][0] + len(head), 0.75, self._lookup(head))
+                    add(ts, ts + len(head), 0.75, self._lookup(head))
                 continue
             if not free(c.start, c.end):
                 continue
             pw = prev_words(low, c.start, 3, 40)
             prev1 = pw[-1] if pw else ""
             nwords = low[c.end : c.end + 24].split(None, 1)
+            line_start = c.start == 0 or text[c.start - 1] == "\n"
             if (
-                prev1 in ARTICLES
+                (prev1 in ARTICLES or line_start)
                 and nwords
                 and nwords[0].strip(".,;:") in PERSON_NOUNS
                 and len(toks) <= 2
@@ -343,6 +385,7 @@ class PlaceFinder:
                 i = 0
                 while i < len(toks) - 1 and words[i] in stop:
                     i += 1
+                i = self._possessive_place(toks, i, add)
                 if i < len(toks) - 1 and not any(w in ORG_HEADS for w in words):
                     add(toks[i][0], toks[-1][1], 0.75)
                 continue
@@ -353,12 +396,26 @@ class PlaceFinder:
                 i = 0
                 while i < len(toks) and words[i] in stop:
                     i += 1
+                if i < len(toks) - 1:
+                    i = self._possessive_place(toks, i, add)
                 if i < len(toks) and words[i] not in GENERIC_DOMAIN:
                     add(toks[i][0], c.end, 0.7, self._lookup(text[toks[i][0] : c.end]))
                 continue
+            # "in A and B": a run coordinated with a place just found is a place too
+            coordinated = (
+                (len(toks) == 1 or self._lookup(c.text) is not None)
+                and prev1 in ("and", "or")
+                and len(pw) >= 2
+                and c.start >= 2
+                and any(
+                    e2 == c.start - len(prev1) - 2 or e2 == c.start - len(prev1) - 3
+                    for _, e2, *_ in found
+                )
+            )
             # after a preposition, or in an appositive ", of <Name>"
             if not (
-                _prep_words(pw)
+                coordinated
+                or _prep_words(pw)
                 or (
                     prev1 in ("of", "from")
                     and APPOSITIVE_OF_RE.search(low, max(0, c.start - 20), c.start)
@@ -373,6 +430,14 @@ class PlaceFinder:
                 continue
             if c.text.isupper() and len(c.text) <= 5:
                 continue
+            info = self._lookup(c.text)
+            if info is None and (_common_word(text, c) or _in_heading(text, c.start)):
+                continue
+            if len(toks) >= 2 and POSSESSIVE_TOKEN_RE.match(toks[0][2]):
+                # "in Queensland's Gold Coast": two places
+                i = self._possessive_place(toks, 0, add)
+                add(toks[i][0], c.end, 0.6, self._lookup(text[toks[i][0] : c.end]))
+                continue
             if c.text in self.titles or toks[0][2] in self.titles:
                 continue
             if (
@@ -383,6 +448,18 @@ class PlaceFinder:
                 continue
             add(c.start, c.end, 0.6, self._lookup(c.text))
         self._emit(ctx, found)
+
+    def _possessive_place(self, toks: list[tuple[int, int, str]], i: int, add: Any) -> int:
+        """ "Derby's Westfield Centre": the possessive place before a venue is a place of its own
+        and the venue starts after it. Returns the index of the venue's first token."""
+        for k in range(i, len(toks) - 1):
+            m = POSSESSIVE_TOKEN_RE.match(toks[k][2])
+            if m is None:
+                continue
+            cut = toks[k][1] - (2 if toks[k][2][-2:] in ("'s", "’s") else 1)
+            add(toks[i][0], cut, 0.75, self._lookup(self._text[toks[i][0] : cut]))
+            return k + 1
+        return i
 
     @staticmethod
     def _dateline_like(text: str, s: int) -> bool:
