@@ -152,3 +152,27 @@ def test_common_words_units_and_headings_are_not_places(
     extractor: Extractor, text: str
 ) -> None:
     assert _field(extractor, text, "places") == []
+
+
+# --- police forces ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "forces"),
+    [
+        ("The Coconino County Sheriff's Office said the man was booked.",
+         ["Coconino County Sheriff's Office"]),
+        ("The Met said the footage had been handed over.", ["Met"]),
+        ("The New York Police Department said it was aware of the video.",
+         ["New York Police Department"]),
+        ("Tucson PD said officers attended.", ["Tucson PD"]),
+    ],
+)
+def test_police_forces_as_written(extractor: Extractor, text: str, forces: list[str]) -> None:
+    assert _field(extractor, text, "police_forces") == forces
+
+
+@pytest.mark.parametrize(
+    "text", ["The Met Office warned of snow.", "The PD said nothing.", "The sheriff said so."]
+)
+def test_not_police_forces(extractor: Extractor, text: str) -> None:
+    assert _field(extractor, text, "police_forces") == []
