@@ -176,3 +176,20 @@ def test_police_forces_as_written(extractor: Extractor, text: str, forces: list[
 )
 def test_not_police_forces(extractor: Extractor, text: str) -> None:
     assert _field(extractor, text, "police_forces") == []
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("On Jan. 12 the man appeared in court.", ["Jan. 12"]),
+        ("On Sept. 3, 2021, he was held.", ["Sept. 3, 2021"]),
+        ("On 12-13 June the hearings took place.", ["12-13 June"]),
+        ("The trial ran on June 12-13 in Leeds.", ["June 12-13"]),
+    ],
+)
+def test_dates_with_abbreviated_months_and_day_ranges(
+    extractor: Extractor, text: str, dates: list[str]
+) -> None:
+    assert _field(extractor, text, "dates") == dates
