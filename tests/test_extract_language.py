@@ -193,3 +193,30 @@ def test_dates_with_abbreviated_months_and_day_ranges(
     extractor: Extractor, text: str, dates: list[str]
 ) -> None:
     assert _field(extractor, text, "dates") == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        (
+            "Hunter groups are active here. The footage was streamed by Silent Verdict UK.",
+            ["Silent Verdict UK"],
+        ),
+        ("The footage was posted by a Facebook page called Expose Them All.",
+         ["Expose Them All"]),
+        ("A group calling itself Eyes On The Street said so.", ["Eyes On The Street"]),
+        (
+            "Lanternwood Hunters said the man had been reported. Lanternwood later posted the "
+            "video.",
+            ["Lanternwood Hunters", "Lanternwood"],
+        ),
+        ("Northern Watch said the man was arrested. Northern rail services were late.",
+         ["Northern Watch"]),
+        ("Hunters say the man was confronted by Tobias Smith outside.", []),
+        ("Like the hunter groups, the family were targeted by the East Fenmoor RDF.", []),
+    ],
+)
+def test_group_names_from_agents_naming_cues_and_short_forms(
+    extractor: Extractor, text: str, groups: list[str]
+) -> None:
+    assert sorted(_field(extractor, text, "groups")) == sorted(groups)  # type: ignore[type-var]

@@ -111,6 +111,7 @@ GROUP_WORDS_ANYWHERE = words("groups.group_words_anywhere")
 GROUP_WORDS = GROUP_WORDS_ANYWHERE | GROUP_HEADS
 GENERIC = words("groups.generic")
 VENUE_HEADS = words("places.venue_heads")
+DIRECTIONS = words("places.directions")
 ADJECTIVE_SUFFIXES = ("-based", "-born", "-run", "-led", "-area")
 # a number inside or after a name: "Guardians 4 Kids", "Predator Patrol 247", "Watch 24/7"
 DIGIT_GAP_RE = re.compile(r"[ \u00a0]+\d{1,4}(?:/\d{1,2})?[ \u00a0]+$")
@@ -132,9 +133,11 @@ NAMING_WORDS = frozenset({"called", "named", "dubbed"})
 LIST_WORDS = words("groups.list_words")
 # verbs that introduce a group's name in a sentence about the groups: "founded X", "set up X"
 FOUNDING = words("groups.founding")
+AGENT_VERBS = words("groups.agent_verbs")
 # stems that make one capitalised word a group's name: "Paedohunters", "StingSquadUK"
 STEM_RE = re.compile(r"(?i)(?:hunt(?:er|ing)|predator|paedo|pedo|catcher|vigilant|groomer|creep)")
 INFLECTIONS = words("groups.inflections")
+NEXT_CAP_RE = re.compile(r" (?:(?:of|for|the) ){0,2}[A-Z][\w'’\-]*")
 CAMEL_RE = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|\d+")
 # "X, which confronts suspected paedophiles", "X posted a video": the verbs of what groups do
 ACTION_AFTER_RE = re.compile(
@@ -203,6 +206,10 @@ def cue_before(prev: list[str]) -> float:
             if w[k] in HUNTER_WORDS:
                 return 0.8
         return 0.0
+    if last == "by" and two in AGENT_VERBS:
+        # "streamed by X", "confronted by X": the agent of what groups do, in a sentence
+        # about hunters or groups (checked by the caller)
+        return 0.6
     if last in FOUNDING or (last == "up" and two == "set"):
         for k in range(i - 1, max(-1, i - 8), -1):
             if w[k] in HUNTER_WORDS or w[k] in GROUP_NOUNS:
@@ -237,6 +244,46 @@ def _run_together(word: str) -> bool:
     # another word run into the stem, not just an ending: "Paedohunterz", not "Vigilantism"
     rest = (word[: m.start()] + word[m.end() :]).lower()
     return len(rest) >= 3 and rest not in INFLECTIONS
+
+
+def _title_case_run(ctx: Context, end: int) -> int:
+    """After a naming cue ("a page called X"), a name in title case runs on over the words a
+    headline split would stop at ("Expose Them All"): the end of the last capitalised word
+    separated only by single spaces on the same line."""
+    text = ctx.text
+    while True:
+        m = NEXT_CAP_RE.match(text, end)
+        if m is None:
+            return end
+        end = m.end()
+
+
+def _distinctive(word: str, finder: GroupFinder) -> bool:
+    """A capitalised word that can stand for a group on its own: not a common group word, given
+    name, place or function word."""
+    lw = word.lower()
+    return (
+        word[:1].isupper()
+        and lw not in GENERIC
+        and lw not in FUNCTION_WORDS
+        and lw not in finder.given
+        and lw not in finder.places
+        and lw not in GROUP_WORDS
+        and lw not in DIRECTIONS
+        and not lw.endswith(("ern", "ish", "ian", "ese"))  # "Northern", "British": adjectives
+    )
+
+
+def _name_shaped(surface: str) -> bool:
+    """A name that does not look like a person's "Given Surname": three or more words, a group
+    word, a number, an acronym or a run-together word."""
+    ws = surface.split()
+    return (
+        len(ws) >= 3
+        or any(w.lower() in GROUP_WORDS for w in ws)
+        or any(any(ch.isdigit() for ch in w) or (w.isupper() and len(w) >= 2) for w in ws)
+        or any(_run_together(w) for w in ws)
+    )
 
 
 def _about_groups(ctx: Context, pos: int) -> bool:
@@ -401,7 +448,7 @@ class GroupFinder:
             return False  # a person: "known as Tobias and Reece"
         if len(words) == 1 and low[0] in lexicon.titles():
             return False
-        if low[-1] in VENUE_HEADS and not any(w in GROUP_WORDS for w in low):
+        if low[-1] in VENUE_HEADS and not single_ok and not any(w in GROUP_WORDS for w in low):
             return False  # "Carlow Street Station": a venue, not a group
         if single_ok and len(words) == 1:
             return low[0] not in self.given and key not in self.places
@@ -447,9 +494,20 @@ class GroupFinder:
                     k2 = max(low.rfind(" ", 0, k), low.rfind("\n", 0, k))
                     last = low[k2 + 1 : k].strip(STRIP)
                 if last in CUE_END_WORDS:
-                    conf = max(
-                        conf, cue_before(low[max(0, chunk.start - 70) : chunk.start].split())
-                    )
+                    cue = cue_before(low[max(0, chunk.start - 70) : chunk.start].split())
+                    if cue == 0.6 and last == "by" and (
+                        chunk.words[0] in self.given
+                        or not _about_groups(ctx, chunk.start)
+                        or not _name_shaped(text[s:e])
+                        or chunk.words[0] in DIRECTIONS
+                        or chunk.words[0] in self.places
+                    ):
+                        # a place-led name with only this weak cue is usually a regional
+                        # branch of a larger body ("the East Fenmoor RDF"), not a hunter group
+                        cue = 0.0
+                    conf = max(conf, cue)
+                    if cue >= 0.85 and last in NAMING_WORDS | {"itself", "themselves"}:
+                        e = _title_case_run(ctx, e)
             nxt = low[e : e + 16]
             if nxt[:1] in AFTER_FIRST_CHARS or nxt[1:].split(" ", 1)[0] in AFTER_FIRST_WORDS:
                 for rx, c in CUE_AFTER:
@@ -507,11 +565,16 @@ class GroupFinder:
         # shorter forms of a multi-word name used on their own: "X ABC" -> "ABC", "X"
         for value, conf in list(names.values()):
             words = value.split()
-            if len(words) < 3 and not (len(words) == 2 and words[-1].isupper()):
+            # "Lanternwood Hunters" ... "Lanternwood": the distinctive word of a two-word name
+            # whose other word is a group noun, used on its own
+            headed = len(words) == 2 and words[-1].lower() in GROUP_HEADS
+            if len(words) < 3 and not (len(words) == 2 and words[-1].isupper()) and not headed:
                 continue
             for i in range(1, len(words)):
                 for sub in (words[:i], words[i:]):
-                    if not sub or (len(sub) == 1 and not sub[0].isupper()):
+                    if not sub or (len(sub) == 1 and not sub[0].isupper() and not (
+                        headed and sub == words[:1] and _distinctive(sub[0], self)
+                    )):
                         continue
                     sub_low = [w.lower() for w in sub]
                     if all(w in GENERIC or w in FUNCTION_WORDS for w in sub_low):
