@@ -81,10 +81,11 @@ register_triggers(
 # A capitalised name followed by its age as an appositive, "Surname, 45, of Town", "Name (45)",
 # whether or not the name itself was recognised as a person: the age after a name, then what
 # introduces a subject (home town, or a verb of the court report).
+# ", 45," or "(45)" then what introduces a subject; starts with a character class so the regex
+# engine scans for the comma or bracket quickly
 AGE_APPOS_RE = re.compile(
-    r"(?:,[ \u00a0]*(?:aged[ \u00a0]+)?(?P<a>\d{2})[ \u00a0]*,|\([ \u00a0]*(?P<b>\d{2})[ \u00a0]*\)"
-    r"[ \u00a0]*,?)[ \u00a0]*(?:of|from|who|was|is|had|has|appeared|pleaded|admitted|denied|and|"
-    r"were|will|faces|must)\b"
+    r"[,(][ \u00a0]*(?:aged[ \u00a0]+)?(?P<n>\d{2})[ \u00a0]*[,)][ \u00a0]*,?[ \u00a0]*"
+    r"(?:of|from|who|was|is|had|has|appeared|pleaded|admitted|denied|and|were|will|faces|must)\b"
 )
 NAME_END_RE = re.compile(r"[A-Z][\w'’\-]*[a-z][ \u00a0]*$")
 # a hunter's role word right before the name: "group founder Name Surname, 34,"
@@ -256,21 +257,21 @@ def extract_ages(ctx: Context) -> None:
             add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), n, 0.75)
     # "Surname, 45, of Town", "Name (45) was jailed", for names the people rules did not know
     for m in AGE_APPOS_RE.finditer(text):
+        opener, closer = text[m.start()], text[m.end("n") :].lstrip(" \u00a0")[:1]
+        if (opener == "(") != (closer == ")"):
+            continue  # "(45," or ", 45)": not one appositive
         if not NAME_END_RE.search(text, max(0, m.start() - 30), m.start()):
             continue
         if HUNTER_NAME_RE.search(text, max(0, m.start() - 60), m.start()):
             continue
-        g = "a" if m.group("a") else "b"
-        n = int(m.group(g))
-        pm = _person_before(ctx, m.start(g) - 2, person_ends) or _person_before(
-            ctx, m.start(g) - 1, person_ends
-        )
+        n = int(m.group("n"))
+        pm = _person_before(ctx, m.start(), person_ends)
         if pm is not None and pm.attributes.get("role") in _NOT_SUBJECT_ROLES:
             continue
         pre = low[max(0, m.start() - 40) : m.start()]
         if HUNTER_CONTEXT_RE.search(pre[-25:]) or HUNTER_TAIL_RE.match(low, m.end()):
             continue
-        add(MentionType.AGE_SUBJECT, m.start(g), m.end(g), n, 0.75)
+        add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), n, 0.75)
     for pm in ctx.of_type(MentionType.PERSON):
         am = APPOSITIVE_RE.match(text, pm.end)
         if am is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from drachma.extract import gaz, lexicon
 from drachma.extract.common import (
@@ -229,16 +230,20 @@ def cue_before(prev: list[str]) -> float:
 SMALL_WORDS = words("groups.small_words")
 
 
+@lru_cache(maxsize=4096)
 def _run_together(word: str) -> bool:
     """One capitalised word built the way groups name themselves: a run-together name with a
     hunting stem ("Paedohunters", "Creepcatchers") or camel case with a group word
     ("StingSquadUK", "PredatorWatch")."""
     if word.lower() in GENERIC or not word[:1].isupper():
         return False
+    inner_caps = any(ch.isupper() or ch.isdigit() for ch in word[1:])
+    m = STEM_RE.search(word)
+    if m is None and not inner_caps:
+        return False
     parts = [p.lower() for p in CAMEL_RE.findall(word)]
     if len(parts) >= 2 and any(p in GROUP_WORDS or STEM_RE.fullmatch(p) for p in parts):
         return True
-    m = STEM_RE.search(word)
     if m is None:
         return False
     # another word run into the stem, not just an ending: "Paedohunterz", not "Vigilantism"
@@ -302,6 +307,10 @@ def _with_numbers(ctx: Context) -> list[Chunk]:
     i = 0
     while i < len(chunks):
         c = chunks[i]
+        if not text[c.end + 1 : c.end + 2].isdigit():
+            out.append(c)  # no number right after the run: nothing to join
+            i += 1
+            continue
         nxt = chunks[i + 1] if i + 1 < len(chunks) else None
         if nxt is not None and nxt.start - c.end <= 8 and DIGIT_GAP_RE.match(
             text[c.end : nxt.start] + " "

@@ -344,11 +344,14 @@ class PlaceFinder:
             toks = c.tokens
             words = c.words
             last = words[-1].strip(".")
-            suffixed = [
-                t for t in toks if t[2].lower().endswith(("-based", "-area")) and t[0] == toks[
-                    next(i for i, w in enumerate(words) if w not in stop or i == len(words) - 1)
-                ][0]
-            ]
+            suffixed: list[tuple[int, int, str]] = []
+            if "-" in c.text:
+                # "Leeds-based", "A Houston-area": the first word that is not a function word
+                lead = next(
+                    (t for t, w in zip(toks, words, strict=True) if w not in stop), toks[-1]
+                )
+                if lead[2].lower().endswith(("-based", "-area")):
+                    suffixed = [lead]
             if suffixed:
                 ts, _, tw = suffixed[0]
                 head = tw[: tw.rindex("-")]
@@ -403,9 +406,9 @@ class PlaceFinder:
                 continue
             # "in A and B": a run coordinated with a place just found is a place too
             coordinated = (
-                (len(toks) == 1 or self._lookup(c.text) is not None)
-                and prev1 in ("and", "or")
+                prev1 in ("and", "or")
                 and len(pw) >= 2
+                and (len(toks) == 1 or self._lookup(c.text) is not None)
                 and c.start >= 2
                 and any(
                     e2 == c.start - len(prev1) - 2 or e2 == c.start - len(prev1) - 3
