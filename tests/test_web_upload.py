@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from drachma.access.actor import Actor, system_actor
 from drachma.intake.reports import get_report, list_reports
+from drachma.intake.upload import UPLOAD_LIMIT_BYTES
 from drachma.model.roles import Role
 from drachma.store.db import Store
-from drachma.web.api import UPLOAD_LIMIT_BYTES
 from tests.conftest import PASSWORD, ActorFactory
 from tests.web import log_in
 
