@@ -60,7 +60,7 @@ class StoredBlob:
 
 
 class BlobStore(Protocol):
-    def put(self, source: BinaryIO, *, max_bytes: int | None = None) -> StoredBlob:
+    def put(self, source: segments.Readable, *, max_bytes: int | None = None) -> StoredBlob:
         """Store everything ``source`` yields; refuse more than ``max_bytes``."""
         ...
 
@@ -105,7 +105,7 @@ class FilesystemBlobStore:
     def contains(self, sha256: str) -> bool:
         return self._path(sha256).exists()
 
-    def put(self, source: BinaryIO, *, max_bytes: int | None = None) -> StoredBlob:
+    def put(self, source: segments.Readable, *, max_bytes: int | None = None) -> StoredBlob:
         tmp = self.root / "tmp" / f"{secrets.token_hex(16)}.partial"
         hasher = hashlib.sha256()
         size = 0

@@ -32,7 +32,7 @@ from __future__ import annotations
 import secrets
 import struct
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -48,6 +48,10 @@ HEADER_FIXED = struct.Struct(">4sBI8s7s12s")  # magic, version, segment size, ke
 WRAPPED = 48
 HEADER_SIZE = HEADER_FIXED.size + WRAPPED
 MAX_SEGMENTS = 2**32
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class SegmentError(Exception):
@@ -90,7 +94,7 @@ def nonce(prefix: bytes, counter: int, last: bool) -> bytes:
     return prefix + struct.pack(">IB", counter, 1 if last else 0)
 
 
-def read_full(source: BinaryIO, size: int) -> bytes:
+def read_full(source: Readable, size: int) -> bytes:
     """Read ``size`` bytes unless the stream ends first (streams may return short reads)."""
     parts: list[bytes] = []
     got = 0
