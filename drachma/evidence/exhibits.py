@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO
 
-import filetype  # type: ignore[import-untyped]
+import filetype
 from sqlalchemy import Connection
 
 from drachma.access import audit
