@@ -60,7 +60,7 @@ def receipt_csv(receipt: Receipt) -> str:
     return out.getvalue()
 
 
-def _latin(text: str) -> str:
+def latin(text: str) -> str:
     # The PDF core fonts are Latin-1; anything else is shown as '?' (the CSV keeps it exactly).
     return text.encode("latin-1", "replace").decode("latin-1")
 
@@ -73,8 +73,8 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     pdf.cell(0, 9, "Receipt for material handed over", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     for name, value in heading(receipt):
-        pdf.cell(45, 6, _latin(name))
-        pdf.multi_cell(0, 6, _latin(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(45, 6, latin(name))
+        pdf.multi_cell(0, 6, latin(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     widths = (22, 78, 24, 130, 23)
     pdf.set_font("Helvetica", "B", 8)
@@ -87,12 +87,12 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         values = (line.reference, line.name[:60], f"{line.size:,}", line.sha256,
                   line.media_type[:20])
         for width, value in zip(widths, values, strict=True):
-            pdf.cell(width, 5, _latin(value), border=1)
+            pdf.cell(width, 5, latin(value), border=1)
         pdf.ln()
     if receipt.not_taken:
         pdf.ln(3)
         pdf.set_font("Helvetica", "", 9)
         for name, why in receipt.not_taken:
-            pdf.multi_cell(0, 5, _latin(f"Not taken: {name} ({why})"), new_x="LMARGIN",
+            pdf.multi_cell(0, 5, latin(f"Not taken: {name} ({why})"), new_x="LMARGIN",
                            new_y="NEXT")
     return bytes(pdf.output())

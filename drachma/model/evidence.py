@@ -107,3 +107,15 @@ class Checkpoint:
     created_at: datetime
     timestamp_token: bytes | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureItem:
+    """One numbered item on an investigation's MG6C or MG6D schedule."""
+
+    number: int
+    schedule: str  # MG6C or MG6D
+    description: str
+    sensitivity: str | None  # MG6D: why the material is sensitive
+    exhibit_reference: str | None
+    updated_at: datetime

@@ -8,17 +8,21 @@ duplicates on SQLite and on PostgreSQL alike. Lock order is always producer row,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from drachma.model.evidence import (
     Checkpoint,
     CustodyAction,
     DisclosureCategory,
+    DisclosureItem,
     Exhibit,
     Producer,
 )
@@ -28,9 +32,13 @@ from drachma.store.tables import (
     custody_log_head,
     custody_log_leaves,
     custody_log_nodes,
+    disclosure_counters,
+    disclosure_items,
+    disclosure_reports,
     evidence_producers,
     exhibit_links,
     exhibits,
+    investigations,
 )
 
 PAGE = 1000
@@ -319,3 +327,84 @@ def latest_checkpoint(conn: Connection) -> Checkpoint | None:
     row = conn.execute(select(custody_checkpoints).order_by(custody_checkpoints.c.id.desc())
                        .limit(1)).first()
     return _checkpoint(row) if row else None
+
+
+# --- disclosure ---
+
+
+def investigation_reference(conn: Connection, investigation_id: int) -> str | None:
+    value = conn.execute(select(investigations.c.reference)
+                         .where(investigations.c.id == investigation_id)).scalar()
+    return None if value is None else str(value)
+
+
+def allocate_item_number(conn: Connection, investigation_id: int) -> int:
+    """The next item number for the investigation, across every schedule (row-locked)."""
+    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
+    conn.execute(dialect_insert(disclosure_counters)
+                 .values(investigation_id=investigation_id, last_item=0)
+                 .on_conflict_do_nothing(index_elements=["investigation_id"]))
+    return int(conn.execute(update(disclosure_counters)
+                            .where(disclosure_counters.c.investigation_id == investigation_id)
+                            .values(last_item=disclosure_counters.c.last_item + 1)
+                            .returning(disclosure_counters.c.last_item)).scalar_one())
+
+
+def insert_item(conn: Connection, *, investigation_id: int, number: int, schedule: str,
+                description: str, sensitivity: str | None, exhibit_id: int | None,
+                actor_name: str) -> None:
+    conn.execute(insert(disclosure_items).values(
+        investigation_id=investigation_id, item_number=number, schedule=schedule,
+        description=description, sensitivity=sensitivity, exhibit_id=exhibit_id,
+        updated_by=actor_name, updated_at=datetime.now(UTC)))
+
+
+def update_item(conn: Connection, investigation_id: int, number: int,
+                values: dict[str, Any]) -> bool:
+    done = conn.execute(update(disclosure_items)
+                        .where(disclosure_items.c.investigation_id == investigation_id,
+                               disclosure_items.c.item_number == number)
+                        .values(**values, updated_at=datetime.now(UTC)))
+    return done.rowcount == 1
+
+
+def list_items(conn: Connection, investigation_id: int,
+               schedule: str | None = None) -> list[DisclosureItem]:
+    query = (select(disclosure_items, exhibits.c.reference.label("exhibit_reference"))
+             .select_from(disclosure_items.outerjoin(
+                 exhibits, disclosure_items.c.exhibit_id == exhibits.c.id))
+             .where(disclosure_items.c.investigation_id == investigation_id)
+             .order_by(disclosure_items.c.item_number))
+    if schedule is not None:
+        query = query.where(disclosure_items.c.schedule == schedule)
+    return [DisclosureItem(int(r.item_number), r.schedule, r.description, r.sensitivity,
+                    r.exhibit_reference, _utc(r.updated_at) or r.updated_at)
+            for r in conn.execute(query)]
+
+
+def insert_report(conn: Connection, *, investigation_id: int, text: str, items: list[int],
+                  actor_name: str) -> int:
+    last = conn.execute(select(func.max(disclosure_reports.c.revision))
+                        .where(disclosure_reports.c.investigation_id == investigation_id)
+                        ).scalar()
+    revision = int(last or 0) + 1
+    conn.execute(insert(disclosure_reports).values(
+        investigation_id=investigation_id, revision=revision, text=text,
+        items=json.dumps(items), created_by=actor_name, created_at=datetime.now(UTC)))
+    return revision
+
+
+def latest_report(conn: Connection, investigation_id: int
+                  ) -> tuple[int, str, list[int], datetime] | None:
+    row = conn.execute(select(disclosure_reports)
+                       .where(disclosure_reports.c.investigation_id == investigation_id)
+                       .order_by(disclosure_reports.c.revision.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return (int(row.revision), row.text, [int(i) for i in json.loads(row.items)],
+            _utc(row.created_at) or row.created_at)
+
+
+def set_redaction_of(conn: Connection, reference: str, original_id: int) -> None:
+    conn.execute(update(exhibits).where(exhibits.c.reference == reference)
+                 .values(redaction_of=original_id))

@@ -404,3 +404,41 @@ custody_checkpoints = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_custody_checkpoints_size", "tree_size"),
 )
+
+# Disclosure (CPIA): items are numbered consecutively per investigation across every schedule
+# (``disclosure_counters``); a revised schedule keeps its items' numbers.
+
+disclosure_counters = Table(
+    "disclosure_counters",
+    metadata,
+    Column("investigation_id", Integer, primary_key=True),
+    Column("last_item", Integer, nullable=False),
+)
+
+disclosure_items = Table(
+    "disclosure_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("investigation_id", Integer, nullable=False),
+    Column("item_number", Integer, nullable=False),
+    Column("schedule", String(8), nullable=False),  # MG6C or MG6D
+    Column("exhibit_id", Integer, ForeignKey("exhibits.id")),
+    Column("description", Text, nullable=False),
+    Column("sensitivity", Text),  # MG6D: the reason the material is sensitive
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("investigation_id", "item_number", name="uq_disclosure_item_number"),
+)
+
+disclosure_reports = Table(
+    "disclosure_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("investigation_id", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("items", Text, nullable=False),  # JSON list of item numbers that may undermine/assist
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("investigation_id", "revision", name="uq_disclosure_report_revision"),
+)

@@ -1,5 +1,6 @@
 """Evidence locker: producers, exhibits and their links, custody events, and the custody log (a
-Merkle tree of event digests: leaves, complete-subtree nodes, head) with signed checkpoints.
+Merkle tree of event digests: leaves, complete-subtree nodes, head) with signed checkpoints;
+CPIA disclosure items (numbered per investigation across schedules) and MG6E reports.
 
 Revision ID: 0009
 Revises: 0006
@@ -99,10 +100,40 @@ def upgrade() -> None:
         sa.Column("created_at", TZ, nullable=False),
     )
     op.create_index("ix_custody_checkpoints_size", "custody_checkpoints", ["tree_size"])
+    op.create_table(
+        "disclosure_counters",
+        sa.Column("investigation_id", sa.Integer, primary_key=True),
+        sa.Column("last_item", sa.Integer, nullable=False),
+    )
+    op.create_table(
+        "disclosure_items",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("investigation_id", sa.Integer, nullable=False),
+        sa.Column("item_number", sa.Integer, nullable=False),
+        sa.Column("schedule", sa.String(8), nullable=False),
+        sa.Column("exhibit_id", sa.Integer, sa.ForeignKey("exhibits.id")),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("sensitivity", sa.Text),
+        sa.Column("updated_by", sa.String(64), nullable=False),
+        sa.Column("updated_at", TZ, nullable=False),
+        sa.UniqueConstraint("investigation_id", "item_number", name="uq_disclosure_item_number"),
+    )
+    op.create_table(
+        "disclosure_reports",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("investigation_id", sa.Integer, nullable=False),
+        sa.Column("revision", sa.Integer, nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("items", sa.Text, nullable=False),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.UniqueConstraint("investigation_id", "revision", name="uq_disclosure_report_revision"),
+    )
 
 
 def downgrade() -> None:
-    for table in ("custody_checkpoints", "custody_log_leaves", "custody_log_nodes",
+    for table in ("disclosure_reports", "disclosure_items", "disclosure_counters",
+                  "custody_checkpoints", "custody_log_leaves", "custody_log_nodes",
                   "custody_log_head", "custody_events", "exhibit_links", "exhibits",
                   "evidence_producers"):
         op.drop_table(table)
