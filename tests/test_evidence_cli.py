@@ -15,7 +15,9 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from drachma.cli.app import app
+from drachma.model.incident import Investigation
 from drachma.store.db import Store
+from drachma.store.entities import insert_investigation
 from drachma.store.tables import custody_events
 
 runner = CliRunner()
@@ -110,3 +112,33 @@ def test_a_missing_master_key_is_a_clear_error(db: str, tmp_path: Path) -> None:
     os.remove(tmp_path / "home" / "keys" / "evidence-master.key")
     code, out = run(db, "evidence", "checkpoint")
     assert code == 1 and "no evidence master key at" in out and "drachma init" in out
+
+
+def test_disclosure_pack_from_the_command_line(db: str, tmp_path: Path) -> None:
+    store = Store(db)
+    with store.begin() as conn:
+        case = insert_investigation(conn, Investigation("OP-ASH", "DS Example", None))
+    store.dispose()
+    runner.invoke(app, ["--database", db, "users", "add", "do1", "--role", "disclosure_officer",
+                        "--password", "long enough password"])
+    run(db, "evidence", "producer", "add", "JS", "Jo Sands")
+    material = tmp_path / "note.txt"
+    material.write_bytes(b"invented note")
+    assert run(db, "evidence", "add", str(material), "--producer", "JS", "--from", "PC Example",
+               "--reason", "seized")[0] == 0
+    code, out = run(db, "evidence", "disclosure", "add-item", str(case), "MG6C", "Note",
+                    "--exhibit", "JS/1")
+    assert code != 0  # --as is required: the operator is not a disclosure officer
+    code, out = run(db, "evidence", "disclosure", "add-item", str(case), "MG6C", "Note",
+                    "--exhibit", "JS/1", "--as", "do1")
+    assert code == 0 and "Item 1 on MG6C" in out
+    code, out = run(db, "evidence", "disclosure", "schedule", str(case), "MG6C")
+    assert code == 0 and "OP-ASH" in out
+    pack = tmp_path / "pack.zip"
+    code, out = run(db, "evidence", "pack", str(case), "--exhibit", "JS/1", "--out", str(pack),
+                    "--reason", "for the CPS")
+    assert code == 0, out
+    key = run(db, "evidence", "public-key")[1].strip()
+    code, out = run("sqlite:////nonexistent/none.db", "evidence", "verify-pack", str(pack),
+                    "--key", key)
+    assert code == 0 and "The pack verifies" in out

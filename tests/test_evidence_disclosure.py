@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import subprocess
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,16 +15,10 @@ import pytest
 from drachma.access.actor import Actor
 from drachma.errors import PermissionDenied, ValidationError
 from drachma.evidence import disclosure
-from drachma.evidence.blobs import FilesystemBlobStore
-from drachma.evidence.custody import history
+from drachma.evidence.custody import history, redact_event
 from drachma.evidence.exhibits import Handover, add_exhibits, add_producer, get_exhibit
-from drachma.evidence.keys import (
-    create_master_key,
-    create_signing_key,
-    load_master_key,
-    load_signing_key,
-)
-from drachma.evidence.locker import Limits, Locker
+from drachma.evidence.locker import Locker, locker_in
+from drachma.evidence.pack import build_pack, verify_pack
 from drachma.evidence.verify import verify_locker
 from drachma.model.incident import Investigation
 from drachma.model.roles import Role
@@ -111,10 +108,7 @@ def test_schedules_as_csv_and_pdf_and_the_officers_report(store: Store, officer:
 
 def test_a_redacted_copy_is_a_new_exhibit_linked_to_its_unchanged_original(
         store: Store, make_actor: ActorFactory, tmp_path: Path) -> None:
-    create_master_key(tmp_path / "m.key")
-    create_signing_key(tmp_path / "s.pem")
-    locker = Locker(FilesystemBlobStore(tmp_path / "ev", load_master_key(tmp_path / "m.key")),
-                    load_signing_key(tmp_path / "s.pem"), "drachma.test/custody", Limits())
+    locker = locker_in(tmp_path)
     actor = make_actor(Role.INVESTIGATOR)
     add_producer(store, actor, "JS", "Jo Sands")
     original = tmp_path / "chat.txt"
@@ -131,3 +125,76 @@ def test_a_redacted_copy_is_a_new_exhibit_linked_to_its_unchanged_original(
     assert (after.sha256, after.size) == (before.sha256, before.size)
     assert [e.action.value for e in history(store, actor, "JS/1")] == ["received", "copied"]
     assert verify_locker(store, locker).ok
+
+
+# --- the disclosure pack ---
+
+
+@pytest.fixture
+def pack(store: Store, make_actor: ActorFactory, tmp_path: Path, case: int,
+         officer: Actor) -> tuple[Path, Locker]:
+    locker = locker_in(tmp_path)
+    actor = make_actor(Role.INVESTIGATOR)
+    add_producer(store, actor, "JS", "Jo Sands")
+    for name in ("chat log.txt", "screen.png"):
+        (tmp_path / name).write_bytes(f"invented {name}".encode())
+        add_exhibits(store, actor, locker, [tmp_path / name],
+                     Handover("JS", "Northfield Watch", "handed over"))
+    redact_event(store, actor, 0, "retention review")
+    disclosure.add_item(store, officer, case, "MG6C", "Chat log", exhibit="JS/1")
+    out = tmp_path / "pack.zip"
+    summary = build_pack(store, actor, locker, case, ["JS/1", "JS/2"], out, "for the CPS")
+    assert summary.exhibits == ["JS/1", "JS/2"] and summary.events == 4
+    return out, locker
+
+
+def test_a_pack_checks_with_sha256sum_and_verify_pack_alone(pack: tuple[Path, Locker],
+                                                            tmp_path: Path) -> None:
+    path, locker = pack
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(path) as archive:
+        archive.extractall(unpacked)
+        names = archive.namelist()
+    assert "exhibits/JS-1_chat_log.txt" in names and "schedules/MG6C.pdf" in names
+    done = subprocess.run(["sha256sum", "-c", "MANIFEST"], cwd=unpacked, capture_output=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = verify_pack(path, locker.verifier_key)
+    assert report.ok, report.problems
+    assert (report.exhibits, report.events) == (2, 4)
+
+
+def rewrite_member(path: Path, name: str, data: bytes) -> None:
+    with zipfile.ZipFile(path) as archive:
+        entries = {i.filename: archive.read(i) for i in archive.infolist()}
+    entries[name] = data
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, content in entries.items():
+            archive.writestr(member, content)
+
+
+def test_a_changed_exhibit_in_a_pack_is_named(pack: tuple[Path, Locker]) -> None:
+    path, locker = pack
+    rewrite_member(path, "exhibits/JS-2_screen.png", b"something else")
+    report = verify_pack(path, locker.verifier_key)
+    assert report.problems == [
+        "file exhibits/JS-2_screen.png: its SHA-256 is not the one in the MANIFEST (changed)",
+        "exhibit JS/2: its content's SHA-256 is not the recorded one"]
+
+
+def test_a_pack_with_a_substituted_key_is_named(pack: tuple[Path, Locker],
+                                                tmp_path: Path) -> None:
+    path, _ = pack
+    other = locker_in(tmp_path / "elsewhere")
+    report = verify_pack(path, other.verifier_key)
+    assert report.problems == ["public key: the pack's key is not the one you were given"]
+
+
+def test_a_changed_custody_event_in_a_pack_is_named(pack: tuple[Path, Locker]) -> None:
+    path, locker = pack
+    with zipfile.ZipFile(path) as archive:
+        events = json.loads(archive.read("custody/events.json"))
+    events[1]["reason"] = "something else"
+    rewrite_member(path, "custody/events.json", json.dumps(events).encode())
+    problems = verify_pack(path, locker.verifier_key).problems
+    assert "event #1 (JS/2 received): its details do not match its digest" in problems

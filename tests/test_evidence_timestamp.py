@@ -12,16 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from drachma.evidence.blobs import FilesystemBlobStore
 from drachma.evidence.custody import make_checkpoint
 from drachma.evidence.exhibits import Handover, add_exhibits, add_producer
-from drachma.evidence.keys import (
-    create_master_key,
-    create_signing_key,
-    load_master_key,
-    load_signing_key,
-)
-from drachma.evidence.locker import Limits, Locker
+from drachma.evidence.locker import locker_in
 from drachma.evidence.timestamp import TimestampError, request_timestamp
 from drachma.model.roles import Role
 from drachma.store.db import Store
@@ -104,11 +97,7 @@ def test_each_checkpoint_gets_a_token_that_openssl_verifies(
         store: Store, make_actor: ActorFactory, tmp_path: Path,
         authority: tuple[str, Path]) -> None:
     url, tsa = authority
-    create_master_key(tmp_path / "m.key")
-    create_signing_key(tmp_path / "s.pem")
-    locker = Locker(FilesystemBlobStore(tmp_path / "ev", load_master_key(tmp_path / "m.key")),
-                    load_signing_key(tmp_path / "s.pem"), "drachma.test/custody", Limits(),
-                    tsa_url=url)
+    locker = locker_in(tmp_path, tsa_url=url)
     actor = make_actor(Role.INVESTIGATOR)
     add_producer(store, actor, "JS", "Jo Sands")
     material = tmp_path / "a.txt"

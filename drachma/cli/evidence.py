@@ -21,12 +21,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from drachma.access import users
+from drachma.access.actor import Actor
 from drachma.cli.common import cli_actor, console, err_console, fail, friendly, open_store
 from drachma.config import load_settings
 from drachma.errors import ValidationError
-from drachma.evidence import custody, exhibits
+from drachma.evidence import custody, disclosure, exhibits
 from drachma.evidence.blobs import BlobIntegrityError
 from drachma.evidence.locker import Locker, open_locker
+from drachma.evidence.pack import build_pack, verify_pack
 from drachma.evidence.receipt import gap_text, receipt_csv, receipt_pdf, uk_time
 from drachma.evidence.verify import verify_locker
 from drachma.model.evidence import CustodyAction, DisclosureCategory
@@ -207,7 +210,7 @@ def checkpoint() -> None:
     if made is None:
         console.print("The custody log is empty; nothing to sign.")
         return
-    console.print(made.note, end="", highlight=False, markup=False)
+    typer.echo(made.note, nl=False)
 
 
 @evidence_app.command("prove")
@@ -215,14 +218,14 @@ def checkpoint() -> None:
 def prove(seq: int = typer.Argument(..., help="The event's position in the log (#).")) -> None:
     """Print an inclusion proof (JSON) of a custody event in the newest checkpoint."""
     proof = custody.inclusion(open_store(), seq)
-    console.print_json(json.dumps(proof.as_dict()))
+    typer.echo(json.dumps(proof.as_dict(), indent=1))
 
 
 @evidence_app.command("public-key")
 @friendly
 def public_key() -> None:
     """Print the checkpoint verifier key (signed-note form) to give to examiners."""
-    console.print(_locker().verifier_key, highlight=False, markup=False)
+    typer.echo(_locker().verifier_key)
 
 
 @evidence_app.command("verify")
@@ -247,6 +250,141 @@ def verify() -> None:
         return
     for problem in report.problems:
         err_console.print(f"[red]FAILED[/] {escape(str(problem))}", highlight=False)
+    raise fail(f"{len(report.problems)} problem(s) found")
+
+
+disclosure_app = typer.Typer(help="CPIA disclosure schedules (MG6C, MG6D, MG6E).",
+                             no_args_is_help=True)
+evidence_app.add_typer(disclosure_app, name="disclosure")
+AS_HELP = "Act as this user (must be an active disclosure officer); edits are theirs."
+
+
+def _as_user(username: str) -> Actor:
+    """Schedules are edited by a disclosure officer, named here, not by the machine's operator."""
+    for user in users.list_users(open_store(), None):
+        if user.username == username and user.active:
+            return Actor(user, "cli")
+    raise ValidationError(f"no active user {username!r}", field="as")
+
+
+@disclosure_app.command("add-item")
+@friendly
+def disclosure_add(
+    investigation: int = typer.Argument(..., help="The investigation's id."),
+    schedule: str = typer.Argument(..., help="MG6C or MG6D."),
+    description: str = typer.Argument(..., help="What the item is."),
+    as_user: str = typer.Option(..., "--as", help=AS_HELP),
+    sensitivity: str = typer.Option(None, "--sensitivity",
+                                    help="MG6D: why the material is sensitive."),
+    exhibit: str = typer.Option(None, "--exhibit", help="The exhibit it is, if any (JS/1)."),
+) -> None:
+    """Add an item to a schedule; it gets the investigation's next item number."""
+    item = disclosure.add_item(open_store(), _as_user(as_user), investigation, schedule,
+                               description, sensitivity=sensitivity, exhibit=exhibit)
+    console.print(f"Item {item.number} on {item.schedule}.")
+
+
+@disclosure_app.command("revise-item")
+@friendly
+def disclosure_revise(
+    investigation: int = typer.Argument(..., help="The investigation's id."),
+    number: int = typer.Argument(..., help="The item number (it never changes)."),
+    as_user: str = typer.Option(..., "--as", help=AS_HELP),
+    description: str = typer.Option(None, "--description", help="New description."),
+    schedule: str = typer.Option(None, "--schedule", help="Move to MG6C or MG6D."),
+    sensitivity: str = typer.Option(None, "--sensitivity", help="MG6D: reason."),
+) -> None:
+    """Revise an item's description or move it between MG6C and MG6D, keeping its number."""
+    item = disclosure.revise_item(open_store(), _as_user(as_user), investigation, number,
+                                  description=description, schedule=schedule,
+                                  sensitivity=sensitivity)
+    console.print(f"Item {item.number} revised; on {item.schedule}.")
+
+
+@disclosure_app.command("report")
+@friendly
+def disclosure_report(
+    investigation: int = typer.Argument(..., help="The investigation's id."),
+    text: str = typer.Argument(..., help="The disclosure officer's report (MG6E)."),
+    as_user: str = typer.Option(..., "--as", help=AS_HELP),
+    item: list[int] = typer.Option([], "--item",
+                                   help="An item that may undermine or assist (repeatable)."),
+) -> None:
+    """Write a new revision of the MG6E report."""
+    report = disclosure.write_report(open_store(), _as_user(as_user), investigation, text, item)
+    console.print(f"MG6E revision {report.revision} saved.")
+
+
+@disclosure_app.command("schedule")
+@friendly
+def disclosure_schedule(
+    investigation: int = typer.Argument(..., help="The investigation's id."),
+    schedule: str = typer.Argument(..., help="MG6C, MG6D or MG6E."),
+    pdf_out: Path = typer.Option(None, "--pdf", help="Write it as PDF here."),
+    csv_out: Path = typer.Option(None, "--csv", help="Write it as CSV here."),
+) -> None:
+    """Print a schedule, or write it as CSV or PDF."""
+    store, actor = open_store(), cli_actor()
+    title, header, rows = disclosure.schedule_rows(store, actor, investigation, schedule)
+    if csv_out:
+        csv_out.write_text(disclosure.schedule_csv(store, actor, investigation, schedule),
+                           encoding="utf-8")
+    if pdf_out:
+        pdf_out.write_bytes(disclosure.schedule_pdf(store, actor, investigation, schedule))
+    table = Table(*header, title=escape(title))
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    console.print(table)
+
+
+@evidence_app.command("redacted-copy")
+@friendly
+def redacted_copy(
+    original: str = typer.Argument(..., help="The original exhibit (JS/1)."),
+    path: Path = typer.Argument(..., help="The redacted file."),
+    producer: str = typer.Option(..., "--producer", help="Producer of the copy (initials)."),
+    reason: str = typer.Option(..., "--reason", help="What was redacted and why."),
+) -> None:
+    """Take in a redacted copy as a new exhibit linked to its unchanged original."""
+    receipt = disclosure.add_redacted_copy(open_store(), cli_actor(), _locker(), original, path,
+                                           reason, producer)
+    console.print(f"{receipt.lines[0].reference} is a redacted copy of {original.upper()}.")
+
+
+@evidence_app.command("pack")
+@friendly
+def make_pack(
+    investigation: int = typer.Argument(..., help="The investigation's id."),
+    exhibit: list[str] = typer.Option(..., "--exhibit", help="An exhibit to include (repeat)."),
+    out: Path = typer.Option(..., "--out", help="The pack (zip) to write; must not exist."),
+    reason: str = typer.Option(..., "--reason", help="Why it is exported (required)."),
+) -> None:
+    """Make a disclosure pack: schedules, exhibits, custody events with proofs, checkpoint."""
+    summary = build_pack(open_store(), cli_actor(), _locker(), investigation, exhibit, out,
+                         reason)
+    console.print(f"Wrote {summary.path}: {len(summary.exhibits)} exhibits, {summary.events} "
+                  f"custody events proved in the log of {summary.tree_size}.")
+
+
+@evidence_app.command("verify-pack")
+@friendly
+def check_pack(
+    pack: Path = typer.Argument(..., help="The disclosure pack (zip)."),
+    key: str = typer.Option(None, "--key",
+                            help="The verifier key obtained from the force separately."),
+) -> None:
+    """Check a disclosure pack on its own, with no database."""
+    report = verify_pack(pack, key)
+    console.print(f"Checked {report.files} files, {report.exhibits} exhibits and "
+                  f"{report.events} custody events against a checkpoint of "
+                  f"{report.tree_size}.")
+    if key is None:
+        console.print("[yellow]No --key given: the pack was checked against its own key.[/]")
+    if report.ok:
+        console.print("[green]The pack verifies.[/]")
+        return
+    for problem in report.problems:
+        err_console.print(f"[red]FAILED[/] {escape(problem)}", highlight=False)
     raise fail(f"{len(report.problems)} problem(s) found")
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from drachma.config import EvidenceSettings
+from drachma.config import EvidenceSettings, load_evidence_settings
 from drachma.evidence.blobs import BlobStore, FilesystemBlobStore
 from drachma.evidence.checkpoint import verifier_key
 from drachma.evidence.keys import load_master_key, load_signing_key
@@ -43,3 +44,15 @@ def open_locker(settings: EvidenceSettings) -> Locker:
                     settings.max_ratio)
     return Locker(FilesystemBlobStore(settings.directory, master), signing, settings.log_origin,
                   limits, settings.tsa_url)
+
+
+def locker_in(home: Path, *, limits: Limits | None = None, tsa_url: str | None = None) -> Locker:
+    """A locker with its keys and blob store under ``home`` (made if missing): for the demo data,
+    the benchmark and tests."""
+    from drachma.evidence.keys import ensure_evidence_keys
+
+    settings = replace(load_evidence_settings(home), directory=home / "evidence",
+                       master_key=home / "keys" / "evidence-master.key",
+                       signing_key=home / "keys" / "checkpoint.pem", tsa_url=tsa_url)
+    ensure_evidence_keys(settings)
+    return replace(open_locker(settings), limits=limits or Limits())
