@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -187,15 +187,19 @@ NodeKey = tuple[int, int]  # (level, index) of a complete subtree
 
 
 def fetch_nodes(conn: Connection, keys: list[NodeKey]) -> dict[NodeKey, bytes]:
+    """Stored subtree hashes by (level, index); one query, each level an index range lookup."""
     found: dict[NodeKey, bytes] = {}
-    for start in range(0, len(keys), 200):
-        chunk = keys[start:start + 200]
-        rows = conn.execute(select(custody_log_nodes.c.level, custody_log_nodes.c.idx,
-                                   custody_log_nodes.c.hash)
-                            .where(tuple_(custody_log_nodes.c.level, custody_log_nodes.c.idx)
-                                   .in_(chunk)))
-        for level, idx, value in rows:
-            found[(int(level), int(idx))] = bytes(value)
+    if not keys:
+        return found
+    by_level: dict[int, list[int]] = {}
+    for level, idx in keys:
+        by_level.setdefault(level, []).append(idx)
+    where = or_(*(and_(custody_log_nodes.c.level == level, custody_log_nodes.c.idx.in_(idxs))
+                  for level, idxs in by_level.items()))
+    rows = conn.execute(select(custody_log_nodes.c.level, custody_log_nodes.c.idx,
+                               custody_log_nodes.c.hash).where(where))
+    for level, idx, value in rows:
+        found[(int(level), int(idx))] = bytes(value)
     return found
 
 
