@@ -412,3 +412,8 @@ def latest_report(conn: Connection, investigation_id: int
 def set_redaction_of(conn: Connection, reference: str, original_id: int) -> None:
     conn.execute(update(exhibits).where(exhibits.c.reference == reference)
                  .values(redaction_of=original_id))
+
+
+def first_investigation_id(conn: Connection) -> int | None:
+    value = conn.execute(select(func.min(investigations.c.id))).scalar()
+    return None if value is None else int(value)
