@@ -144,7 +144,8 @@ def proof_at(events: int, work: Path, repeat: int) -> tuple[float, float, float]
     store = Store(f"sqlite:///{work / 'proof.db'}")
     upgrade(store)
     with store.begin() as conn:
-        rows = [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in tree.nodes.items()]
+        rows = [{"node": (lv << evidence_store.NODE_SHIFT) | ix, "hash": h}
+                for (lv, ix), h in tree.nodes.items()]
         for first in range(0, len(rows), 50_000):
             conn.execute(insert(custody_log_nodes), rows[first:first + 50_000])
         conn.execute(custody_log_head.update().values(size=events))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -186,28 +186,33 @@ def iter_blob_hashes(conn: Connection) -> Iterator[tuple[str, str, int]]:
 NodeKey = tuple[int, int]  # (level, index) of a complete subtree
 
 
+NODE_SHIFT = 40  # a node's key is level * 2**40 + index: room for 2**40 events
+_FETCH_NODES = select(custody_log_nodes.c.node, custody_log_nodes.c.hash).where(
+    custody_log_nodes.c.node.in_(bindparam("nodes", expanding=True)))
+
+
 def fetch_nodes(conn: Connection, keys: list[NodeKey]) -> dict[NodeKey, bytes]:
-    """Stored subtree hashes by (level, index); one query, each level an index range lookup."""
-    found: dict[NodeKey, bytes] = {}
+    """Stored subtree hashes by (level, index), in one primary-key lookup."""
     if not keys:
-        return found
-    by_level: dict[int, list[int]] = {}
-    for level, idx in keys:
-        by_level.setdefault(level, []).append(idx)
-    where = or_(*(and_(custody_log_nodes.c.level == level, custody_log_nodes.c.idx.in_(idxs))
-                  for level, idxs in by_level.items()))
-    rows = conn.execute(select(custody_log_nodes.c.level, custody_log_nodes.c.idx,
-                               custody_log_nodes.c.hash).where(where))
-    for level, idx, value in rows:
-        found[(int(level), int(idx))] = bytes(value)
-    return found
+        return {}
+    rows = conn.execute(_FETCH_NODES, {"nodes": [(lv << NODE_SHIFT) | ix for lv, ix in keys]})
+    mask = (1 << NODE_SHIFT) - 1
+    return {(int(node) >> NODE_SHIFT, int(node) & mask): bytes(value) for node, value in rows}
+
+
+def _dialect_insert(conn: Connection) -> Any:
+    return sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
 
 
 def allocate_leaf(conn: Connection) -> int:
     """The next position in the log (locks the head row until the transaction ends)."""
-    size = conn.execute(update(custody_log_head).where(custody_log_head.c.id == 1)
-                        .values(size=custody_log_head.c.size + 1)
-                        .returning(custody_log_head.c.size)).scalar_one()
+    bump = (update(custody_log_head).where(custody_log_head.c.id == 1)
+            .values(size=custody_log_head.c.size + 1).returning(custody_log_head.c.size))
+    size = conn.execute(bump).scalar()
+    if size is None:  # the head row is made by the migration; make it again if it was emptied
+        conn.execute(_dialect_insert(conn)(custody_log_head).values(id=1, size=0)
+                     .on_conflict_do_nothing(index_elements=["id"]))
+        size = conn.execute(bump).scalar_one()
     return int(size) - 1
 
 
@@ -215,12 +220,13 @@ def insert_leaf(conn: Connection, seq: int, digest: bytes,
                 nodes: list[tuple[int, int, bytes]]) -> None:
     conn.execute(insert(custody_log_leaves).values(seq=seq, digest=digest))
     conn.execute(insert(custody_log_nodes),
-                 [{"level": level, "idx": idx, "hash": value} for level, idx, value in nodes])
+                 [{"node": (level << NODE_SHIFT) | idx, "hash": value}
+                  for level, idx, value in nodes])
 
 
 def log_size(conn: Connection) -> int:
-    return int(conn.execute(select(custody_log_head.c.size).where(custody_log_head.c.id == 1)
-                            ).scalar_one())
+    size = conn.execute(select(custody_log_head.c.size).where(custody_log_head.c.id == 1)).scalar()
+    return int(size or 0)
 
 
 def iter_leaves(conn: Connection) -> Iterator[tuple[int, bytes]]:
@@ -344,8 +350,7 @@ def investigation_reference(conn: Connection, investigation_id: int) -> str | No
 
 def allocate_item_number(conn: Connection, investigation_id: int) -> int:
     """The next item number for the investigation, across every schedule (row-locked)."""
-    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
-    conn.execute(dialect_insert(disclosure_counters)
+    conn.execute(_dialect_insert(conn)(disclosure_counters)
                  .values(investigation_id=investigation_id, last_item=0)
                  .on_conflict_do_nothing(index_elements=["investigation_id"]))
     return int(conn.execute(update(disclosure_counters)

@@ -380,9 +380,9 @@ custody_log_nodes = Table(
     "custody_log_nodes",
     metadata,
     # Every complete subtree of the RFC 6962 tree: level 0 are leaf hashes, level k covers the
-    # 2**k leaves from index * 2**k. Any proof is O(log n) of these.
-    Column("level", Integer, primary_key=True),
-    Column("idx", Integer, primary_key=True),
+    # 2**k leaves from index * 2**k; ``node`` is level * 2**40 + index (one key, one IN lookup).
+    # Any proof is O(log n) of these.
+    Column("node", BigInteger, primary_key=True, autoincrement=False),
     Column("hash", LargeBinary(32), nullable=False),
 )
 

@@ -18,11 +18,14 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from drachma.access.permissions import Permission
-from drachma.errors import ValidationError
+from drachma.errors import DrachmaError, PermissionDenied, ValidationError
 from drachma.evidence import custody, disclosure, exhibits
 from drachma.evidence.locker import Locker, open_locker
+from drachma.evidence.receipt import gap_text
 from drachma.model.evidence import CustodyAction, DisclosureCategory, DisclosureItem, Exhibit
-from drachma.web.auth import Session, api_session, settings_of, store_of
+from drachma.web.auth import Session, api_session, check_csrf, page_session, settings_of, store_of
+from drachma.web.pages import page_number
+from drachma.web.render import render
 
 MAX_FILES = 50
 
@@ -146,6 +149,28 @@ class OfficerReportIn(BaseModel):
     items: list[int] = Field(default_factory=list, max_length=10000)
 
 
+def _take_in(request: Request, session: Session, files: list[UploadFile],
+             handover: exhibits.Handover) -> exhibits.Receipt:
+    """Uploaded files are spooled to a private temporary folder (under their own names, never a
+    path the client chose), taken in, and the folder removed whatever happens."""
+    if not files or len(files) > MAX_FILES:
+        raise ValidationError(f"upload 1 to {MAX_FILES} files", field="files")
+    folder = Path(tempfile.mkdtemp(prefix="drachma-handover-"))
+    try:
+        paths = []
+        for number, upload in enumerate(files, 1):
+            name = Path(upload.filename or f"upload-{number}").name or f"upload-{number}"
+            path = folder / f"{number:03d}" / name
+            path.parent.mkdir()
+            with open(path, "xb") as out:
+                shutil.copyfileobj(upload.file, out, 1024 * 1024)
+            paths.append(path)
+        return exhibits.add_exhibits(store_of(request), session.actor, _locker(request), paths,
+                                     handover)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @router.get("/exhibits", response_model=ExhibitListOut)
 def api_list_exhibits(
     session: Authenticated, request: Request,
@@ -182,22 +207,8 @@ def api_add_exhibits(
 ) -> ReceiptOut:
     """Take uploaded files (a zip archive is unpacked safely) in as exhibits; the receipt.
     Larger handovers go through ``drachma evidence add``: the API's request size limit holds."""
-    if not files or len(files) > MAX_FILES:
-        raise ValidationError(f"upload 1 to {MAX_FILES} files", field="files")
-    folder = Path(tempfile.mkdtemp(prefix="drachma-handover-"))
-    try:
-        paths = []
-        for number, upload in enumerate(files, 1):
-            name = Path(upload.filename or f"upload-{number}").name or f"upload-{number}"
-            path = folder / f"{number:03d}" / name
-            path.parent.mkdir()
-            with open(path, "xb") as out:
-                shutil.copyfileobj(upload.file, out, 1024 * 1024)
-            paths.append(path)
-        receipt = exhibits.add_exhibits(store_of(request), session.actor, _locker(request), paths,
-                                        exhibits.Handover(producer, received_from, reason, place))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    receipt = _take_in(request, session, files,
+                       exhibits.Handover(producer, received_from, reason, place))
     return ReceiptOut(
         received_at=receipt.received_at, received_from=receipt.handover.received_from,
         lines=[ReceiptLineOut(reference=line.reference, name=line.name, size=line.size,
@@ -295,3 +306,113 @@ def api_report(session: Authenticated, request: Request, investigation: int,
     report = disclosure.write_report(store_of(request), session.actor, investigation,
                                      body.text, body.items)
     return {"revision": report.revision, "items": report.items}
+
+
+# --- pages ---------------------------------------------------------------------------------------
+# GOV.UK Frontend pages (base.html); every POST carries the CSRF token; no page ever shows content.
+
+PAGE_UPLOAD_LIMIT = 200 * 1024 * 1024
+PAGE_UPLOAD_TEXT = "200 MB"
+PER_PAGE = 100
+page_router = APIRouter(include_in_schema=False)
+LoggedIn = Annotated[Session, Depends(page_session)]
+FormText = Annotated[str, Form(max_length=2000)]
+
+
+@page_router.get("/evidence")
+def exhibits_page(request: Request, session: LoggedIn, page: str | None = None) -> Response:
+    number = page_number(page)
+    found, total = exhibits.list_exhibits(store_of(request), session.actor, limit=PER_PAGE,
+                                          offset=(number - 1) * PER_PAGE)
+    return render(request, "evidence/exhibits.html", {
+        "exhibits": found, "total": total, "page": number, "per_page": PER_PAGE,
+        "has_next": number * PER_PAGE < total})
+
+
+def _exhibit_page(request: Request, session: Session, reference: str,
+                  errors: dict[str, str] | None = None, reason: str = "",
+                  status_code: int = 200) -> Response:
+    store = store_of(request)
+    item = exhibits.get_exhibit(store, session.actor, reference)
+    subs, _ = exhibits.list_exhibits(store, session.actor, limit=1000,
+                                     parent=item.reference) if not item.parent_reference \
+        else ([], 0)
+    events = custody.history(store, session.actor, item.reference, limit=1000)
+    return render(request, "evidence/exhibit.html", {
+        "exhibit": item, "subs": subs, "events": events, "errors": errors or {},
+        "values": {"reason": reason}}, status_code)
+
+
+@page_router.get("/evidence/exhibit")
+def exhibit_page(request: Request, session: LoggedIn,
+                 reference: Annotated[str, Query(max_length=32)]) -> Response:
+    return _exhibit_page(request, session, reference)
+
+
+@page_router.post("/evidence/open")
+def open_page(request: Request, session: LoggedIn, reference: FormText, reason: FormText = "",
+              csrf_token: FormText = "") -> Response:
+    check_csrf(session, csrf_token)
+    try:
+        item, chunks = exhibits.open_exhibit(store_of(request), session.actor, _locker(request),
+                                             reference, reason, CustodyAction.DOWNLOADED)
+    except ValidationError as exc:
+        return _exhibit_page(request, session, reference, {exc.field or "reason": exc.message},
+                             reason, exc.http_status)
+    first = next(chunks, b"")
+
+    def stream() -> Iterator[bytes]:
+        yield first
+        yield from chunks
+
+    return StreamingResponse(stream(), media_type="application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="{item.reference.replace("/", "-")}"'})
+
+
+def _handover_page(request: Request, values: dict[str, str], errors: dict[str, str],
+                   receipt: exhibits.Receipt | None = None, status_code: int = 200) -> Response:
+    return render(request, "evidence/handover.html", {
+        "values": values, "errors": errors, "receipt": receipt, "limit": PAGE_UPLOAD_TEXT,
+        "gap": gap_text(receipt.gap) if receipt else ""}, status_code)
+
+
+@page_router.get("/evidence/handover")
+def handover_form(request: Request, session: LoggedIn) -> Response:
+    session.actor.require(Permission.MANAGE_EVIDENCE)
+    return _handover_page(request, {"producer": "", "received_from": "", "place": "",
+                                    "reason": ""}, {})
+
+
+@page_router.post("/evidence/handover", max_body_size=PAGE_UPLOAD_LIMIT)
+def handover_submit(
+    request: Request, session: LoggedIn,
+    files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI reads it, never mutated
+    producer: FormText = "", received_from: FormText = "", place: FormText = "",
+    reason: FormText = "", csrf_token: FormText = "",
+) -> Response:
+    check_csrf(session, csrf_token)
+    values = {"producer": producer, "received_from": received_from, "place": place,
+              "reason": reason}
+    chosen = [f for f in files if f.filename]
+    if not chosen:
+        return _handover_page(request, values, {"files": "Choose at least one file"}, None, 422)
+    try:
+        receipt = _take_in(request, session, chosen, exhibits.Handover(
+            producer, received_from, reason, place))
+    except PermissionDenied:
+        raise
+    except DrachmaError as exc:
+        return _handover_page(request, values, {exc.field or "files": exc.message}, None,
+                              exc.http_status)
+    return _handover_page(request, {"producer": producer, "received_from": "", "place": "",
+                                    "reason": ""}, {}, receipt)
+
+
+@page_router.get("/evidence/investigations/{investigation}/schedules/{kind}")
+def schedule_page(request: Request, session: LoggedIn, investigation: int,
+                  kind: Literal["MG6C", "MG6D", "MG6E"]) -> Response:
+    title, header, rows = disclosure.schedule_rows(store_of(request), session.actor,
+                                                   investigation, kind)
+    return render(request, "evidence/schedule.html", {
+        "title": title, "header": header, "rows": rows, "investigation": investigation,
+        "kind": kind})

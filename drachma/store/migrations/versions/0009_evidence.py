@@ -81,8 +81,7 @@ def upgrade() -> None:
     op.execute("INSERT INTO custody_log_head (id, size) VALUES (1, 0)")
     op.create_table(
         "custody_log_nodes",
-        sa.Column("level", sa.Integer, primary_key=True),
-        sa.Column("idx", sa.Integer, primary_key=True),
+        sa.Column("node", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("hash", sa.LargeBinary(32), nullable=False),
     )
     op.create_table(
