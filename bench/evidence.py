@@ -28,7 +28,7 @@ from sqlalchemy import insert
 
 from drachma.access.actor import system_actor
 from drachma.evidence import merkle
-from drachma.evidence.custody import make_checkpoint, record_event
+from drachma.evidence.custody import NewEvent, make_checkpoint, record_events
 from drachma.evidence.exhibits import Handover, add_exhibits, add_producer
 from drachma.evidence.locker import Limits, locker_in
 from drachma.evidence.verify import verify_locker
@@ -72,41 +72,42 @@ def intake_child(material: Path, home: Path) -> None:
 
 
 def fill_log(store: Store, locker_home: Path, events: int, blobs: int) -> None:
-    """``blobs`` small exhibits, then custody events on them up to ``events`` in all."""
-    actor_name = "bench"
+    """``blobs`` small exhibits, then custody events on them up to ``events`` in all, appended
+    in batches of 1,000 through ``record_events`` (as a large handover does)."""
     locker = locker_in(locker_home)
     now = datetime.now(UTC)
     with store.begin() as conn:
         evidence_store.add_producer(conn, Producer("BX", "Bench Example"))
-    ids: list[tuple[int, str, str]] = []
+    made: list[NewEvent] = []
     batch = 1000
     for start in range(0, blobs, batch):
+        count = min(batch, blobs - start)
         with store.begin() as conn:
-            first = evidence_store.allocate_numbers(conn, "BX", min(batch, blobs - start))
+            first = evidence_store.allocate_numbers(conn, "BX", count)
             assert first is not None
-            for offset in range(min(batch, blobs - start)):
-                data = os.urandom(1024)
-                stored = locker.blobs.put(_Bytes(data))
+            new: list[NewEvent] = []
+            for offset in range(count):
+                stored = locker.blobs.put(_Bytes(os.urandom(1024)))
                 reference = f"BX/{first + offset}"
                 exhibit = Exhibit(reference, "bench item", "BX", now, "bench", "bench",
                                   "item.bin", "application/octet-stream", stored.size,
                                   stored.sha256)
                 new_id = evidence_store.insert_exhibit(
                     conn, exhibit, number=first + offset, sub_number=None, parent_id=None,
-                    redaction_of=None, sub_count=0, created_by=actor_name)
-                ids.append((new_id, reference, stored.sha256))
-                record_event(conn, exhibit_id=new_id, reference=reference,
-                             sha256=stored.sha256, action=CustodyAction.RECEIVED,
-                             actor_name=actor_name, reason="bench", at=now)
+                    redaction_of=None, sub_count=0, created_by="bench")
+                new.append(NewEvent(new_id, reference, stored.sha256, CustodyAction.RECEIVED,
+                                    "bench", "bench", now))
+            record_events(conn, new)
+            made.extend(new)
     done = blobs
     while done < events:
+        count = min(batch, events - done)
         with store.begin() as conn:
-            for _ in range(min(batch, events - done)):
-                exhibit_id, reference, sha256 = ids[done % len(ids)]
-                record_event(conn, exhibit_id=exhibit_id, reference=reference, sha256=sha256,
-                             action=CustodyAction.VIEWED, actor_name=actor_name,
-                             reason="bench", at=now)
-                done += 1
+            record_events(conn, [
+                NewEvent(e.exhibit_id, e.reference, e.sha256, CustodyAction.VIEWED, "bench",
+                         "bench", now)
+                for e in (made[(done + i) % len(made)] for i in range(count))])
+        done += count
     make_checkpoint(store, locker)
 
 

@@ -19,7 +19,14 @@ from drachma.evidence import merkle
 from drachma.evidence.archive import HostileArchiveError
 from drachma.evidence.blobs import BlobTooLargeError, FilesystemBlobStore
 from drachma.evidence.checkpoint import CheckpointBody, open_note, sign
-from drachma.evidence.custody import inclusion, make_checkpoint, redact_event
+from drachma.evidence.custody import (
+    NewEvent,
+    inclusion,
+    make_checkpoint,
+    record_events,
+    redact_event,
+    source,
+)
 from drachma.evidence.exhibits import (
     Handover,
     UnknownProducerError,
@@ -39,6 +46,7 @@ from drachma.evidence.locker import Limits, Locker
 from drachma.evidence.verify import verify_locker
 from drachma.model.evidence import CustodyAction
 from drachma.model.roles import Role
+from drachma.store import evidence as evidence_store
 from drachma.store.db import Store
 from drachma.store.tables import (
     custody_checkpoints,
@@ -429,3 +437,23 @@ def test_checkpoints_are_readable_signed_notes(store: Store, locker: Locker,
     assert lines[0] == "drachma.test/custody" and lines[1] == "5"
     assert lines[4] == "" and lines[5].startswith("\u2014 drachma.test/custody ")
     assert io.StringIO(checkpoint.note).read().endswith("\n")
+
+
+def test_events_appended_in_batches_of_any_size_build_the_same_tree(
+        store: Store, investigator: object, locker: Locker, tmp_path: Path) -> None:
+    add_exhibits(store, investigator, locker, [write(tmp_path / "x.txt", b"invented")],  # type: ignore[arg-type]
+                 handover())
+    with store.begin() as conn:
+        exhibit_id, sha = conn.execute(select(exhibits.c.id, exhibits.c.sha256)).one()
+    for size in (1, 3, 4, 1, 7, 16, 2, 31):
+        with store.begin() as conn:
+            record_events(conn, [NewEvent(exhibit_id, "JS/1", sha, CustodyAction.VIEWED,
+                                          "investigator1", f"batch of {size}")] * size)
+    make_checkpoint(store, locker)
+    running = merkle.RunningRoot()
+    with store.begin() as conn:
+        for _, digest in evidence_store.iter_leaves(conn):
+            running.append(merkle.leaf_hash(digest))
+        assert merkle.root(running.size, source(conn)) == running.root()
+    assert running.size == 1 + 65
+    assert verify_locker(store, locker).ok

@@ -63,19 +63,56 @@ def source(conn: Connection) -> merkle.NodeSource:
     return lambda keys: evidence_store.fetch_nodes(conn, keys)
 
 
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    exhibit_id: int
+    reference: str
+    sha256: str
+    action: CustodyAction
+    actor_name: str
+    reason: str
+    at: datetime | None = None
+
+
+def record_events(conn: Connection, events: list[NewEvent]) -> list[int]:
+    """Append events inside the caller's transaction, in order; their log positions. A batch
+    takes its positions at once and writes leaves, subtree hashes and rows in three inserts."""
+    if not events:
+        return []
+    first = evidence_store.allocate_leaves(conn, len(events))
+    # Every left sibling a new leaf needs is either made in this batch or one of the complete
+    # subtrees that make up the log before it (its "compact range"): fetch those once.
+    known = evidence_store.fetch_nodes(conn, merkle.pieces(0, first))
+
+    def local(keys: list[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+        return {key: known[key] for key in keys if key in known}
+
+    leaves: list[tuple[int, bytes]] = []
+    nodes: list[tuple[int, int, bytes]] = []
+    rows: list[dict[str, object]] = []
+    for seq, event in enumerate(events, start=first):
+        at = event.at or datetime.now(UTC)
+        salt = secrets.token_hex(16)
+        digest = event_digest(salt, event_json(seq, event.reference, event.sha256, event.action,
+                                               at, event.actor_name, event.reason))
+        made = merkle.appended_nodes(seq, merkle.leaf_hash(digest), local)
+        known.update(((level, idx), value) for level, idx, value in made)
+        leaves.append((seq, digest))
+        nodes.extend(made)
+        rows.append({"seq": seq, "exhibit_id": event.exhibit_id, "action": event.action.value,
+                     "at": at, "actor_name": event.actor_name, "reason": event.reason,
+                     "salt": salt})
+    evidence_store.insert_leaves(conn, leaves, nodes)
+    evidence_store.insert_events(conn, rows)
+    return list(range(first, first + len(events)))
+
+
 def record_event(conn: Connection, *, exhibit_id: int, reference: str, sha256: str,
                  action: CustodyAction, actor_name: str, reason: str,
                  at: datetime | None = None) -> int:
     """Append one event inside the caller's transaction; its position in the log."""
-    at = at or datetime.now(UTC)
-    seq = evidence_store.allocate_leaf(conn)
-    salt = secrets.token_hex(16)
-    digest = event_digest(salt, event_json(seq, reference, sha256, action, at, actor_name, reason))
-    nodes = merkle.appended_nodes(seq, merkle.leaf_hash(digest), source(conn))
-    evidence_store.insert_leaf(conn, seq, digest, nodes)
-    evidence_store.insert_event(conn, seq=seq, exhibit_id=exhibit_id, action=action, at=at,
-                                actor_name=actor_name, reason=reason, salt=salt)
-    return seq
+    return record_events(conn, [NewEvent(exhibit_id, reference, sha256, action, actor_name,
+                                         reason, at)])[0]
 
 
 def make_checkpoint(store: Store, locker: Locker) -> Checkpoint | None:

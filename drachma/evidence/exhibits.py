@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import IO
 
 import filetype
-from sqlalchemy import Connection
 
 from drachma.access import audit
 from drachma.access.actor import Actor
@@ -36,7 +35,13 @@ from drachma.access.permissions import Permission
 from drachma.errors import ConflictError, NotFoundError, ValidationError
 from drachma.evidence import archive
 from drachma.evidence.blobs import BlobTooLargeError, StoredBlob
-from drachma.evidence.custody import check_reason, make_checkpoint, record_event
+from drachma.evidence.custody import (
+    NewEvent,
+    check_reason,
+    make_checkpoint,
+    record_event,
+    record_events,
+)
 from drachma.evidence.locker import Locker
 from drachma.model.evidence import (
     CustodyAction,
@@ -355,6 +360,7 @@ def _record(store: Store, actor: Actor, items: list[_Item], handover: Handover) 
     assert handover.received_at is not None
     lines: list[ReceiptLine] = []
     not_taken: list[tuple[str, str]] = []
+    received: list[NewEvent] = []
     with store.begin() as conn:
         first = evidence_store.allocate_numbers(conn, handover.producer, len(items))
         if first is None:
@@ -373,7 +379,7 @@ def _record(store: Store, actor: Actor, items: list[_Item], handover: Handover) 
             parent_id = evidence_store.insert_exhibit(
                 conn, parent, number=number, sub_number=None, parent_id=None, redaction_of=None,
                 sub_count=len(item.members), created_by=actor.name)
-            _received(conn, actor, parent_id, parent, handover.reason)
+            received.append(_received(actor, parent_id, parent, handover.reason))
             lines.append(ReceiptLine(parent.reference, main.name, main.size,
                                      main.stored.sha256, main.media_type, newest))
             for sub, member in enumerate(item.members, start=1):
@@ -385,11 +391,12 @@ def _record(store: Store, actor: Actor, items: list[_Item], handover: Handover) 
                 child_id = evidence_store.insert_exhibit(
                     conn, child, number=number, sub_number=sub, parent_id=parent_id,
                     redaction_of=None, sub_count=0, created_by=actor.name)
-                _received(conn, actor, child_id, child, handover.reason)
+                received.append(_received(actor, child_id, child, handover.reason))
                 lines.append(ReceiptLine(child.reference, member.name, member.size,
                                          member.stored.sha256, member.media_type,
                                          member.modified))
             not_taken.extend((f"{item.name}/{name}", why) for name, why in item.not_taken)
+        record_events(conn, received)
         audit.record(conn, actor, AuditAction.CREATE, "exhibit", lines[0].reference,
                      {"exhibits": str(len(lines)), "from": handover.received_from,
                       "reason": handover.reason})
@@ -409,11 +416,9 @@ def _exhibit(handover: Handover, reference: str, description: str, part: _Part,
         links=list(handover.links))
 
 
-def _received(conn: Connection, actor: Actor, exhibit_id: int, exhibit: Exhibit,
-              reason: str) -> None:
-    record_event(conn, exhibit_id=exhibit_id, reference=exhibit.reference,
-                 sha256=exhibit.sha256, action=CustodyAction.RECEIVED, actor_name=actor.name,
-                 reason=reason, at=exhibit.received_at)
+def _received(actor: Actor, exhibit_id: int, exhibit: Exhibit, reason: str) -> NewEvent:
+    return NewEvent(exhibit_id, exhibit.reference, exhibit.sha256, CustodyAction.RECEIVED,
+                    actor.name, reason, exhibit.received_at)
 
 
 # --- producers, listing, opening ---

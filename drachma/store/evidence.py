@@ -204,21 +204,23 @@ def _dialect_insert(conn: Connection) -> Any:
     return sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
 
 
-def allocate_leaf(conn: Connection) -> int:
-    """The next position in the log (locks the head row until the transaction ends)."""
+def allocate_leaves(conn: Connection, count: int) -> int:
+    """Reserve ``count`` consecutive log positions; the first. Locks the head row until the
+    transaction ends, so positions have no gaps or duplicates."""
     bump = (update(custody_log_head).where(custody_log_head.c.id == 1)
-            .values(size=custody_log_head.c.size + 1).returning(custody_log_head.c.size))
+            .values(size=custody_log_head.c.size + count).returning(custody_log_head.c.size))
     size = conn.execute(bump).scalar()
     if size is None:  # the head row is made by the migration; make it again if it was emptied
         conn.execute(_dialect_insert(conn)(custody_log_head).values(id=1, size=0)
                      .on_conflict_do_nothing(index_elements=["id"]))
         size = conn.execute(bump).scalar_one()
-    return int(size) - 1
+    return int(size) - count
 
 
-def insert_leaf(conn: Connection, seq: int, digest: bytes,
-                nodes: list[tuple[int, int, bytes]]) -> None:
-    conn.execute(insert(custody_log_leaves).values(seq=seq, digest=digest))
+def insert_leaves(conn: Connection, leaves: list[tuple[int, bytes]],
+                  nodes: list[tuple[int, int, bytes]]) -> None:
+    conn.execute(insert(custody_log_leaves),
+                 [{"seq": seq, "digest": digest} for seq, digest in leaves])
     conn.execute(insert(custody_log_nodes),
                  [{"node": (level << NODE_SHIFT) | idx, "hash": value}
                   for level, idx, value in nodes])
@@ -261,11 +263,9 @@ class EventRow:
     redacted_at: datetime | None
 
 
-def insert_event(conn: Connection, *, seq: int, exhibit_id: int, action: CustodyAction,
-                 at: datetime, actor_name: str, reason: str, salt: str) -> None:
-    conn.execute(insert(custody_events).values(
-        seq=seq, exhibit_id=exhibit_id, action=action.value, at=at, actor_name=actor_name,
-        reason=reason, salt=salt))
+def insert_events(conn: Connection, events: list[dict[str, Any]]) -> None:
+    """Rows with seq, exhibit_id, action, at, actor_name, reason, salt."""
+    conn.execute(insert(custody_events), events)
 
 
 def _event_query() -> Any:
