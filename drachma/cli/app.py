@@ -7,6 +7,7 @@ import typer
 from drachma import __version__
 from drachma.cli import db, demo, extract, ingest, reports, serve, users
 from drachma.cli.common import set_database_url
+from drachma.cli.incidents import register as register_incidents  # --- incidents ---
 
 app = typer.Typer(
     name="drachma",
@@ -38,6 +39,7 @@ def main_options(
 
 for module in (db, users, reports, ingest, extract, demo, serve):
     module.register(app)
+register_incidents(app)  # --- incidents ---
 
 
 def main() -> None:
