@@ -60,3 +60,20 @@ def test_mistakes_exit_1_with_the_reason_and_store_nothing(db: str, args: list[s
     assert code == 1
     assert "Error:" in out and message in " ".join(out.split())
     assert json.loads(run(db, "incidents", "list", "--json")[1])["total"] == 0
+
+
+def test_assess_prints_the_level_drivers_and_tasks_and_the_worker_passes(db: str) -> None:
+    run(db, "incidents", "new", "--place", "Rochdale", "--group", GROUP)
+    code, out = run(db, "incidents", "assess", "1", "--for", "household",
+                    "--factor", "children_in_household", "--note", "vulnerability=two children")
+    assert code == 0, out
+    assert "risk medium" in out and "Driven by: Children live in the household" in out
+    assert "Referral to children's services - officer, due" in out
+    code, out = run(db, "incidents", "assess", "1", "--override", "high")
+    assert code == 1 and "needs a recorded reason" in out
+    code, out = run(db, "worker", "--once")
+    assert code == 0 and "Escalated 0 tasks" in out
+    code, out = run(db, "incidents", "task-done", "1", "--note", "referral made")
+    assert code == 0
+    code, out = run(db, "incidents", "task-done", "1")
+    assert code == 1 and "already done" in out

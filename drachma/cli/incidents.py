@@ -202,18 +202,13 @@ def add_person(
     alias: list[str] = typer.Option([], "--alias", help="Other name used (repeatable)."),
 ) -> None:
     """Add a person with their role; the subject is checked against open investigations."""
-    subject, results = records.add_subject(open_store(), cli_actor(), incident_id, IncidentSubject(
+    subject, result = records.add_subject(open_store(), cli_actor(), incident_id, IncidentSubject(
         role=records.parse_role(role), name=name, aliases=alias,
         date_of_birth=parse_date(dob, "dob") if dob else None, address=address,
         postcode=postcode, handles=handle))
     console.print(f"Added {subject.role.label} (person {subject.id}).", highlight=False)
-    _print_deconfliction(results)
-
-
-def _print_deconfliction(results: list[Any]) -> None:
-    for result in results:
-        for line in getattr(result, "officer_lines", lambda: [])():
-            console.print(line, highlight=False)
+    for line in result.officer_lines():
+        console.print(line, highlight=False)
 
 
 @incidents_app.command("event")
@@ -241,6 +236,121 @@ def close(
     """Close an incident."""
     records.close_incident(open_store(), cli_actor(), incident_id, reason)
     console.print(f"Incident {incident_id} closed.", highlight=False)
+
+
+# --------------------------------------------------------------------------------------------
+# THRIVE and tasks
+
+
+@incidents_app.command("factors")
+@friendly
+def factors() -> None:
+    """List the THRIVE factors and the source of the risk rules."""
+    from drachma.safeguarding.rules import risk_rules
+
+    rules = risk_rules()
+    table = Table(title="THRIVE factors")
+    for heading in ("factor", "what it means", "heading", "for"):
+        table.add_column(heading)
+    for f in rules.factors.values():
+        table.add_row(f.key, f.label, f.heading, ", ".join(sorted(x.value for x in f.focuses)))
+    console.print(table)
+    console.print(f"Rules: {rules.source}", highlight=False)
+
+
+@incidents_app.command("assess")
+@friendly
+def assess(
+    incident_id: int = typer.Argument(..., help="Incident number."),
+    focus: str = typer.Option("subject", "--for", help="subject or household."),
+    factor: list[str] = typer.Option([], "--factor", help="A factor present (repeatable); "
+                                     "see 'drachma incidents factors'."),
+    note: list[str] = typer.Option([], "--note", help="heading=text, e.g. threat=crowd of 40 "
+                                   "(repeatable)."),
+    override: str = typer.Option(None, "--override", help="Set the level: standard, medium, high."),
+    reason: str = typer.Option(None, "--reason", help="Why the computed level is overridden."),
+) -> None:
+    """Record a THRIVE assessment (a new version); the playbook creates tasks."""
+    from drachma.safeguarding import thrive
+
+    notes: dict[str, str] = {}
+    for item in note:
+        heading, _, text = item.partition("=")
+        notes[heading.strip().lower()] = text
+    result = thrive.assess(open_store(), cli_actor(), incident_id, thrive.parse_focus(focus),
+                           factor, notes, override=thrive.parse_level(override) if override
+                           else None, override_reason=reason)
+    a = result.assessment
+    labels = thrive.factor_labels()
+    console.print(f"Assessment of the {a.focus.value}, version {a.version}: risk {a.level.value}"
+                  + (f" (computed {a.computed_level.value}, overridden: {a.override_reason})"
+                     if a.override_reason else ""), highlight=False)
+    if a.drivers:
+        console.print("Driven by: " + ", ".join(labels[d] for d in a.drivers), highlight=False)
+    for task in result.tasks:
+        console.print(f"Task {task.id}: {task.title} - {task.owner_role}, due "
+                      f"{uk_time(task.due_at)}", highlight=False)
+
+
+@incidents_app.command("assessments")
+@friendly
+def assessments(incident_id: int = typer.Argument(..., help="Incident number.")) -> None:
+    """Every version of the incident's THRIVE assessments."""
+    from drachma.safeguarding import thrive
+
+    table = Table(title=f"THRIVE assessments of incident {incident_id}")
+    for heading in ("for", "version", "level", "computed", "factors", "by", "when"):
+        table.add_column(heading)
+    for a in thrive.history(open_store(), cli_actor(), incident_id):
+        table.add_row(a.focus.value, str(a.version), a.level.value, a.computed_level.value,
+                      ", ".join(a.factors), a.assessed_by, uk_time(a.assessed_at))
+    console.print(table)
+
+
+def _task_table(title: str, found: list[Any]) -> Table:
+    table = Table(title=title)
+    for heading in ("task", "incident", "what", "owner", "due", "status", "escalated"):
+        table.add_column(heading)
+    for t in found:
+        table.add_row(str(t.id), str(t.incident_id), t.title, t.owner_role, uk_time(t.due_at),
+                      t.status.value, uk_time(t.escalated_at))
+    return table
+
+
+@incidents_app.command("tasks")
+@friendly
+def tasks_(incident_id: int = typer.Argument(..., help="Incident number.")) -> None:
+    """The incident's safeguarding tasks, soonest due first."""
+    from drachma.safeguarding import tasks
+
+    console.print(_task_table(f"Tasks of incident {incident_id}",
+                              tasks.tasks_of(open_store(), cli_actor(), incident_id)))
+
+
+@incidents_app.command("task-done")
+@friendly
+def task_done(
+    task_id: int = typer.Argument(..., help="Task number."),
+    note: str = typer.Option(None, "--note", help="What was done."),
+) -> None:
+    """Mark a safeguarding task done (a done task is never reopened)."""
+    from drachma.safeguarding import tasks
+
+    done = tasks.complete_task(open_store(), cli_actor(), task_id, note)
+    console.print(f"Task {done.id} done: {done.title}.", highlight=False)
+
+
+@incidents_app.command("board")
+@friendly
+def board(
+    limit: int = typer.Option(50, "--limit", min=1, max=200, help="Rows per page."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Rows to skip."),
+) -> None:
+    """The supervisors' board: overdue tasks that were escalated and are still open."""
+    from drachma.safeguarding import tasks
+
+    found, total = tasks.supervisors_board(open_store(), cli_actor(), limit=limit, offset=offset)
+    console.print(_task_table(f"{total} escalated tasks", found))
 
 
 def register(app: typer.Typer) -> None:

@@ -34,6 +34,7 @@ from drachma.model.incident import (
 )
 from drachma.model.mention import MentionType, Review
 from drachma.model.user import AuditAction
+from drachma.safeguarding.deconfliction import CheckResult, check_subject
 from drachma.store import groups as group_store
 from drachma.store import incidents as incident_store
 from drachma.store.db import Store
@@ -74,12 +75,6 @@ class IncidentView:
     subjects: list[IncidentSubject]
     timeline: list[TimelineEvent]
     timeline_total: int
-
-
-#: Called after a subject is added or changed (deconfliction registers itself here, so that
-#: incidents need not import safeguarding and safeguarding need not import incidents).
-SubjectHook = Callable[[Store, Actor, IncidentSubject], Any]
-subject_hooks: list[SubjectHook] = []
 
 
 # --------------------------------------------------------------------------------------------
@@ -528,13 +523,10 @@ def _checked_subject(subject: IncidentSubject) -> IncidentSubject:
     )
 
 
-def _after_subject(store: Store, actor: Actor, subject: IncidentSubject) -> list[Any]:
-    return [hook(store, actor, subject) for hook in subject_hooks]
-
-
 def add_subject(store: Store, actor: Actor, incident_id: int, subject: IncidentSubject
-                ) -> tuple[IncidentSubject, list[Any]]:
-    """Add a person with their role; then run the deconfliction check (its results returned)."""
+                ) -> tuple[IncidentSubject, CheckResult]:
+    """Add a person with their role; then run the deconfliction check (its result returned:
+    show the officer only ``result.officer_lines()``)."""
     _require(actor)
     checked = _checked_subject(subject)
     _load(store, incident_id)
@@ -544,11 +536,11 @@ def add_subject(store: Store, actor: Actor, incident_id: int, subject: IncidentS
                                               role=checked.role.label))
         audit.record(conn, actor, AuditAction.CREATE, "incident_subject", subject_id,
                      {"incident": str(incident_id), "role": checked.role.value})
-    return checked, _after_subject(store, actor, checked)
+    return checked, check_subject(store, actor, checked)
 
 
 def change_subject(store: Store, actor: Actor, subject_id: int, subject: IncidentSubject
-                   ) -> tuple[IncidentSubject, list[Any]]:
+                   ) -> tuple[IncidentSubject, CheckResult]:
     """Replace a person's details (a changed subject is checked again)."""
     _require(actor)
     with store.begin() as conn:
@@ -563,7 +555,7 @@ def change_subject(store: Store, actor: Actor, subject_id: int, subject: Inciden
                                               role=checked.role.label))
         audit.record(conn, actor, AuditAction.CHANGE, "incident_subject", subject_id,
                      {"incident": str(old.incident_id)})
-    return checked, _after_subject(store, actor, checked)
+    return checked, check_subject(store, actor, checked)
 
 
 def parse_role(text: str) -> SubjectRole:

@@ -365,3 +365,15 @@ def claim_reminder(conn: Connection, takedown_id: int, now: datetime) -> bool:
         takedowns.c.id == takedown_id, takedowns.c.reminded_at.is_(None),
         takedowns.c.status == TakedownStatus.SENT.value,
     )).values(reminded_at=now)).rowcount == 1
+
+
+def exhibit_reference_exists(conn: Connection, reference: str) -> bool | None:
+    """Whether the evidence locker's ``exhibits`` table holds ``reference``; None when this
+    database has no such table."""
+    from sqlalchemy import inspect, text
+
+    if not inspect(conn).has_table("exhibits"):
+        return None
+    row = conn.execute(text("SELECT 1 FROM exhibits WHERE reference = :reference"),
+                       {"reference": reference}).first()
+    return row is not None
