@@ -5,6 +5,7 @@ and takedown requests. A thin layer over :mod:`drachma.incidents` and :mod:`drac
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -351,6 +352,158 @@ def board(
 
     found, total = tasks.supervisors_board(open_store(), cli_actor(), limit=limit, offset=offset)
     console.print(_task_table(f"{total} escalated tasks", found))
+
+
+# --------------------------------------------------------------------------------------------
+# Investigations (for deconfliction)
+
+
+@incidents_app.command("investigation-add")
+@friendly
+def investigation_add(
+    reference: str = typer.Argument(..., help="Investigation reference, e.g. 'OP HAWTHORN'."),
+    owner: str = typer.Option(..., "--owner", help="Owner as people call them (rank and name)."),
+    owner_user: str = typer.Option(None, "--owner-user",
+                                   help="The owner's Drachma user name (gets the alerts)."),
+    contact: str = typer.Option(None, "--contact", help="How to reach the owner."),
+    force: str = typer.Option(None, "--force", help="Police force."),
+) -> None:
+    """Record an open investigation whose subjects are checked against new incidents."""
+    from drachma.gazetteers import resolve_force
+    from drachma.safeguarding import deconfliction
+
+    number = deconfliction.open_investigation(
+        open_store(), cli_actor(), reference, owner, owner_user, contact,
+        resolve_force(force).code if force else None, [])
+    console.print(f"Investigation {number} ({reference}) recorded.", highlight=False)
+
+
+@incidents_app.command("investigation-subject")
+@friendly
+def investigation_subject(
+    investigation_id: int = typer.Argument(..., help="Investigation number."),
+    name: str = typer.Option(..., "--name", help="Full name."),
+    alias: list[str] = typer.Option([], "--alias", help="Other name used (repeatable)."),
+    dob: str = typer.Option(None, "--dob", help="Date of birth."),
+    address: list[str] = typer.Option([], "--address", help="Address (repeatable)."),
+    postcode: list[str] = typer.Option([], "--postcode", help="Postcode (repeatable)."),
+    handle: list[str] = typer.Option([], "--handle", help="Online handle (repeatable)."),
+) -> None:
+    """Add a subject to an investigation (indexed for deconfliction)."""
+    from drachma.model.incident import InvestigationSubject
+    from drachma.safeguarding import deconfliction
+
+    number = deconfliction.add_investigation_subject(
+        open_store(), cli_actor(), investigation_id, InvestigationSubject(
+            name=name, aliases=alias, date_of_birth=parse_date(dob, "dob") if dob else None,
+            addresses=address, postcodes=postcode, handles=handle))
+    console.print(f"Subject {number} added to investigation {investigation_id}.",
+                  highlight=False)
+
+
+@incidents_app.command("investigation-close")
+@friendly
+def investigation_close(
+    investigation_id: int = typer.Argument(..., help="Investigation number."),
+) -> None:
+    """Close an investigation: its subjects are no longer checked."""
+    from drachma.safeguarding import deconfliction
+
+    deconfliction.close_investigation(open_store(), cli_actor(), investigation_id)
+    console.print(f"Investigation {investigation_id} closed.", highlight=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Takedown requests
+
+
+@incidents_app.command("takedown")
+@friendly
+def takedown(
+    incident_id: int = typer.Argument(..., help="Incident number."),
+    url: str = typer.Option(..., "--url", help="Address of the content."),
+    kind: str = typer.Option("live_stream", "--kind", help="live_stream, video, post or page."),
+    basis: str = typer.Option(..., "--basis", help="contempt_of_court, harassment, "
+                              "child_identification or platform_rules."),
+    platform: str = typer.Option(None, "--platform", help="Platform."),
+    exhibit: str = typer.Option(None, "--exhibit", help="Exhibit reference of the preserved "
+                                "copy, e.g. JS/1."),
+    not_preserved: str = typer.Option(None, "--not-preserved",
+                                      help="Why no copy could be preserved."),
+) -> None:
+    """Draft a takedown request for one piece of content."""
+    from drachma.incidents import takedowns
+
+    made = takedowns.draft_takedown(open_store(), cli_actor(), incident_id, url,
+                                    takedowns.parse_kind(kind), takedowns.parse_basis(basis),
+                                    platform=platform, preserved_exhibit=exhibit,
+                                    not_preserved_reason=not_preserved)
+    console.print(f"Takedown {made.id} drafted.", highlight=False)
+
+
+@incidents_app.command("takedown-status")
+@friendly
+def takedown_status(
+    takedown_id: int = typer.Argument(..., help="Takedown request number."),
+    status: str = typer.Argument(..., help="sent, acknowledged, removed, refused or expired."),
+    at: str = typer.Option(None, "--at", help="When (UK time), default now."),
+) -> None:
+    """Move a takedown request on: sending needs a preserved copy or a recorded reason."""
+    from drachma.incidents import takedowns
+
+    changed = takedowns.change_status(open_store(), cli_actor(), takedown_id,
+                                      takedowns.parse_status(status), _when(at, "at"))
+    console.print(f"Takedown {changed.id} is now {changed.status.value}.", highlight=False)
+
+
+@incidents_app.command("takedown-preserved")
+@friendly
+def takedown_preserved(
+    takedown_id: int = typer.Argument(..., help="Takedown request number."),
+    exhibit: str = typer.Option(None, "--exhibit", help="Exhibit reference, e.g. JS/1."),
+    reason: str = typer.Option(None, "--reason", help="Why no copy could be preserved."),
+) -> None:
+    """Link the preserved copy, or record why none could be kept."""
+    from drachma.incidents import takedowns
+
+    takedowns.record_preservation(open_store(), cli_actor(), takedown_id, exhibit=exhibit,
+                                  reason=reason)
+    console.print(f"Takedown {takedown_id}: preservation recorded.", highlight=False)
+
+
+@incidents_app.command("takedowns")
+@friendly
+def takedowns_(incident_id: int = typer.Argument(..., help="Incident number.")) -> None:
+    """The incident's takedown requests, with a suggested basis after an arrest."""
+    from drachma.incidents import takedowns
+
+    store, actor = open_store(), cli_actor()
+    table = Table(title=f"Takedown requests of incident {incident_id}")
+    for heading in ("id", "url", "kind", "basis", "status", "sent", "answered", "suggest"):
+        table.add_column(heading)
+    for t in takedowns.takedowns_of(store, actor, incident_id):
+        suggestion = takedowns.suggested_basis(store, actor, t)
+        table.add_row(str(t.id), t.url, t.kind.value, t.legal_basis.value, t.status.value,
+                      uk_time(t.requested_at), uk_time(t.answered_at),
+                      suggestion.value if suggestion else "")
+    console.print(table)
+
+
+@incidents_app.command("takedown-text")
+@friendly
+def takedown_text(
+    takedown_id: int = typer.Argument(..., help="Takedown request number."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the text to this file."),
+) -> None:
+    """The request text for the platform's law-enforcement channel (from the template)."""
+    from drachma.incidents import takedowns
+
+    text = takedowns.request_text(open_store(), cli_actor(), takedown_id)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"Written to {output}.", highlight=False)
+    else:
+        typer.echo(text)
 
 
 def register(app: typer.Typer) -> None:
