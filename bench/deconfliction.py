@@ -93,9 +93,11 @@ def variant(rng: random.Random, original: InvestigationSubject, kind: str
             return None
         return InvestigationSubject(name=original.name,
                                     date_of_birth=date(dob.year, dob.day, dob.month))
-    if kind == "handle":
-        return InvestigationSubject(name=original.name, handles=[
-            f"@{given}.{surname}{rng.randrange(100, 999)}"])
+    if kind == "handle":  # the same handle written differently: case, separators, an '@'
+        stored = original.handles[0]
+        changed = rng.choice((f"@{stored}", stored.replace("_", "."), stored.upper(),
+                              stored.replace("_", "")))
+        return InvestigationSubject(name=original.name, handles=[changed])
     return InvestigationSubject(name=original.name, date_of_birth=dob)
 
 

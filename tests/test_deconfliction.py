@@ -49,8 +49,8 @@ def person(name: str, dob: date | None = None, **kwargs: Any) -> InvestigationSu
     (person("Robert Halworth", date(1979, 4, 11)), "surname sounds the same"),
     (person("Robert Hallwerth", date(1979, 4, 11)), "surname"),
     (person("Robert Hallworth", date(1979, 11, 4)), "day and month swapped"),
-    (person("Robbie Hallworth", handles=["Rob.Hallworth80"]), "same online handle"),
-    (person("Robbie Hallworth", handles=["rob_hallsworth"]), "similar online handle"),
+    (person("Robbie Hallworth", handles=["Rob.Hallworth79"]), "same online handle"),
+    (person("Robbie Hallworth", handles=["rob_hallsworth79"]), "similar online handle"),
     (person("Robert Hallworth", postcodes=["OL11 3AB"]), "same postcode"),
 ])
 def test_variants_of_a_known_subject_match_with_reasons(probe: InvestigationSubject,
@@ -65,6 +65,8 @@ def test_variants_of_a_known_subject_match_with_reasons(probe: InvestigationSubj
     person("Robert Hallworth", date(1985, 2, 20)),  # same name, another man
     person("Richard Hallworth", date(1979, 4, 12)),
     person("Robert Hallworth"),  # a name alone is not enough
+    person("Robert Hallworth", handles=["robhallworth"]),  # nor a handle made of the name
+    person("Robert Hallworth", handles=["rob_hallworth85"]),  # another man's, born 1985
     person("Keith Dunmore", date(1979, 4, 11)),
 ])
 def test_other_people_do_not_match(probe: InvestigationSubject) -> None:

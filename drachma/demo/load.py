@@ -39,6 +39,7 @@ from drachma.demo.generate import (
     demo_groups,
     generate_detailed,
 )
+from drachma.demo.incidents import complete_demo_records
 from drachma.errors import ConflictError
 from drachma.model.entities import Person
 from drachma.model.incident import Incident, Investigation, InvestigationStatus
@@ -374,6 +375,7 @@ def load_demo(
             ))
         summary.persons = len(subjects) + len(others)
         summary.investigations = len(plans)
+    complete_demo_records(store)  # --- incidents and safeguarding ---
     summary.seconds = time.perf_counter() - began
     return summary
 

@@ -12,6 +12,7 @@ alert is audited.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -127,10 +128,33 @@ def _dob_score(a: date | None, b: date | None) -> tuple[float, str]:
     return -20.0, ""
 
 
+def _plain(handle: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", handle.lower())
+
+
+def _handle_score(a: Sequence[str], b: Sequence[str]) -> tuple[float, str]:
+    """The same handle (case and punctuation aside) 25; letters a character or two apart (the
+    digits the same) 15; the same letters where one side has no digits 12. Handles that differ
+    only in their digits (``rob79``, ``rob85``) are different people's: 0."""
+    best, why = 0.0, ""
+    for x in map(_plain, a):
+        for y in map(_plain, b):
+            if not x or not y:
+                continue
+            if x == y:
+                return 25.0, "same online handle"
+            same_letters = normalise_handle(x) == normalise_handle(y)
+            if not same_letters and fuzz.ratio(x, y) >= 90 and best < 15:
+                best, why = 15.0, "similar online handle"
+            if same_letters and (x.isalpha() or y.isalpha()) and best < 12:
+                best, why = 12.0, "same handle apart from digits"
+    return best, why
+
+
 def score(person: InvestigationSubject, candidate: InvestigationSubject
           ) -> tuple[float, tuple[str, ...]]:
     """0-100 and the reasons. Name carries up to 60, date of birth 30 (a different one takes 20
-    off), the same or a similar handle 25, the same postcode 15."""
+    off), a handle up to 25, the same postcode 15."""
     reasons: list[str] = []
     name, name_why = _name_score([person.name, *person.aliases],
                                  [candidate.name, *candidate.aliases])
@@ -141,13 +165,10 @@ def score(person: InvestigationSubject, candidate: InvestigationSubject
     total += dob
     if dob_why:
         reasons.append(dob_why)
-    handles_a = {normalise_handle(h): h for h in person.handles}
-    handles_b = {normalise_handle(h): h for h in candidate.handles}
-    best_handle = max((fuzz.ratio(a, b) for a in handles_a for b in handles_b if a and b),
-                      default=0.0)
-    if best_handle >= 85:
-        total += 25.0
-        reasons.append("same online handle" if best_handle == 100 else "similar online handle")
+    handle, handle_why = _handle_score(person.handles, candidate.handles)
+    total += handle
+    if handle_why:
+        reasons.append(handle_why)
     if set(person.postcodes) & set(candidate.postcodes):
         total += 15.0
         reasons.append("same postcode")

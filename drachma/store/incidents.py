@@ -377,3 +377,9 @@ def exhibit_reference_exists(conn: Connection, reference: str) -> bool | None:
     row = conn.execute(text("SELECT 1 FROM exhibits WHERE reference = :reference"),
                        {"reference": reference}).first()
     return row is not None
+
+
+def all_incident_ids(conn: Connection) -> list[int]:
+    """Every incident id, oldest record first (for loaders that complete the records)."""
+    return [int(i) for i in conn.execute(select(incidents.c.id).order_by(incidents.c.id))
+            .scalars()]

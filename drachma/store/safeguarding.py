@@ -346,3 +346,15 @@ def claim_mail(conn: Connection, alert_id: int, at: datetime) -> bool:
 def unmark_mail(conn: Connection, alert_id: int) -> None:
     conn.execute(update(deconfliction_alerts).where(deconfliction_alerts.c.id == alert_id)
                  .values(emailed_at=None))
+
+
+def set_investigation_owner(conn: Connection, investigation_id: int, owner_username: str | None,
+                            contact: str | None) -> None:
+    conn.execute(update(investigations).where(investigations.c.id == investigation_id)
+                 .values(owner_username=owner_username, contact=contact))
+
+
+def has_investigation_subjects(conn: Connection, investigation_id: int) -> bool:
+    return conn.execute(select(investigation_subjects.c.id).where(
+        investigation_subjects.c.investigation_id == investigation_id).limit(1)).first() \
+        is not None
