@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from drachma.demo import names as N  # noqa: E402
 from drachma.model.incident import Investigation, InvestigationSubject  # noqa: E402
 from drachma.safeguarding.deconfliction import find_matches, keys_for  # noqa: E402
-from drachma.safeguarding.names import _nicknames  # noqa: E402
+from drachma.safeguarding.names import nicknames_of  # noqa: E402
 from drachma.store import safeguarding as sg_store  # noqa: E402
 from drachma.store.db import Store  # noqa: E402
 from drachma.store.migrate import upgrade  # noqa: E402
@@ -72,8 +72,7 @@ def _typo(rng: random.Random, word: str) -> str:
 
 
 def _nickname_of(rng: random.Random, given: str) -> str | None:
-    key = given.lower()
-    options = [nick for nick, formals in _nicknames().items() if key in formals and nick != key]
+    options = nicknames_of(given)
     return rng.choice(options).title() if options else None
 
 

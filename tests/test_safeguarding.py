@@ -235,3 +235,33 @@ def test_a_done_task_is_not_escalated(store: Store, make_actor: ActorFactory) ->
         conn.execute(update(safeguarding_tasks).values(due_at=datetime.now(UTC)
                                                        - timedelta(days=1)))
     assert tasks.escalate_overdue(store, worker_actor()) == []
+
+
+def test_the_background_worker_escalates_without_being_asked(store: Store,
+                                                             make_actor: ActorFactory) -> None:
+    import time
+
+    from drachma.safeguarding.worker import start_background
+
+    officer = make_actor(Role.OFFICER)
+    detail = live_incident(store, officer)
+    thrive.assess(store, officer, detail.id or 0, SUBJECT, ["self_harm_risk"])
+    with store.begin() as conn:
+        conn.execute(update(safeguarding_tasks).values(due_at=datetime.now(UTC)
+                                                       - timedelta(minutes=5)))
+    thread, stop = start_background(store, interval=0.05)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with store.begin() as conn:
+                waiting = conn.execute(select(func.count()).select_from(safeguarding_tasks)
+                                       .where(safeguarding_tasks.c.escalated_at.is_(None))
+                                       ).scalar_one()
+            if waiting == 0:
+                break
+            time.sleep(0.05)
+        assert waiting == 0
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()

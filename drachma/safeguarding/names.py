@@ -45,6 +45,12 @@ def _nicknames() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
+def nicknames_of(formal: str) -> list[str]:
+    """The other written forms of a formal name: ``robert`` -> bob, rob, ..."""
+    key = formal.lower()
+    return sorted(n for n, formals in _nicknames().items() if key in formals and n != key)
+
+
 def formal_names(given: str) -> frozenset[str]:
     """The formal names a given name may stand for: ``bob`` -> {robert}; unknown -> itself."""
     key = given.lower()

@@ -227,9 +227,12 @@ def playbook() -> Playbook:
 
 
 def check_data_files() -> None:
-    """Load every safeguarding data file now (at start), so a broken one stops Drachma loudly."""
+    """Load every incidents and safeguarding data file now (at start: ``drachma serve`` and
+    ``drachma worker``), so a broken one stops Drachma loudly."""
+    from drachma.incidents.takedowns import settings
     from drachma.safeguarding.names import formal_names
 
     risk_rules()
     playbook()
     formal_names("robert")
+    settings()
