@@ -8,7 +8,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from email.message import Message
 from typing import Any
 
@@ -197,3 +197,23 @@ def test_an_alert_is_emailed_once_without_personal_data_when_smtp_is_configured(
     assert "Hallworth" not in message.as_string() and "HAWTHORN" not in message.as_string()
     assert run_once(store).mailed == []  # already sent: not again
     assert len(smtp_server.messages) == 1
+
+
+def test_a_bulk_load_numbers_subjects_and_their_keys_consistently(
+        store: Store, investigation: int) -> None:
+    from drachma.store import safeguarding as sg_store
+
+    def surname(i: int) -> str:
+        return "Q" + "".join("bdfgklmnprstvz"[(i // 14 ** k) % 14] + "ao"[k % 2]
+                             for k in range(3))
+
+    people = [person(f"Testperson {surname(i)}", date(1950, 1, 1) + timedelta(days=i),
+                     investigation_id=investigation) for i in range(sg_store.BULK + 200)]
+    with store.begin() as conn:
+        ids = sg_store.insert_investigation_subjects(conn, people,
+                                                     [deconfliction.keys_for(p) for p in people])
+    assert len(set(ids)) == len(people) and [p.id for p in people] == ids
+    probe = person(f"Testperson {surname(1002)}", date(1950, 1, 1) + timedelta(days=1002))
+    with store.begin() as conn:
+        _, matches = deconfliction.find_matches(conn, probe)
+    assert [m.investigation_subject_id for m in matches] == [ids[1002]]

@@ -13,7 +13,7 @@ import io
 import re
 import unicodedata
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import jellyfish
@@ -71,7 +71,9 @@ def split_name(name: str) -> tuple[str, str]:
     return words[0], words[-1] if len(words) > 1 else ""
 
 
+@lru_cache(maxsize=200_000)
 def phonetic(word: str) -> str:
+    """The metaphone code of a word (cached: the same surnames come back again and again)."""
     return jellyfish.metaphone(word) if word else ""
 
 
