@@ -79,7 +79,7 @@ def test_a_live_incident_through_the_pages(client: TestClient, store: Store,
     final = client.get(url).text
     for label in ("created", "alert raised", "assessed", "task done", "takedown sent",
                   "arrest", "takedown answered", "charge"):
-        assert f"<td>{label}</td>" in final, label
+        assert f'govuk-table__cell">{label}</td>' in final, label
     text = client.get(f"/takedowns/{t}/text")
     assert text.status_code == 200 and STREAM in text.text
     listing = client.get("/incidents", params={"area": "Rochdale"})
@@ -89,3 +89,4 @@ def test_a_live_incident_through_the_pages(client: TestClient, store: Store,
     csrf = log_in(client, owner)
     inbox = client.get("/alerts")
     assert inbox.status_code == 200 and "1 unread" in inbox.text
+    assert "Alerts (1 unread)" in client.get("/reports").text  # the count on every page

@@ -39,6 +39,30 @@ PER_PAGE = 50
 templates.env.filters.setdefault("uk_time", uk_time)
 
 
+def unread_alerts_in_navigation(request: Request) -> dict[str, Any]:
+    """Every page: the "Alerts" link carries the person's unread count. Only for a session a
+    dependency already found (an error page about the database does not ask it again)."""
+    session: Session | None = getattr(request.state, "drachma_session", None)
+    if session is None or session.by_bearer:
+        return {}
+    from drachma.web.render import navigation
+
+    items = navigation(request.url.path, session.actor)
+    if not any(item["href"] == "/alerts" for item in items):
+        return {}
+    try:
+        unread = alerts.unread_count(store_of(request), session.actor)
+    except DrachmaError:
+        return {}
+    for item in items:
+        if item["href"] == "/alerts" and unread:
+            item["text"] = f"Alerts ({unread} unread)"
+    return {"navigation": items, "unread_alerts": unread}
+
+
+templates.context_processors.append(unread_alerts_in_navigation)
+
+
 def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 

@@ -283,6 +283,10 @@ NAVIGATION: list[NavItem] = [
     NavItem("/reports/new", "Add report", Permission.CREATE_REPORTS),
     NavItem("/ingest", "Take in files", Permission.INGEST),
     NavItem("/audit", "Audit log", Permission.VIEW_AUDIT),
+    # --- incidents and safeguarding ---
+    NavItem("/incidents", "Incidents", Permission.MANAGE_INCIDENTS),
+    NavItem("/alerts", "Alerts", Permission.MANAGE_INCIDENTS),
+    NavItem("/board", "Board", Permission.READ_ALL_RESTRICTED),
 ]
 
 
