@@ -161,22 +161,25 @@ def key_label(by: str, key: str | None) -> str:
     return key
 
 
-def uk_date(day: date) -> str:
+def long_date(day: date) -> str:
     return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+
+def dates_phrase(filters: CountFilters) -> str:
+    """"from 1 January 2017 to 31 December 2018", "from ...", "up to ..." or "at any date"."""
+    if filters.date_from and filters.date_to:
+        return f"from {long_date(filters.date_from)} to {long_date(filters.date_to)}"
+    if filters.date_from:
+        return f"from {long_date(filters.date_from)}"
+    if filters.date_to:
+        return f"up to {long_date(filters.date_to)}"
+    return "at any date"
 
 
 def describe(subject: Subject, filters: CountFilters, by: str | None = None) -> str:
     """One sentence saying what a figure counts: what, which dates, which filters, whose view."""
     what = "Reports received" if subject == "reports" else "Incidents that took place"
-    if filters.date_from and filters.date_to:
-        dates = f"from {uk_date(filters.date_from)} to {uk_date(filters.date_to)}"
-    elif filters.date_from:
-        dates = f"from {uk_date(filters.date_from)}"
-    elif filters.date_to:
-        dates = f"up to {uk_date(filters.date_to)}"
-    else:
-        dates = "at any date"
-    parts = [f"{what} {dates}"]
+    parts = [f"{what} {dates_phrase(filters)}"]
     for name, value in filters.as_params().items():
         if name in ("date_from", "date_to"):
             continue

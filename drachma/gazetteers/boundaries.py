@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import sys
 from dataclasses import dataclass
@@ -100,13 +101,42 @@ def boundaries(level: Level) -> dict[str, Any]:
     return data
 
 
+def _signed_area(ring: list[list[float]]) -> float:
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in itertools.pairwise(ring)) / 2
+
+
+def _clockwise_outside(rings: list[list[list[float]]]) -> list[list[list[float]]]:
+    """d3-geo (which Vega draws maps with) reads a counter-clockwise outer ring, the GeoJSON
+    standard's order, as everything *but* the area: outer rings clockwise, holes anticlockwise."""
+    out = []
+    for index, ring in enumerate(rings):
+        clockwise = _signed_area(ring) < 0
+        out.append(ring if clockwise == (index == 0) else ring[::-1])
+    return out
+
+
+@cache
+def map_features(level: Level) -> tuple[dict[str, Any], ...]:
+    """The features ready for a UK-wide Vega map: coordinates rounded to 0.01 degrees (about a
+    kilometre, under a pixel at 420 pixels for the UK; shared borders stay shared) and rings
+    wound the way d3-geo expects."""
+    features = simplify(boundaries(level), decimals=2)["features"]
+    for feature in features:
+        geometry = feature["geometry"]
+        if geometry["type"] == "Polygon":
+            geometry["coordinates"] = _clockwise_outside(geometry["coordinates"])
+        else:
+            geometry["coordinates"] = [_clockwise_outside(p) for p in geometry["coordinates"]]
+    return tuple(features)
+
+
 # --- building the shipped files --------------------------------------------------------------
 
 
-def _ring(points: list[list[float]]) -> list[list[float]] | None:
+def _ring(points: list[list[float]], decimals: int) -> list[list[float]] | None:
     out: list[list[float]] = []
     for x, y in points:
-        point = [round(x, DECIMALS), round(y, DECIMALS)]
+        point = [round(x, decimals), round(y, decimals)]
         if not out or out[-1] != point:
             out.append(point)
     if out[0] != out[-1]:
@@ -114,22 +144,28 @@ def _ring(points: list[list[float]]) -> list[list[float]] | None:
     return out if len(out) >= 4 else None  # a ring that shrank below a triangle is dropped
 
 
-def _polygon(rings: list[list[list[float]]]) -> list[list[list[float]]] | None:
-    outer = _ring(rings[0])
+def _polygon(rings: list[list[list[float]]], decimals: int) -> list[list[list[float]]] | None:
+    outer = _ring(rings[0], decimals)
     if outer is None:
         return None
-    holes = [ring for ring in (_ring(r) for r in rings[1:]) if ring is not None]
+    holes = [ring for ring in (_ring(r, decimals) for r in rings[1:]) if ring is not None]
     return [outer, *holes]
 
 
-def simplify(data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a FeatureCollection of (Multi)Polygons with coordinates rounded (see above)."""
+def simplify(data: dict[str, Any], decimals: int = DECIMALS) -> dict[str, Any]:
+    """A copy of a FeatureCollection of (Multi)Polygons with coordinates rounded (see above).
+
+    A feature whose every polygon shrinks away keeps its largest polygon at full precision, so
+    no area ever vanishes from a map.
+    """
     features = []
     for feature in data["features"]:
         geometry = feature["geometry"]
         polygons = (geometry["coordinates"] if geometry["type"] == "MultiPolygon"
                     else [geometry["coordinates"]])
-        kept = [p for p in (_polygon(rings) for rings in polygons) if p is not None]
+        kept = [p for p in (_polygon(rings, decimals) for rings in polygons) if p is not None]
+        if not kept:
+            kept = [max(polygons, key=lambda rings: len(rings[0]))]
         shape: dict[str, Any] = (
             {"type": "Polygon", "coordinates": kept[0]} if len(kept) == 1
             else {"type": "MultiPolygon", "coordinates": kept}
