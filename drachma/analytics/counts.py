@@ -208,9 +208,11 @@ def breakdown(store: Store, actor: Actor, subject: str, by: str,
     kind = check_filters(subject, by, filters)
     with store.begin() as conn:
         rows = analytics_store.count_by(conn, kind, by, filters, visibility)
-        total = analytics_store.count_total(conn, kind, filters, visibility)
-        unrecorded = (analytics_store.count_unrecorded(conn, kind, by, filters, visibility)
-                      if by in FACT_DIMENSIONS else 0)
+        if by in FACT_DIMENSIONS:
+            total, unrecorded = analytics_store.count_total_and_unrecorded(
+                conn, kind, by, filters, visibility)
+        else:  # every record is in exactly one row
+            total, unrecorded = sum(count for _, count in rows), 0
     if by in PERIODS:
         rows.sort(key=lambda row: row[0] or "")
     figures = [Figure(key, key_label(by, key), count,
@@ -247,8 +249,12 @@ def _narrow(filters: CountFilters, by: str, key: str | None) -> CountFilters:
 
 
 def records(store: Store, actor: Actor, subject: str, filters: CountFilters, *,
-            limit: int = 50, offset: int = 0) -> tuple[list[RecordRow], int]:
-    """The records a figure counts (one page, newest first) and how many there are. Audited."""
+            limit: int = 50, offset: int = 0, audited: bool = True
+            ) -> tuple[list[RecordRow], int]:
+    """The records a figure counts (one page, newest first) and how many there are.
+
+    Audited as a search, unless the caller audits the whole read itself (``audited=False``, as
+    a group profile does with one event)."""
     visibility = _visibility(actor)
     kind = check_filters(subject, None, filters)
     if not 1 <= limit <= MAX_LIST or offset < 0:
@@ -256,9 +262,11 @@ def records(store: Store, actor: Actor, subject: str, filters: CountFilters, *,
     with store.begin() as conn:
         rows = analytics_store.list_records(conn, kind, filters, visibility, limit=limit,
                                             offset=offset)
-        total = analytics_store.count_total(conn, kind, filters, visibility)
-        audit.record(conn, actor, AuditAction.SEARCH, f"analytics_{kind}", None,
-                     {**filters.as_params(), "shown": str(len(rows))})
+        total = (len(rows) if offset == 0 and len(rows) < limit
+                 else analytics_store.count_total(conn, kind, filters, visibility))
+        if audited:
+            audit.record(conn, actor, AuditAction.SEARCH, f"analytics_{kind}", None,
+                         {**filters.as_params(), "shown": str(len(rows))})
     return rows, total
 
 

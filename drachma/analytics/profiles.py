@@ -73,8 +73,9 @@ def group_profile(store: Store, actor: Actor, name: str,
     co = Breakdown(co.subject, co.by, co.filters, co.description,
                    [f for f in co.figures if f.key != group.name], co.total, co.unrecorded,
                    co.note)
-    evidence, _ = records(store, actor, "reports", about, limit=EVIDENCE_PAGE)
-    incident_records, _ = records(store, actor, "incidents", about_incidents, limit=EVIDENCE_PAGE)
+    evidence, _ = records(store, actor, "reports", about, limit=EVIDENCE_PAGE, audited=False)
+    incident_records, _ = records(store, actor, "incidents", about_incidents,
+                                  limit=EVIDENCE_PAGE, audited=False)
     profile = GroupProfile(
         group=group,
         first_seen=first,
@@ -92,5 +93,6 @@ def group_profile(store: Store, actor: Actor, name: str,
     )
     with store.begin() as conn:
         audit.record(conn, actor, AuditAction.READ, "group_profile", group.id,
-                     {"group": group.name})
+                     {"group": group.name, **filters.as_params(),
+                      "reports_listed": ",".join(str(r.id) for r in evidence)})
     return profile

@@ -317,8 +317,12 @@ def district_by_name(name: str) -> District | None:
     Older names ("South Lakeland", "Aylesbury Vale") are not 2023 districts: use
     :func:`current_district`, which maps them.
     """
-    wanted = name.strip().lower()
-    return next((d for d in districts() if d.name.lower() == wanted), None)
+    return _districts_by_lower_name().get(name.strip().lower())
+
+
+@cache
+def _districts_by_lower_name() -> dict[str, District]:
+    return {district.name.lower(): district for district in districts()}
 
 
 def district_by_code(code: str) -> District | None:

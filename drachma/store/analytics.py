@@ -21,6 +21,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    case,
     cast,
     delete,
     exists,
@@ -72,16 +73,19 @@ class CountFilters:
     def as_params(self) -> dict[str, str]:
         """The filters that are set, as text: the query string of the list behind a figure."""
         out: dict[str, str] = {}
-        for item in fields(self):
-            value = getattr(self, item.name)
+        for name in _FILTER_NAMES:
+            value = getattr(self, name)
             if value is not None and value != "":
-                out[item.name] = value.isoformat() if isinstance(value, date) else str(value)
+                out[name] = value.isoformat() if isinstance(value, date) else str(value)
         return out
 
     def replace(self, **changes: Any) -> CountFilters:
-        values = {item.name: getattr(self, item.name) for item in fields(self)}
+        values = {name: getattr(self, name) for name in _FILTER_NAMES}
         values.update(changes)
         return CountFilters(**values)
+
+
+_FILTER_NAMES = tuple(item.name for item in fields(CountFilters))
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,16 +200,20 @@ def count_total(conn: Connection, subject: Subject, filters: CountFilters,
     return int(conn.execute(query).scalar_one())
 
 
-def count_unrecorded(conn: Connection, subject: Subject, dimension: str,
-                     filters: CountFilters, visibility: Visibility | None) -> int:
-    """How many of the records counted have no value at all for a fact dimension."""
+def count_total_and_unrecorded(conn: Connection, subject: Subject, dimension: str,
+                               filters: CountFilters,
+                               visibility: Visibility | None) -> tuple[int, int]:
+    """How many records are counted, and how many of them have no value for a fact dimension
+    (one pass over the records)."""
     shape = _shape(subject)
     f = shape.facts.alias("any_fact")
     record = f.c.report_id if shape.facts is report_facts else f.c.incident_id
     has_any = exists().where(record == shape.id, f.c.dimension == dimension)
-    query = select(func.count()).select_from(shape.table).where(
-        *_where(subject, filters, visibility), ~has_any)
-    return int(conn.execute(query).scalar_one())
+    unrecorded = func.coalesce(func.sum(case((has_any, 0), else_=1)), 0)
+    query = select(func.count(), unrecorded).select_from(shape.table).where(
+        *_where(subject, filters, visibility))
+    total, missing = conn.execute(query).one()
+    return int(total), int(missing)
 
 
 def first_and_last(conn: Connection, subject: Subject, filters: CountFilters,

@@ -25,6 +25,7 @@ from drachma import __version__
 from drachma.config import Settings, load_settings
 from drachma.errors import AuthenticationError, DrachmaError
 from drachma.store.db import Store
+from drachma.web import analytics as analytics_api
 from drachma.web import api, pages
 from drachma.web.auth import LoginRequired, Session, api_session, find_session, page_session
 from drachma.web.render import STATIC, render
@@ -215,6 +216,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.middleware("http")(security_headers)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(analytics_api.router)  # --- analytics (issue 10) ---
     app.include_router(pages.router)
 
     @app.get("/api/openapi.json", include_in_schema=False)
