@@ -93,3 +93,38 @@ def test_only_reviewing_roles_review_and_a_correction_needs_a_value(
         review_mention(store, make_actor(Role.OFFICER), int(found[0].id or 0), Review.CONFIRMED)
     with pytest.raises(ValidationError):
         review_mention(store, make_actor(Role.ANALYST), int(found[0].id or 0), Review.CORRECTED)
+
+
+@pytest.mark.parametrize(
+    ("value", "new_type", "why"),
+    [("Wigan", None, "change the value or choose another type"),
+     ("  Wigan  ", MentionType.PLACE, "change the value or choose another type"),
+     ("W" * 301, None, "longer than 300 characters")],
+    ids=["same-value", "same-value-and-type", "too-long"],
+)
+def test_any_caller_is_refused_a_correction_that_changes_nothing_and_nothing_is_stored(
+    store: Store, make_actor: ActorFactory, value: str, new_type: MentionType | None, why: str
+) -> None:
+    """The rule lives in review_mention, so the CLI, a script or the API cannot store what the
+    page refuses."""
+    analyst = make_actor(Role.ANALYST)
+    _, found = _opened(store, make_actor)
+    place = next(m for m in found if m.type is MentionType.PLACE)
+    assert place.value == "Wigan"
+    with pytest.raises(ValidationError, match=why) as refused:
+        review_mention(store, analyst, int(place.id or 0), Review.CORRECTED, new_value=value,
+                       new_type=new_type)
+    assert refused.value.field == "value"
+    with store.begin() as conn:
+        assert mention_store.history(conn, int(place.id or 0)) == []
+        assert mention_store.get(conn, int(place.id or 0)).review is Review.PENDING  # type: ignore[union-attr]
+
+
+def test_a_confirmation_ignores_a_stray_value(store: Store, make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    _, found = _opened(store, make_actor)
+    place = next(m for m in found if m.type is MentionType.PLACE)
+    confirmed = review_mention(store, analyst, int(place.id or 0), Review.CONFIRMED,
+                               new_value="Somewhere else", new_type=MentionType.GROUP)
+    assert (confirmed.value, confirmed.type, confirmed.review) == (
+        "Wigan", MentionType.PLACE, Review.CONFIRMED)

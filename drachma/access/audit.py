@@ -8,6 +8,8 @@ from sqlalchemy import Connection
 
 from drachma.access.actor import Actor
 from drachma.access.permissions import Permission
+from drachma.errors import ValidationError
+from drachma.model.dates import parse_date
 from drachma.model.user import AuditAction, AuditEvent
 from drachma.store import audit as audit_store
 from drachma.store.audit import AuditFilters
@@ -58,3 +60,25 @@ def view_audit(
             audit_store.query(conn, filters, limit=limit, offset=offset),
             audit_store.count(conn, filters),
         )
+
+
+def parse_audit_filters(
+    user: str | None = None, action: str | None = None, record_kind: str | None = None,
+    record_id: str | None = None, since: str | None = None, until: str | None = None,
+) -> AuditFilters:
+    """Audit filters from text as people type them (page, API, CLI); a bad one names its field."""
+    if action and action.strip():
+        try:
+            action = AuditAction(action.strip().lower()).value
+        except ValueError:
+            names = ", ".join(a.value for a in AuditAction)
+            raise ValidationError(f"unknown action {action!r}; actions are: {names}",
+                                  field="action") from None
+    return AuditFilters(
+        actor=(user or "").strip().lower() or None,
+        action=action or None,
+        record_kind=(record_kind or "").strip() or None,
+        record_id=(record_id or "").strip() or None,
+        since=parse_date(since, "since") if since and since.strip() else None,
+        until=parse_date(until, "until") if until and until.strip() else None,
+    )

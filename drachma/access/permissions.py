@@ -55,6 +55,13 @@ MATRIX: dict[Role, frozenset[Permission]] = {
 }
 
 
+# Roles a handling condition (code C) can name: supervisors see every report already, and
+# administrators never read intelligence.
+CONDITION_ROLES: tuple[Role, ...] = (
+    Role.ANALYST, Role.OFFICER, Role.INVESTIGATOR, Role.DISCLOSURE_OFFICER,
+)
+
+
 def allowed(role: Role, permission: Permission) -> bool:
     return permission in MATRIX[role]
 

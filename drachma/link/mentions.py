@@ -7,6 +7,7 @@ its name: the extractor is built with the store's confirmed groups and their ali
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from drachma.model.report import Report
 from drachma.model.user import AuditAction
 from drachma.store import groups as group_store
 from drachma.store import mentions as mention_store
+from drachma.store import users as user_store
 from drachma.store.db import Store
 
 if TYPE_CHECKING:
@@ -70,6 +72,61 @@ def mentions_of(store: Store, actor: Actor, report: Report, *, extract_if_none: 
     return stored
 
 
+MAX_CORRECTED_VALUE = 300
+
+
+def parse_decision(text: str) -> Review:
+    """A reviewer's decision as typed: confirmed, corrected or rejected (never pending)."""
+    try:
+        decision = Review(text.strip().lower())
+    except ValueError:
+        decision = Review.PENDING
+    if decision is Review.PENDING:
+        raise ValidationError("the decision must be confirmed, corrected or rejected",
+                              field="decision")
+    return decision
+
+
+def parse_mention_type(text: str) -> MentionType:
+    """A mention type as typed (``group``, ``FORCE``...)."""
+    try:
+        return MentionType(text.strip().upper())
+    except ValueError:
+        kinds = ", ".join(k.value for k in MentionType)
+        raise ValidationError(f"unknown type {text!r}; types are: {kinds}", field="type") from None
+
+
+def check_correction(mention: Mention, value: str | None, new_type: MentionType | None) -> None:
+    """A correction must change something: the value, the type or both."""
+    changed_type = new_type is not None and new_type is not mention.type
+    typed = (value or "").strip()
+    if not changed_type and (not typed or typed == mention.value):
+        raise ValidationError("change the value or choose another type to correct it; "
+                              "to agree with it as it is, confirm it", field="value")
+    if len(typed) > MAX_CORRECTED_VALUE:
+        raise ValidationError(
+            f"the corrected value is longer than {MAX_CORRECTED_VALUE} characters", field="value")
+
+
+def mention_of_report(store: Store, actor: Actor, report_id: int, mention_id: int) -> Mention:
+    """A stored mention of a report the actor may read (the read is audited), or NotFoundError."""
+    report = get_report(store, actor, report_id)
+    for mention in mentions_of(store, actor, report, extract_if_none=False):
+        if mention.id == mention_id:
+            return mention
+    raise NotFoundError(f"report {report_id} has no mention {mention_id}", field="mention_id")
+
+
+def reviewer_names(store: Store, mentions: Iterable[Mention]) -> dict[int, str]:
+    """Usernames of the people who reviewed these mentions, by user id."""
+    ids = sorted({m.reviewed_by for m in mentions if m.reviewed_by is not None})
+    if not ids:
+        return {}
+    with store.begin() as conn:
+        users = [user_store.get_user(conn, user_id) for user_id in ids]
+    return {u.id: u.username for u in users if u is not None and u.id is not None}
+
+
 def review_mention(
     store: Store,
     actor: Actor,
@@ -79,17 +136,23 @@ def review_mention(
     new_value: str | None = None,
     new_type: MentionType | None = None,
 ) -> Mention:
-    """Confirm, correct or reject a mention; the review is kept with who and when."""
+    """Confirm, correct or reject a mention; the review is kept with who and when.
+
+    A correction must change the value or the type (:func:`check_correction`); a confirmation or
+    a rejection ignores ``new_value`` and ``new_type``.
+    """
     actor.require(Permission.REVIEW_MENTIONS)
     if decision is Review.PENDING:
         raise ValidationError("a review must confirm, correct or reject", field="decision")
-    if decision is Review.CORRECTED and not (new_value or "").strip() and new_type is None:
-        raise ValidationError("a correction needs the corrected value or type", field="value")
     with store.begin() as conn:
         mention = mention_store.get(conn, mention_id)
     if mention is None or mention.report_id is None:
         raise NotFoundError(f"no mention {mention_id}", field="mention_id")
     get_report(store, actor, mention.report_id)  # the reviewer must be allowed to read it
+    if decision is Review.CORRECTED:
+        check_correction(mention, new_value, new_type)
+    else:
+        new_value, new_type = None, None
     value = (new_value or "").strip() or None
     with store.begin() as conn:
         mention_store.record_review(

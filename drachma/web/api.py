@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from collections.abc import Sequence
+from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPBearer
 
-from drachma.access.actor import Actor
-from drachma.access.audit import view_audit
+from drachma.access.audit import parse_audit_filters, view_audit
 from drachma.access.permissions import Permission
 from drachma.access.users import log_in, log_out
-from drachma.errors import DrachmaError, NotFoundError, ValidationError
+from drachma.errors import ValidationError
 from drachma.intake import reports as report_service
-from drachma.intake.ingest import (
-    DEFAULT_GRADING,
-    IngestFailure,
-    IngestOptions,
-    ingest_upload,
+from drachma.intake.ingest import DEFAULT_GRADING
+from drachma.intake.upload import (
+    UPLOAD_LIMIT_BYTES,
+    UPLOAD_LIMIT_TEXT,
+    UploadOutcome,
+    ingest_files,
+    upload_options,
+    upload_totals,
 )
-from drachma.link.mentions import extract_report, mentions_of, review_mention
-from drachma.model.dates import parse_date
-from drachma.model.mention import Mention, MentionType, Review
-from drachma.model.user import AuditAction
-from drachma.store import users as user_store
-from drachma.store.audit import AuditFilters
-from drachma.store.db import Store
+from drachma.link.mentions import (
+    extract_report,
+    mention_of_report,
+    mentions_of,
+    review_mention,
+    reviewer_names,
+)
+from drachma.model.mention import Review
 from drachma.store.search import DEFAULT_WINDOW
 from drachma.web.auth import (
     CSRF_HEADER,
@@ -171,28 +173,6 @@ def api_add_report(body: ReportIn, session: Authenticated, request: Request) -> 
     return ReportOut.of(report_service.add_report(store_of(request), session.actor, draft))
 
 
-def audit_filters(
-    user: str | None, action: str | None, record_kind: str | None, record_id: str | None,
-    since: str | None, until: str | None,
-) -> AuditFilters:
-    """Audit filters from text; shared with the audit page."""
-    if action and action.strip():
-        try:
-            action = AuditAction(action.strip().lower()).value
-        except ValueError:
-            names = ", ".join(a.value for a in AuditAction)
-            raise ValidationError(f"unknown action {action!r}; actions are: {names}",
-                                  field="action") from None
-    return AuditFilters(
-        actor=(user or "").strip().lower() or None,
-        action=action or None,
-        record_kind=(record_kind or "").strip() or None,
-        record_id=(record_id or "").strip() or None,
-        since=parse_date(since, "since") if since and since.strip() else None,
-        until=parse_date(until, "until") if until and until.strip() else None,
-    )
-
-
 @router.get("/audit", response_model=AuditListOut, tags=["audit"])
 def api_audit(
     session: Authenticated,
@@ -208,7 +188,7 @@ def api_audit(
 ) -> AuditListOut:
     """The audit log, newest first (supervisors and administrators)."""
     session.actor.require(Permission.VIEW_AUDIT)
-    filters = audit_filters(user, action, record_kind, record_id, since, until)
+    filters = parse_audit_filters(user, action, record_kind, record_id, since, until)
     events, total = view_audit(store_of(request), session.actor, filters, limit=limit,
                                offset=offset)
     return AuditListOut(items=[AuditEventOut.of(e) for e in events], total=total, limit=limit,
@@ -216,47 +196,6 @@ def api_audit(
 
 
 # --- mentions (shared with the report page) ----------------------------------------------------
-
-def reviewer_names(store: Store, mentions: Iterable[Mention]) -> dict[int, str]:
-    """Usernames of the people who reviewed these mentions, by user id."""
-    ids = sorted({m.reviewed_by for m in mentions if m.reviewed_by is not None})
-    if not ids:
-        return {}
-    with store.begin() as conn:
-        users = [user_store.get_user(conn, user_id) for user_id in ids]
-    return {u.id: u.username for u in users if u is not None and u.id is not None}
-
-
-def mention_of_report(store: Store, actor: Actor, report_id: int, mention_id: int) -> Mention:
-    """A stored mention of a report the actor may read, or 404 (403 if the report is refused)."""
-    report = report_service.get_report(store, actor, report_id)
-    for mention in mentions_of(store, actor, report, extract_if_none=False):
-        if mention.id == mention_id:
-            return mention
-    raise NotFoundError(f"report {report_id} has no mention {mention_id}", field="mention_id")
-
-
-def review_decision(text: str) -> Review:
-    try:
-        decision = Review(text.strip().lower())
-    except ValueError:
-        decision = Review.PENDING
-    if decision is Review.PENDING:
-        raise ValidationError("the decision must be confirmed, corrected or rejected",
-                              field="decision")
-    return decision
-
-
-def check_correction(mention: Mention, value: str | None, new_type: MentionType | None) -> None:
-    """A correction must change something: the value, the type or both."""
-    changed_type = new_type is not None and new_type is not mention.type
-    typed = (value or "").strip()
-    if not changed_type and (not typed or typed == mention.value):
-        raise ValidationError("change the value or choose another type to correct it; "
-                              "to agree with it as it is, confirm it", field="value")
-    if value is not None and len(value.strip()) > 300:
-        raise ValidationError("the corrected value is longer than 300 characters", field="value")
-
 
 @router.get("/reports/{report_id}/mentions", response_model=MentionListOut, tags=["mentions"],
             responses={404: {"model": ErrorOut, "description": "No such report."}})
@@ -296,91 +235,30 @@ def api_review_mention(report_id: int, mention_id: int, body: MentionReviewIn,
     """
     session.actor.require(Permission.REVIEW_MENTIONS)
     store = store_of(request)
-    mention = mention_of_report(store, session.actor, report_id, mention_id)
-    decision = Review(body.decision)
-    if decision is Review.CORRECTED:
-        check_correction(mention, body.value, body.type)
-    updated = review_mention(
-        store, session.actor, mention_id, decision,
-        new_value=body.value if decision is Review.CORRECTED else None,
-        new_type=body.type if decision is Review.CORRECTED else None,
-    )
+    mention_of_report(store, session.actor, report_id, mention_id)  # 404 if not this report's
+    updated = review_mention(store, session.actor, mention_id, Review(body.decision),
+                             new_value=body.value, new_type=body.type)
     return MentionOut.of(updated, reviewer_names(store, [updated]))
 
 
 # --- intake (shared with the upload page) ------------------------------------------------------
-
-UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024
-UPLOAD_LIMIT_TEXT = "50 MB"
-Outcome = Literal["stored", "duplicate", "partial", "failed"]
-
-
-@dataclass(slots=True)
-class UploadOutcome:
-    """What became of one uploaded file."""
-
-    filename: str
-    run_id: int | None
-    stored: list[int] = field(default_factory=list)
-    duplicates: list[int] = field(default_factory=list)
-    failures: list[IngestFailure] = field(default_factory=list)
-
-    @property
-    def outcome(self) -> Outcome:
-        if not self.stored and not self.duplicates:
-            return "failed"
-        if self.failures:
-            return "partial"
-        return "stored" if self.stored else "duplicate"
-
-    def as_out(self) -> IngestFileOut:
-        return IngestFileOut(
-            filename=self.filename, outcome=self.outcome, run_id=self.run_id,
-            stored=self.stored, duplicates=self.duplicates,
-            failures=[IngestFailureOut(where=f.where, reason=f.reason) for f in self.failures],
-        )
-
-
-def upload_options(grading: str | None, conditions: str | None, visible_to: Sequence[str],
-                   source_kind: str | None) -> IngestOptions:
-    """The options of an upload, checked (an error names the bad field; nothing is stored)."""
-    return IngestOptions(
-        grading=(grading or "").strip() or DEFAULT_GRADING,
-        conditions=(conditions or "").strip() or None,
-        visible_to=tuple(v for v in visible_to if v.strip()),
-        source_kind=(source_kind or "").strip() or None,
-    ).checked()
-
 
 def chosen_files(files: Sequence[UploadFile]) -> list[UploadFile]:
     """The files really chosen: a form sent with no file has one empty part without a name."""
     return [f for f in files if f.filename or (f.size or 0) > 0]
 
 
-def ingest_files(store: Store, actor: Actor, files: Sequence[UploadFile],
-                 options: IngestOptions, request: Request) -> list[UploadOutcome]:
-    """Take in each uploaded file as its own run; one file failing never stops the others."""
-    actor.require(Permission.INGEST)
-    home = settings_of(request).home
-    outcomes: list[UploadOutcome] = []
-    for upload in files:
-        name = upload.filename or "upload"
-        try:
-            data = upload.file.read()
-            result = ingest_upload(store, actor, name, data, options, home=home)
-        except DrachmaError as exc:
-            if exc.http_status in (401, 403, 503):
-                raise
-            outcomes.append(UploadOutcome(name, None, failures=[
-                IngestFailure(name, None, exc.message)]))
-            continue
-        outcome = UploadOutcome(result.filename, result.run_id, list(result.stored),
-                                list(result.duplicates), list(result.failures))
-        if not (outcome.stored or outcome.duplicates or outcome.failures):
-            outcome.failures.append(IngestFailure(outcome.filename, None,
-                                                  "no report could be found in the file"))
-        outcomes.append(outcome)
-    return outcomes
+def upload_streams(files: Sequence[UploadFile]) -> list[tuple[str, BinaryIO]]:
+    """The uploaded files as (name, stream) pairs for :func:`ingest_files`."""
+    return [(f.filename or "upload", f.file) for f in files]
+
+
+def ingest_file_out(outcome: UploadOutcome) -> IngestFileOut:
+    return IngestFileOut(
+        filename=outcome.filename, outcome=outcome.outcome, run_id=outcome.run_id,
+        stored=outcome.stored, duplicates=outcome.duplicates,
+        failures=[IngestFailureOut(where=f.where, reason=f.reason) for f in outcome.failures],
+    )
 
 
 @router.post("/ingest", response_model=IngestOut, tags=["intake"],
@@ -406,10 +284,8 @@ def api_ingest(
     chosen = chosen_files(files)
     if not chosen:
         raise ValidationError("choose at least one file to upload", field="files")
-    outcomes = ingest_files(store_of(request), session.actor, chosen, options, request)
-    return IngestOut(
-        items=[o.as_out() for o in outcomes],
-        stored=sum(len(o.stored) for o in outcomes),
-        duplicates=sum(len(o.duplicates) for o in outcomes),
-        failed=sum(len(o.failures) for o in outcomes),
-    )
+    outcomes = ingest_files(store_of(request), session.actor, upload_streams(chosen), options,
+                            home=settings_of(request).home)
+    totals = upload_totals(outcomes)
+    return IngestOut(items=[ingest_file_out(o) for o in outcomes], stored=totals.stored,
+                     duplicates=totals.duplicates, failed=totals.failed)

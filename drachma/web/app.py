@@ -24,15 +24,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from drachma import __version__
 from drachma.config import Settings, load_settings
 from drachma.errors import AuthenticationError, DrachmaError
+from drachma.intake.upload import UPLOAD_LIMIT_TEXT
 from drachma.store.db import Store
 from drachma.web import analytics as analytics_api
 from drachma.web import api, pages
 from drachma.web.auth import LoginRequired, Session, api_session, find_session, page_session
 from drachma.web.render import STATIC, render
 
-# Pages never load anything from elsewhere; the API docs page loads Swagger UI from its CDN.
+# Pages never load anything from elsewhere, and run only Drachma's own script files (GOV.UK
+# Frontend's progressive enhancement): no inline script, no inline style.
+# The API docs page loads Swagger UI from its CDN.
 PAGE_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -101,7 +104,7 @@ async def validation_error(request: Request, exc: Exception) -> Response:
 
 def _too_large(request: Request) -> str:
     if request.url.path in ("/ingest", "/api/ingest"):
-        return (f"the upload is larger than {api.UPLOAD_LIMIT_TEXT}; upload fewer or smaller "
+        return (f"the upload is larger than {UPLOAD_LIMIT_TEXT}; upload fewer or smaller "
                 "files at a time")
     return f"the request is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB"
 

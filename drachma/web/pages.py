@@ -14,33 +14,29 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from drachma.access.audit import view_audit
-from drachma.access.permissions import Permission
+from drachma.access.audit import parse_audit_filters, view_audit
+from drachma.access.permissions import CONDITION_ROLES, Permission
 from drachma.access.users import log_in, log_out
 from drachma.errors import DrachmaError, NotFoundError, PermissionDenied, ValidationError
 from drachma.intake import reports as report_service
+from drachma.intake import upload
 from drachma.intake.ingest import DEFAULT_GRADING
-from drachma.link.mentions import extract_report, mentions_of, review_mention
+from drachma.link.mentions import (
+    extract_report,
+    mention_of_report,
+    mentions_of,
+    parse_decision,
+    parse_mention_type,
+    review_mention,
+    reviewer_names,
+)
 from drachma.model.dates import parse_date
 from drachma.model.mention import Mention, MentionType, Review
 from drachma.model.report import Report, SourceKind
-from drachma.model.roles import Role
 from drachma.model.user import AuditAction
 from drachma.store.db import Store
 from drachma.store.search import DEFAULT_WINDOW, SearchHit
-from drachma.web.api import (
-    UPLOAD_LIMIT_BYTES,
-    UPLOAD_LIMIT_TEXT,
-    UploadOutcome,
-    audit_filters,
-    check_correction,
-    chosen_files,
-    ingest_files,
-    mention_of_report,
-    review_decision,
-    reviewer_names,
-    upload_options,
-)
+from drachma.web.api import chosen_files, upload_streams
 from drachma.web.auth import (
     LOGIN_CSRF_COOKIE,
     LoginRequired,
@@ -58,12 +54,11 @@ from drachma.web.auth import (
     store_of,
     tokens_match,
 )
+from drachma.web.forms import Fields, date_value
 from drachma.web.render import UK, highlighted_mentions, mention_type_label, render
 
 PER_PAGE = 50
 AUDIT_PER_PAGE = 100
-# Roles a handling condition can name; supervisors see every report and administrators none.
-CONDITION_ROLES = [Role.ANALYST, Role.OFFICER, Role.INVESTIGATOR, Role.DISCLOSURE_OFFICER]
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -170,6 +165,8 @@ def reports_page(
 ) -> Response:
     actor = session.actor
     actor.require(Permission.READ_REPORTS)
+    received_from = date_value(request.query_params, "received_from")
+    received_to = date_value(request.query_params, "received_to")
     number = page_number(page)
     values = {"q": q, "grading": grading, "source_kind": source_kind, "force": force,
               "received_from": received_from, "received_to": received_to}
@@ -214,7 +211,7 @@ def _report_form(request: Request, values: dict[str, Any], errors: dict[str, str
     focus = next((name for name in errors if name in values), "grading")
     return render(request, "report_form.html", {
         "values": values, "errors": errors, "source_kinds": list(SourceKind), "focus": focus,
-        "condition_roles": CONDITION_ROLES, "today": datetime.now(UK).strftime("%d/%m/%Y"),
+        "condition_roles": list(CONDITION_ROLES), "today": datetime.now(UK).strftime("%d/%m/%Y"),
     }, status_code)
 
 
@@ -236,6 +233,7 @@ def received_datetime(day: date) -> datetime:
 def new_report_submit(
     request: Request,
     session: LoggedIn,
+    fields: Fields,
     csrf_token: Text = "",
     title: Text = "",
     body: Text = "",
@@ -252,6 +250,9 @@ def new_report_submit(
 ) -> Response:
     check_csrf(session, csrf_token)
     session.actor.require(Permission.CREATE_REPORTS)
+    received_at = date_value(fields, "received_at")
+    occurred_on = date_value(fields, "occurred_on")
+    review_date = date_value(fields, "review_date")
     values: dict[str, Any] = {
         "title": title, "body": body, "grading": grading,
         "handling_conditions": handling_conditions, "visible_to": visible_to,
@@ -371,20 +372,12 @@ def mention_review(
     actor = session.actor
     actor.require(Permission.REVIEW_MENTIONS)
     store = store_of(request)
-    mention = mention_of_report(store, actor, report_id, mention_id)
-    kind: MentionType | None = None
+    mention_of_report(store, actor, report_id, mention_id)  # 404 if not this report's
     try:
-        verdict = review_decision(decision)
-        if verdict is Review.CORRECTED:
-            if new_type.strip():
-                try:
-                    kind = MentionType(new_type.strip().upper())
-                except ValueError:
-                    raise ValidationError(f"unknown type {new_type!r}", field="type") from None
-            check_correction(mention, value, kind)
-        review_mention(store, actor, mention_id, verdict,
-                       new_value=value if verdict is Review.CORRECTED else None,
-                       new_type=kind if verdict is Review.CORRECTED else None)
+        verdict = parse_decision(decision)
+        kind = parse_mention_type(new_type) if verdict is Review.CORRECTED and new_type.strip() \
+            else None
+        review_mention(store, actor, mention_id, verdict, new_value=value, new_type=kind)
     except (PermissionDenied, NotFoundError):
         raise
     except DrachmaError as exc:
@@ -407,18 +400,16 @@ def _blank_ingest_form() -> dict[str, Any]:
 
 
 def _ingest_page(request: Request, values: dict[str, Any], errors: dict[str, str],
-                 outcomes: list[UploadOutcome] | None = None, status_code: int = 200) -> Response:
+                 outcomes: list[upload.UploadOutcome] | None = None,
+                 status_code: int = 200) -> Response:
     focus = next((name for name in errors if name in values or name == "files"), "files")
-    totals = {
-        "stored": sum(len(o.stored) for o in outcomes or []),
-        "duplicates": sum(len(o.duplicates) for o in outcomes or []),
-        "failed": sum(len(o.failures) for o in outcomes or []),
-    }
+    total = upload.upload_totals(outcomes or [])
+    totals = {"stored": total.stored, "duplicates": total.duplicates, "failed": total.failed}
     return render(request, "ingest.html", {
         "values": values, "errors": errors, "outcomes": outcomes, "totals": totals,
         "focus": focus,
-        "source_kinds": list(SourceKind), "condition_roles": CONDITION_ROLES,
-        "limit": UPLOAD_LIMIT_TEXT,
+        "source_kinds": list(SourceKind), "condition_roles": list(CONDITION_ROLES),
+        "limit": upload.UPLOAD_LIMIT_TEXT,
     }, status_code)
 
 
@@ -429,7 +420,7 @@ def ingest_too_large(request: Request) -> Response:
         raise LoginRequired("/ingest")
     session.actor.require(Permission.INGEST)
     return _ingest_page(request, _blank_ingest_form(), {
-        "files": f"the upload is larger than {UPLOAD_LIMIT_TEXT} in all; upload fewer or "
+        "files": f"the upload is larger than {upload.UPLOAD_LIMIT_TEXT} in all; upload fewer or "
                  "smaller files at a time"}, status_code=413)
 
 
@@ -439,7 +430,7 @@ def ingest_form(request: Request, session: LoggedIn) -> Response:
     return _ingest_page(request, _blank_ingest_form(), {})
 
 
-@router.post("/ingest", max_body_size=UPLOAD_LIMIT_BYTES)
+@router.post("/ingest", max_body_size=upload.UPLOAD_LIMIT_BYTES)
 def ingest_submit(
     request: Request,
     session: LoggedIn,
@@ -457,7 +448,7 @@ def ingest_submit(
     values: dict[str, Any] = {"grading": grading, "handling_conditions": handling_conditions,
                               "visible_to": list(visible_to), "source_kind": source_kind}
     try:
-        options = upload_options(grading, handling_conditions, visible_to, source_kind)
+        options = upload.upload_options(grading, handling_conditions, visible_to, source_kind)
     except DrachmaError as exc:
         field = form_field(exc.field) or "grading"
         if field not in values:
@@ -467,7 +458,8 @@ def ingest_submit(
     if not chosen:
         return _ingest_page(request, values, {"files": "choose at least one file to upload"},
                             status_code=422)
-    outcomes = ingest_files(store_of(request), session.actor, chosen, options, request)
+    outcomes = upload.ingest_files(store_of(request), session.actor, upload_streams(chosen),
+                                   options, home=settings_of(request).home)
     return _ingest_page(request, values, {}, outcomes)
 
 
@@ -486,6 +478,8 @@ def audit_page(
     page: str | None = None,
 ) -> Response:
     session.actor.require(Permission.VIEW_AUDIT)
+    since = date_value(request.query_params, "since")
+    until = date_value(request.query_params, "until")
     number = page_number(page)
     values = {"user": user, "action": action, "record_kind": record_kind, "record_id": record_id,
               "since": since, "until": until}
@@ -493,7 +487,7 @@ def audit_page(
                                "page": number, "has_next": False, "actions": list(AuditAction),
                                "focus": "user"}
     try:
-        filters = audit_filters(user, action, record_kind, record_id, since, until)
+        filters = parse_audit_filters(user, action, record_kind, record_id, since, until)
         offset = (number - 1) * AUDIT_PER_PAGE
         events, total = view_audit(store_of(request), session.actor, filters,
                                    limit=AUDIT_PER_PAGE, offset=offset)
