@@ -9,14 +9,20 @@ records behind it.
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from markupsafe import Markup
 
+from drachma.access.permissions import Permission
 from drachma.analytics import charts, export, foi, params, profiles
 from drachma.analytics import counts as A
-from drachma.errors import ValidationError
+from drachma.analytics.catalogue import outcome_categories
+from drachma.errors import DrachmaError, PermissionDenied, ValidationError
 from drachma.store.analytics import CountFilters
-from drachma.web.auth import Session, api_session, store_of
+from drachma.web.auth import Session, api_session, page_session, store_of
+from drachma.web.forms import date_value
+from drachma.web.render import render
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -177,3 +183,206 @@ def api_group_profile(session: Authenticated, request: Request, name: str,
     """A group's profile (by name or alias), with the reports behind every figure."""
     profile = profiles.group_profile(store_of(request), session.actor, name, filters)
     return export.profile_json(profile)
+
+
+# --- pages ------------------------------------------------------------------------------------
+# Server-rendered, GOV.UK Frontend, no JavaScript: every chart is inline SVG with its text
+# alternative and its data table, every figure links to the records behind it. Forms are GET.
+
+pages_router = APIRouter(include_in_schema=False)
+LoggedIn = Annotated[Session, Depends(page_session)]
+FILTER_FIELDS = ("date_from", "date_to", "force", "district", "town", "group", "platform",
+                 "outcome", "source_kind", "grading")
+ANALYTICS_PAGES = (("/analytics", "Dashboard"), ("/analytics/hotspots", "Hotspots"),
+                   ("/analytics/maps", "Maps"), ("/analytics/trends", "Trends"),
+                   ("/analytics/foi", "FOI answer"))
+
+
+def _page_values(request: Request) -> dict[str, str]:
+    params = request.query_params
+    values = {name: str(params.get(name, "") or "")[:200] for name in FILTER_FIELDS}
+    values["date_from"] = date_value(params, "date_from")[:20]
+    values["date_to"] = date_value(params, "date_to")[:20]
+    values["subject"] = "incidents" if params.get("subject") == "incidents" else "reports"
+    return values
+
+
+def _page_filters(values: dict[str, str]) -> CountFilters:
+    return params.parse_filters(**{name: values[name] or None for name in FILTER_FIELDS})
+
+
+def records_url(subject: str, filters: CountFilters) -> str:
+    return "/analytics/records?" + urlencode({"subject": subject, **filters.as_params()})
+
+
+def figure_link(subject: str, filters: CountFilters, text: str, hidden: str = "") -> Markup:
+    """A link from a figure to the records behind it; ``hidden`` names it for screen readers."""
+    extra = (Markup('<span class="govuk-visually-hidden"> {}</span>').format(hidden)
+             if hidden else "")
+    return Markup('<a class="govuk-link" href="{}">{}{}</a>').format(
+        records_url(subject, filters), text, extra)
+
+
+def report_title_link(report_id: int, title: str) -> Markup:
+    return Markup('<a class="govuk-link" href="/reports/{}">{}</a>').format(report_id, title)
+
+
+def _page(request: Request, template: str, context: dict[str, Any],
+          values: dict[str, str]) -> Response:
+    context.setdefault("errors", {})
+    context.update(values=values, analytics_pages=ANALYTICS_PAGES,
+                   figure_link=figure_link, report_title_link=report_title_link,
+                   records_url=records_url, dimensions=A.DIMENSIONS,
+                   outcome_choices=list(outcome_categories().values()))
+    return render(request, template, context,
+                  422 if context["errors"] else 200)
+
+
+def _failed(request: Request, template: str, values: dict[str, str],
+            exc: DrachmaError, context: dict[str, Any] | None = None) -> Response:
+    field = exc.field if exc.field in (*FILTER_FIELDS, "threshold", "reference") else "date_from"
+    return _page(request, template, {**(context or {}), "errors": {field: exc.message},
+                                     "failed": True}, values)
+
+
+@pages_router.get("/analytics")
+def dashboard_page(request: Request, session: LoggedIn) -> Response:
+    values = _page_values(request)
+    store, actor = store_of(request), session.actor
+    actor.require(Permission.READ_REPORTS)
+    try:
+        filters = _page_filters(values)
+        subject = values["subject"]
+        by_force = A.breakdown(store, actor, subject, "force", filters)
+        by_district = A.breakdown(store, actor, subject, "district", filters)
+        by_group = A.breakdown(store, actor, subject, "group", filters)
+        outcomes = A.breakdown(store, actor, "incidents", "outcome",
+                               filters.replace(source_kind=None, source_evaluation=None,
+                                               intelligence=None, handling=None))
+        counted, points = A.trend(store, actor, subject, "quarter", filters)
+    except DrachmaError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        return _failed(request, "analytics/dashboard.html", values, exc)
+    return _page(request, "analytics/dashboard.html", {
+        "total": by_force.total, "description": by_force.description,
+        "charts": [
+            (by_district, charts.choropleth(by_district)),
+            (counted, charts.trend_chart(counted, points)),
+            (by_force, charts.bar_chart(by_force)),
+            (by_group, charts.bar_chart(by_group)),
+            (outcomes, charts.bar_chart(outcomes)),
+        ],
+    }, values)
+
+
+@pages_router.get("/analytics/hotspots")
+def hotspots_page(request: Request, session: LoggedIn,
+                  by: Literal["district", "town", "force"] = "district") -> Response:
+    values = _page_values(request)
+    values["by"] = by
+    try:
+        counted, rows = A.hotspots(store_of(request), session.actor, values["subject"], by,
+                                   _page_filters(values), limit=50)
+    except DrachmaError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        return _failed(request, "analytics/hotspots.html", values, exc)
+    return _page(request, "analytics/hotspots.html", {"counted": counted, "hotspot_rows": rows},
+                 values)
+
+
+@pages_router.get("/analytics/maps")
+def maps_page(request: Request, session: LoggedIn,
+              by: Literal["district", "force", "town"] = "district") -> Response:
+    values = _page_values(request)
+    values["by"] = by
+    try:
+        counted = A.breakdown(store_of(request), session.actor, values["subject"], by,
+                              _page_filters(values))
+        drawn = charts.town_points(counted) if by == "town" else charts.choropleth(counted)
+    except DrachmaError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        return _failed(request, "analytics/chart_page.html", values, exc,
+                       {"heading": "Maps"})
+    return _page(request, "analytics/chart_page.html",
+                 {"heading": "Maps", "charts": [(counted, drawn)], "choices": (
+                     ("district", "Districts"), ("force", "Police force areas"),
+                     ("town", "Towns (points)"))}, values)
+
+
+@pages_router.get("/analytics/trends")
+def trends_page(request: Request, session: LoggedIn,
+                by: Literal["month", "quarter", "year"] = "month") -> Response:
+    values = _page_values(request)
+    values["by"] = by
+    try:
+        counted, points = A.trend(store_of(request), session.actor, values["subject"], by,
+                                  _page_filters(values))
+        drawn = charts.trend_chart(counted, points)
+    except DrachmaError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        return _failed(request, "analytics/chart_page.html", values, exc,
+                       {"heading": "Trends"})
+    return _page(request, "analytics/chart_page.html",
+                 {"heading": "Trends", "charts": [(counted, drawn)], "points": points,
+                  "choices": (("month", "Months"), ("quarter", "Quarters"),
+                              ("year", "Years"))}, values)
+
+
+@pages_router.get("/analytics/records")
+def records_page(request: Request, session: LoggedIn,
+                 page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
+    values = _page_values(request)
+    try:
+        filters = _page_filters(values)
+        rows, total = A.records(store_of(request), session.actor, values["subject"], filters,
+                                limit=50, offset=(page - 1) * 50)
+    except DrachmaError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        return _failed(request, "analytics/records.html", values, exc)
+    return _page(request, "analytics/records.html", {
+        "records": rows, "total": total, "page": page, "has_next": page * 50 < total,
+        "description": A.describe(A.check_filters(values["subject"], None, filters), filters)},
+        values)
+
+
+@pages_router.get("/analytics/foi")
+def foi_page(request: Request, session: LoggedIn,
+             by: Annotated[str, Query(max_length=20)] = "district",
+             threshold: Annotated[str, Query(max_length=3)] = "",
+             reference: Annotated[str, Query(max_length=100)] = "",
+             ask: Annotated[str, Query(max_length=3)] = "") -> Response:
+    values = _page_values(request)
+    values.update(by=by, threshold=threshold, reference=reference)
+    if not ask:
+        return _page(request, "analytics/foi.html", {"answer": None}, values)
+    try:
+        if threshold and not threshold.isdigit():
+            raise ValidationError("the threshold is a whole number", field="threshold")
+        answer = foi.answer(store_of(request), session.actor, foi.FoiQuestion(
+            subject=values["subject"], by=by, filters=_page_filters(values),
+            reference=reference, threshold=int(threshold) if threshold else None))
+    except DrachmaError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        return _failed(request, "analytics/foi.html", values, exc, {"answer": None})
+    query = urlencode({k: v for k, v in request.query_params.items() if k != "ask"})
+    return _page(request, "analytics/foi.html", {"answer": answer, "chart": answer.chart(),
+                                                 "csv_url": f"/api/analytics/foi.csv?{query}"},
+                 values)
+
+
+@pages_router.get("/analytics/groups/{name}")
+def group_page(request: Request, session: LoggedIn, name: str) -> Response:
+    values = _page_values(request)
+    profile = profiles.group_profile(store_of(request), session.actor, name[:200],
+                                     _page_filters(values))
+    counted, points = profile.activity
+    return _page(request, "analytics/group.html", {
+        "p": profile, "activity": charts.trend_chart(counted, points, "Reports per quarter"),
+        "map": charts.choropleth(profile.districts, "Reports naming the group, by district"),
+    }, values)

@@ -220,6 +220,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(analytics_api.router)  # --- analytics (issue 10) ---
+    app.include_router(analytics_api.pages_router)  # --- analytics (issue 10) ---
     app.include_router(pages.router)
 
     @app.get("/api/openapi.json", include_in_schema=False)
