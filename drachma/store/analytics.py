@@ -28,18 +28,21 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     true,
 )
 from sqlalchemy import Integer as SqlInteger
 from sqlalchemy import String as SqlString
 
+from drachma.model.grading import HandlingCode
 from drachma.store.reports import Visibility
 from drachma.store.tables import (
     incident_facts,
     incident_reports,
     incidents,
     mentions,
+    report_access,
     report_facts,
     reports,
 )
@@ -111,9 +114,25 @@ def _day_start(day: date) -> datetime:
 
 
 def _has_fact(shape: _Shape, dimension: str, value: str) -> ColumnElement[bool]:
+    # IN (the fact's records), not a correlated EXISTS: both databases read the few records with
+    # the fact from the (dimension, value, record) index once, instead of probing for every row.
     f = shape.facts.alias(f"has_{dimension}")
     record = f.c.report_id if shape.facts is report_facts else f.c.incident_id
-    return exists().where(record == shape.id, f.c.dimension == dimension, f.c.value == value)
+    member: ColumnElement[bool] = shape.id.in_(
+        select(record).where(f.c.dimension == dimension, f.c.value == value))
+    return member
+
+
+def _visible(visibility: Visibility) -> ColumnElement[bool]:
+    """The rule of :meth:`Visibility.clause` (every P report; a C report only for the roles its
+    conditions allow; everything for those who see all), written as ``IN`` the role's reports so
+    that a count over many reports reads the role's list once rather than probing per report."""
+    if visibility.sees_all_restricted:
+        return true()
+    allowed = select(report_access.c.report_id).where(
+        report_access.c.role == visibility.role.value)
+    return or_(reports.c.grading_handling == HandlingCode.PERMITTED.value,
+               reports.c.id.in_(allowed))
 
 
 def _where(subject: Subject, filters: CountFilters,
@@ -121,7 +140,7 @@ def _where(subject: Subject, filters: CountFilters,
     shape = _shape(subject)
     out: list[ColumnElement[bool]] = []
     if subject == "reports" and visibility is not None:
-        out.append(visibility.clause())
+        out.append(_visible(visibility))
     if filters.date_from:
         out.append(shape.at >= _day_start(filters.date_from))
     if filters.date_to:
