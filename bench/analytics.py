@@ -65,7 +65,7 @@ console = Console(width=140)
 # --- data --------------------------------------------------------------------------------------
 
 def _marker(n: int, incidents: int) -> dict[str, Any]:
-    return {"reports": n, "incidents": incidents, "seed": SEED, "version": 1}
+    return {"reports": n, "incidents": incidents, "seed": SEED, "version": 2}
 
 
 def _load(store: Store, n: int, incidents: int) -> None:

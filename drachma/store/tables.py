@@ -328,4 +328,7 @@ incident_facts = Table(
 )
 
 Index("ix_incidents_force_occurred", incidents.c.force, incidents.c.occurred_at)
-Index("ix_reports_force_received", reports.c.force, reports.c.received_at)
+Index("ix_reports_force_received", reports.c.force, reports.c.received_at,
+      reports.c.grading_handling)
+Index("ix_reports_received_counts", reports.c.received_at, reports.c.grading_handling,
+      reports.c.force, reports.c.source_kind)
