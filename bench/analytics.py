@@ -103,11 +103,11 @@ def prepare_postgres(url: str, n: int, incidents: int, rebuild: bool) -> Store:
                                    "schema_name = :s"), {"s": PG_SCHEMA}).first() is not None
         fresh = rebuild or not exists
         if exists and not fresh:
-            try:
-                found = conn.execute(text(f'SELECT info FROM "{PG_SCHEMA}".bench_marker'))
-                fresh = json.loads(found.scalar_one()) != _marker(n, incidents)
-            except Exception:
-                fresh = True
+            marked = conn.execute(text("SELECT to_regclass(:t)"),
+                                  {"t": f'"{PG_SCHEMA}".bench_marker'}).scalar_one()
+            found = (conn.execute(text(f'SELECT info FROM "{PG_SCHEMA}".bench_marker'))
+                     .scalar_one_or_none() if marked else None)
+            fresh = found is None or json.loads(found) != _marker(n, incidents)
         if fresh:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
             conn.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
