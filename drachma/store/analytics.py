@@ -313,9 +313,10 @@ def existing_fact_keys(conn: Connection, subject: Subject) -> set[tuple[int, str
 
 
 def incident_rows(conn: Connection) -> list[Any]:
-    """id, place, groups (JSON text), platform, outcome of every incident."""
-    return list(conn.execute(select(incidents.c.id, incidents.c.place, incidents.c.groups,
-                                    incidents.c.platform, incidents.c.outcome)
+    """id, place, district, groups (JSON text), platform, outcome of every incident."""
+    return list(conn.execute(select(incidents.c.id, incidents.c.place, incidents.c.district,
+                                    incidents.c.groups, incidents.c.platform,
+                                    incidents.c.outcome)
                              .order_by(incidents.c.id)))
 
 
