@@ -4,6 +4,7 @@ removed, an arrest and a charge. Bad input is 4xx JSON and changes nothing."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 from drachma.model.roles import Role
 from drachma.store.db import Store
 from tests.conftest import PASSWORD, ActorFactory
-from tests.test_incidents_support import GROUP, STREAM, add_group, row_counts
+from tests.test_incidents_support import GROUP, STREAM, add_group, preserve_stream, row_counts
 
 
 def bearer(client: TestClient, make_actor: ActorFactory, role: Role) -> dict[str, str]:
@@ -27,7 +28,8 @@ def ok(response: Any, code: int = 200) -> Any:
 
 
 def test_a_live_incident_from_the_call_to_a_charge(client: TestClient, store: Store,
-                                                   make_actor: ActorFactory) -> None:
+                                                   make_actor: ActorFactory,
+                                                   tmp_path: Path) -> None:
     add_group(store)
     officer = bearer(client, make_actor, Role.OFFICER)
     investigator = bearer(client, make_actor, Role.INVESTIGATOR)
@@ -73,8 +75,10 @@ def test_a_live_incident_from_the_call_to_a_charge(client: TestClient, store: St
     refused = client.post(f"/api/takedowns/{takedown['id']}/status", headers=officer,
                           json={"status": "sent"})
     assert refused.status_code == 422 and refused.json()["error"] == "not_preserved"
+    # The stream is preserved in the evidence locker before the platform is asked.
+    [kept] = preserve_stream(store, make_actor(Role.INVESTIGATOR), tmp_path, "SO")
     ok(client.post(f"/api/takedowns/{takedown['id']}/preservation", headers=officer,
-                   json={"exhibit": "SO/1"}))
+                   json={"exhibit": kept}))
     assert ok(client.post(f"/api/takedowns/{takedown['id']}/status", headers=officer,
                           json={"status": "sent"}))["status"] == "sent"
     ok(client.post(f"/api/incidents/{number}/events", headers=officer,

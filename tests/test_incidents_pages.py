@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -13,12 +14,12 @@ from drachma.model.roles import Role
 from drachma.safeguarding import deconfliction
 from drachma.store.db import Store
 from tests.conftest import ActorFactory
-from tests.test_incidents_support import GROUP, STREAM, add_group, row_counts
+from tests.test_incidents_support import GROUP, STREAM, add_group, preserve_stream, row_counts
 from tests.web import log_in
 
 
 def test_a_live_incident_through_the_pages(client: TestClient, store: Store,
-                                           make_actor: ActorFactory) -> None:
+                                           make_actor: ActorFactory, tmp_path: Path) -> None:
     add_group(store)
     owner = make_actor(Role.INVESTIGATOR)
     deconfliction.open_investigation(store, owner, "OP ROWAN", "DS Jo Kettering", owner.name,
@@ -69,7 +70,8 @@ def test_a_live_incident_through_the_pages(client: TestClient, store: Store,
     t = takedown.group(1)
     refused = client.post(f"/takedowns/{t}/status", data={"csrf_token": csrf, "status": "sent"})
     assert refused.status_code == 422 and "preserved copy" in refused.text
-    client.post(f"/takedowns/{t}/preservation", data={"csrf_token": csrf, "exhibit": "JK/1"})
+    [kept] = preserve_stream(store, make_actor(Role.INVESTIGATOR), tmp_path, "JK")
+    client.post(f"/takedowns/{t}/preservation", data={"csrf_token": csrf, "exhibit": kept})
     assert client.post(f"/takedowns/{t}/status",
                        data={"csrf_token": csrf, "status": "sent"}).status_code == 200
     client.post(f"{url}/events", data={"csrf_token": csrf, "kind": "arrest"})

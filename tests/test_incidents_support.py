@@ -6,6 +6,7 @@ The group and people are invented; the places and forces are real.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from drachma.access.actor import Actor
 from drachma.incidents import records
@@ -40,3 +41,35 @@ def row_counts(store: Store, *tables: str) -> dict[str, int]:
     with store.begin() as conn:
         return {t: int(conn.execute(select(func.count()).select_from(metadata.tables[t]))
                        .scalar_one()) for t in tables}
+
+
+def preserve_stream(store: Store, investigator: Actor, folder: Path, initials: str = "PC",
+                    count: int = 1) -> list[str]:
+    """Preserve ``count`` recordings of the stream in the evidence locker (a real, encrypted
+    exhibit each); their references, ``PC/1`` ..."""
+    from drachma.evidence.blobs import FilesystemBlobStore
+    from drachma.evidence.exhibits import Handover, add_exhibits, add_producer
+    from drachma.evidence.keys import (
+        create_master_key,
+        create_signing_key,
+        load_master_key,
+        load_signing_key,
+    )
+    from drachma.evidence.locker import Limits, Locker
+
+    keys = folder / "keys"
+    if not (keys / "master.key").exists():
+        create_master_key(keys / "master.key")
+        create_signing_key(keys / "sign.pem")
+    locker = Locker(FilesystemBlobStore(folder / "evidence", load_master_key(keys / "master.key")),
+                    load_signing_key(keys / "sign.pem"), "drachma.test/custody", Limits())
+    add_producer(store, investigator, initials, "Pat Carter")
+    references = []
+    for n in range(count):
+        recording = folder / f"stream-{n}.txt"
+        recording.write_text(f"Invented stand-in for a preserved recording of {STREAM} ({n}).")
+        receipt = add_exhibits(store, investigator, locker, [recording], Handover(
+            producer=initials, received_from="the officer who preserved the stream",
+            reason="preserved before asking the platform to take it down"))
+        references.append(receipt.lines[0].reference)
+    return references

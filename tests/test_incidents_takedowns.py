@@ -5,6 +5,7 @@ when the platform does not answer."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -23,13 +24,15 @@ from drachma.model.roles import Role
 from drachma.safeguarding.worker import run_once
 from drachma.store.db import Store
 from tests.conftest import ActorFactory
-from tests.test_incidents_support import STREAM, live_incident, row_counts
+from tests.test_incidents_support import STREAM, live_incident, preserve_stream, row_counts
 
 S = TakedownStatus
 
 
-def test_send_needs_a_preserved_copy_or_a_reason(store: Store, make_actor: ActorFactory) -> None:
+def test_send_needs_a_preserved_copy_or_a_reason(store: Store, make_actor: ActorFactory,
+                                                 tmp_path: Path) -> None:
     officer = make_actor(Role.OFFICER)
+    [kept] = preserve_stream(store, make_actor(Role.INVESTIGATOR), tmp_path, "JS")
     detail = live_incident(store, officer)
     draft = takedowns.draft_takedown(store, officer, detail.id or 0, STREAM,
                                      ContentKind.LIVE_STREAM, LegalBasis.HARASSMENT)
@@ -38,7 +41,7 @@ def test_send_needs_a_preserved_copy_or_a_reason(store: Store, make_actor: Actor
         takedowns.change_status(store, officer, draft.id or 0, S.SENT)
     assert row_counts(store, "takedowns", "incident_events") == before
     assert takedowns.takedowns_of(store, officer, detail.id or 0)[0].status is S.DRAFT
-    takedowns.record_preservation(store, officer, draft.id or 0, exhibit="js/1")
+    takedowns.record_preservation(store, officer, draft.id or 0, exhibit=kept.lower())
     sent = takedowns.change_status(store, officer, draft.id or 0, S.SENT)
     assert sent.status is S.SENT and sent.preserved_exhibit == "JS/1" and sent.requested_at
 
@@ -59,15 +62,19 @@ def test_an_exhibit_reference_must_look_like_one() -> None:
         takedowns._reference("screenshot.png")
 
 
-def test_preserved_copy_check_accepts_a_well_formed_reference(store: Store) -> None:
-    assert preserved_copy_exists(store, "AB/12") is True
+def test_a_preserved_copy_is_an_exhibit_in_the_evidence_locker(
+        store: Store, make_actor: ActorFactory, tmp_path: Path) -> None:
+    [kept] = preserve_stream(store, make_actor(Role.INVESTIGATOR), tmp_path, "AB")
+    assert kept == "AB/1" and preserved_copy_exists(store, "ab/1") is True
+    assert preserved_copy_exists(store, "AB/12") is False  # well formed, but not stored
     assert preserved_copy_exists(store, "AB-12") is False
 
 
 @pytest.mark.parametrize("start", list(S))
 def test_only_valid_status_changes_are_allowed(store: Store, make_actor: ActorFactory,
-                                               start: TakedownStatus) -> None:
+                                               start: TakedownStatus, tmp_path: Path) -> None:
     officer = make_actor(Role.OFFICER)
+    preserve_stream(store, make_actor(Role.INVESTIGATOR), tmp_path, count=3)
     detail = live_incident(store, officer)
     draft = takedowns.draft_takedown(store, officer, detail.id or 0, STREAM, ContentKind.VIDEO,
                                      LegalBasis.HARASSMENT, preserved_exhibit="PC/3")
@@ -85,8 +92,9 @@ def test_only_valid_status_changes_are_allowed(store: Store, make_actor: ActorFa
 
 
 def test_after_an_arrest_open_requests_suggest_contempt_of_court(
-        store: Store, make_actor: ActorFactory) -> None:
+        store: Store, make_actor: ActorFactory, tmp_path: Path) -> None:
     officer = make_actor(Role.OFFICER)
+    preserve_stream(store, make_actor(Role.INVESTIGATOR), tmp_path)
     detail = live_incident(store, officer)
     draft = takedowns.draft_takedown(store, officer, detail.id or 0, STREAM,
                                      ContentKind.LIVE_STREAM, LegalBasis.HARASSMENT,
@@ -103,8 +111,9 @@ def test_after_an_arrest_open_requests_suggest_contempt_of_court(
 
 
 def test_a_reminder_fires_once_when_the_platform_does_not_answer(
-        store: Store, make_actor: ActorFactory) -> None:
+        store: Store, make_actor: ActorFactory, tmp_path: Path) -> None:
     officer = make_actor(Role.OFFICER)
+    preserve_stream(store, make_actor(Role.INVESTIGATOR), tmp_path, count=2)
     detail = live_incident(store, officer)
     draft = takedowns.draft_takedown(store, officer, detail.id or 0, STREAM, ContentKind.VIDEO,
                                      LegalBasis.HARASSMENT, preserved_exhibit="PC/2")

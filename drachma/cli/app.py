@@ -6,6 +6,7 @@ import typer
 
 from drachma import __version__
 from drachma.cli import db, demo, extract, ingest, reports, serve, users
+from drachma.cli import evidence as evidence_cli
 from drachma.cli.common import set_database_url
 from drachma.cli.incidents import register as register_incidents  # --- incidents ---
 from drachma.cli.worker import register as register_worker  # --- incidents ---
@@ -38,7 +39,7 @@ def main_options(
     set_database_url(database)
 
 
-for module in (db, users, reports, ingest, extract, demo, serve):
+for module in (db, users, reports, ingest, extract, demo, serve, evidence_cli):
     module.register(app)
 register_incidents(app)  # --- incidents ---
 register_worker(app)  # --- incidents ---

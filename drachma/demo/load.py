@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 
 from drachma.access import users as user_service
 from drachma.demo import names as N
+from drachma.demo.evidence import load_demo_exhibits
 from drachma.demo.generate import (
     DEFAULT_END,
     DEFAULT_START,
@@ -375,6 +376,7 @@ def load_demo(
             ))
         summary.persons = len(subjects) + len(others)
         summary.investigations = len(plans)
+    load_demo_exhibits(store, seed)  # --- evidence ---: a few invented exhibits
     complete_demo_records(store)  # --- incidents and safeguarding ---
     summary.seconds = time.perf_counter() - began
     return summary

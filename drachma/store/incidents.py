@@ -367,18 +367,6 @@ def claim_reminder(conn: Connection, takedown_id: int, now: datetime) -> bool:
     )).values(reminded_at=now)).rowcount == 1
 
 
-def exhibit_reference_exists(conn: Connection, reference: str) -> bool | None:
-    """Whether the evidence locker's ``exhibits`` table holds ``reference``; None when this
-    database has no such table."""
-    from sqlalchemy import inspect, text
-
-    if not inspect(conn).has_table("exhibits"):
-        return None
-    row = conn.execute(text("SELECT 1 FROM exhibits WHERE reference = :reference"),
-                       {"reference": reference}).first()
-    return row is not None
-
-
 def all_incident_ids(conn: Connection) -> list[int]:
     """Every incident id, oldest record first (for loaders that complete the records)."""
     return [int(i) for i in conn.execute(select(incidents.c.id).order_by(incidents.c.id))

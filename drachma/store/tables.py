@@ -7,6 +7,7 @@ checks that these tables and the migrated database agree.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -299,6 +301,158 @@ report_attachments = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_report_attachments_report", "report_id"),
     Index("ix_report_attachments_sha256", "sha256"),
+)
+
+# --- extraction pipeline version (issue 12, migration 0008) ----------------------------------
+mentions.append_column(Column("pipeline_version", String(64)))  # NULL: read before versions
+
+report_readings = Table(
+    "report_readings",
+    metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("pipeline_version", String(64), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+    Index("ix_report_readings_version", "pipeline_version", "report_id"),
+)
+
+# --- evidence ---
+# Evidence locker (migration 0009, docs/evidence.md): exhibits, their custody events, and the
+# custody log (a Merkle tree of event digests) with its signed checkpoints. The log tables hold
+# hashes only, so an event row can be redacted at its retention review and every proof still holds.
+
+evidence_producers = Table(
+    "evidence_producers",
+    metadata,
+    Column("initials", String(4), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("last_number", Integer, nullable=False, default=0),  # the newest JS/n allocated
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+exhibits = Table(
+    "exhibits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(32), nullable=False, unique=True),
+    Column("producer", String(4), ForeignKey("evidence_producers.initials"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("sub_number", Integer),
+    Column("parent_id", Integer, ForeignKey("exhibits.id")),
+    Column("redaction_of", Integer, ForeignKey("exhibits.id")),
+    Column("description", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_from", String(200), nullable=False),
+    Column("received_place", String(200), nullable=False),
+    Column("original_name", String(255), nullable=False),
+    Column("media_type", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("disclosure_category", String(16), nullable=False),
+    Column("newest_inner_at", DateTime(timezone=True)),
+    Column("sub_count", Integer, nullable=False, default=0),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_exhibits_parent", "parent_id"),
+    Index("ix_exhibits_sha256", "sha256"),
+)
+
+exhibit_links = Table(
+    "exhibit_links",
+    metadata,
+    Column("exhibit_id", Integer, ForeignKey("exhibits.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("kind", String(16), primary_key=True),  # report, incident, investigation
+    Column("target_id", Integer, primary_key=True),
+    Index("ix_exhibit_links_target", "kind", "target_id"),
+)
+
+custody_events = Table(
+    "custody_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", Integer, nullable=False, unique=True),  # leaf index in the custody log
+    Column("exhibit_id", Integer, ForeignKey("exhibits.id"), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_name", String(64)),  # NULL once redacted
+    Column("reason", Text),  # NULL once redacted
+    Column("salt", String(64)),  # NULL once redacted: the digest can no longer be recomputed
+    Column("redacted_at", DateTime(timezone=True)),
+    Index("ix_custody_events_exhibit", "exhibit_id", "seq"),
+)
+
+custody_log_head = Table(
+    "custody_log_head",
+    metadata,
+    Column("id", Integer, primary_key=True),  # one row, id 1: locked to append in order
+    Column("size", Integer, nullable=False),
+)
+
+custody_log_nodes = Table(
+    "custody_log_nodes",
+    metadata,
+    # Every complete subtree of the RFC 6962 tree: level 0 are leaf hashes, level k covers the
+    # 2**k leaves from index * 2**k; ``node`` is level * 2**40 + index (one key, one IN lookup).
+    # Any proof is O(log n) of these.
+    Column("node", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+custody_log_leaves = Table(
+    "custody_log_leaves",
+    metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("digest", LargeBinary(32), nullable=False),  # SHA-256 of salt + canonical event
+)
+
+custody_checkpoints = Table(
+    "custody_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tree_size", Integer, nullable=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("timestamp_token", LargeBinary),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_custody_checkpoints_size", "tree_size"),
+)
+
+# Disclosure (CPIA): items are numbered consecutively per investigation across every schedule
+# (``disclosure_counters``); a revised schedule keeps its items' numbers.
+
+disclosure_counters = Table(
+    "disclosure_counters",
+    metadata,
+    Column("investigation_id", Integer, primary_key=True),
+    Column("last_item", Integer, nullable=False),
+)
+
+disclosure_items = Table(
+    "disclosure_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("investigation_id", Integer, nullable=False),
+    Column("item_number", Integer, nullable=False),
+    Column("schedule", String(8), nullable=False),  # MG6C or MG6D
+    Column("exhibit_id", Integer, ForeignKey("exhibits.id")),
+    Column("description", Text, nullable=False),
+    Column("sensitivity", Text),  # MG6D: the reason the material is sensitive
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("investigation_id", "item_number", name="uq_disclosure_item_number"),
+)
+
+disclosure_reports = Table(
+    "disclosure_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("investigation_id", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("items", Text, nullable=False),  # JSON list of item numbers that may undermine/assist
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("investigation_id", "revision", name="uq_disclosure_report_revision"),
 )
 
 # --- incidents and safeguarding ---

@@ -46,7 +46,7 @@ def test_a_live_incident_in_the_browser(page: Any) -> None:
     check_accessibility(page)
 
     page.get_by_label("Legal basis").select_option("harassment")
-    page.get_by_label("Preserved copy (exhibit)").fill("WB/1")
+    page.get_by_label("Preserved copy (exhibit)").fill("AD/1")  # a demo exhibit
     page.get_by_role("button", name="Draft the request").click()
     page.get_by_label("Status").select_option("sent")
     page.get_by_role("button", name="Change").click()
