@@ -8,6 +8,8 @@ from drachma import __version__
 from drachma.cli import db, demo, extract, ingest, reports, serve, users
 from drachma.cli import evidence as evidence_cli
 from drachma.cli.common import set_database_url
+from drachma.cli.incidents import register as register_incidents  # --- incidents ---
+from drachma.cli.worker import register as register_worker  # --- incidents ---
 
 app = typer.Typer(
     name="drachma",
@@ -39,6 +41,8 @@ def main_options(
 
 for module in (db, users, reports, ingest, extract, demo, serve, evidence_cli):
     module.register(app)
+register_incidents(app)  # --- incidents ---
+register_worker(app)  # --- incidents ---
 
 
 def main() -> None:

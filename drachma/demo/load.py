@@ -40,6 +40,7 @@ from drachma.demo.generate import (
     demo_groups,
     generate_detailed,
 )
+from drachma.demo.incidents import complete_demo_records
 from drachma.errors import ConflictError
 from drachma.model.entities import Person
 from drachma.model.incident import Incident, Investigation, InvestigationStatus
@@ -376,6 +377,7 @@ def load_demo(
         summary.persons = len(subjects) + len(others)
         summary.investigations = len(plans)
     load_demo_exhibits(store, seed)  # --- evidence ---: a few invented exhibits
+    complete_demo_records(store)  # --- incidents and safeguarding ---
     summary.seconds = time.perf_counter() - began
     return summary
 

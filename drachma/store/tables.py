@@ -303,6 +303,18 @@ report_attachments = Table(
     Index("ix_report_attachments_sha256", "sha256"),
 )
 
+# --- extraction pipeline version (issue 12, migration 0008) ----------------------------------
+mentions.append_column(Column("pipeline_version", String(64)))  # NULL: read before versions
+
+report_readings = Table(
+    "report_readings",
+    metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("pipeline_version", String(64), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+    Index("ix_report_readings_version", "pipeline_version", "report_id"),
+)
+
 # --- evidence ---
 # Evidence locker (migration 0009, docs/evidence.md): exhibits, their custody events, and the
 # custody log (a Merkle tree of event digests) with its signed checkpoints. The log tables hold
@@ -441,4 +453,175 @@ disclosure_reports = Table(
     Column("created_by", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("investigation_id", "revision", name="uq_disclosure_report_revision"),
+)
+
+# --- incidents and safeguarding ---
+# Migration 0010: the live-incident record (columns added to 0003's incidents and investigations),
+# subjects with their role, the timeline, THRIVE assessments (versions, never edited), tasks and
+# their escalation, deconfliction (investigation subjects, blocking keys, alerts) and takedowns.
+
+for _column in (
+    Column("address", Text),
+    Column("district", String(200)),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("risk_level", String(16)),
+    Column("police_called_at", DateTime(timezone=True)),
+    Column("police_arrived_at", DateTime(timezone=True)),
+    Column("created_by", String(64)),
+    Column("machine_read", Text, nullable=False, server_default="[]"),
+):
+    incidents.append_column(_column)
+Index("ix_incidents_force_at", incidents.c.force, incidents.c.occurred_at)
+Index("ix_incidents_district_at", incidents.c.district, incidents.c.occurred_at)
+Index("ix_incidents_status_at", incidents.c.status, incidents.c.occurred_at)
+
+for _column in (Column("owner_username", String(64)), Column("contact", String(200))):
+    investigations.append_column(_column)
+
+incident_groups = Table(
+    "incident_groups",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("group_name", String(200), primary_key=True),
+    Index("ix_incident_groups_name", "group_name", "incident_id"),
+)
+
+incident_subjects = Table(
+    "incident_subjects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("aliases", Text, nullable=False, default="[]"),
+    Column("date_of_birth", Date),
+    Column("address", Text),
+    Column("postcode", String(16)),
+    Column("handles", Text, nullable=False, default="[]"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_incident_subjects_incident", "incident_id", "id"),
+)
+
+incident_events = Table(
+    "incident_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("actor_name", String(64), nullable=False),
+    Column("detail", Text, nullable=False, default="{}"),
+    Index("ix_incident_events_incident", "incident_id", "at", "id"),
+)
+
+thrive_assessments = Table(
+    "thrive_assessments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("focus", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("factors", Text, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("computed_level", String(16), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("override_reason", Text),
+    Column("drivers", Text, nullable=False),
+    Column("rules_source", Text, nullable=False),
+    Column("assessed_by", String(64), nullable=False),
+    Column("assessed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("incident_id", "focus", "version", name="uq_thrive_version"),
+)
+
+safeguarding_tasks = Table(
+    "safeguarding_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("assessment_id", Integer, ForeignKey("thrive_assessments.id")),
+    Column("key", String(64), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("owner_role", String(32), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+    Column("done_by", String(64)),
+    Column("note", Text),
+    Column("escalated_at", DateTime(timezone=True)),
+    Index("ix_safeguarding_tasks_due", "status", "escalated_at", "due_at"),
+    Index("ix_safeguarding_tasks_incident", "incident_id", "id"),
+)
+
+investigation_subjects = Table(
+    "investigation_subjects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("investigation_id", Integer, ForeignKey("investigations.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("aliases", Text, nullable=False, default="[]"),
+    Column("date_of_birth", Date),
+    Column("addresses", Text, nullable=False, default="[]"),
+    Column("postcodes", Text, nullable=False, default="[]"),
+    Column("handles", Text, nullable=False, default="[]"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_investigation_subjects_investigation", "investigation_id"),
+)
+
+# Blocking keys: the candidate search for deconfliction is an indexed lookup of these, never a
+# scan of every subject (see drachma/safeguarding/deconfliction.py for the kinds).
+deconfliction_keys = Table(
+    "deconfliction_keys",
+    metadata,
+    Column("subject_id", Integer, ForeignKey("investigation_subjects.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("key", String(120), nullable=False),
+    Index("ix_deconfliction_keys_key", "key", "subject_id"),
+    Index("ix_deconfliction_keys_subject", "subject_id"),
+)
+
+deconfliction_alerts = Table(
+    "deconfliction_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("incident_subject_id", Integer,
+           ForeignKey("incident_subjects.id", ondelete="CASCADE"), nullable=False),
+    Column("investigation_id", Integer, ForeignKey("investigations.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("investigation_subject_id", Integer,
+           ForeignKey("investigation_subjects.id", ondelete="CASCADE"), nullable=False),
+    Column("owner_username", String(64)),
+    Column("score", Float, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", DateTime(timezone=True)),
+    Column("emailed_at", DateTime(timezone=True)),
+    UniqueConstraint("incident_subject_id", "investigation_subject_id", name="uq_alert_pair"),
+    Index("ix_deconfliction_alerts_owner", "owner_username", "read_at"),
+)
+
+takedowns = Table(
+    "takedowns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("platform", String(64)),
+    Column("kind", String(16), nullable=False),
+    Column("legal_basis", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("preserved_exhibit", String(64)),
+    Column("not_preserved_reason", Text),
+    Column("requested_at", DateTime(timezone=True)),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("reminded_at", DateTime(timezone=True)),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_takedowns_incident", "incident_id", "id"),
+    Index("ix_takedowns_status", "status", "requested_at"),
 )

@@ -284,6 +284,10 @@ NAVIGATION: list[NavItem] = [
     NavItem("/ingest", "Take in files", Permission.INGEST),
     NavItem("/evidence", "Evidence", Permission.MANAGE_EVIDENCE),
     NavItem("/audit", "Audit log", Permission.VIEW_AUDIT),
+    # --- incidents and safeguarding ---
+    NavItem("/incidents", "Incidents", Permission.MANAGE_INCIDENTS),
+    NavItem("/alerts", "Alerts", Permission.MANAGE_INCIDENTS),
+    NavItem("/board", "Board", Permission.READ_ALL_RESTRICTED),
 ]
 
 
