@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from drachma import __version__
-from drachma.cli import db, demo, extract, ingest, reports, serve, users
+from drachma.cli import analytics, db, demo, extract, ingest, reports, serve, users
 from drachma.cli import evidence as evidence_cli
 from drachma.cli.common import set_database_url
 from drachma.cli.incidents import register as register_incidents  # --- incidents ---
@@ -43,6 +43,7 @@ for module in (db, users, reports, ingest, extract, demo, serve, evidence_cli):
     module.register(app)
 register_incidents(app)  # --- incidents ---
 register_worker(app)  # --- incidents ---
+analytics.register(app)  # --- analytics (issue 10) ---
 
 
 def main() -> None:

@@ -433,7 +433,11 @@ class GroupFinder:
         ):
             toks.pop(0)
         # "The Leeds-based group": a place adjective and what comes before it are not the name
-        adj = [k for k, t in enumerate(toks) if t[2].lower().endswith(ADJECTIVE_SUFFIXES)]
+        adj = (
+            [k for k, t in enumerate(toks) if t[2].lower().endswith(ADJECTIVE_SUFFIXES)]
+            if "-" in chunk.text
+            else []
+        )
         if adj:
             toks = toks[adj[-1] + 1 :]
         if not toks:

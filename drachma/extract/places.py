@@ -77,9 +77,22 @@ def _common_word(text: str, chunk: Chunk) -> bool:
     or abstract word capitalised by a heading or a sentence start ("in Exploitation")."""
     for _, _, w in chunk.tokens:
         lw = w.lower().strip(".,;:'’")
-        if not lw.isalpha() or re.search(rf"(?<![\w\-]){re.escape(lw)}(?![\w\-])", text) is None:
+        if not lw.isalpha() or not _has_word(text, lw):
             return False
     return True
+
+
+def _has_word(text: str, word: str) -> bool:
+    """Whether ``word`` stands in ``text`` as a whole word, exactly as written (str.find, fast)."""
+    i = text.find(word)
+    n = len(word)
+    while i != -1:
+        before = text[i - 1] if i else " "
+        after = text[i + n] if i + n < len(text) else " "
+        if not (before.isalnum() or before in "-_") and not (after.isalnum() or after in "-_"):
+            return True
+        i = text.find(word, i + 1)
+    return False
 
 
 def _in_heading(text: str, pos: int) -> bool:

@@ -625,3 +625,34 @@ takedowns = Table(
     Index("ix_takedowns_incident", "incident_id", "id"),
     Index("ix_takedowns_status", "status", "requested_at"),
 )
+# --- analytics (migration 0011) --------------------------------------------------------------
+# What each record is about, one row per (record, dimension, value), so that SQL counts by
+# district, town, group, platform or outcome with a GROUP BY. See drachma/analytics/facts.py.
+
+report_facts = Table(
+    "report_facts",
+    metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("dimension", String(16), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("origin", String(16), nullable=False),
+    Index("ix_report_facts_dimension_value", "dimension", "value", "report_id"),
+)
+
+incident_facts = Table(
+    "incident_facts",
+    metadata,
+    Column(
+        "incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("dimension", String(16), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("origin", String(16), nullable=False),
+    Index("ix_incident_facts_dimension_value", "dimension", "value", "incident_id"),
+)
+
+Index("ix_incidents_force_occurred", incidents.c.force, incidents.c.occurred_at)
+Index("ix_reports_force_received", reports.c.force, reports.c.received_at,
+      reports.c.grading_handling)
+Index("ix_reports_received_counts", reports.c.received_at, reports.c.grading_handling,
+      reports.c.force, reports.c.source_kind)

@@ -288,6 +288,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("/incidents", "Incidents", Permission.MANAGE_INCIDENTS),
     NavItem("/alerts", "Alerts", Permission.MANAGE_INCIDENTS),
     NavItem("/board", "Board", Permission.READ_ALL_RESTRICTED),
+    NavItem("/analytics", "Analytics", Permission.READ_REPORTS),  # --- analytics (issue 10) ---
 ]
 
 
