@@ -316,6 +316,7 @@ def _context(request: Request) -> dict[str, Any]:
         "can_audit": bool(actor and actor.can(Permission.VIEW_AUDIT)),
         "can_ingest": bool(actor and actor.can(Permission.INGEST)),
         "can_review": bool(actor and actor.can(Permission.REVIEW_MENTIONS)),
+        "can_open_incidents": bool(actor and actor.can(Permission.MANAGE_INCIDENTS)),
         "page_url": lambda **changes: page_url(request, **changes),
         "navigation": navigation(request.url.path, actor),
         "drachma_version": __version__,
