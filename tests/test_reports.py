@@ -15,9 +15,9 @@ from drachma.errors import (
     UnknownForceError,
     ValidationError,
 )
-from drachma.intake.reports import ReportDraft, add_report, get_report, list_reports
 from drachma.model.roles import Role
 from drachma.model.user import AuditAction
+from drachma.reports import ReportDraft, add_report, get_report, list_reports
 from drachma.store import audit as audit_store
 from drachma.store.audit import AuditFilters
 from drachma.store.db import Store

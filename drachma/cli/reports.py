@@ -11,9 +11,9 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from drachma import reports as report_service
 from drachma.cli.common import cli_actor, console, friendly, open_store
 from drachma.errors import ValidationError
-from drachma.intake import reports as report_service
 from drachma.model.dates import parse_date, uk_date, uk_datetime
 from drachma.model.report import Report
 from drachma.store.reports import ReportFilters

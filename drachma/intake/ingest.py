@@ -48,11 +48,11 @@ from drachma.intake.readers import (
 from drachma.intake.readers.base import MAX_WHOLE_FILE_BYTES
 from drachma.intake.readers.eml import safe_filename
 from drachma.intake.readers.mapping import parse_mapping
-from drachma.intake.reports import ReportDraft, parse_source_kind, validate
 from drachma.model.grading import parse_grading
 from drachma.model.report import Report, SourceKind
 from drachma.model.roles import parse_role
 from drachma.model.user import AuditAction
+from drachma.reports import ReportDraft, parse_source_kind, validate
 from drachma.store import audit as audit_store
 from drachma.store import intake as intake_store
 from drachma.store import reports as report_store

@@ -14,17 +14,15 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from drachma import reports as report_service
 from drachma.access.audit import parse_audit_filters, view_audit
 from drachma.access.permissions import CONDITION_ROLES, Permission
 from drachma.access.users import log_in, log_out
 from drachma.errors import DrachmaError, NotFoundError, PermissionDenied, ValidationError
-from drachma.intake import reports as report_service
 from drachma.intake import upload
 from drachma.intake.ingest import DEFAULT_GRADING
 from drachma.link.mentions import (
-    extract_report,
     mention_of_report,
-    mentions_of,
     parse_decision,
     parse_mention_type,
     review_mention,
@@ -289,7 +287,7 @@ def _read_mentions(store: Store, session: Session, report: Report) -> tuple[list
     """The report's mentions (read out the first time); a failing extractor never hides the
     report itself."""
     try:
-        return mentions_of(store, session.actor, report), ""
+        return report_service.mentions_of(store, session.actor, report), ""
     except DrachmaError:
         raise
     except Exception:  # the extractor (spaCy, gazetteers) failed: show the report anyway
@@ -346,7 +344,7 @@ def mentions_read_again(request: Request, report_id: int, session: LoggedIn,
     session.actor.require(Permission.REVIEW_MENTIONS)
     store = store_of(request)
     report = report_service.get_report(store, session.actor, report_id)
-    extract_report(store, session.actor, report)
+    report_service.extract_report(store, session.actor, report)
     return redirect(f"/reports/{report_id}?read_again=1#mentions-title")
 
 
