@@ -23,7 +23,7 @@ from drachma.store.db import Store
 from drachma.web.app import create_app
 from drachma.web.render import highlight
 from tests.conftest import PASSWORD, ActorFactory
-from tests.web import hidden_csrf, log_in, settings_for
+from tests.web import field_error, hidden_csrf, log_in, settings_for
 
 
 def report_count(store: Store) -> int:
@@ -166,7 +166,11 @@ def test_static_files_and_the_login_page_need_no_login(client: TestClient) -> No
     assert client.get("/login").status_code == 200
     css = client.get("/static/drachma.css")
     assert css.status_code == 200
-    assert ":focus-visible" in css.text
+    assert ".govuk-button" in css.text and ".govuk-error-summary" in css.text
+    # Not a GOV.UK service: Arial, no GDS Transport font face and no font files.
+    assert "GDS Transport" not in css.text and "@font-face" not in css.text
+    script = client.get("/static/govuk-frontend.min.js")
+    assert script.status_code == 200 and "initAll" in script.text
 
 
 # --- adding a report through the form ----------------------------------------------------------
@@ -231,9 +235,9 @@ def test_bad_input_shows_the_form_again_with_the_error_by_the_field_and_keeps_th
     form = good_form(csrf, **changes)
     response = client.post("/reports/new", data=form)
     assert response.status_code == 422
-    error = re.search(rf'<p class="field-error" id="{field}-error">(.*?)</p>', response.text)
-    assert error and message in error.group(1)
-    assert f'id="{field}"' in response.text and 'aria-invalid="true"' in response.text
+    error = field_error(response.text, field)
+    assert error and message in error
+    assert f'id="{field}"' in response.text and "govuk-form-group--error" in response.text
     assert "Live stream outside Rochdale station" in response.text  # what was typed is kept
     assert "Nothing was stored." in response.text
     assert report_count(store) == 0
@@ -297,7 +301,7 @@ def test_search_highlights_matches_and_escapes_html_in_the_report_text(
     ))
     log_in(client, analyst)
     page = client.get("/reports?q=rochdale").text
-    snippet = re.search(r'<p class="snippet">(.*?)</p>', page, re.S)
+    snippet = re.search(r'<p class="[^"]*snippet">(.*?)</p>', page, re.S)
     assert snippet
     assert "<mark>Rochdale</mark>" in snippet.group(1)
     assert "&amp;" in snippet.group(1)  # the text is escaped before <mark> goes in
@@ -325,7 +329,7 @@ def test_the_reports_list_filters_and_says_which_filter_is_wrong(
 
     bad = client.get("/reports?received_from=yesterday")
     assert bad.status_code == 422
-    assert 'id="received_from-error"' in bad.text
+    assert field_error(bad.text, "received_from")
     assert "write it as 23/11/2026" in bad.text
 
 
@@ -374,11 +378,11 @@ def test_the_audit_page_filters_by_user_and_action(
     log_in(client, make_actor(Role.SUPERVISOR))
 
     page = client.get("/audit?user=analyst1&action=search").text
-    rows = re.findall(r'<tr class="action-(\w+)">', page)
+    rows = re.findall(r'<tr class="action-(\w+) govuk-table__row">', page)
     assert rows == ["search"]
     assert "rochdale" in page
     assert "testclient" in page
 
     bad = client.get("/audit?since=soon")
     assert bad.status_code == 422
-    assert 'id="since-error"' in bad.text
+    assert field_error(bad.text, "since")

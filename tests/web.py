@@ -35,3 +35,11 @@ def log_in(client: TestClient, actor: Actor, next_url: str = "/") -> str:
     assert response.status_code == 303, response.text
     # Every page a logged-in user sees carries the token (the log-out button is a form).
     return hidden_csrf(client.get("/reports").text)
+
+
+def field_error(html: str, field: str) -> str | None:
+    """The error message GOV.UK Frontend shows by the field ``field``, or None (a date input's
+    message is named for its group of three boxes, ``<field>-date``)."""
+    found = re.search(rf'<p id="{re.escape(field)}(?:-date)?-error" class="govuk-error-message">\s*'
+                      r'<span class="govuk-visually-hidden">Error:</span>(.*?)</p>', html, re.S)
+    return found.group(1).strip() if found else None

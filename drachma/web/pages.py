@@ -52,6 +52,7 @@ from drachma.web.auth import (
     store_of,
     tokens_match,
 )
+from drachma.web.forms import Fields, date_value
 from drachma.web.render import UK, highlighted_mentions, mention_type_label, render
 
 PER_PAGE = 50
@@ -162,6 +163,8 @@ def reports_page(
 ) -> Response:
     actor = session.actor
     actor.require(Permission.READ_REPORTS)
+    received_from = date_value(request.query_params, "received_from")
+    received_to = date_value(request.query_params, "received_to")
     number = page_number(page)
     values = {"q": q, "grading": grading, "source_kind": source_kind, "force": force,
               "received_from": received_from, "received_to": received_to}
@@ -228,6 +231,7 @@ def received_datetime(day: date) -> datetime:
 def new_report_submit(
     request: Request,
     session: LoggedIn,
+    fields: Fields,
     csrf_token: Text = "",
     title: Text = "",
     body: Text = "",
@@ -244,6 +248,9 @@ def new_report_submit(
 ) -> Response:
     check_csrf(session, csrf_token)
     session.actor.require(Permission.CREATE_REPORTS)
+    received_at = date_value(fields, "received_at")
+    occurred_on = date_value(fields, "occurred_on")
+    review_date = date_value(fields, "review_date")
     values: dict[str, Any] = {
         "title": title, "body": body, "grading": grading,
         "handling_conditions": handling_conditions, "visible_to": visible_to,
@@ -469,6 +476,8 @@ def audit_page(
     page: str | None = None,
 ) -> Response:
     session.actor.require(Permission.VIEW_AUDIT)
+    since = date_value(request.query_params, "since")
+    until = date_value(request.query_params, "until")
     number = page_number(page)
     values = {"user": user, "action": action, "record_kind": record_kind, "record_id": record_id,
               "since": since, "until": until}

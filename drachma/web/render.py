@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,18 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    select_autoescape,
+)
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
-from drachma import gazetteers
+from drachma import __version__, gazetteers
 from drachma.access.permissions import Permission
 from drachma.errors import DrachmaError
 from drachma.model.grading import (
@@ -215,6 +224,79 @@ def page_url(request: Request, **changes: Any) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def grading_code(report: Any) -> Markup:
+    """A report's 3x5x2 code, its meaning in the title (for tables of reports)."""
+    grading: Grading = report.grading
+    return Markup('<abbr class="drachma-grading" title="{}">{}</abbr>').format(
+        grading.describe(), grading.code)
+
+
+def report_link(report: Any) -> Markup:
+    """A link to a report, by its title."""
+    return Markup('<a class="govuk-link" href="/reports/{}">{}</a>').format(
+        int(report.id), report.title)
+
+
+def error_message(errors: dict[str, str], name: str) -> dict[str, str] | None:
+    """The ``errorMessage`` parameter of a GOV.UK Frontend field macro, or none."""
+    message = errors.get(name)
+    return {"text": message} if message else None
+
+
+def error_list(errors: dict[str, str], labels: dict[str, str]) -> list[dict[str, str]]:
+    """The ``errorList`` of GOV.UK Frontend's error summary: a labelled field's problem links to
+    the field; a problem with no field is plain text."""
+    return [
+        {"text": f"{labels[name]}: {message}", "href": f"#{name}"} if name in labels
+        else {"text": message}
+        for name, message in errors.items()
+    ]
+
+
+def date_parts(value: str | None) -> tuple[str, str, str]:
+    """``"05/06/2024"`` -> ``("05", "06", "2024")`` for the three boxes of a date input; what a
+    person typed is shown back as typed, even when it is not a date."""
+    parts = (value or "").split("/")
+    if len(parts) != 3:
+        return ("", "", value or "") if value else ("", "", "")
+    return parts[0], parts[1], parts[2]
+
+
+def role_items(roles: list[Any], chosen: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
+    """Checkbox items for roles, ticked where chosen."""
+    return [{"value": role.value, "text": role.label, "checked": role.value in chosen}
+            for role in roles]
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """A link in the service navigation, shown to those with its permission."""
+
+    href: str
+    text: str
+    permission: Permission
+
+
+# The service navigation, in order. A capability that adds a top-level page adds a line here.
+NAVIGATION: list[NavItem] = [
+    NavItem("/reports", "Reports", Permission.READ_REPORTS),
+    NavItem("/reports/new", "Add report", Permission.CREATE_REPORTS),
+    NavItem("/ingest", "Take in files", Permission.INGEST),
+    NavItem("/audit", "Audit log", Permission.VIEW_AUDIT),
+]
+
+
+def navigation(path: str, actor: Any) -> list[dict[str, Any]]:
+    """The service navigation's items for this person, the page's own section marked: the
+    longest link the path starts with (``/reports/12`` is under Reports, ``/reports/new`` is Add
+    report)."""
+    items = [item for item in NAVIGATION if actor is not None and actor.can(item.permission)]
+    under = [i for i in items if path == i.href or path.startswith(i.href.rstrip("/") + "/")]
+    section = max(under, key=lambda i: len(i.href), default=None)
+    return [{"href": i.href, "text": i.text, "active": i is section, "current": i.href == path}
+            for i in items]
+
+
 def _context(request: Request) -> dict[str, Any]:
     # Only the session a dependency already found: rendering an error page must not hit the
     # database again (it may be the thing that failed).
@@ -229,10 +311,23 @@ def _context(request: Request) -> dict[str, Any]:
         "can_ingest": bool(actor and actor.can(Permission.INGEST)),
         "can_review": bool(actor and actor.can(Permission.REVIEW_MENTIONS)),
         "page_url": lambda **changes: page_url(request, **changes),
+        "navigation": navigation(request.url.path, actor),
+        "drachma_version": __version__,
     }
 
 
-templates = Jinja2Templates(directory=str(TEMPLATES), context_processors=[_context])
+def _environment() -> Environment:
+    """Drachma's own templates first, then GOV.UK Frontend's macros under their package name
+    (``{% from "govuk_frontend_jinja/components/input/macro.html" import govukInput %}``)."""
+    loader = ChoiceLoader([
+        FileSystemLoader(str(TEMPLATES)),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+    return Environment(loader=loader, autoescape=select_autoescape(default=True),
+                       trim_blocks=False, lstrip_blocks=False)
+
+
+templates = Jinja2Templates(env=_environment(), context_processors=[_context])
 templates.env.filters.update(
     uk_date=uk_date,
     uk_datetime=uk_datetime,
@@ -241,6 +336,9 @@ templates.env.filters.update(
     mention_value=mention_value,
     mention_type_label=mention_type_label,
 )
+templates.env.globals.update(error_message=error_message, error_list=error_list,
+                             date_parts=date_parts, role_items=role_items,
+                             grading_code=grading_code, report_link=report_link)
 templates.env.globals.update(grading_parts=grading_parts, unproven_banner=unproven_banner,
                              force_choices=force_choices, review_labels=REVIEW_LABELS)
 
