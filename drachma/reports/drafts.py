@@ -16,6 +16,7 @@ from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.permissions import Permission
 from drachma.errors import ConflictError, ValidationError
+from drachma.model.dates import uk_datetime, uk_day, uk_today
 from drachma.model.grading import parse_grading, parse_legacy_grading
 from drachma.model.report import Report, SourceKind, review_date_after
 from drachma.model.roles import Role, parse_role
@@ -85,9 +86,9 @@ def validate(draft: ReportDraft, *, creator_role: Role | None = None,
         received = received.replace(tzinfo=UTC)
     if received > now + timedelta(minutes=5):
         raise ValidationError(
-            f"received date {received:%d/%m/%Y %H:%M} is in the future", field="received_at"
+            f"received date {uk_datetime(received)} is in the future", field="received_at"
         )
-    if draft.occurred_on and draft.occurred_on > now.date():
+    if draft.occurred_on and draft.occurred_on > uk_today(now):
         raise ValidationError(
             f"date of events {draft.occurred_on:%d/%m/%Y} is in the future", field="occurred_on"
         )
@@ -103,7 +104,7 @@ def validate(draft: ReportDraft, *, creator_role: Role | None = None,
             visible = visible | {creator_role}
     else:
         visible = frozenset()
-    review = draft.review_date or review_date_after(received.date(), DEFAULT_REVIEW_YEARS)
+    review = draft.review_date or review_date_after(uk_day(received), DEFAULT_REVIEW_YEARS)
     return Report(
         title=title,
         body=body,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.model.dates import uk_day
 from drachma.model.mention import Mention
 from drachma.model.report import Report
 from drachma.model.user import AuditAction
@@ -47,7 +48,7 @@ def extract_report(store: Store, actor: Actor, report: Report) -> list[Mention]:
     """
     assert report.id is not None
     extractor = extractor_for(known_groups(store))
-    found = extractor.extract(report.body, report.occurred_on or report.received_at.date())
+    found = extractor.extract(report.body, report.occurred_on or uk_day(report.received_at))
     with store.begin() as conn:
         stored = mention_store.replace_pending(conn, report.id, found)
         audit.record(conn, actor, AuditAction.CREATE, "mentions", report.id,

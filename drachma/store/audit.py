@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 
 from sqlalchemy import ColumnElement, Connection, func, insert, select
 
+from drachma.model.dates import uk_day_end, uk_day_start
 from drachma.model.user import AuditAction, AuditEvent
 from drachma.store.tables import audit_events
 
@@ -67,14 +68,10 @@ class AuditFilters:
             out.append(audit_events.c.record_kind == self.record_kind)
         if self.record_id:
             out.append(audit_events.c.record_id == self.record_id)
-        if self.since:
-            out.append(
-                audit_events.c.at >= datetime.combine(self.since, datetime.min.time(), tzinfo=UTC)
-            )
+        if self.since:  # UK days (see drachma.model.dates)
+            out.append(audit_events.c.at >= uk_day_start(self.since))
         if self.until:
-            out.append(
-                audit_events.c.at <= datetime.combine(self.until, datetime.max.time(), tzinfo=UTC)
-            )
+            out.append(audit_events.c.at < uk_day_end(self.until))
         return out
 
 

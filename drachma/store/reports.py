@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, or_, select, true
 
+from drachma.model.dates import uk_day_end, uk_day_start
 from drachma.model.grading import (
     Grading,
     HandlingCode,
@@ -68,12 +69,10 @@ class ReportFilters:
             out.append(reports.c.source_kind == self.source_kind)
         if self.force:
             out.append(reports.c.force == self.force)
-        if self.received_from:
-            start = datetime.combine(self.received_from, datetime.min.time(), tzinfo=UTC)
-            out.append(reports.c.received_at >= start)
+        if self.received_from:  # UK days (see drachma.model.dates)
+            out.append(reports.c.received_at >= uk_day_start(self.received_from))
         if self.received_to:
-            end = datetime.combine(self.received_to, datetime.max.time(), tzinfo=UTC)
-            out.append(reports.c.received_at <= end)
+            out.append(reports.c.received_at < uk_day_end(self.received_to))
         return out
 
     @property
