@@ -55,3 +55,15 @@ def test_arrows_point_down_nothing_below_imports_the_web_or_the_cli(lower: str) 
         if target.startswith(("drachma.web", "drachma.cli"))
     ]
     assert found == []
+
+
+def test_only_the_store_speaks_sql() -> None:
+    """No module outside drachma/store/ imports SQLAlchemy or Alembic: the store raises its own
+    errors (drachma.errors.ConstraintError) and offers the counts the others need."""
+    found = [
+        f"{name} imports {target}"
+        for name, tree in modules() if not name.startswith("drachma.store")
+        for target in imported_names(tree)
+        if target.split(".")[0] in ("sqlalchemy", "alembic")
+    ]
+    assert found == []

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import GroupAdded, GroupConfirmed, MentionReviewed
 from drachma.access.permissions import Permission
 from drachma.errors import NotFoundError, ValidationError
 from drachma.model.entities import Group, GroupStatus
 from drachma.model.mention import Mention, MentionType, Review
-from drachma.model.user import AuditAction
 from drachma.reports.mentions import extract_report as extract_report  # moved; see below
 from drachma.reports.mentions import known_groups as known_groups
 from drachma.reports.mentions import mentions_of
@@ -123,14 +123,12 @@ def review_mention(
             if group is None:
                 group = Group(name=final_value, status=GroupStatus.ACTIVE, confirmed=True)
                 group_store.insert_group(conn, group)
-                audit.record(conn, actor, AuditAction.CREATE, "group", group.id,
-                             {"from_mention": str(mention_id)})
+                audit.record(conn, actor, GroupAdded(group_id=group.id, from_mention=mention_id))
             elif not group.confirmed and group.id is not None:
                 group_store.confirm_group(conn, group.id)
-                audit.record(conn, actor, AuditAction.CHANGE, "group", group.id,
-                             {"confirmed": "true"})
-        audit.record(conn, actor, AuditAction.CHANGE, "mention", mention_id,
-                     {"decision": decision.value, "value": final_value[:200]})
+                audit.record(conn, actor, GroupConfirmed(group_id=group.id))
+        audit.record(conn, actor, MentionReviewed(mention_id=mention_id, decision=decision,
+                                                  value=final_value))
         updated = mention_store.get(conn, mention_id)
     assert updated is not None
     return updated

@@ -14,13 +14,13 @@ from datetime import UTC, date, datetime, timedelta
 from drachma import gazetteers
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import ReportAdded
 from drachma.access.permissions import Permission
 from drachma.errors import ConflictError, ValidationError
 from drachma.model.dates import uk_datetime, uk_day, uk_today
 from drachma.model.grading import parse_grading, parse_legacy_grading
 from drachma.model.report import Report, SourceKind, review_date_after
 from drachma.model.roles import Role, parse_role
-from drachma.model.user import AuditAction
 from drachma.store import reports as report_store
 from drachma.store.db import Store
 
@@ -132,6 +132,5 @@ def add_report(store: Store, actor: Actor, draft: ReportDraft) -> Report:
         if twin is not None:
             raise ConflictError(f"the same text is already stored as report {twin}", field="body")
         report_store.insert_report(conn, report)
-        audit.record(conn, actor, AuditAction.CREATE, "report", report.id,
-                     {"grading": report.grading.code})
+        audit.record(conn, actor, ReportAdded(report_id=report.id, grading=report.grading.code))
     return report

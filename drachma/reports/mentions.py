@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import MentionsRead
 from drachma.model.dates import uk_day
 from drachma.model.mention import Mention
 from drachma.model.report import Report
-from drachma.model.user import AuditAction
 from drachma.store import groups as group_store
 from drachma.store import mentions as mention_store
 from drachma.store.db import Store
@@ -51,8 +51,7 @@ def extract_report(store: Store, actor: Actor, report: Report) -> list[Mention]:
     found = extractor.extract(report.body, report.occurred_on or uk_day(report.received_at))
     with store.begin() as conn:
         stored = mention_store.replace_pending(conn, report.id, found)
-        audit.record(conn, actor, AuditAction.CREATE, "mentions", report.id,
-                     {"count": str(len(found))})
+        audit.record(conn, actor, MentionsRead(report_id=report.id, count=len(found)))
     return stored
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from drachma import gazetteers
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import ReportRead, ReportRefused, ReportsSearched
 from drachma.access.permissions import Permission, can_read_restricted
 from drachma.errors import NotFoundError, PermissionDenied, ValidationError
 from drachma.model.dates import parse_date
 from drachma.model.report import Report
-from drachma.model.user import AuditAction
 from drachma.reports.drafts import parse_source_kind
 from drachma.store import reports as report_store
 from drachma.store import search as search_store
@@ -44,9 +44,9 @@ def get_report(store: Store, actor: Actor, report_id: int) -> Report:
         except PermissionDenied as exc:
             # The refusal is audited too; raise only after that entry is committed.
             refusal = exc
-            audit.record(conn, actor, AuditAction.DENIED, "report", report_id)
+            audit.record(conn, actor, ReportRefused(report_id=report_id))
         else:
-            audit.record(conn, actor, AuditAction.READ, "report", report_id)
+            audit.record(conn, actor, ReportRead(report_id=report_id))
     if refusal is not None:
         raise refusal
     return report
@@ -73,8 +73,7 @@ def search_reports(
     actor.require(Permission.READ_REPORTS)
     with store.begin() as conn:
         result = search_store.search(conn, query, actor.visibility, filters, limit=limit)
-        audit.record(conn, actor, AuditAction.SEARCH, "report", None,
-                     {"query": query[:200], "hits": str(len(result.hits))})
+        audit.record(conn, actor, ReportsSearched(query=query, hits=len(result.hits)))
     return result
 
 

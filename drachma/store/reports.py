@@ -250,3 +250,13 @@ def count_reports(
 ) -> int:
     query = select(func.count()).select_from(reports).where(visibility.clause(), *filters.clauses())
     return int(conn.execute(query).scalar_one())
+
+
+def count_all(conn: Connection) -> int:
+    """Every stored report, whoever may see it: for loaders and checks, never shown to a user."""
+    return int(conn.execute(select(func.count()).select_from(reports)).scalar_one())
+
+
+def highest_id(conn: Connection) -> int:
+    """The highest report number stored, 0 when there is none."""
+    return int(conn.execute(select(func.max(reports.c.id))).scalar_one() or 0)
