@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +47,60 @@ def test_the_readme_shows_the_two_setup_commands() -> None:
     assert "python3 bootstrap.py start" in readme
     assert "python3 bootstrap.py test" in readme
     assert "python3 bootstrap.py test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+# --- layer (issue 7): API routes and settings are documented too ---
+
+WEB_DOC = (ROOT / "docs" / "web.md").read_text(encoding="utf-8")
+ALL_DOCS = "\n".join(p.read_text(encoding="utf-8")
+                     for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
+
+
+def _api_routes() -> list[str]:
+    from fastapi.routing import APIRoute
+
+    from drachma.web.api import router
+
+    return sorted(
+        f"{method} {route.path}" for route in router.routes if isinstance(route, APIRoute)
+        for method in route.methods if method != "HEAD"
+    )
+
+
+API_ROUTES = _api_routes()
+
+
+def _unnamed(text: str) -> str:
+    """``/api/reports/{report_id}`` and ``/api/reports/{id}`` are the same route."""
+    return re.sub(r"\{[^}]*\}", "{}", text)
+
+
+def test_there_are_api_routes_to_check() -> None:
+    assert len(API_ROUTES) >= 10
+
+
+@pytest.mark.parametrize("route", API_ROUTES)
+def test_every_api_route_is_documented_in_web_md(route: str) -> None:
+    assert f"`{_unnamed(route)}`" in _unnamed(WEB_DOC), f"docs/web.md does not document {route}"
+
+
+def _settings() -> list[str]:
+    names: set[str] = set()
+    for folder in ("drachma", "tests", "bench"):
+        for path in (ROOT / folder).rglob("*.py"):
+            names |= set(re.findall(r"\bDRACHMA_[A-Z][A-Z0-9_]*", path.read_text("utf-8")))
+    names |= set(re.findall(r"\bDRACHMA_[A-Z][A-Z0-9_]*",
+                            (ROOT / "bootstrap.py").read_text(encoding="utf-8")))
+    return sorted(names)
+
+
+SETTINGS = _settings()
+
+
+def test_there_are_settings_to_check() -> None:
+    assert {"DRACHMA_DATABASE_URL", "DRACHMA_HOME"} <= set(SETTINGS)
+
+
+@pytest.mark.parametrize("name", SETTINGS)
+def test_every_drachma_setting_is_documented(name: str) -> None:
+    assert f"`{name}`" in ALL_DOCS, f"no doc names the setting {name}"

@@ -39,6 +39,13 @@ def main_options(
 for module in (db, users, reports, ingest, extract, demo, serve):
     module.register(app)
 
+# --- layer (issue 7): CLI faces of actions that had only a web face ---
+from drachma.cli import audit as audit_cli  # noqa: E402
+from drachma.cli import mentions as mentions_cli  # noqa: E402
+
+for module in (audit_cli, mentions_cli):
+    module.register(app)
+
 
 def main() -> None:
     app()
