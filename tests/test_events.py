@@ -46,12 +46,23 @@ def test_an_event_is_stored_with_its_id_and_its_details_as_text() -> None:
         event.grading = "3CP"  # type: ignore[misc]
 
 
-def test_every_audit_record_call_passes_an_event_class() -> None:
-    """No loose strings: the third argument of every audit.record(...) and audit.entry(...) call
-    in Drachma builds one of the classes of drachma.access.events."""
+# Capabilities merged before the event classes existed, still calling audit.record with an
+# AuditAction and a kind as text. Each is to move to event classes; the list may only shrink.
+UNTYPED_YET = {
+    "analytics/counts.py", "analytics/facts.py", "analytics/foi.py", "analytics/profiles.py",
+    "evidence/custody.py", "evidence/disclosure.py", "evidence/exhibits.py",
+    "incidents/records.py", "incidents/takedowns.py", "link/reprocess.py",
+    "safeguarding/alerts.py", "safeguarding/deconfliction.py", "safeguarding/tasks.py",
+    "safeguarding/thrive.py",
+}
+
+
+def _loose_calls() -> dict[str, list[int]]:
+    """Calls of audit.record(...) / audit.entry(...) in Drachma whose event is not built from one
+    of the classes of drachma.access.events, by file."""
     names = {cls.__name__ for cls in EVENT_CLASSES}
-    loose = []
-    for path in PACKAGE.rglob("*.py"):
+    loose: dict[str, list[int]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "audit"
@@ -59,8 +70,17 @@ def test_every_audit_record_call_passes_an_event_class() -> None:
                 arg = node.args[2] if node.func.attr == "record" else node.args[1]
                 if not (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name)
                         and arg.func.id in names):
-                    loose.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
-    assert loose == []
+                    loose.setdefault(path.relative_to(PACKAGE).as_posix(), []).append(node.lineno)
+    return loose
+
+
+def test_every_audit_record_call_passes_an_event_class() -> None:
+    """No loose strings: outside the modules still to convert, every audit.record(...) and
+    audit.entry(...) call builds one of the classes of drachma.access.events."""
+    loose = _loose_calls()
+    assert {f: lines for f, lines in loose.items() if f not in UNTYPED_YET} == {}
+    converted = sorted(UNTYPED_YET - set(loose))
+    assert converted == [], f"converted to event classes: drop {converted} from UNTYPED_YET"
 
 
 def test_mentions_read_is_one_kind_however_it_was_stored(

@@ -26,7 +26,9 @@ from drachma.config import Settings, load_settings
 from drachma.errors import AuthenticationError, DrachmaError
 from drachma.intake.upload import UPLOAD_LIMIT_TEXT
 from drachma.store.db import Store
-from drachma.web import api, pages
+from drachma.web import analytics as analytics_api
+from drachma.web import api, incident_pages, incidents, pages
+from drachma.web import evidence as evidence_api
 from drachma.web.auth import LoginRequired, Session, api_session, find_session, page_session
 from drachma.web.render import STATIC, render
 
@@ -218,7 +220,13 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.middleware("http")(security_headers)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(evidence_api.router)
+    app.include_router(evidence_api.page_router)
+    app.include_router(analytics_api.router)  # --- analytics (issue 10) ---
+    app.include_router(analytics_api.pages_router)  # --- analytics (issue 10) ---
     app.include_router(pages.router)
+    app.include_router(incidents.router)  # --- incidents and safeguarding ---
+    app.include_router(incident_pages.router)  # --- incidents and safeguarding ---
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi_document(_: Annotated[Session, Depends(api_session)]) -> JSONResponse:
