@@ -8,15 +8,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import LoggedIn, LoggedOut, LogInFailed, UserAdded, UserChanged
 from drachma.access.passwords import DUMMY_HASH, check_strength, hash_password, verify_password
 from drachma.access.permissions import Permission
-from drachma.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from drachma.errors import (
+    AuthenticationError,
+    ConflictError,
+    ConstraintError,
+    NotFoundError,
+    ValidationError,
+)
 from drachma.model.roles import Role
-from drachma.model.user import AuditAction, User
+from drachma.model.user import User
 from drachma.store import users as user_store
 from drachma.store.db import Store
 
@@ -53,12 +58,10 @@ def add_user(
     with store.begin() as conn:
         try:
             user_store.insert_user(conn, user, hash_password(password))
-        except IntegrityError:
+        except ConstraintError:
             raise ConflictError(f"user {name!r} already exists", field="username") from None
-        audit.record(
-            conn, actor, AuditAction.CREATE, "user", user.id, {"role": role.value},
-            actor_name="command-line",
-        )
+        audit.record(conn, actor, UserAdded(user_id=user.id, role=role),
+                     actor_name="command-line")
     return user
 
 
@@ -85,8 +88,10 @@ def _change(store: Store, actor: Actor | None, username: str, detail: dict[str, 
             if detail["active"] != "true":
                 assert user.id is not None
                 user_store.delete_user_sessions(conn, user.id)
-        audit.record(conn, actor, AuditAction.CHANGE, "user", user.id, detail,
-                     actor_name="command-line")
+        audit.record(conn, actor, UserChanged(
+            user_id=user.id, role=Role(detail["role"]) if "role" in detail else None,
+            active=detail["active"] == "true" if "active" in detail else None,
+        ), actor_name="command-line")
 
 
 def set_role(store: Store, actor: Actor | None, username: str, role: Role) -> None:
@@ -127,7 +132,7 @@ def log_in(
         else:
             ok = verify_password(found[1], password) and found[0].active
         if not ok or found is None:
-            audit.record(conn, None, AuditAction.LOGIN_FAILED, "user", None, {"username": name},
+            audit.record(conn, None, LogInFailed(username=name),
                          actor_name=name or "anonymous", address=address)
             failed = True
         else:
@@ -141,7 +146,7 @@ def log_in(
                 conn, token_hash=_token_hash(token), user_id=user.id, csrf_token=csrf,
                 expires_at=expires, address=address,
             )
-            audit.record(conn, Actor(user, address), AuditAction.LOGIN, "user", user.id)
+            audit.record(conn, Actor(user, address), LoggedIn(user_id=user.id))
     if failed:
         raise AuthenticationError("wrong username or password, or the account is disabled",
                                   field="password")
@@ -166,4 +171,4 @@ def session_actor(store: Store, token: str, address: str | None) -> tuple[Actor,
 def log_out(store: Store, token: str, actor: Actor) -> None:
     with store.begin() as conn:
         user_store.delete_session(conn, _token_hash(token))
-        audit.record(conn, actor, AuditAction.LOGOUT, "user", actor.user.id)
+        audit.record(conn, actor, LoggedOut(user_id=actor.user.id))

@@ -1,4 +1,4 @@
-"""``drachma users add|list|set-role|disable``."""
+"""``drachma users add|list|set-role|disable|enable``."""
 
 from __future__ import annotations
 
@@ -60,6 +60,14 @@ def disable(username: str = typer.Argument(..., help="The user to disable.")) ->
     """Stop a user logging in; their open sessions end at once."""
     user_service.disable_user(open_store(), None, username)
     console.print(f"{username} is disabled.")
+
+
+@users_app.command("enable")
+@friendly
+def enable(username: str = typer.Argument(..., help="The user to enable.")) -> None:
+    """Let a disabled user log in again."""
+    user_service.enable_user(open_store(), None, username)
+    console.print(f"{username} is enabled.")
 
 
 def register(app: typer.Typer) -> None:

@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
-
 from drachma.errors import NotFoundError
 from drachma.evidence import merkle
 from drachma.evidence.blobs import BlobIntegrityError
@@ -28,7 +26,7 @@ from drachma.evidence.locker import Locker
 from drachma.evidence.timestamp import token_matches
 from drachma.model.evidence import Checkpoint
 from drachma.store import evidence as evidence_store
-from drachma.store.db import Store
+from drachma.store.db import Connection, Store
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
