@@ -14,13 +14,16 @@ import pytest
 from sqlalchemy import func, select
 
 from drachma.access.actor import Actor, system_actor
+from drachma.config import load_evidence_settings
 from drachma.errors import GradingError, PermissionDenied, ValidationError
+from drachma.evidence.keys import KeyFileError, ensure_evidence_keys
+from drachma.evidence.locker import open_blob_store
+from drachma.intake.attachments import attachment_chunks
 from drachma.intake.ingest import (
     IngestCounts,
     IngestListener,
     IngestOptions,
     ItemOutcome,
-    attachment_path,
     ingest_paths,
     ingest_upload,
     options_from_cli,
@@ -63,6 +66,15 @@ def write_csv(path: Path, rows: int, start: int = 0) -> Path:
             handle.write(f"Item {n},Invented report number {n} about a group stream,"
                          f"{1 + n % 28:02d}/01/2024\n")
     return path
+
+
+
+@pytest.fixture(autouse=True)
+def evidence_keys(tmp_path: Path) -> None:
+    """E-mail attachments go into the evidence blob store: the homes these tests use have keys
+    (``drachma init`` makes them)."""
+    for home in (tmp_path, tmp_path / "home"):
+        ensure_evidence_keys(load_evidence_settings(home))
 
 
 def test_every_fixture_format_is_stored_with_grading_kind_and_dates(
@@ -110,7 +122,7 @@ def test_run_option_source_kind_beats_reader_hint_but_not_a_row_column(
     assert kinds["Leaflet"] == "officer"
 
 
-def test_email_attachments_are_kept_content_addressed_with_their_hash(
+def test_email_attachments_are_kept_in_the_blob_store_under_their_hash(
     store: Store, tmp_path: Path,
 ) -> None:
     home = tmp_path / "home"
@@ -119,17 +131,26 @@ def test_email_attachments_are_kept_content_addressed_with_their_hash(
         rows = conn.execute(select(report_attachments).order_by(report_attachments.c.id)).all()
     assert [(r.filename, r.media_type) for r in rows] == [
         ("notes.txt", "text/plain"), ("screen shot.png", "image/png")]
+    blobs = open_blob_store(load_evidence_settings(home))
     for row in rows:
-        kept = home / row.stored_path
-        assert kept == attachment_path(home, row.sha256)
-        assert kept.parent.name == row.sha256[:2]
-        data = kept.read_bytes()
+        assert row.stored_path is None  # no plain file: the blob store holds it
+        data = b"".join(blobs.chunks(row.sha256))
         assert hashlib.sha256(data).hexdigest() == row.sha256
         assert len(data) == row.size
-        assert kept.stat().st_mode & 0o111 == 0  # never executable
+    assert not (home / "attachments").exists()
     with store.begin() as conn:
         listed = intake_store.attachments_for_report(conn, rows[0].report_id)
     assert [a.filename for a in listed] == ["notes.txt", "screen shot.png"]
+    assert b"".join(attachment_chunks(blobs, listed[0])) == b"".join(blobs.chunks(rows[0].sha256))
+
+
+def test_email_attachments_without_the_master_key_are_a_clear_error_and_store_nothing(
+    store: Store, tmp_path: Path,
+) -> None:
+    with pytest.raises(KeyFileError, match="master key"):
+        ingest_paths(store, ACTOR, [FIXTURES / "tip-off.eml"], home=tmp_path / "keyless")
+    with store.begin() as conn:
+        assert conn.execute(select(func.count()).select_from(report_attachments)).scalar() == 0
 
 
 def test_same_content_twice_is_counted_as_duplicate_not_stored(

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from drachma.cli.app import app
+from drachma.config import load_evidence_settings
+from drachma.evidence.keys import ensure_evidence_keys
 from drachma.store.db import Store
 from drachma.store.migrate import upgrade
 from drachma.store.tables import reports
@@ -24,6 +26,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CliRunner, Sto
     monkeypatch.setenv("DRACHMA_HOME", str(tmp_path / "home"))
     store = Store(url)
     upgrade(store)
+    ensure_evidence_keys(load_evidence_settings(tmp_path / "home"))  # as 'drachma init' does
     return CliRunner(), store
 
 

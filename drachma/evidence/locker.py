@@ -36,13 +36,19 @@ class Locker:
         return verifier_key(self.origin, self.signing_key.public_key())
 
 
+def open_blob_store(settings: EvidenceSettings) -> BlobStore:
+    """The blob store alone (master key only; a clear KeyFileError if it is missing): for intake's
+    e-mail attachments, which need no signing key."""
+    return FilesystemBlobStore(settings.directory, load_master_key(settings.master_key))
+
+
 def open_locker(settings: EvidenceSettings) -> Locker:
     """Load both keys (a clear KeyFileError if either is missing) and open the blob store."""
-    master = load_master_key(settings.master_key)
+    blobs = open_blob_store(settings)
     signing = load_signing_key(settings.signing_key)
     limits = Limits(settings.max_bytes, settings.max_archive_bytes, settings.max_archive_files,
                     settings.max_ratio)
-    return Locker(FilesystemBlobStore(settings.directory, master), signing, settings.log_origin,
+    return Locker(blobs, signing, settings.log_origin,
                   limits, settings.tsa_url)
 
 

@@ -18,9 +18,7 @@ duplicates, never stored twice.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +28,11 @@ from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.events import IngestRunFinished, IngestRunResumed, IngestRunStarted, ReportAdded
 from drachma.access.permissions import Permission
-from drachma.config import load_settings
+from drachma.config import load_evidence_settings, load_settings
 from drachma.errors import ConstraintError, DrachmaError, NotFoundError, ValidationError
+from drachma.evidence.blobs import BlobStore
+from drachma.evidence.locker import open_blob_store
+from drachma.intake.attachments import keep_attachment
 from drachma.intake.readers import (
     SNIFF_BYTES,
     IntakeAttachment,
@@ -234,31 +235,6 @@ class IngestItemResult:
         }
 
 
-def attachment_path(home: Path, sha256: str) -> Path:
-    """Where an attachment with this SHA-256 is kept (content-addressed, under the home)."""
-    return home / "attachments" / sha256[:2] / sha256
-
-
-def keep_attachment(home: Path, data: bytes) -> tuple[str, str]:
-    """Write the bytes once, by their SHA-256; returns (sha256, path relative to ``home``).
-
-    Files are written without execute permission and with no extension: they are evidence of
-    what was sent, never opened, run or rendered by Drachma.
-    """
-    digest = hashlib.sha256(data).hexdigest()
-    target = attachment_path(home, digest)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{digest}.{uuid.uuid4().hex}.tmp")
-        with temporary.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o440)
-        os.replace(temporary, target)
-    return digest, target.relative_to(home).as_posix()
-
-
 # --- walking the input -------------------------------------------------------------------------
 
 
@@ -323,6 +299,7 @@ class _Run:
         self.options = options
         self.run_id = run_id
         self.home = home
+        self._blobs: BlobStore | None = None
         self.listener = listener
         self.resuming = resuming
         self.counts = IngestCounts()
@@ -479,6 +456,12 @@ class _Run:
 
     # Writing ------------------------------------------------------------------------------
 
+    def blobs(self) -> BlobStore:
+        """The evidence blob store, opened at the first attachment (its key is then needed)."""
+        if self._blobs is None:
+            self._blobs = open_blob_store(load_evidence_settings(self.home))
+        return self._blobs
+
     def flush(self) -> None:
         if not (self.pending or self.pending_failures or self.pending_files):
             return
@@ -523,10 +506,10 @@ class _Run:
             report_id = pending.report.id
             assert report_id is not None
             for attachment in pending.attachments:
-                digest, stored_path = keep_attachment(self.home, attachment.data)
+                digest = keep_attachment(self.blobs(), attachment.data)
                 attachments.append(AttachmentRecord(
                     report_id, attachment.filename, attachment.media_type,
-                    len(attachment.data), digest, stored_path))
+                    len(attachment.data), digest))
             events.append(audit.entry(self.actor, ReportAdded(
                 report_id=report_id, grading=pending.report.grading.code,
                 ingest_run=self.run_id, origin=pending.origin.describe(),

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, insert, inspect, select, update
 
+from drachma.errors import NotFoundError
 from drachma.store.tables import (
     ingest_failures,
     ingest_run_files,
@@ -67,8 +68,8 @@ class AttachmentRecord:
     filename: str
     media_type: str
     size: int
-    sha256: str
-    stored_path: str
+    sha256: str  # the blob store's key for the content
+    stored_path: str | None = None  # only for a file kept the old way (before revision 0014)
     id: int | None = None
 
 
@@ -197,5 +198,42 @@ def attachments_for_report(conn: Connection, report_id: int) -> list[AttachmentR
         .where(report_attachments.c.report_id == report_id)
         .order_by(report_attachments.c.id)
     )
-    return [AttachmentRecord(r.report_id, r.filename, r.media_type, r.size, r.sha256,
-                             r.stored_path, r.id) for r in rows]
+    return [_attachment(r) for r in rows]
+
+
+# --- attachments in the blob store (revision 0014) ----------------------------------------------
+
+
+def legacy_attachments(conn: Connection) -> list[AttachmentRecord]:
+    """Attachments still kept as plain files under the home (none on a fresh database)."""
+    if not inspect(conn).has_table("report_attachments"):
+        return []
+    rows = conn.execute(
+        select(report_attachments)
+        .where(report_attachments.c.stored_path.is_not(None))
+        .order_by(report_attachments.c.id)
+    )
+    return [_attachment(r) for r in rows]
+
+
+def mark_attachments_in_blobs(conn: Connection, ids: Sequence[int]) -> None:
+    """These attachments' content is now in the blob store under their SHA-256."""
+    for start in range(0, len(ids), 500):
+        conn.execute(
+            update(report_attachments)
+            .where(report_attachments.c.id.in_(ids[start:start + 500]))
+            .values(stored_path=None)
+        )
+
+
+def attachment(conn: Connection, attachment_id: int) -> AttachmentRecord:
+    row = conn.execute(
+        select(report_attachments).where(report_attachments.c.id == attachment_id)).first()
+    if row is None:
+        raise NotFoundError(f"no attachment {attachment_id}", field="attachment_id")
+    return _attachment(row)
+
+
+def _attachment(row: Row[Any]) -> AttachmentRecord:
+    return AttachmentRecord(row.report_id, row.filename, row.media_type, row.size, row.sha256,
+                            row.stored_path, row.id)

@@ -297,7 +297,9 @@ report_attachments = Table(
     Column("media_type", String(255), nullable=False),
     Column("size", Integer, nullable=False),  # bytes; e-mails are limited to 50 MB
     Column("sha256", String(64), nullable=False),
-    Column("stored_path", String(300), nullable=False),  # relative to the Drachma home
+    # Before revision 0014: the plain file's path relative to the Drachma home. Since then the
+    # content is in the evidence blob store under ``sha256``, and this is NULL once it has moved.
+    Column("stored_path", String(300), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_report_attachments_report", "report_id"),
     Index("ix_report_attachments_sha256", "sha256"),
