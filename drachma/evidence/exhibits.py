@@ -38,6 +38,7 @@ from drachma.evidence.blobs import BlobTooLargeError, StoredBlob
 from drachma.evidence.custody import (
     NewEvent,
     check_reason,
+    history,
     make_checkpoint,
     record_event,
     record_events,
@@ -464,6 +465,46 @@ def get_exhibit(store: Store, actor: Actor, reference: str) -> Exhibit:
             raise NotFoundError(f"no exhibit {reference}", field="reference")
         audit.record(conn, actor, AuditAction.READ, "exhibit", exhibit.reference)
     return exhibit
+
+
+MAX_RECEIPT_EXHIBITS = 200
+
+
+def receipt_of(store: Store, actor: Actor, references: list[str]) -> Receipt:
+    """The receipt of a handover again, from what was stored: its top-level exhibits (given in
+    the order of the receipt) and their sub-exhibits. For the receipt page's CSV and PDF
+    downloads. Members refused at the handover were never stored, so they are not on it."""
+    if not references:
+        raise ValidationError("name at least one exhibit for the receipt", field="reference")
+    if len(references) > MAX_RECEIPT_EXHIBITS:
+        raise ValidationError(f"a receipt names at most {MAX_RECEIPT_EXHIBITS} exhibits",
+                              field="reference")
+    lines: list[ReceiptLine] = []
+    first: Exhibit | None = None
+    for reference in references:
+        item = get_exhibit(store, actor, reference)
+        if item.parent_reference:
+            raise ValidationError(f"{item.reference} is a sub-exhibit; a receipt names the "
+                                  f"exhibit it is part of ({item.parent_reference})",
+                                  field="reference")
+        first = first or item
+        lines.append(ReceiptLine(item.reference, item.original_name, item.size, item.sha256,
+                                 item.media_type, item.newest_inner_at))
+        offset = 0
+        while True:
+            subs, _ = list_exhibits(store, actor, limit=1000, offset=offset,
+                                    parent=item.reference)
+            lines.extend(ReceiptLine(sub.reference, sub.original_name, sub.size, sub.sha256,
+                                     sub.media_type, sub.newest_inner_at) for sub in subs)
+            if len(subs) < 1000:
+                break
+            offset += 1000
+    assert first is not None
+    received = history(store, actor, first.reference, limit=1)
+    reason = received[0].reason if received and received[0].reason else "(redacted)"
+    handover = Handover(first.producer, first.received_from, reason, first.received_place,
+                        first.received_at)
+    return Receipt(handover, lines, [], _newest([line.modified for line in lines]))
 
 
 OPENING_ACTIONS = (CustodyAction.VIEWED, CustodyAction.DOWNLOADED, CustodyAction.COPIED,

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
@@ -21,7 +22,7 @@ from drachma.access.permissions import Permission
 from drachma.errors import DrachmaError, PermissionDenied, ValidationError
 from drachma.evidence import custody, disclosure, exhibits
 from drachma.evidence.locker import Locker, open_locker
-from drachma.evidence.receipt import gap_text
+from drachma.evidence.receipt import gap_text, receipt_csv, receipt_pdf
 from drachma.model.evidence import CustodyAction, DisclosureCategory, DisclosureItem, Exhibit
 from drachma.web.auth import Session, api_session, check_csrf, page_session, settings_of, store_of
 from drachma.web.pages import page_number
@@ -371,8 +372,11 @@ def open_page(request: Request, session: LoggedIn, reference: FormText, reason: 
 
 def _handover_page(request: Request, values: dict[str, str], errors: dict[str, str],
                    receipt: exhibits.Receipt | None = None, status_code: int = 200) -> Response:
+    tops = [line.reference for line in receipt.lines if line.reference.count("/") == 1] \
+        if receipt else []
     return render(request, "evidence/handover.html", {
         "values": values, "errors": errors, "receipt": receipt, "limit": PAGE_UPLOAD_TEXT,
+        "receipt_query": urlencode([("reference", r) for r in tops]),
         "gap": gap_text(receipt.gap) if receipt else ""}, status_code)
 
 
@@ -406,6 +410,19 @@ def handover_submit(
                               exc.http_status)
     return _handover_page(request, {"producer": producer, "received_from": "", "place": "",
                                     "reason": ""}, {}, receipt)
+
+
+@page_router.get("/evidence/receipt.{format}")
+def receipt_download(request: Request, session: LoggedIn, format: Literal["csv", "pdf"],
+                     reference: Annotated[list[str], Query(max_length=32)]) -> Response:
+    """A handover's receipt (its top-level exhibits, in order) as CSV or PDF, from what is
+    stored: offered on the receipt page after a handover and on each exhibit's page."""
+    made = exhibits.receipt_of(store_of(request), session.actor, reference)
+    name = f"receipt-{made.lines[0].reference.replace('/', '-')}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format == "csv":
+        return Response(receipt_csv(made), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(receipt_pdf(made), media_type="application/pdf", headers=headers)
 
 
 @page_router.get("/evidence/investigations/{investigation}/schedules/{kind}")
