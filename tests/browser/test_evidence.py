@@ -39,3 +39,40 @@ def test_the_handover_form_and_a_schedule(page: Any) -> None:
     assert page.locator(".govuk-error-summary").is_visible()
     visit(page, "/evidence/investigations/1/schedules/MG6C")
     assert page.get_by_text("AD/2").first.is_visible()
+
+
+def _downloaded(page: Any, link: str) -> bytes:
+    with page.expect_download() as download:
+        page.get_by_role("link", name=link, exact=True).first.click()
+    path = download.value.path()
+    assert path is not None
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def test_a_handover_receipt_downloads_as_csv_and_pdf(page: Any, tmp_path: Any) -> None:
+    log_in(page, "investigator")
+    visit(page, "/evidence/handover")
+    note = tmp_path / "covering-note.txt"
+    note.write_bytes(b"Invented covering note for the browser test.\n")
+    page.get_by_label("Files").set_input_files(str(note))
+    page.get_by_label("Producer's initials").fill("AD")
+    page.get_by_label("Handed over by").fill("Northfield Watch")
+    page.get_by_label("Place").fill("Leeds Central")
+    page.get_by_label("Reason").fill("handed over at the front counter")
+    page.get_by_role("button", name="Take in").click()
+    check_accessibility(page)
+    assert page.get_by_role("heading", name="Receipt", level=1).is_visible()
+    receipt_csv = _downloaded(page, "CSV").decode()
+    assert "Northfield Watch" in receipt_csv and "covering-note.txt" in receipt_csv
+    assert _downloaded(page, "PDF").startswith(b"%PDF-")
+
+
+def test_an_exhibit_and_a_schedule_download_as_csv_and_pdf(page: Any) -> None:
+    log_in(page, "investigator")
+    visit(page, "/evidence/exhibit?reference=AD/1")
+    assert "AD/1" in _downloaded(page, "CSV").decode()
+    assert _downloaded(page, "PDF").startswith(b"%PDF-")
+    visit(page, "/evidence/investigations/1/schedules/MG6C")
+    assert "AD/2" in _downloaded(page, "CSV").decode()
+    assert _downloaded(page, "PDF").startswith(b"%PDF-")
