@@ -18,6 +18,8 @@ Evidence locker (``docs/evidence.md``):
 ``DRACHMA_EVIDENCE_MAX_ARCHIVE_FILES`` most members in one archive (default 10000).
 ``DRACHMA_EVIDENCE_MAX_RATIO``    highest compression ratio of an archive member (default 200).
 ``DRACHMA_EVIDENCE_TSA_URL``      RFC 3161 timestamp authority for checkpoints (default none).
+``DRACHMA_EVIDENCE_TSA_CERT``     PEM file with that authority's certificate (and its CA chain):
+                                 ``drachma evidence verify`` then checks each token's signature.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class EvidenceSettings:
     max_archive_files: int
     max_ratio: int
     tsa_url: str | None
+    tsa_certificate: Path | None = None  # PEM: the authority's certificate (and its CA chain)
 
 
 def _int(name: str, default: int) -> int:
@@ -60,6 +63,7 @@ def load_evidence_settings(home: Path) -> EvidenceSettings:
         max_archive_files=_int("DRACHMA_EVIDENCE_MAX_ARCHIVE_FILES", 10_000),
         max_ratio=_int("DRACHMA_EVIDENCE_MAX_RATIO", 200),
         tsa_url=env("DRACHMA_EVIDENCE_TSA_URL") or None,
+        tsa_certificate=Path(cert) if (cert := env("DRACHMA_EVIDENCE_TSA_CERT")) else None,
     )
 
 

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from drachma.access.actor import Actor
 from drachma.evidence.custody import make_checkpoint
 from drachma.evidence.exhibits import Handover, add_exhibits, add_producer
-from drachma.evidence.locker import locker_in
+from drachma.evidence.locker import Locker, locker_in
 from drachma.evidence.timestamp import TimestampError, request_timestamp
 from drachma.evidence.verify import verify_locker
+from drachma.model.evidence import Checkpoint
 from drachma.model.roles import Role
 from drachma.store.db import Store
 from drachma.store.tables import custody_checkpoints
@@ -52,10 +54,8 @@ def openssl(*args: str, cwd: Path, data: bytes | None = None) -> bytes:
     return done.stdout
 
 
-@pytest.fixture
-def authority(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A throw-away CA and timestamp authority answering on 127.0.0.1."""
-    tsa = tmp_path / "tsa"
+def make_certificates(tsa: Path) -> None:
+    """A throw-away CA, a timestamping certificate it signs, and ``chain.pem`` with both."""
     tsa.mkdir()
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
             "ca.pem", "-subj", "/CN=Drachma test CA", "-days", "2",
@@ -67,6 +67,14 @@ def authority(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                                  "keyUsage=critical,digitalSignature\n")
     openssl("x509", "-req", "-in", "tsa.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
             "-CAcreateserial", "-out", "tsa.pem", "-days", "2", "-extfile", "ext.cnf", cwd=tsa)
+    (tsa / "chain.pem").write_bytes((tsa / "tsa.pem").read_bytes() + (tsa / "ca.pem").read_bytes())
+
+
+@pytest.fixture
+def authority(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A throw-away CA and timestamp authority answering on 127.0.0.1."""
+    tsa = tmp_path / "tsa"
+    make_certificates(tsa)
     (tsa / "serial").write_text("01\n")
     (tsa / "tsa.cnf").write_text(TSA_CONFIG.format(dir=tsa))
 
@@ -96,19 +104,26 @@ def authority(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         server.server_close()
 
 
-def test_each_checkpoint_gets_a_token_that_openssl_verifies(
-        store: Store, make_actor: ActorFactory, tmp_path: Path,
-        authority: tuple[str, Path]) -> None:
-    url, tsa = authority
-    locker = locker_in(tmp_path, tsa_url=url)
-    actor = make_actor(Role.INVESTIGATOR)
+def timestamped_checkpoint(store: Store, actor: Actor, locker: Locker,
+                           tmp_path: Path) -> Checkpoint:
+    """One handover, then a checkpoint (timestamped by the locker's authority)."""
     add_producer(store, actor, "JS", "Jo Sands")
     material = tmp_path / "a.txt"
     material.write_bytes(b"invented")
     add_exhibits(store, actor, locker, [material],
                  Handover("JS", "Northfield Watch", "handed over"))
     checkpoint = make_checkpoint(store, locker)
-    assert checkpoint is not None and checkpoint.timestamp_token is not None
+    assert checkpoint is not None
+    return checkpoint
+
+
+def test_each_checkpoint_gets_a_token_that_openssl_verifies(
+        store: Store, make_actor: ActorFactory, tmp_path: Path,
+        authority: tuple[str, Path]) -> None:
+    url, tsa = authority
+    locker = locker_in(tmp_path, tsa_url=url)
+    checkpoint = timestamped_checkpoint(store, make_actor(Role.INVESTIGATOR), locker, tmp_path)
+    assert checkpoint.timestamp_token is not None
     (tsa / "note.txt").write_text(checkpoint.note, encoding="utf-8")
     (tsa / "kept.tsr").write_bytes(checkpoint.timestamp_token)
     out = openssl("ts", "-verify", "-data", "note.txt", "-in", "kept.tsr", "-CAfile", "ca.pem",
@@ -126,3 +141,31 @@ def test_each_checkpoint_gets_a_token_that_openssl_verifies(
 def test_an_authority_that_does_not_answer_is_a_clear_error() -> None:
     with pytest.raises(TimestampError, match="did not answer"):
         request_timestamp("http://127.0.0.1:9/", b"note")
+
+
+def test_verify_checks_each_token_signature_against_the_configured_authority(
+        store: Store, make_actor: ActorFactory, tmp_path: Path,
+        authority: tuple[str, Path]) -> None:
+    url, tsa = authority
+    locker = locker_in(tmp_path, tsa_url=url, tsa_certificate=tsa / "chain.pem")
+    checkpoint = timestamped_checkpoint(store, make_actor(Role.INVESTIGATOR), locker, tmp_path)
+    assert checkpoint.timestamp_token is not None
+    report = verify_locker(store, locker)
+    assert report.ok and report.checkpoints >= 1
+
+    # The same tokens checked against another authority's certificate: each is named.
+    make_certificates(tmp_path / "elsewhere")
+    trusting_another = locker_in(tmp_path, tsa_certificate=tmp_path / "elsewhere" / "chain.pem")
+    problems = verify_locker(store, trusting_another).problems
+    assert problems and all(p.kind == "checkpoint" for p in problems)
+    assert all("does not verify against the authority's certificate" in p.how
+               for p in problems)
+    assert f"{checkpoint.id} (size {checkpoint.tree_size})" in {p.which for p in problems}
+
+
+def test_a_missing_or_wrong_authority_certificate_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(TimestampError, match="no timestamp authority certificate"):
+        locker_in(tmp_path, tsa_certificate=tmp_path / "absent.pem")
+    make_certificates(tmp_path / "ca-only")
+    with pytest.raises(TimestampError, match="no certificate for timestamping"):
+        locker_in(tmp_path, tsa_certificate=tmp_path / "ca-only" / "ca.pem")

@@ -6,11 +6,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from rfc3161_client import Verifier
 
 from drachma.config import EvidenceSettings, load_evidence_settings
 from drachma.evidence.blobs import BlobStore, FilesystemBlobStore
 from drachma.evidence.checkpoint import verifier_key
 from drachma.evidence.keys import load_master_key, load_signing_key
+from drachma.evidence.timestamp import load_authority
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,7 @@ class Locker:
     origin: str
     limits: Limits
     tsa_url: str | None = None
+    tsa_authority: Verifier | None = None  # checks kept tokens' signatures when configured
 
     @property
     def verifier_key(self) -> str:
@@ -48,17 +51,20 @@ def open_locker(settings: EvidenceSettings) -> Locker:
     signing = load_signing_key(settings.signing_key)
     limits = Limits(settings.max_bytes, settings.max_archive_bytes, settings.max_archive_files,
                     settings.max_ratio)
+    authority = load_authority(settings.tsa_certificate) if settings.tsa_certificate else None
     return Locker(blobs, signing, settings.log_origin,
-                  limits, settings.tsa_url)
+                  limits, settings.tsa_url, authority)
 
 
-def locker_in(home: Path, *, limits: Limits | None = None, tsa_url: str | None = None) -> Locker:
+def locker_in(home: Path, *, limits: Limits | None = None, tsa_url: str | None = None,
+              tsa_certificate: Path | None = None) -> Locker:
     """A locker with its keys and blob store under ``home`` (made if missing): for the demo data,
     the benchmark and tests."""
     from drachma.evidence.keys import ensure_evidence_keys
 
     settings = replace(load_evidence_settings(home), directory=home / "evidence",
                        master_key=home / "keys" / "evidence-master.key",
-                       signing_key=home / "keys" / "checkpoint.pem", tsa_url=tsa_url)
+                       signing_key=home / "keys" / "checkpoint.pem", tsa_url=tsa_url,
+                       tsa_certificate=tsa_certificate)
     ensure_evidence_keys(settings)
     return replace(open_locker(settings), limits=limits or Limits())

@@ -10,8 +10,17 @@ from __future__ import annotations
 import hashlib
 import urllib.error
 import urllib.request
+from pathlib import Path
 
-from rfc3161_client import TimestampRequestBuilder, decode_timestamp_response
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
+from rfc3161_client import (
+    TimestampRequestBuilder,
+    VerificationError,
+    Verifier,
+    VerifierBuilder,
+    decode_timestamp_response,
+)
 
 from drachma.errors import DrachmaError
 
@@ -62,10 +71,60 @@ IMPRINT_HASHES = {
 
 def token_matches(token: bytes, data: bytes) -> bool:
     """Whether a kept RFC 3161 response timestamps exactly ``data`` (its message imprint). The
-    authority's signature is checked with its certificate, e.g. by ``openssl ts -verify``."""
+    authority's signature is checked by :func:`signature_problem` when its certificate is
+    configured (and by ``openssl ts -verify``)."""
     try:
         imprint = decode_timestamp_response(token).tst_info.message_imprint
     except ValueError:
         return False
     name = IMPRINT_HASHES.get(imprint.hash_algorithm.dotted_string)
     return name is not None and hashlib.new(name, data).digest() == imprint.message
+
+
+def _stamps(certificate: x509.Certificate) -> bool:
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    return ExtendedKeyUsageOID.TIME_STAMPING in usage
+
+
+def load_authority(path: Path) -> Verifier:
+    """A verifier for the authority's tokens from a PEM file: its timestamping certificate and
+    the CA certificates above it (self-signed ones are the roots trusted). With no CA in the
+    file, the timestamping certificate itself is trusted. A missing or unreadable file is a
+    clear error."""
+    try:
+        certificates = x509.load_pem_x509_certificates(path.read_bytes())
+    except FileNotFoundError:
+        raise TimestampError(f"no timestamp authority certificate at {path} "
+                             "(DRACHMA_EVIDENCE_TSA_CERT)", field="tsa_certificate") from None
+    except (OSError, ValueError) as exc:
+        raise TimestampError(f"cannot read the timestamp authority certificate at {path}: "
+                             f"{exc}", field="tsa_certificate") from None
+    stamping = [c for c in certificates if _stamps(c)]
+    if not stamping:
+        raise TimestampError(f"{path} holds no certificate for timestamping (extended key usage "
+                             "timeStamping)", field="tsa_certificate")
+    roots = [c for c in certificates if c.issuer == c.subject] or stamping[:1]
+    builder = VerifierBuilder().tsa_certificate(stamping[0])
+    for certificate in certificates:
+        if certificate in roots:
+            builder = builder.add_root_certificate(certificate)
+        elif certificate is not stamping[0]:
+            builder = builder.add_intermediate_certificate(certificate)
+    return builder.build()
+
+
+def signature_problem(token: bytes, data: bytes, authority: Verifier) -> str | None:
+    """Why a kept token does not verify (signature, certificate chain, imprint), or ``None``."""
+    try:
+        response = decode_timestamp_response(token)
+    except ValueError as exc:
+        return f"its RFC 3161 timestamp token cannot be read: {exc}"
+    try:
+        authority.verify_message(response, data)
+    except VerificationError as exc:
+        return ("its RFC 3161 timestamp token does not verify against the authority's "
+                f"certificate: {exc}")
+    return None

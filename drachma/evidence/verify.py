@@ -8,8 +8,9 @@
    checkpoint signed, and the stored subtree hashes (used for proofs) must agree with it.
 4. Every checkpoint's Ed25519 signature is checked, and each is proved consistent with the one
    before (RFC 6962 consistency proof from the stored tree); a kept RFC 3161 token must
-   timestamp that very note (its message imprint; the authority's signature is left to
-   ``openssl ts -verify`` with the authority's certificate).
+   timestamp that very note (its message imprint) and, when the authority's certificate is
+   configured (``DRACHMA_EVIDENCE_TSA_CERT``), carry the authority's valid signature
+   (``rfc3161-client`` verification: signature, certificate chain, timestamping usage).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from drachma.evidence.blobs import BlobIntegrityError
 from drachma.evidence.checkpoint import CheckpointError, open_note
 from drachma.evidence.custody import event_digest, event_json, source
 from drachma.evidence.locker import Locker
-from drachma.evidence.timestamp import token_matches
+from drachma.evidence.timestamp import signature_problem, token_matches
 from drachma.model.evidence import Checkpoint
 from drachma.store import evidence as evidence_store
 from drachma.store.db import Connection, Store
@@ -161,6 +162,11 @@ def _verify_checkpoints(conn: Connection, locker: Locker, checkpoints: list[Chec
                                                                   item.note.encode()):
             report.problems.append(Problem("checkpoint", name, (
                 "its RFC 3161 timestamp token is not for this note")))
+        elif item.timestamp_token is not None and locker.tsa_authority is not None:
+            problem = signature_problem(item.timestamp_token, item.note.encode(),
+                                        locker.tsa_authority)
+            if problem:
+                report.problems.append(Problem("checkpoint", name, problem))
         if roots.get(body.tree_size) != body.root_hash:
             report.problems.append(Problem("checkpoint", name, (
                 "the log recomputed from its leaves no longer has the root this checkpoint "
