@@ -210,16 +210,22 @@ def test_a_blob_that_does_not_read_back_leaves_every_row_on_its_file_and_no_blob
     assert _blob_files(home) == []
 
 
+def _old_database_for_the_cli(tmp_path: Path, home: Path,
+                              monkeypatch: pytest.MonkeyPatch) -> Store:
+    """An old-style SQLite database that the ``drachma`` commands use (through the settings)."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = Store(url)
+    _old_style_database(old, home)
+    monkeypatch.setenv("DRACHMA_DATABASE_URL", url)
+    monkeypatch.setenv("DRACHMA_HOME", str(home))
+    return old
+
+
 def test_drachma_db_upgrade_moves_the_attachments_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     home = tmp_path / "home"
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    old = Store(url)
-    _old_style_database(old, home)
-    old.dispose()
-    monkeypatch.setenv("DRACHMA_DATABASE_URL", url)
-    monkeypatch.setenv("DRACHMA_HOME", str(home))
+    _old_database_for_the_cli(tmp_path, home, monkeypatch).dispose()
     runner = CliRunner()
 
     missing_key = runner.invoke(app, ["db", "upgrade"])
@@ -232,3 +238,21 @@ def test_drachma_db_upgrade_moves_the_attachments_and_says_so(
     assert f"upgraded from {BEFORE} to {head_revision()}" in result.output
     assert "Moved 3 e-mail attachments" in result.output
     assert not (home / "attachments").exists()
+
+
+def test_drachma_init_on_an_old_database_makes_the_keys_and_moves_the_attachments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    home = tmp_path / "home"
+    old = _old_database_for_the_cli(tmp_path, home, monkeypatch)
+
+    result = CliRunner().invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    assert "Created the evidence master key" in result.output
+    assert "Moved 3 e-mail attachments" in result.output
+    blobs = open_blob_store(_settings(home))
+    with old.begin() as conn:
+        rows = conn.execute(select(report_attachments).order_by(report_attachments.c.id)).all()
+    assert [r.stored_path for r in rows] == [None, None, None]
+    assert [b"".join(blobs.chunks(r.sha256)) for r in rows] == [o.data for o in OLD]
+    old.dispose()
