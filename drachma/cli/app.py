@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from drachma import __version__
-from drachma.cli import db, demo, extract, ingest, reports, serve, users
+from drachma.cli import db, demo, extract, ingest, public, reports, serve, users
 from drachma.cli.common import set_database_url
 
 app = typer.Typer(
@@ -38,6 +38,9 @@ def main_options(
 
 for module in (db, users, reports, ingest, extract, demo, serve):
     module.register(app)
+
+# --- security ---
+public.register(app)
 
 
 def main() -> None:

@@ -283,6 +283,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("/reports/new", "Add report", Permission.CREATE_REPORTS),
     NavItem("/ingest", "Take in files", Permission.INGEST),
     NavItem("/audit", "Audit log", Permission.VIEW_AUDIT),
+    NavItem("/triage", "Public reports", Permission.CREATE_REPORTS),  # --- security ---
 ]
 
 
