@@ -26,7 +26,7 @@ from drachma.config import Settings, load_settings
 from drachma.errors import AuthenticationError, DrachmaError
 from drachma.intake.upload import UPLOAD_LIMIT_TEXT
 from drachma.store.db import Store
-from drachma.web import api, pages, public
+from drachma.web import account, api, pages, public
 from drachma.web.auth import LoginRequired, Session, api_session, find_session, page_session
 from drachma.web.ratelimit import RateLimiter
 from drachma.web.render import STATIC, render
@@ -224,6 +224,8 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
     app.include_router(public.router)
     app.include_router(public.api_router)
+    app.include_router(account.router)
+    app.include_router(account.api_router)
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi_document(_: Annotated[Session, Depends(api_session)]) -> JSONResponse:
