@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_owner_only(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600) before SQLite opens it; SQLite
+    gives its write-ahead log and shared-memory files the same mode as the database file."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+
+
 class Store:
     """Owns the engine. Repositories are plain functions taking a :class:`Connection`."""
 
@@ -52,7 +63,7 @@ class Store:
         if self.dialect == "sqlite":
             database = parsed.database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                _create_owner_only(Path(database))
             self.engine: Engine = create_engine(self.url, connect_args={"timeout": 10})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
