@@ -330,3 +330,18 @@ def test_password_change_and_unlock_through_the_api(client: TestClient,
     assert client.post("/api/login", json={"username": analyst.name,
                                            "password": "kettle orchard mudguard"}
                        ).status_code == 200
+
+
+def test_long_passphrases_are_allowed_and_stored_only_as_argon2id_hashes(
+        store: Store, make_actor: ActorFactory) -> None:
+    phrase = "the quick brown fox sleeps under the old oak tree by the river bank at dusk"
+    assert len(phrase) >= 64
+    passwords.check_strength(phrase)
+    analyst = make_actor(Role.ANALYST)
+    set_password(store, None, analyst.name, phrase)
+    from drachma.store import users as user_store
+
+    with store.begin() as conn:
+        found = user_store.user_with_hash(conn, analyst.name)
+    assert found is not None and found[1].startswith("$argon2id$") and phrase not in found[1]
+    assert log_in(store, analyst.name, phrase, "192.0.2.1").token
