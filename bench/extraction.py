@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Extraction benchmark: accuracy on the shared corpus, throughput and peak memory.
+"""Extraction benchmark: accuracy on the dev and invented sets, throughput, memory over a stream.
 
-    .venv/bin/python bench/extraction.py [--corpus DIR] [--reports N] [--model NAME]
+    .venv/bin/python bench/extraction.py [--reports N] [--zone N] [--rounds N] [--skip speed]
 
-1. Runs the extractor over DIR/raw/*.txt (default ../shared/corpus/dev from the repo root),
-   writes corpus-shaped JSON to a temporary directory and scores it against DIR/gold/ with the
-   corpus's own score.py (run as a subprocess); prints the per-field table.
-2. Throughput in words per second of the full pipeline and of spaCy's tokenizer alone on the same
-   text in the same run, and their ratio.
-3. Peak memory (max RSS) while streaming N generated synthetic reports (invented names) through
-   the pipeline.
-The LAST line printed is the overall F1.
+1. Speed: words per second of the full pipeline and of spaCy's tokenizer alone on the dev texts
+   (real prose) repeated to ~150,000 words, CPU time, paired rounds; the ratio is the median of
+   the per-round ratios.
+2. Memory: streams N generated reports (default 1,000,000) through ``Extractor.pipe``; each one
+   carries strings no other report has (a surname, a profile handle, a police reference), and
+   the resident set size is printed after each fifth of the stream.
+3. Accuracy: runs the extractor over the dev corpus (default ../shared/corpus/dev) and over the
+   invented yardstick (tests/extraction_corpus/invented), scores both with the corpus's own
+   score.py (a subprocess; only its numbers are read) and prints per-field P/R/F1 side by side
+   with the gap. The invented articles' text and gold are never printed.
+The LAST line printed is the overall F1 of both sets.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -129,11 +133,33 @@ def _name(rng: random.Random) -> str:
     return rng.choice(SYL_A) + rng.choice(SYL_B) + " " + rng.choice(SUR_A) + rng.choice(SUR_B)
 
 
+ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _unique(i: int, salt: int) -> str:
+    """A word no other report has: report number ``i`` spelt in letters (base 26), salted."""
+    n = i * 7 + salt
+    out = ""
+    while True:
+        n, r = divmod(n, 26)
+        out = ALPHABET[r] + out
+        if n == 0:
+            return out
+
+
 def synthetic_reports(n: int, seed: int = 7) -> Iterator[str]:
-    """Yield ``n`` varied invented reports, one at a time (never all held in memory)."""
+    """Yield ``n`` varied invented reports, one at a time (never all held in memory).
+
+    Each report carries strings no other report has, as real reports do: the subject's surname,
+    the decoy profile's handle and the police reference are built from the report's number, so a
+    vocabulary that keeps every string it sees grows with the stream."""
     rng = random.Random(seed)
     for i in range(n):
-        subj, officer, hunter = _name(rng), _name(rng), _name(rng).split()[0]
+        surname = _unique(i, 1).capitalize() + rng.choice(SUR_B)
+        subj = f"{rng.choice(SYL_A)}{rng.choice(SYL_B)} {surname}"
+        officer, hunter = _name(rng), _name(rng).split()[0]
+        handle = f"@{_unique(i, 3)}_{rng.randint(10, 99)}"
+        ref = f"{rng.choice(['WY', 'GM', 'KE', 'TV'])}-{i:07d}-{_unique(i, 5).upper()}"
         town, town2 = rng.choice(TOWNS), rng.choice(TOWNS)
         group = f"{rng.choice(GROUP_A)} {rng.choice(GROUP_B)}"
         age, decoy = rng.randint(19, 78), rng.randint(11, 15)
@@ -144,36 +170,79 @@ def synthetic_reports(n: int, seed: int = 7) -> Iterator[str]:
             f"{subj}, {age}, of {rng.choice(['Mill', 'Church', 'Station'])} Road, {town}, "
             f"believed he was talking to a {decoy}-year-old girl on {rng.choice(PLATFORMS)}.",
             f"Members of {group} streamed the confrontation on {rng.choice(PLATFORMS)} and "
-            f"called {rng.choice(FORCES)}.",
+            f"called {rng.choice(FORCES)}, quoting reference {ref}.",
             f"Det Sgt {officer} said officers attended and the man was charged with attempting to "
             f"meet a child following sexual grooming.",
             f"He appeared at {town2} Crown Court on {rng.randint(1, 28)} {rng.choice(MONTHS)} "
             f"{rng.randint(2015, 2024)} and was jailed for {months} months.",
-            f"A spokesman for {group}, who gave his name only as {hunter}, said the decoy had "
-            f"posed as a {decoy}-year-old for {rng.randint(2, 9)} weeks.",
+            f"A spokesman for {group}, who gave his name only as {hunter}, said the decoy "
+            f"profile {handle} had posed as a {decoy}-year-old for {rng.randint(2, 9)} weeks.",
             f"Police recorded {rng.randint(20, 400)} reports of vigilante activity in "
             f"{rng.randint(2016, 2023)}, and warned that such stings can jeopardise investigation"
             f"s.",
         ]
         rng.shuffle(sents)
+        # the sentences carrying the unique strings always come first
+        sents.sort(key=lambda x: not (subj in x or handle in x or ref in x))
         k = rng.randint(3, len(sents))
-        yield f"Report {i}\n\n" + " ".join(sents[:k]) + "\n"
+        yield f"Report {ref}\n\n" + " ".join(sents[:k]) + "\n"
 
 
-def run_accuracy(extractor: Extractor, corpus: Path, scorer: Path) -> dict:
-    raw = sorted((corpus / "raw").glob("*.txt"))
+def rss_mb() -> float:
+    """The process's resident set size now (not the peak), in MB."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # pragma: no cover
+
+
+def run_memory(extractor: Extractor, n: int) -> tuple[list[tuple[int, float]], float, int, int]:
+    """Stream ``n`` unique-string reports through ``extractor.pipe``; RSS after each fifth.
+
+    Returns ([(reports so far, RSS MB)], seconds, words, mentions)."""
+    marks = {max(1, round(n * k / 5)) for k in range(1, 6)}
+    points: list[tuple[int, float]] = [(0, rss_mb())]
+    words = [0]
+
+    def counted() -> Iterator[str]:
+        for text in synthetic_reports(n):
+            words[0] += len(text.split())
+            yield text
+
+    n_mentions = 0
+    t0 = time.perf_counter()
+    for done, ms in enumerate(extractor.pipe(counted(), batch_size=128), 1):
+        n_mentions += len(ms)
+        if done in marks:
+            points.append((done, rss_mb()))
+    return points, time.perf_counter() - t0, words[0], n_mentions
+
+
+def _pairs(corpus: Path) -> tuple[list[Path], Path]:
+    """The raw texts and the gold folder of a corpus laid out as raw/NNN.txt + gold/NNN.json, or
+    as NNN.txt next to NNN.json."""
+    if (corpus / "raw").is_dir():
+        return sorted((corpus / "raw").glob("*.txt")), corpus / "gold"
+    return sorted(corpus.glob("*.txt")), corpus
+
+
+def run_accuracy(extractor: Extractor, corpus: Path, scorer: Path) -> dict[str, Any]:
+    """Score the extractor on a corpus with the corpus's own score.py (numbers only are read)."""
+    raw, gold = _pairs(corpus)
     with tempfile.TemporaryDirectory(prefix="drachma-extract-") as tmp:
         write_corpus_json(extractor, raw, Path(tmp))
         proc = subprocess.run(
-            [sys.executable, str(scorer), str(corpus / "gold"), tmp, "--json"],
+            [sys.executable, str(scorer), str(gold), tmp, "--json"],
             capture_output=True,
             text=True,
             check=True,
         )
-    return json.loads(proc.stdout)
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
 
 
-def print_table(result: dict) -> None:
+def print_table(result: dict[str, Any]) -> None:
     print(f"{'field':<14}{'P':>8}{'R':>8}{'F1':>8}{'hits':>7}{'false':>7}{'missed':>7}")
     for field in [*FIELDS, "overall"]:
         r = result[field]
@@ -181,7 +250,29 @@ def print_table(result: dict) -> None:
             f"{field:<14}{r['precision']:>8.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}"
             f"{r['hits']:>7}{r['false']:>7}{r['missed']:>7}"
         )
-    print(f"documents: {result['documents']}; worst: {', '.join(result['worst_documents'])}")
+    print(f"documents: {result['documents']}")
+
+
+def print_side_by_side(dev: dict[str, Any], inv: dict[str, Any] | None) -> None:
+    """Per field: dev P/R/F1, invented-set P/R/F1, and the gap in F1 (dev minus invented)."""
+    head = f"{'field':<14}{'dev P':>7}{'dev R':>7}{'dev F1':>8}"
+    if inv is not None:
+        head += f"{'inv P':>8}{'inv R':>7}{'inv F1':>8}{'gap':>8}"
+    print(head)
+    for field in [*FIELDS, "overall"]:
+        d = dev[field]
+        line = f"{field:<14}{d['precision']:>7.3f}{d['recall']:>7.3f}{d['f1']:>8.3f}"
+        if inv is not None:
+            v = inv[field]
+            line += (
+                f"{v['precision']:>8.3f}{v['recall']:>7.3f}{v['f1']:>8.3f}"
+                f"{d['f1'] - v['f1']:>+8.3f}"
+            )
+        print(line)
+    docs = f"documents: dev {dev['documents']}"
+    if inv is not None:
+        docs += f", invented {inv['documents']}"
+    print(docs)
 
 
 def run_speed(
@@ -217,20 +308,44 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--corpus",
         type=Path,
-        default=ROOT.parent / "shared" / "corpus" / "dev",
-        help="corpus directory with raw/ and gold/ (default: ../shared/corpus/dev)",
+        default=ROOT.parent.parent / "shared" / "corpus" / "dev"
+        if not (ROOT.parent / "shared").is_dir()
+        else ROOT.parent / "shared" / "corpus" / "dev",
+        help="dev corpus directory with raw/ and gold/ (default: the shared corpus's dev set)",
+    )
+    ap.add_argument(
+        "--invented",
+        type=Path,
+        default=ROOT / "tests" / "extraction_corpus" / "invented",
+        help="the invented yardstick (default tests/extraction_corpus/invented); scored, never "
+        "printed",
     )
     ap.add_argument(
         "--scorer",
         type=Path,
         default=None,
-        help="score.py to use (default: the one next to the corpus directory)",
+        help="score.py to use for both sets (default: the one next to the dev corpus directory)",
     )
     ap.add_argument(
         "--reports",
         type=int,
-        default=100_000,
-        help="synthetic reports streamed for the memory measure (default 100000)",
+        default=1_000_000,
+        help="unique-string reports streamed for the memory measure (default 1000000)",
+    )
+    ap.add_argument(
+        "--zone",
+        type=int,
+        default=None,
+        help="reports per spaCy memory zone in the stream (default the extractor's; 0 = no "
+        "zones, to show the growth they prevent)",
+    )
+    ap.add_argument("--rounds", type=int, default=7, help="paired speed rounds (default 7)")
+    ap.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=["speed", "memory"],
+        help="leave out a measure (repeatable)",
     )
     ap.add_argument(
         "--model",
@@ -246,67 +361,61 @@ def main(argv: list[str] | None = None) -> int:
     installed = ", ".join(models) if models else "no statistical model installed"
     print(
         "spaCy pipeline: blank('en') + drachma_sentences + PhraseMatchers + rules; "
-        f"installed statistical models: {installed}"
+        f"installed statistical models: {installed}; pipeline version {extractor.version}"
     )
 
-    # throughput: the corpus texts (real prose) repeated to a measurable size
-    raw_texts = [p.read_text(encoding="utf-8") for p in sorted((corpus / "raw").glob("*.txt"))]
-    reps = max(1, 150_000 // max(1, sum(len(t.split()) for t in raw_texts)))
-    speed_texts = raw_texts * reps
-    pipe_wps, tok_wps, ratio = run_speed(extractor, speed_texts)
-    synth = list(synthetic_reports(2000, seed=11))
-    spipe, stok, sratio = run_speed(extractor, synth, rounds=3)
+    if "speed" not in args.skip:
+        # throughput: the dev texts (real prose) repeated to a measurable size
+        raw_texts = [p.read_text(encoding="utf-8") for p in _pairs(corpus)[0]]
+        reps = max(1, 150_000 // max(1, sum(len(t.split()) for t in raw_texts)))
+        speed_texts = raw_texts * reps
+        pipe_wps, tok_wps, ratio = run_speed(extractor, speed_texts, rounds=args.rounds)
+        print(
+            f"throughput on corpus text ({sum(len(t.split()) for t in speed_texts):,} words, CPU "
+            f"time): pipeline {pipe_wps:,.0f} words/s, tokenizer alone {tok_wps:,.0f} words/s, "
+            f"ratio {ratio:.2f} (median of {args.rounds} paired rounds; target >= 0.33)",
+            flush=True,
+        )
 
-    # peak memory over N streamed synthetic reports
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t0 = time.perf_counter()
-    n_mentions = 0
-    n_words = 0
-    for text, ms in zip(
-        synthetic_reports(args.reports),
-        extractor.pipe(synthetic_reports(args.reports), batch_size=128),
-        strict=True,
-    ):
-        n_mentions += len(ms)
-        n_words += len(text.split())
-    elapsed = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if "memory" not in args.skip:
+        stream = Extractor() if args.zone is None else Extractor(zone_reports=args.zone)
+        zone = "no memory zones" if stream.zone_reports == 0 else (
+            f"memory zones of {stream.zone_reports:,} reports")
+        print(f"memory: streaming {args.reports:,} unique-string reports ({zone})", flush=True)
+        points, elapsed, n_words, n_mentions = run_memory(stream, args.reports)
+        for done, mb in points:
+            print(f"  after {done:>9,} reports: RSS {mb:7.1f} MB", flush=True)
+        after = [mb for done, mb in points[1:]]
+        spread = (max(after) - min(after)) / min(after) if after else 0.0
+        print(
+            f"  {n_words:,} words, {n_mentions:,} mentions in {elapsed:.1f}s; RSS from the first "
+            f"fifth to the end varies by {spread:.0%} (target: within 20%)"
+        )
 
-    result = run_accuracy(extractor, corpus, scorer)
+    dev = run_accuracy(extractor, corpus, scorer)
+    inv_dir = args.invented.resolve()
+    inv = run_accuracy(extractor, inv_dir, scorer) if _pairs(inv_dir)[0] else None
     if args.model:
         if models or args.model != "auto":
             with_model = Extractor(model=args.model)
             r2 = run_accuracy(with_model, corpus, scorer)
             print(
-                f"with model {with_model.model_name}: overall F1 {r2['overall']['f1']:.3f} "
-                f"(rules only {result['overall']['f1']:.3f}; gain "
-                f"{r2['overall']['f1'] - result['overall']['f1']:+.3f})"
+                f"with model {with_model.model_name}: dev overall F1 {r2['overall']['f1']:.3f} "
+                f"(rules only {dev['overall']['f1']:.3f}; gain "
+                f"{r2['overall']['f1'] - dev['overall']['f1']:+.3f})"
             )
             for f in FIELDS:
-                print(f"  {f:<14}{result[f]['f1']:>7.3f} -> {r2[f]['f1']:.3f}")
+                print(f"  {f:<14}{dev[f]['f1']:>7.3f} -> {r2[f]['f1']:.3f}")
         else:
             print("--model auto: no statistical model installed, nothing to compare")
 
     print()
-    print(
-        f"throughput on corpus text ({sum(len(t.split()) for t in speed_texts)} words, CPU time): "
-        f"pipeline {pipe_wps:,.0f} words/s, tokenizer alone {tok_wps:,.0f} words/s, "
-        f"ratio {ratio:.2f} (median of 7 paired rounds)"
-    )
-    print(
-        f"throughput on synthetic reports (repetitive text the tokenizer caches almost "
-        f"entirely): pipeline {spipe:,.0f} words/s, tokenizer alone {stok:,.0f} words/s, "
-        f"ratio {sratio:.2f}"
-    )
-    print(
-        f"memory: {args.reports} synthetic reports ({n_words:,} words, {n_mentions:,} mentions) "
-        f"in {elapsed:.1f}s; peak RSS {peak / 1024:.1f} MB (before streaming "
-        f"{before / 1024:.1f} MB)"
-    )
-    print()
-    print(f"accuracy on {corpus} (scored by {scorer}):")
-    print_table(result)
-    print(f"overall F1: {result['overall']['f1']:.3f}")
+    print(f"accuracy (scored by {scorer}): dev = {corpus}, invented = {inv_dir}")
+    if inv is None:
+        print("(no invented articles found: dev only)")
+    print_side_by_side(dev, inv)
+    print(f"overall F1: dev {dev['overall']['f1']:.3f}" + (
+        f", invented {inv['overall']['f1']:.3f}" if inv is not None else ""))
     return 0
 
 

@@ -10,6 +10,19 @@
                           ``localhost,127.0.0.1``); any other ``Host`` header gets 400.
 ``DRACHMA_RATE_LIMIT_STORAGE`` where flood counters live: ``memory://`` (default, one process)
                           or ``redis://host:6379`` when several processes serve.
+
+Evidence locker (``docs/evidence.md``):
+
+``DRACHMA_EVIDENCE_DIR``          folder of the encrypted blob store (default ``<home>/evidence``).
+``DRACHMA_EVIDENCE_MASTER_KEY``   master key file (default ``<home>/keys/evidence-master.key``).
+``DRACHMA_EVIDENCE_SIGNING_KEY``  Ed25519 checkpoint key (default ``<home>/keys/checkpoint.pem``).
+``DRACHMA_EVIDENCE_LOG_ORIGIN``   the custody log's name in its checkpoints (default
+                                  ``drachma.police.uk/custody``).
+``DRACHMA_EVIDENCE_MAX_BYTES``    largest single item taken in (default 5 GiB).
+``DRACHMA_EVIDENCE_MAX_ARCHIVE_BYTES`` largest total unpacked from one archive (default 20 GiB).
+``DRACHMA_EVIDENCE_MAX_ARCHIVE_FILES`` most members in one archive (default 10000).
+``DRACHMA_EVIDENCE_MAX_RATIO``    highest compression ratio of an archive member (default 200).
+``DRACHMA_EVIDENCE_TSA_URL``      RFC 3161 timestamp authority for checkpoints (default none).
 """
 
 from __future__ import annotations
@@ -24,6 +37,38 @@ def _truthy(value: str | None) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceSettings:
+    directory: Path
+    master_key: Path
+    signing_key: Path
+    log_origin: str
+    max_bytes: int
+    max_archive_bytes: int
+    max_archive_files: int
+    max_ratio: int
+    tsa_url: str | None
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def load_evidence_settings(home: Path) -> EvidenceSettings:
+    env = os.environ.get
+    return EvidenceSettings(
+        directory=Path(env("DRACHMA_EVIDENCE_DIR") or home / "evidence"),
+        master_key=Path(env("DRACHMA_EVIDENCE_MASTER_KEY") or home / "keys/evidence-master.key"),
+        signing_key=Path(env("DRACHMA_EVIDENCE_SIGNING_KEY") or home / "keys/checkpoint.pem"),
+        log_origin=env("DRACHMA_EVIDENCE_LOG_ORIGIN") or "drachma.police.uk/custody",
+        max_bytes=_int("DRACHMA_EVIDENCE_MAX_BYTES", 5 * 1024**3),
+        max_archive_bytes=_int("DRACHMA_EVIDENCE_MAX_ARCHIVE_BYTES", 20 * 1024**3),
+        max_archive_files=_int("DRACHMA_EVIDENCE_MAX_ARCHIVE_FILES", 10_000),
+        max_ratio=_int("DRACHMA_EVIDENCE_MAX_RATIO", 200),
+        tsa_url=env("DRACHMA_EVIDENCE_TSA_URL") or None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str
     home: Path
@@ -33,6 +78,10 @@ class Settings:
     idle_minutes: int = 30
     allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
     rate_limit_storage: str = "memory://"
+    evidence: EvidenceSettings | None = None  # None: the defaults under ``home``
+
+    def evidence_settings(self) -> EvidenceSettings:
+        return self.evidence or load_evidence_settings(self.home)
 
 
 def default_database_url(home: Path) -> str:
@@ -54,4 +103,5 @@ def load_settings() -> Settings:
             for h in os.environ.get("DRACHMA_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
             if h.strip()),
         rate_limit_storage=os.environ.get("DRACHMA_RATE_LIMIT_STORAGE") or "memory://",
+        evidence=load_evidence_settings(home),
     )

@@ -157,7 +157,7 @@ def test_force_names_map_every_written_form_to_one_force() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_districts_cover_the_uk_as_of_2021() -> None:
+def test_districts_cover_the_uk_as_of_2023() -> None:
     ds = gz.districts()
     by_region = Counter(
         "Scotland" if d.kind == "council area" else
@@ -165,7 +165,7 @@ def test_districts_cover_the_uk_as_of_2021() -> None:
         "Northern Ireland" if d.county_or_region == "Northern Ireland" else "England"
         for d in ds
     )  # fmt: skip
-    assert by_region == {"England": 309, "Wales": 22, "Scotland": 32, "Northern Ireland": 11}
+    assert by_region == {"England": 296, "Wales": 22, "Scotland": 32, "Northern Ireland": 11}
     assert Counter(d.kind for d in ds)["london borough"] == 32
     assert Counter(d.kind for d in ds)["metropolitan borough"] == 36
     assert len({d.name for d in ds}) == len(ds)
@@ -261,10 +261,12 @@ def test_no_duplicate_name_and_district_rows() -> None:
     assert [key for key, n in keys.items() if n > 1] == []
 
 
-def test_towns_csv_kinds_and_forces() -> None:
+def test_towns_csv_kinds_and_no_hand_typed_forces() -> None:
     rows = csv_rows("towns.csv")
     assert {row["kind"] for row in rows} == {"city", "town", "area"}
-    assert {row["force"] for row in rows} <= FORCE_CODES
+    # A town's force is its district's, from the ONS-derived lookup: never typed by hand.
+    assert "force" not in rows[0]
+    assert "force" not in csv_rows("districts.csv")[0]
 
 
 @pytest.mark.parametrize(
@@ -380,3 +382,67 @@ def test_sources_are_shipped_with_the_data() -> None:
     assert "Home Office" in gz.SOURCES
     assert "ONS" in gz.SOURCES
     assert "WGS84" in gz.SOURCES
+
+
+# ---------------------------------------------------------------------------------------------
+# 2023 districts, their codes, the force lookup and older districts
+# ---------------------------------------------------------------------------------------------
+
+
+def test_every_district_has_its_gss_code_and_the_lookup_force() -> None:
+    lookup = {row["lad_code"]: row for row in csv_rows("lad_to_pfa.csv")}
+    assert len(lookup) == len(gz.districts()) == 361
+    for district in gz.districts():
+        row = lookup[district.code]
+        # ONS writes "Bristol, City of" and "St. Helens"; the gazetteer "Bristol", "St Helens".
+        ons_name = row["lad_name"].replace(", City of", "").replace(", County of", "")
+        assert ons_name.replace("St.", "St") == district.name, district
+        assert gz.force_by_ons_code(row["pfa_code"]).code == district.force
+    assert gz.district_by_code("E08000025") == gz.district_by_name("Birmingham")
+    assert gz.force_by_ons_code("E23000005").code == "greater-manchester"
+
+
+def test_greater_manchester_is_its_ten_boroughs() -> None:
+    gm = sorted(d.name for d in gz.districts() if d.force == "greater-manchester")
+    assert gm == ["Bolton", "Bury", "Manchester", "Oldham", "Rochdale", "Salford", "Stockport",
+                  "Tameside", "Trafford", "Wigan"]
+
+
+@pytest.mark.parametrize(
+    ("older", "current", "force"),
+    [
+        ("South Lakeland", "Westmorland and Furness", "cumbria"),
+        ("E07000031", "Westmorland and Furness", "cumbria"),
+        ("Allerdale", "Cumberland", "cumbria"),
+        ("Harrogate", "North Yorkshire", "north-yorkshire"),
+        ("Mendip", "Somerset", "avon-and-somerset"),
+        ("Taunton Deane", "Somerset", "avon-and-somerset"),
+        ("Aylesbury Vale", "Buckinghamshire", "thames-valley"),
+        ("Poole", "Bournemouth, Christchurch and Poole", "dorset"),
+        ("S12000046", "Glasgow City", "police-scotland"),
+        ("Rochdale", "Rochdale", "greater-manchester"),
+    ],
+)
+def test_older_districts_map_to_their_2023_successor(older: str, current: str,
+                                                     force: str) -> None:
+    found = gz.current_district(older)
+    assert found is not None and (found.name, found.force) == (current, force)
+    assert gz.current_district("Narnia") is None
+
+
+def test_towns_of_merged_districts_are_in_the_2023_district() -> None:
+    kendal = gz.find_places("Kendal")[0]
+    assert (kendal.district, kendal.force) == ("Westmorland and Furness", "cumbria")
+    assert gz.find_places("Taunton")[0].district == "Somerset"
+
+
+def test_boundary_files_match_the_lookup() -> None:
+    from drachma.gazetteers.boundaries import ATTRIBUTION, boundaries
+
+    districts = boundaries("district")["features"]
+    forces = boundaries("force")["features"]
+    assert {f["properties"]["code"] for f in districts} == {d.code for d in gz.districts()}
+    assert len(forces) == 45
+    for feature in forces:
+        assert gz.force_by_ons_code(feature["properties"]["code"]).code in FORCE_CODES
+    assert "Open Government Licence" in ATTRIBUTION

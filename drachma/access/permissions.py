@@ -21,6 +21,7 @@ class Permission(str, enum.Enum):
     REVIEW_MENTIONS = "review_mentions"
     MANAGE_INCIDENTS = "manage_incidents"
     MANAGE_EVIDENCE = "manage_evidence"
+    EDIT_DISCLOSURE = "edit_disclosure"  # CPIA schedules: the disclosure officer alone
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
     UNLOCK_LOG_IN = "unlock_log_in"  # end a log-in lock-out early (security)
@@ -36,7 +37,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.INVESTIGATOR: frozenset(
         {P.READ_REPORTS, P.CREATE_REPORTS, P.READ_PERSONS, P.MANAGE_EVIDENCE, P.MANAGE_INCIDENTS}
     ),
-    Role.DISCLOSURE_OFFICER: frozenset({P.READ_REPORTS, P.READ_PERSONS, P.MANAGE_EVIDENCE}),
+    Role.DISCLOSURE_OFFICER: frozenset(
+        {P.READ_REPORTS, P.READ_PERSONS, P.MANAGE_EVIDENCE, P.EDIT_DISCLOSURE}
+    ),
     Role.SUPERVISOR: frozenset(
         {
             P.READ_REPORTS,

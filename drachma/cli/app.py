@@ -5,8 +5,11 @@ from __future__ import annotations
 import typer
 
 from drachma import __version__
-from drachma.cli import db, demo, extract, ingest, public, reports, serve, users
+from drachma.cli import analytics, db, demo, extract, ingest, public, reports, serve, users
+from drachma.cli import evidence as evidence_cli
 from drachma.cli.common import set_database_url
+from drachma.cli.incidents import register as register_incidents  # --- incidents ---
+from drachma.cli.worker import register as register_worker  # --- incidents ---
 
 app = typer.Typer(
     name="drachma",
@@ -36,8 +39,11 @@ def main_options(
     set_database_url(database)
 
 
-for module in (db, users, reports, ingest, extract, demo, serve):
+for module in (db, users, reports, ingest, extract, demo, serve, evidence_cli):
     module.register(app)
+register_incidents(app)  # --- incidents ---
+register_worker(app)  # --- incidents ---
+analytics.register(app)  # --- analytics (issue 10) ---
 
 # --- security ---
 public.register(app)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from drachma.cli.common import console, friendly, open_store
+from drachma.config import load_settings
+from drachma.evidence.keys import ensure_evidence_keys
 from drachma.store.migrate import upgrade
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -33,6 +35,8 @@ def init() -> None:
         console.print(f"Created database {store.safe_url} at revision {after}.")
     else:
         console.print(f"Database {store.safe_url} is ready (revision {after}).")
+    for line in ensure_evidence_keys(load_settings().evidence_settings()):
+        console.print(line)
 
 
 def register(app: typer.Typer) -> None:

@@ -76,15 +76,63 @@ def _confirmed_groups() -> list[tuple[str, list[str]]]:
         store.dispose()
 
 
+def _reprocess(limit: int | None, as_json: bool) -> None:
+    """``--reprocess``: the stored reports read by older rules, read again, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from drachma.cli.common import cli_actor, err_console, open_store
+    from drachma.link.reprocess import out_of_date, reprocess
+
+    try:
+        store = open_store()
+        actor = cli_actor()
+        try:
+            version, stale = out_of_date(store, actor)
+            total = stale if limit is None else min(stale, limit)
+            progress = Progress(
+                "{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=err_console, disable=as_json,
+            )
+            with progress:
+                task = progress.add_task(f"reading with {version}", total=total)
+                result = reprocess(
+                    store, actor, limit=limit,
+                    progress=lambda done: progress.update(task, completed=done),
+                )
+        finally:
+            store.dispose()
+    except DrachmaError as exc:
+        raise fail(exc.message) from exc
+    summary = {
+        "version": result.version,
+        "reports": result.reports,
+        "skipped": result.skipped,
+        "added": result.added,
+        "removed": result.removed,
+        "kept": result.kept,
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        return
+    typer.echo(
+        f"{result.reports} report(s) read again with {result.version}: {result.added} unreviewed "
+        f"mention(s) now, {result.removed} replaced, {result.kept} reviewed kept as they were"
+        + (f"; {result.skipped} skipped (handling conditions)" if result.skipped else "")
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``extract`` command to ``app``."""
 
     @app.command("extract")
     def extract_command(
         files: Annotated[
-            list[Path],
-            typer.Argument(help="Report text files (UTF-8) to read.", show_default=False),
-        ],
+            list[Path] | None,
+            typer.Argument(
+                help="Report text files (UTF-8) to read (none with --reprocess).",
+                show_default=False,
+            ),
+        ] = None,
         as_json: Annotated[
             bool, typer.Option("--json", help="Print the mentions as JSON instead of a table.")
         ] = False,
@@ -128,11 +176,33 @@ def register(app: typer.Typer) -> None:
                 "--known-groups", help="JSON file of confirmed groups: [[name, [alias, ...]], ...]."
             ),
         ] = None,
+        reprocess: Annotated[
+            bool,
+            typer.Option(
+                "--reprocess",
+                help="Read again the stored reports whose machine mentions an older version of "
+                "the rules read, replacing only unreviewed mentions (confirmed, corrected and "
+                "rejected ones are kept).",
+            ),
+        ] = False,
+        limit: Annotated[
+            int | None,
+            typer.Option(
+                "--limit", min=1, help="With --reprocess: read at most this many reports."
+            ),
+        ] = None,
     ) -> None:
         """Extract groups, people, places, forces, platforms, dates, ages, outcomes, offences and
-        statistics from report text."""
+        statistics from report text, or bring stored reports up to date (--reprocess)."""
         from drachma.extract import Extractor
 
+        if reprocess:
+            if files:
+                raise fail("--reprocess reads the stored reports: give no files")
+            _reprocess(limit, as_json)
+            return
+        if not files:
+            raise fail("give the report files to read (or --reprocess)")
         try:
             rd = _parse_date(report_date)
             groups: list[tuple[str, list[str]]] = []

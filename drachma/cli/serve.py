@@ -18,6 +18,8 @@ def serve(
         help="Addresses of a reverse proxy whose X-Forwarded-For/-Proto headers are trusted "
         "(so the audit log records the real client and cookies are Secure over HTTPS).",
     ),
+    no_worker: bool = typer.Option(False, "--no-worker",
+                                   help="Do not run the due-time worker in the background."),
 ) -> None:
     """Serve the web pages and the JSON API (docs at /api/docs)."""
     import uvicorn
@@ -25,7 +27,14 @@ def serve(
     from drachma.config import load_settings
     from drachma.web.app import create_app
 
-    app = create_app(open_store(), load_settings())
+    store = open_store()
+    app = create_app(store, load_settings())
+    if not no_worker:  # --- incidents: escalations, reminders, alert e-mails ---
+        from drachma.safeguarding.rules import check_data_files
+        from drachma.safeguarding.worker import start_background
+
+        check_data_files()
+        start_background(store)
     console.print(f"Drachma at http://{host}:{port}/ (API docs at /api/docs); Ctrl+C stops it.",
                   highlight=False)
     uvicorn.run(

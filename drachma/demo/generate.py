@@ -295,6 +295,7 @@ class GeneratedReport:
     report: Report
     event: DemoEvent | None
     group: int
+    town: Place | None = None  # the town the report tells of (analytics facts), if any
 
 
 class _Writer:
@@ -813,7 +814,7 @@ class _Writer:
             occurred_on=min(occurred, day),
             content_hash=content_hash(title, body),
         )
-        return GeneratedReport(report, event, group)
+        return GeneratedReport(report, event, group, event.town if event else self.place)
 
     def remaining_events(self) -> list[DemoEvent]:
         """Events planned after the last report's time (so the loader gets them all)."""

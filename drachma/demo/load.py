@@ -30,7 +30,10 @@ from rich.text import Text
 from sqlalchemy import func, select
 
 from drachma.access import users as user_service
+from drachma.access.actor import system_actor
+from drachma.analytics.facts import demo_facts, refresh_facts
 from drachma.demo import names as N
+from drachma.demo.evidence import load_demo_exhibits
 from drachma.demo.generate import (
     DEFAULT_END,
     DEFAULT_START,
@@ -39,11 +42,13 @@ from drachma.demo.generate import (
     demo_groups,
     generate_detailed,
 )
+from drachma.demo.incidents import complete_demo_records
 from drachma.errors import ConflictError
 from drachma.model.entities import Person
 from drachma.model.incident import Incident, Investigation, InvestigationStatus
 from drachma.model.report import Report
 from drachma.model.roles import Role
+from drachma.store import analytics as analytics_store
 from drachma.store import entities as entity_store
 from drachma.store import groups as group_store
 from drachma.store.db import Store
@@ -182,6 +187,10 @@ def _load_reports(
             reports: list[Report] = [item.report for item in batch]
             with store.begin() as conn:
                 insert_many(conn, reports)
+                # --- analytics: what each invented report is about (issue 10) ---
+                analytics_store.insert_facts(conn, "reports", demo_facts(
+                    (item.report.id or 0, item.town,
+                     demo_groups()[item.group].name) for item in batch))
             if keep is not None:
                 keep.extend(batch)
             loaded += len(batch)
@@ -374,6 +383,9 @@ def load_demo(
             ))
         summary.persons = len(subjects) + len(others)
         summary.investigations = len(plans)
+    load_demo_exhibits(store, seed)  # --- evidence ---: a few invented exhibits
+    complete_demo_records(store)  # --- incidents and safeguarding ---
+    refresh_facts(store, system_actor("demo"))  # --- analytics: incidents' facts (issue 10) ---
     summary.seconds = time.perf_counter() - began
     return summary
 

@@ -16,6 +16,7 @@ from drachma.extract.common import (
     trigger_windows,
     word_windows,
 )
+from drachma.extract.rules import word_tuple, words
 from drachma.model.mention import Mention, MentionType, PersonRole
 
 WORD_NUM = {
@@ -65,103 +66,37 @@ IM_RE = re.compile(
 RANGE_BEFORE_RE = re.compile(
     r"\b(?:between[ \u00a0]+\d{1,2}[ \u00a0]+and|\d{1,2}[ \u00a0]*(?:to|-|–))[ \u00a0]*$"
 )
-NOUN_AGE_TRIGGERS = (
-    "man",
-    "woman",
-    "father",
-    "dad",
-    "grandfather",
-    "pensioner",
-    "defendant",
-    "teacher",
-    "chef",
+CHILD_NOUNS = words("ages.child_nouns")
+ADULT_NOUNS = words("ages.adult_nouns")
+# "a man, 52, from Leeds", "the teacher, aged 41, was": any adult noun of the word list before
+# ", N,". The scan starts at the comma (a character class, fast); the noun is checked behind it.
+NOUN_AGE_RE = re.compile(r",[ \u00a0]*(?:aged[ \u00a0]+)?(?P<n>\d{2})[ \u00a0]*,")
+NOUN_BEFORE_RE = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, ADULT_NOUNS), key=len, reverse=True)) + r")"
+    r"[ \u00a0]*$"
 )
-NOUN_AGE_RE = re.compile(
-    r"\b(?:man|woman|father|dad|grandfather|pensioner|defendant|teacher|chef)[ \u00a0]*,[ \u00a0]*"
-    r"(?:aged[ \u00a0]+)?(?P<n>\d{2})[ \u00a0]*,"
+CLAIM_TRIGGERS = word_tuple("ages.claim_triggers")
+register_triggers(CLAIM_TRIGGERS, ("year", "years", "she", "he", "young", "aged"))
+# A capitalised name followed by its age as an appositive, "Surname, 45, of Town", "Name (45)",
+# whether or not the name itself was recognised as a person: the age after a name, then what
+# introduces a subject (home town, or a verb of the court report).
+# ", 45," or "(45)" then what introduces a subject; starts with a character class so the regex
+# engine scans for the comma or bracket quickly
+AGE_APPOS_RE = re.compile(
+    r"[,(][ \u00a0]*(?:aged[ \u00a0]+)?(?P<n>\d{2})[ \u00a0]*[,)][ \u00a0]*,?[ \u00a0]*"
+    r"(?:of|from|who|was|is|had|has|appeared|pleaded|admitted|denied|and|were|will|faces|must)\b"
 )
-CLAIM_TRIGGERS = (
-    "posing",
-    "posed",
-    "poses",
-    "pose",
-    "pretending",
-    "pretended",
-    "pretend",
-    "pretends",
-    "masquerading",
-    "claiming",
-    "claimed",
-    "purporting",
-    "purported",
-    "thought",
-    "believed",
-    "believing",
-    "thinking",
-    "thinks",
-    "believes",
-    "said",
-    "told",
+NAME_END_RE = re.compile(r"[A-Z][\w'’\-]*[a-z][ \u00a0]*$")
+# a hunter's role word right before the name: "group founder Name Surname, 34,"
+HUNTER_NAME_RE = re.compile(
+    r"\b(?i:founder|co-founder|leader|members?|hunters?|vigilantes?|organi[sz]er|admin|"
+    r"spokes(?:man|woman|person)|decoy|volunteer)[ \u00a0]+(?:[A-Z][\w'’\-]*[ \u00a0]+){0,2}"
+    r"[A-Z][\w'’\-]*[ \u00a0]*$"
 )
-register_triggers(
-    NOUN_AGE_TRIGGERS, CLAIM_TRIGGERS, ("year", "years", "she", "he", "young", "aged")
-)
-CHILD_NOUNS = frozenset(
-    [
-        "girl",
-        "girls",
-        "boy",
-        "boys",
-        "child",
-        "children",
-        "daughter",
-        "schoolgirl",
-        "schoolboy",
-        "teen",
-        "teenager",
-        "teenage",
-        "youngster",
-        "youngsters",
-        "pupil",
-        "kid",
-        "kids",
-        "minor",
-        "son",
-    ]
-)
-ADULT_NOUNS = frozenset(
-    [
-        "man",
-        "men",
-        "woman",
-        "women",
-        "father",
-        "dad",
-        "grandfather",
-        "grandad",
-        "pensioner",
-        "male",
-        "female",
-        "chef",
-        "teacher",
-        "businessman",
-        "defendant",
-        "paedophile",
-        "pedophile",
-        "predator",
-        "offender",
-        "student",
-        "worker",
-        "driver",
-        "suspect",
-        "husband",
-        "uncle",
-        "labourer",
-        "builder",
-        "soldier",
-        "nurse",
-        "carer",
-    ]
+# "a man aged 45", "a father aged 38 was": an adult noun just before "aged N"
+ADULT_BEFORE_RE = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, ADULT_NOUNS), key=len, reverse=True)) + r")"
+    r"[ \u00a0]+$"
 )
 DECOY_CONTEXT_RE = re.compile(
     r"\b(?:pos(?:e|es|ed|ing)|pretend\w*|decoy\w*|fake|profiles?|fictitious|purport\w*|"
@@ -169,14 +104,14 @@ DECOY_CONTEXT_RE = re.compile(
 )
 HUNTER_CONTEXT_RE = re.compile(
     r"\b(?:hunters?|vigilantes?|founder|leader|members?|joined|professional|decoy|journalist|"
-    r"officer|presenter)\b"
+    r"officer|presenter|spokes(?:man|woman|person))\b"
 )
 # what follows "a 30-year-old man" when he is a hunter: "who runs ...", ", a vigilante", "who is a
 # paedophile hunter" (not a hunter merely named later in the sentence: "... was arrested after a
 # hunter group confronted him")
 HUNTER_TAIL_RE = re.compile(
     r"[^.]{0,40}\bwho[ \u00a0]+(?:runs|founded|leads|joined|set[ \u00a0]+up)|"
-    r"(?:,|[ \u00a0]+who[ \u00a0]+(?:is|was))?[ \u00a0]+(?:an?[ \u00a0]+)?(?:[\w\-]+[ \u00a0]+)?"
+    r",?(?:[ \u00a0]+who[ \u00a0]+(?:is|was))?[ \u00a0]+(?:an?[ \u00a0]+)?(?:[\w\-]+[ \u00a0]+)?"
     r"(?:hunter|vigilante)"
 )
 SUBJECT_CONTEXT_RE = re.compile(
@@ -200,7 +135,7 @@ def extract_ages(ctx: Context) -> None:
             return
         if kind is MentionType.AGE_DECOY and not 5 <= n <= 17:
             return
-        if kind is MentionType.AGE_SUBJECT and not 14 <= n <= 99:
+        if kind is MentionType.AGE_SUBJECT and not 16 <= n <= 99:
             return
         seen.add((s, e))
         ctx.add(kind, s, e, str(n), conf, claim=False)
@@ -209,10 +144,12 @@ def extract_ages(ctx: Context) -> None:
     for m in finditer_windows(YEAR_OLD_RE, low, word_windows(ctx, ("year", "years"), 25, 40)):
         n = _n(m.group("n"))
         noun_words = (m.group("noun") or "").split()
-        noun = noun_words[0].lower() if noun_words else ""
+        # "a 52-year-old grandfather-of-three": the noun before "-of-"
+        noun = noun_words[0].lower().split("-of-")[0] if noun_words else ""
+        named = bool(noun_words) and text[m.start("noun") :].lstrip()[:1].isupper()
         if noun in ("and", "or") and len(noun_words) > 1:
             noun = noun_words[1].lower()
-        if noun not in CHILD_NOUNS and noun not in ADULT_NOUNS:
+        if noun not in CHILD_NOUNS and noun not in ADULT_NOUNS and not named:
             # "a 35-year-old Filipino man": the noun a word or two further on
             more = low[m.end("n") : m.end("n") + 50].split()[1:4]
             for w in more:
@@ -239,7 +176,7 @@ def extract_ages(ctx: Context) -> None:
             add(MentionType.AGE_DECOY, m.start(), end, n, 0.7)
             continue
         if n >= 16:
-            if noun in ADULT_NOUNS:
+            if noun in ADULT_NOUNS or named:
                 tail = low[m.end() : m.end() + 60]
                 if HUNTER_CONTEXT_RE.search(pre[-25:]) or HUNTER_TAIL_RE.match(tail):
                     continue
@@ -292,11 +229,17 @@ def extract_ages(ctx: Context) -> None:
                 if b is not None:
                     add(MentionType.AGE_DECOY, m.start("b"), m.end("b"), b, 0.75)
             continue
+        if b is None and a >= 16 and ADULT_BEFORE_RE.search(pre):
+            if not HUNTER_CONTEXT_RE.search(pre[-25:]):
+                add(MentionType.AGE_SUBJECT, m.start("a"), m.end("a"), a, 0.75)
+            continue
         if (
             b is None
             and a >= 16
             and (text[m.start() - 2 : m.start()] in (", ", "(") or pre.endswith(", "))
         ):
+            if HUNTER_CONTEXT_RE.search(pre[-25:]) or HUNTER_TAIL_RE.match(low, m.end()):
+                continue
             pm = _person_before(ctx, m.start(), person_ends)
             if pm is not None and pm.attributes.get("role") in (
                 "group_member",
@@ -307,10 +250,29 @@ def extract_ages(ctx: Context) -> None:
                 continue
             add(MentionType.AGE_SUBJECT, m.start("a"), m.end("a"), a, 0.75)
     # "a man, 52, from Leeds"
-    for m in finditer_windows(NOUN_AGE_RE, low, word_windows(ctx, NOUN_AGE_TRIGGERS, 2, 20)):
+    for m in NOUN_AGE_RE.finditer(low):
+        if not NOUN_BEFORE_RE.search(low, max(0, m.start() - 25), m.start()):
+            continue
         n = int(m.group("n"))
         if not HUNTER_CONTEXT_RE.search(low, m.end(), m.end() + 40):
             add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), n, 0.75)
+    # "Surname, 45, of Town", "Name (45) was jailed", for names the people rules did not know
+    for m in AGE_APPOS_RE.finditer(text):
+        opener, closer = text[m.start()], text[m.end("n") :].lstrip(" \u00a0")[:1]
+        if (opener == "(") != (closer == ")"):
+            continue  # "(45," or ", 45)": not one appositive
+        if not NAME_END_RE.search(text, max(0, m.start() - 30), m.start()):
+            continue
+        if HUNTER_NAME_RE.search(text, max(0, m.start() - 60), m.start()):
+            continue
+        n = int(m.group("n"))
+        pm = _person_before(ctx, m.start(), person_ends)
+        if pm is not None and pm.attributes.get("role") in _NOT_SUBJECT_ROLES:
+            continue
+        pre = low[max(0, m.start() - 40) : m.start()]
+        if HUNTER_CONTEXT_RE.search(pre[-25:]) or HUNTER_TAIL_RE.match(low, m.end()):
+            continue
+        add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), n, 0.75)
     for pm in ctx.of_type(MentionType.PERSON):
         am = APPOSITIVE_RE.match(text, pm.end)
         if am is None:
@@ -325,7 +287,20 @@ def extract_ages(ctx: Context) -> None:
             continue
         if not SUBJECT_CONTEXT_RE.search(low[am.end() : am.end() + 120].split(".")[0]):
             continue
+        if HUNTER_NAME_RE.search(text, max(0, pm.end - 60), pm.end):
+            continue
         add(MentionType.AGE_SUBJECT, am.start("n"), am.end("n"), n, 0.8)
+
+
+_NOT_SUBJECT_ROLES = frozenset(
+    {
+        PersonRole.GROUP_MEMBER.value,
+        PersonRole.OFFICER.value,
+        PersonRole.SPOKESPERSON.value,
+        PersonRole.JUDGE.value,
+        PersonRole.LAWYER.value,
+    }
+)
 
 
 def _person_before(ctx: Context, pos: int, person_ends: dict[int, Mention]) -> Mention | None:

@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 
 from drachma.extract.common import Context, register_triggers
+from drachma.extract.rules import word_tuple
 from drachma.model.mention import MentionType
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -32,12 +33,15 @@ ABSOLUTE_RE = re.compile(
     rf"(?<![\w/.])(?:"
     rf"(?P<iy>{YEAR})-(?P<im>\d{{2}})-(?P<id>\d{{2}})(?!\d)"
     rf"|(?P<nd>\d{{1,2}})/(?P<nm>\d{{1,2}})/(?P<ny>\d{{4}}|\d{{2}})(?![\d/])"
-    rf"|(?P<d1>\d{{1,2}}){ORD}(?:\s+of)?\s+(?P<m1>{MONTH})(?:,?\s+(?P<y1>{YEAR})(?!\d))?"
-    rf"|(?P<m2>{MONTH})\s+(?P<d2>\d{{1,2}}){ORD}(?![\d:.]\d)(?:,?\s+(?P<y2>{YEAR})(?!\d))?"
+    # a day or a range of days before the month: "6 August", "12-13 June"
+    rf"|(?:\d{{1,2}}{ORD}[-–])?(?P<d1>\d{{1,2}}){ORD}(?:\s+of)?\s+(?P<m1>{MONTH})"
+    rf"(?:,?\s+(?P<y1>{YEAR})(?!\d))?"
+    rf"|(?P<m2>{MONTH})\s+(?P<d2>\d{{1,2}}){ORD}(?:[-–]\d{{1,2}}{ORD})?(?![\d:.]\d)"
+    rf"(?:,?\s+(?P<y2>{YEAR})(?!\d))?"
     rf"|(?P<m3>{MONTH}),?\s+(?P<y3>{YEAR})(?!\d)"
     rf"|(?P<ry>{YEAR})[-–/](?P<ry2>\d{{2}}|{YEAR})(?![\d/-])"
     rf"|(?P<y>{YEAR})(?![\d,]\d|s\b|\d|-\d|%|[ \u00a0]?per[ \u00a0]?cent)"
-    rf"|\b{PREPS}[ \u00a0]+(?:(?:early|late|mid)-?[ \u00a0]?)?(?P<m4>{MONTH})(?![ \u00a0]+\d)"
+    rf"|\b{PREPS}[ \u00a0]+(?:(?:early|late|mid)-?[ \u00a0]?)?(?P<m4>{MONTH})(?!\.?[ \u00a0]+\d)"
     rf")"
 )
 STATUTE_BEFORE_RE = re.compile(
@@ -100,27 +104,7 @@ NUMBER_WORDS = {
     "nine": 9,
     "ten": 10,
 }
-REL_TRIGGERS = (
-    "yesterday",
-    "today",
-    "tonight",
-    "night",
-    "morning",
-    "afternoon",
-    "evening",
-    "week",
-    "weekend",
-    "month",
-    "year",
-    "ago",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-)
+REL_TRIGGERS = word_tuple("dates.rel_triggers")
 register_triggers(REL_TRIGGERS)
 DIGITS_RE = re.compile(r"\d+")
 MONTH_INITIALS = frozenset("JFMASOND")

@@ -20,44 +20,23 @@ from drachma.extract.common import (
     Context,
     register_triggers,
 )
+from drachma.extract.rules import words
 from drachma.model.mention import MentionType
 
-POLICE_WORDS = frozenset({"police", "constabulary", "politie", "gendarmerie"})
+POLICE_WORDS = words("forces.police_words")
 register_triggers(tuple(POLICE_WORDS))
-HEAD_EXTRA = frozenset({"service", "department", "dept", "force"})
-HEAD_PREFIX = frozenset(
-    {
-        "state",
-        "provincial",
-        "regional",
-        "metropolitan",
-        "county",
-        "city",
-        "municipal",
-        "federal",
-        "transport",
-        "mounted",
-    }
+HEAD_EXTRA = words("forces.head_extra")
+HEAD_PREFIX = words("forces.head_prefix")
+NOT_FORCE_AFTER = words("forces.not_force_after")
+# "LAPD", "Phoenix PD", "Salt Lake PD"
+PD_RE = re.compile(
+    r"(?<![\w.])(?:[A-Z]{1,5}PD|(?!(?:The|A|An|This|That|Local|City)[ \u00a0])"
+    r"(?:[A-Z][a-z]+[ \u00a0]+){1,3}PD)(?![\w])"
 )
-NOT_FORCE_AFTER = frozenset(
-    [
-        "federation",
-        "commissioner",
-        "commissioners",
-        "chiefs",
-        "college",
-        "authority",
-        "board",
-        "museum",
-        "academy",
-        "station",
-        "stations",
-        "officer",
-        "officers",
-        "scotland's",
-    ]
+# US sheriffs: "the Maricopa County Sheriff's Office", "Pima County Sheriff's Department"
+SHERIFF_RE = re.compile(
+    r"(?<![\w])(?:[A-Z][\w\-]*[ \u00a0]+){1,3}Sheriff['’]s[ \u00a0]+(?:Office|Department)\b"
 )
-PD_RE = re.compile(r"(?<![\w.])[A-Z]{1,5}PD(?![\w])")
 SKIP_PRE = (
     frozenset(w.lower() for w in (*WEEKDAYS, *MONTH_NAMES))
     | FUNCTION_WORDS
@@ -87,21 +66,7 @@ SKIP_PRE = (
 )
 DEMONYM_RE = re.compile(r"(?:ian|ish|sh|ese|ch|ic|i)$")
 ACRONYM_AFTER_RE = re.compile(r"[ \u00a0]*\((?P<acr>[A-Z][A-Za-z]{1,6})\)")
-BARE_AREA = frozenset(
-    {
-        "avon and somerset",
-        "avon & somerset",
-        "devon and cornwall",
-        "devon & cornwall",
-        "humberside",
-        "northumbria",
-        "thames valley",
-        "west mercia",
-        "dyfed-powys",
-        "met",
-        "the met",
-    }
-)
+BARE_AREA = words("forces.bare_area")
 
 
 @lru_cache(maxsize=1)
@@ -169,7 +134,7 @@ def extract_forces(ctx: Context) -> None:
         if not overlaps(s, e):
             spans.append((s, e, table.get(low[s:e], text[s:e]), 0.9))
     # "the Met"
-    for m in re.finditer(r"\bthe[ \u00a0]+Met\b(?![\w'’-])", text):
+    for m in re.finditer(r"\b[Tt]he[ \u00a0]+Met\b(?![\w'’-]|[ \u00a0]+Office)", text):
         if not overlaps(m.start(), m.end()):
             spans.append(
                 (m.start() + 4, m.end(), table.get("metropolitan police", "metropolitan"), 0.8)
@@ -236,6 +201,8 @@ def extract_forces(ctx: Context) -> None:
             while i < len(pre_toks) and (
                 pre_toks[i][2].lower() in SKIP_PRE or pre_toks[i][2] in lexicon.titles()
             ):
+                if pre_toks[i][2] == "New" and i + 1 < len(pre_toks):
+                    break  # "New York", "New South Wales": part of the name
                 i += 1
             pre_toks = pre_toks[i:]
             if head_i == 0 and words[1:2] in (["service"], ["department"]) and "of" in words:
@@ -274,6 +241,13 @@ def extract_forces(ctx: Context) -> None:
             pre = " ".join(t[2] for t in pre_toks)
             head = text[pre_toks[-1][1] : end].strip()
             spans.append((start, end, _value_for(pre, head), 0.8))
+    if "Sheriff" in text:
+        for m in SHERIFF_RE.finditer(text):
+            s = m.start()
+            if text[s : s + 4] == "The ":
+                s += 4
+            if not overlaps(s, m.end()):
+                spans.append((s, m.end(), m.group()[s - m.start() :], 0.8))
     if "PD" in text:
         for m in PD_RE.finditer(text):
             if not overlaps(m.start(), m.end()):

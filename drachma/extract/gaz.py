@@ -48,12 +48,12 @@ def _place(p: Any) -> PlaceInfo:
 
 @lru_cache(maxsize=1)
 def load() -> GazetteerView:
-    """Read the package gazetteers once; an empty view when they are missing or broken."""
+    """Read the package gazetteers once. Missing or broken gazetteers are an error
+    (:class:`RuleDataError`), never an extractor that silently finds no places or forces."""
+    from drachma import gazetteers
+    from drachma.extract.rules import RuleDataError
+
     view = GazetteerView()
-    try:
-        from drachma import gazetteers
-    except Exception:  # pragma: no cover - depends on the checkout
-        return view
     try:
         view.force_names = {k.lower(): str(v) for k, v in gazetteers.force_names().items()}
         for force in gazetteers.police_forces():
@@ -64,7 +64,10 @@ def load() -> GazetteerView:
         view.places = {
             k.lower(): [_place(p) for p in v] for k, v in gazetteers.place_names().items()
         }
-        view.available = True
-    except Exception:  # pragma: no cover - a half-written gazetteer must not break extraction
-        return GazetteerView()
+    except Exception as exc:
+        raise RuleDataError(f"the gazetteers cannot be read: {exc}", field="gazetteers") from exc
+    if not view.places or not view.force_names:
+        raise RuleDataError("the gazetteers have no places or no police forces",
+                            field="gazetteers")
+    view.available = True
     return view

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from drachma.extract import gaz, lexicon
 from drachma.extract.common import (
@@ -20,6 +21,7 @@ from drachma.extract.common import (
     norm_key,
     register_triggers,
 )
+from drachma.extract.rules import words
 from drachma.model.mention import MentionType
 
 Q = "[\"'‘’“”]"
@@ -67,20 +69,7 @@ CUE_AFTER = [
     ),
     (re.compile(rf"{Q}?[ \u00a0]+(?:group|page|team)\b(?![ \u00a0]*-)"), 0.6),
 ]
-GROUP_NOUNS = frozenset(
-    [
-        "group",
-        "groups",
-        "page",
-        "team",
-        "organisation",
-        "organization",
-        "outfit",
-        "network",
-        "collective",
-        "chapter",
-    ]
-)
+GROUP_NOUNS = words("groups.group_nouns")
 # words whose presence in a text window makes the group cues worth running
 CUE_TRIGGERS = (
     *sorted(GROUP_NOUNS),
@@ -115,83 +104,19 @@ CUE_TRIGGERS = (
 )
 register_triggers(CUE_TRIGGERS)
 AFTER_FIRST_CHARS = frozenset(",\"'‘’“”")
-AFTER_FIRST_WORDS = frozenset(
-    [
-        "group",
-        "page",
-        "team",
-        "who",
-        "which",
-        "is",
-        "are",
-        "was",
-        "were",
-        "facebook",
-        "fb",
-        "member",
-        "members",
-        "founder",
-        "founders",
-        "co-founder",
-        "co-founders",
-        "admin",
-        "admins",
-        "decoy",
-        "decoys",
-        "volunteer",
-        "volunteers",
-    ]
-)
-GROUP_HEADS = frozenset(
-    ["hunters", "catchers", "watch", "exposed", "busters", "squad", "patrol"]
-)
-GROUP_WORDS_ANYWHERE = frozenset(
-    [
-        "predator",
-        "predators",
-        "paedo",
-        "paedos",
-        "pedo",
-        "pedos",
-        "creep",
-        "creeps",
-        "perverts",
-        "groomers",
-    ]
-)
+AFTER_FIRST_WORDS = words("groups.after_first_words")
+GROUP_HEADS = words("groups.group_heads")
+GROUP_WORDS_ANYWHERE = words("groups.group_words_anywhere")
 # words that make a capitalised run a group's name wherever they stand in it ("hunters" and
 # "catchers" only count at the end: "Heron Lane Hunters", not "Hunters Confront Man")
 GROUP_WORDS = GROUP_WORDS_ANYWHERE | GROUP_HEADS
-GENERIC = frozenset(
-    [
-        "paedophile",
-        "paedophiles",
-        "pedophile",
-        "pedophiles",
-        "paedo",
-        "pedo",
-        "hunter",
-        "hunters",
-        "hunting",
-        "vigilante",
-        "vigilantes",
-        "group",
-        "groups",
-        "online",
-        "child",
-        "children",
-        "the",
-        "a",
-        "sex",
-        "predator",
-        "predators",
-        "catchers",
-        "watch",
-        "internet",
-        "web",
-        "police",
-    ]
-)
+GENERIC = words("groups.generic")
+VENUE_HEADS = words("places.venue_heads")
+DIRECTIONS = words("places.directions")
+ADJECTIVE_SUFFIXES = ("-based", "-born", "-run", "-led", "-area")
+# a number inside or after a name: "Guardians 4 Kids", "Predator Patrol 247", "Watch 24/7"
+DIGIT_GAP_RE = re.compile(r"[ \u00a0]+\d{1,4}(?:/\d{1,2})?[ \u00a0]+$")
+DIGIT_TAIL_RE = re.compile(r"[ \u00a0]+\d{1,4}(?:/\d{1,2})?(?![\w/])")
 ACRONYM_RE = re.compile(r"[A-Z](?=[a-z0-9&]*[A-Z])[A-Za-z0-9&]{1,7}")
 GROUPISH_SENTENCE_RE = re.compile(
     r"(?i)\b(?:group|hunt|vigilant|launch|founded|set[ ]up|team|decoy|sting|catch|expos|predator)"
@@ -202,62 +127,35 @@ def _initials(words: list[str]) -> str:
     return "".join(w[0] for w in words if (w and w[0].isupper()) or w.isupper())
 
 
-HUNTER_WORDS = frozenset(["hunters", "hunter", "vigilantes", "vigilante", "activists", "activist"])
+HUNTER_WORDS = words("groups.hunter_words")
 NAMING_WORDS = frozenset({"called", "named", "dubbed"})
-ROLE_CUE_WORDS = frozenset(
-    [
-        "member",
-        "members",
-        "founder",
-        "founders",
-        "co-founder",
-        "co-founders",
-        "cofounder",
-        "leader",
-        "leaders",
-        "admin",
-        "admins",
-        "administrator",
-        "administrators",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "spokespeople",
-        "president",
-        "boss",
-        "volunteer",
-        "volunteers",
-        "organiser",
-        "organisers",
-        "organizer",
-        "organizers",
-        "owner",
-        "owners",
-        "decoy",
-        "decoys",
-        "chapter",
-    ]
+# words that introduce a list of names after a group noun: "groups such as A, B and C",
+# "hunter groups, including A", "other groups in the area include A and B", "groups like A"
+LIST_WORDS = words("groups.list_words")
+# verbs that introduce a group's name in a sentence about the groups: "founded X", "set up X"
+FOUNDING = words("groups.founding")
+AGENT_VERBS = words("groups.agent_verbs")
+# stems that make one capitalised word a group's name: "Paedohunters", "StingSquadUK"
+STEM_RE = re.compile(r"(?i)(?:hunt(?:er|ing)|predator|paedo|pedo|catcher|vigilant|groomer|creep)")
+INFLECTIONS = words("groups.inflections")
+NEXT_CAP_RE = re.compile(r" (?:(?:of|for|the) ){0,2}[A-Z][\w'’\-]*")
+CAMEL_RE = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|\d+")
+# "X, which confronts suspected paedophiles", "X posted a video": the verbs of what groups do
+ACTION_AFTER_RE = re.compile(
+    r"[\"'‘’“”]?,?[ \u00a0]+(?:(?:who|which)[ \u00a0]+)?(?:confront(?:s|ed)?|expos(?:es|ed)|"
+    r"targets?|targeted|stings?|snared|lured|pos(?:es|ed)[ \u00a0]+as|run[s]?[ \u00a0]+decoy|"
+    r"(?:live-?)?stream(?:s|ed)|filmed|posted[ \u00a0]+(?:a|the)[ \u00a0]+(?:video|footage|clip))\b"
 )
-SKIPPABLE = frozenset(
-    [
-        "the",
-        "page",
-        "group",
-        "facebook",
-        "online",
-        "vigilante",
-        "hunter",
-        "hunting",
-        "paedophile-hunting",
-        "paedophile-hunter",
-        "paedophile",
-    ]
-)
+ROLE_CUE_WORDS = words("groups.role_cue_words")
+SKIPPABLE = words("groups.skippable")
 STRIP = "\"'‘’“”,:;"
 CUE_END_WORDS = (
     GROUP_NOUNS
     | HUNTER_WORDS
     | NAMING_WORDS
+    | LIST_WORDS
+    | FOUNDING
+    | frozenset({"up"})
     | frozenset(
         {"as", "itself", "themselves", "by", "from", "of", "with", "at", "for", "including"}
     )
@@ -296,17 +194,27 @@ def cue_before(prev: list[str]) -> float:
             ("themselves", "called"),
             ("by", "going"),
             ("as", "such"),
-            ("including", ""),
         }
-        or last == "including"
+        or last in LIST_WORDS
     )
     if naming:
-        j = i - (1 if last in NAMING_WORDS or last == "including" else 2)
-        for k in range(j, max(-1, j - 3), -1):
+        listing = last in LIST_WORDS or (last, two) == ("as", "such")
+        j = i - (1 if last in NAMING_WORDS or last in LIST_WORDS else 2)
+        # a list may come a few words after its group noun: "hunter groups in the north, such as"
+        for k in range(j, max(-1, j - (6 if listing else 3)), -1):
             if w[k] in GROUP_NOUNS:
                 return 0.85
             if w[k] in HUNTER_WORDS:
                 return 0.8
+        return 0.0
+    if last == "by" and two in AGENT_VERBS:
+        # "streamed by X", "confronted by X": the agent of what groups do, in a sentence
+        # about hunters or groups (checked by the caller)
+        return 0.6
+    if last in FOUNDING or (last == "up" and two == "set"):
+        for k in range(i - 1, max(-1, i - 8), -1):
+            if w[k] in HUNTER_WORDS or w[k] in GROUP_NOUNS:
+                return 0.75
         return 0.0
     if last in ("from", "of", "with", "at", "for"):
         j = i - 1
@@ -319,7 +227,111 @@ def cue_before(prev: list[str]) -> float:
     return 0.0
 
 
-SMALL_WORDS = frozenset({"of", "the", "for", "and", "in", "on", "against", "&", "to", "a"})
+SMALL_WORDS = words("groups.small_words")
+
+
+@lru_cache(maxsize=4096)
+def _run_together(word: str) -> bool:
+    """One capitalised word built the way groups name themselves: a run-together name with a
+    hunting stem ("Paedohunters", "Creepcatchers") or camel case with a group word
+    ("StingSquadUK", "PredatorWatch")."""
+    if word.lower() in GENERIC or not word[:1].isupper():
+        return False
+    inner_caps = any(ch.isupper() or ch.isdigit() for ch in word[1:])
+    m = STEM_RE.search(word)
+    if m is None and not inner_caps:
+        return False
+    parts = [p.lower() for p in CAMEL_RE.findall(word)]
+    if len(parts) >= 2 and any(p in GROUP_WORDS or STEM_RE.fullmatch(p) for p in parts):
+        return True
+    if m is None:
+        return False
+    # another word run into the stem, not just an ending: "Paedohunterz", not "Vigilantism"
+    rest = (word[: m.start()] + word[m.end() :]).lower()
+    return len(rest) >= 3 and rest not in INFLECTIONS
+
+
+def _title_case_run(ctx: Context, end: int) -> int:
+    """After a naming cue ("a page called X"), a name in title case runs on over the words a
+    headline split would stop at ("Expose Them All"): the end of the last capitalised word
+    separated only by single spaces on the same line."""
+    text = ctx.text
+    while True:
+        m = NEXT_CAP_RE.match(text, end)
+        if m is None:
+            return end
+        end = m.end()
+
+
+def _distinctive(word: str, finder: GroupFinder) -> bool:
+    """A capitalised word that can stand for a group on its own: not a common group word, given
+    name, place or function word."""
+    lw = word.lower()
+    return (
+        word[:1].isupper()
+        and lw not in GENERIC
+        and lw not in FUNCTION_WORDS
+        and lw not in finder.given
+        and lw not in finder.places
+        and lw not in GROUP_WORDS
+        and lw not in DIRECTIONS
+        and not lw.endswith(("ern", "ish", "ian", "ese"))  # "Northern", "British": adjectives
+    )
+
+
+def _name_shaped(surface: str) -> bool:
+    """A name that does not look like a person's "Given Surname": three or more words, a group
+    word, a number, an acronym or a run-together word."""
+    ws = surface.split()
+    return (
+        len(ws) >= 3
+        or any(w.lower() in GROUP_WORDS for w in ws)
+        or any(any(ch.isdigit() for ch in w) or (w.isupper() and len(w) >= 2) for w in ws)
+        or any(_run_together(w) for w in ws)
+    )
+
+
+def _about_groups(ctx: Context, pos: int) -> bool:
+    """Whether the sentence at ``pos`` (or the one before) speaks of hunters or groups."""
+    s, e = ctx.sentence(pos)
+    prev_s = ctx.sentence(max(0, s - 2))[0] if s > 1 else s
+    return GROUPISH_SENTENCE_RE.search(ctx.text, prev_s, e) is not None
+
+
+def _with_numbers(ctx: Context) -> list[Chunk]:
+    """The capitalised runs, with a number inside or after a group-like name joined to it:
+    "Guardians 4 Kids", "Predator Patrol 247"."""
+    chunks = ctx.chunks
+    text = ctx.text
+    out: list[Chunk] = []
+    i = 0
+    while i < len(chunks):
+        c = chunks[i]
+        if not text[c.end + 1 : c.end + 2].isdigit():
+            out.append(c)  # no number right after the run: nothing to join
+            i += 1
+            continue
+        nxt = chunks[i + 1] if i + 1 < len(chunks) else None
+        if nxt is not None and nxt.start - c.end <= 8 and DIGIT_GAP_RE.match(
+            text[c.end : nxt.start] + " "
+        ):
+            g = DIGIT_TAIL_RE.match(text, c.end)
+            assert g is not None
+            gs, ge = g.end() - len(g.group().strip()), g.end()
+            toks = [*c.tokens, (gs, ge, text[gs:ge]), *nxt.tokens]
+            words_ = [*c.words, text[gs:ge], *nxt.words]
+            out.append(Chunk(c.start, nxt.end, text[c.start : nxt.end], toks, words_))
+            i += 2
+            continue
+        m = DIGIT_TAIL_RE.match(text, c.end)
+        if m is not None and any(w in GROUP_WORDS for w in c.words):
+            gap = m.group().strip()
+            out.append(Chunk(c.start, m.end(), text[c.start : m.end()],
+                             [*c.tokens, (m.end() - len(gap), m.end(), gap)], [*c.words, gap]))
+        else:
+            out.append(c)
+        i += 1
+    return out
 
 
 def _initials_agree(words: list[str], acronym: str) -> bool:
@@ -395,6 +407,13 @@ class GroupFinder:
         """The part of a capitalised run that could be a name, and the confidence a cue inside
         the run gives ("Members of X" at the start of a sentence)."""
         w0 = chunk.words[0]
+        if w0 in self.given and "of" in chunk.words[1:-1]:
+            # "Dana Whitlock of the Night Owls Watch": a person, then the group
+            k = chunk.words.index("of", 1) + 1
+            if k < len(chunk.words) and chunk.words[k] == "the":
+                k += 1
+            if k < len(chunk.tokens):
+                return chunk.tokens[k][0], chunk.end, 0.0
         if w0 not in FUNCTION_WORDS and "-" not in w0 and w0 not in ROLE_CUE_WORDS:
             return chunk.start, chunk.end, 0.0
         toks = list(chunk.tokens)
@@ -413,11 +432,21 @@ class GroupFinder:
             )
         ):
             toks.pop(0)
+        # "The Leeds-based group": a place adjective and what comes before it are not the name
+        adj = (
+            [k for k, t in enumerate(toks) if t[2].lower().endswith(ADJECTIVE_SUFFIXES)]
+            if "-" in chunk.text
+            else []
+        )
+        if adj:
+            toks = toks[adj[-1] + 1 :]
         if not toks:
             return None
         return toks[0][0], toks[-1][1], 0.0
 
-    def _acceptable(self, ctx: Context, s: int, e: int, strict: bool) -> bool:
+    def _acceptable(
+        self, ctx: Context, s: int, e: int, strict: bool, single_ok: bool = False
+    ) -> bool:
         surface = ctx.text[s:e]
         words = surface.split()
         key = norm_key(surface)
@@ -432,6 +461,11 @@ class GroupFinder:
             return False  # a person: "known as Tobias and Reece"
         if len(words) == 1 and low[0] in lexicon.titles():
             return False
+        if low[-1] in VENUE_HEADS and not single_ok and not any(w in GROUP_WORDS for w in low):
+            return False  # "Carlow Street Station": a venue, not a group
+        if single_ok and len(words) == 1:
+            return low[0] not in self.given and key not in self.places
+
         if strict and (key in self.places or surface in lexicon.regions()):
             return False  # "the Leeds group": a place, not a group's name
         return not (strict and len(words) == 1 and not words[0].isupper())
@@ -449,7 +483,7 @@ class GroupFinder:
         has_cues = not ctx.triggers.keys().isdisjoint(CUE_TRIGGERS)
         prev_group: tuple[int, float] = (-10, 0.0)  # end of the last cued group name, its cue
         claimed = ctx.claimed
-        for chunk in ctx.chunks:
+        for chunk in _with_numbers(ctx):
             if claimed[chunk.start] and claimed[chunk.end - 1]:
                 continue  # already a force, date or platform
             span = self._clean(ctx, chunk)
@@ -473,9 +507,20 @@ class GroupFinder:
                     k2 = max(low.rfind(" ", 0, k), low.rfind("\n", 0, k))
                     last = low[k2 + 1 : k].strip(STRIP)
                 if last in CUE_END_WORDS:
-                    conf = max(
-                        conf, cue_before(low[max(0, chunk.start - 70) : chunk.start].split())
-                    )
+                    cue = cue_before(low[max(0, chunk.start - 70) : chunk.start].split())
+                    if cue == 0.6 and last == "by" and (
+                        chunk.words[0] in self.given
+                        or not _about_groups(ctx, chunk.start)
+                        or not _name_shaped(text[s:e])
+                        or chunk.words[0] in DIRECTIONS
+                        or chunk.words[0] in self.places
+                    ):
+                        # a place-led name with only this weak cue is usually a regional
+                        # branch of a larger body ("the East Fenmoor RDF"), not a hunter group
+                        cue = 0.0
+                    conf = max(conf, cue)
+                    if cue >= 0.85 and last in NAMING_WORDS | {"itself", "themselves"}:
+                        e = _title_case_run(ctx, e)
             nxt = low[e : e + 16]
             if nxt[:1] in AFTER_FIRST_CHARS or nxt[1:].split(" ", 1)[0] in AFTER_FIRST_WORDS:
                 for rx, c in CUE_AFTER:
@@ -491,7 +536,19 @@ class GroupFinder:
             )
             if lexical:
                 conf = max(conf, 0.7)
-            if conf == 0.0 or not self._acceptable(ctx, s, e, strict=not lexical):
+            if not lexical and len(low_words) == 1 and _run_together(text[s:e]):
+                lexical = True
+                conf = max(conf, 0.7)
+            if (
+                conf < 0.6
+                and low_words[0] not in self.given
+                and ACTION_AFTER_RE.match(low, e)
+                and _about_groups(ctx, s)
+            ):
+                conf = 0.6
+            if conf == 0.0 or not self._acceptable(
+                ctx, s, e, strict=not lexical, single_ok=conf >= 0.8
+            ):
                 continue
             surface = text[s:e]
             key = norm_key(surface)
@@ -521,11 +578,16 @@ class GroupFinder:
         # shorter forms of a multi-word name used on their own: "X ABC" -> "ABC", "X"
         for value, conf in list(names.values()):
             words = value.split()
-            if len(words) < 3 and not (len(words) == 2 and words[-1].isupper()):
+            # "Lanternwood Hunters" ... "Lanternwood": the distinctive word of a two-word name
+            # whose other word is a group noun, used on its own
+            headed = len(words) == 2 and words[-1].lower() in GROUP_HEADS
+            if len(words) < 3 and not (len(words) == 2 and words[-1].isupper()) and not headed:
                 continue
             for i in range(1, len(words)):
                 for sub in (words[:i], words[i:]):
-                    if not sub or (len(sub) == 1 and not sub[0].isupper()):
+                    if not sub or (len(sub) == 1 and not sub[0].isupper() and not (
+                        headed and sub == words[:1] and _distinctive(sub[0], self)
+                    )):
                         continue
                     sub_low = [w.lower() for w in sub]
                     if all(w in GENERIC or w in FUNCTION_WORDS for w in sub_low):

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
+
+from drachma.extract.rules import RuleDataError, data_text
 
 
 def _lines(name: str) -> list[str]:
-    text = resources.files("drachma.extract").joinpath("data", name).read_text(encoding="utf-8")
-    return [
-        line.rstrip("\n") for line in text.splitlines() if line.strip() and not line.startswith("#")
+    """The entries of a one-per-line data file; a missing or empty file is an error."""
+    lines = [
+        line.rstrip("\n")
+        for line in data_text(name).splitlines()
+        if line.strip() and not line.startswith("#")
     ]
+    if not lines:
+        raise RuleDataError(f"rule data file data/{name} has no entries", field=name)
+    return lines
 
 
-def _rows(name: str) -> list[list[str]]:
-    return [line.split("\t") for line in _lines(name)]
+def _rows(name: str, columns: int = 2) -> list[list[str]]:
+    """Tab-separated rows with at least ``columns`` non-empty columns, else an error."""
+    rows = [line.split("\t") for line in _lines(name)]
+    for n, row in enumerate(rows, 1):
+        if len(row) < columns or not all(c.strip() for c in row[:columns]):
+            raise RuleDataError(
+                f"rule data file data/{name}: entry {n} needs {columns} tab-separated columns",
+                field=name,
+            )
+    return rows
 
 
 @lru_cache(maxsize=1)
@@ -26,7 +40,7 @@ def given_names() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def platforms() -> tuple[tuple[str, str, bool], ...]:
     """(surface, canonical, case_insensitive) rows, in file order."""
-    return tuple((r[0], r[1], r[2].strip() == "i") for r in _rows("platforms.tsv"))
+    return tuple((r[0], r[1], r[2].strip() == "i") for r in _rows("platforms.tsv", 3))
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from drachma.extract import lexicon
 from drachma.extract.common import FUNCTION_WORDS, MONTH_NAMES, WEEKDAYS, Chunk, Context
+from drachma.extract.rules import word_tuple, words
 from drachma.model.mention import MentionType, PersonRole
 
 ROLE_NOUNS = (
@@ -56,27 +57,10 @@ SINGLE_BEFORE_RE = re.compile(
     r"[ \u00a0]+[‘'\"“]?$",
     re.IGNORECASE,
 )
-SPEECH_BEFORE = frozenset(
-    {
-        "said",
-        "says",
-        "told",
-        "asked",
-        "named",
-        "called",
-        "colleague",
-        "colleagues",
-        "friend",
-        "partner",
-        "wife",
-        "husband",
-    }
-)
+SPEECH_BEFORE = words("people.speech_before")
 ROLE_WORDS = frozenset(ROLE_NOUNS.strip("(?:)").replace("s(?:man|woman|person)", "sman").split("|"))
 ROLE_WORDS = ROLE_WORDS | {"spokesman", "spokeswoman", "spokesperson"}
-SINGLE_BEFORE_WORDS = frozenset(
-    {"said", "says", "told", "named", "called", "pal", "co-founder", "founder", "and"}
-)
+SINGLE_BEFORE_WORDS = words("people.single_before_words")
 AGE_AFTER_RE = re.compile(r"[ \u00a0]*(?:,|\()[ \u00a0]*(?:aged[ \u00a0]+)?\d{1,2}[ \u00a0]*[,)]")
 GIVEN_AND_RE = re.compile(r"\b([A-Z][a-z]+)[ \u00a0]+(?:and|&)[ \u00a0]+$")
 ROLE_HOLDER_RE = re.compile(
@@ -84,18 +68,7 @@ ROLE_HOLDER_RE = re.compile(
     r"admin|spokesman|spokeswoman|spokesperson|organiser|organizer)\b"
 )
 SAID_RE = re.compile(r"[ \u00a0]+(?:said|says|added|explained)\b")
-PSEUDONYM_CUES = (
-    "calls himself",
-    "calls herself",
-    "called himself",
-    "called herself",
-    "known only as",
-    "name only as",
-    "name as",
-    "goes by",
-    "nicknamed",
-    "known online as",
-)
+PSEUDONYM_CUES = word_tuple("people.pseudonym_cues")
 QUOTE_OPEN = "\"'‘“"
 ROLE_CUES: list[tuple[PersonRole, re.Pattern[str]]] = [
     (
@@ -200,58 +173,7 @@ def _stop() -> frozenset[str]:
     )
 
 
-ORG_WORDS = frozenset(
-    [
-        "court",
-        "police",
-        "service",
-        "agency",
-        "office",
-        "council",
-        "school",
-        "college",
-        "university",
-        "news",
-        "group",
-        "team",
-        "hunters",
-        "catchers",
-        "watch",
-        "justice",
-        "act",
-        "party",
-        "company",
-        "trust",
-        "foundation",
-        "charity",
-        "association",
-        "society",
-        "union",
-        "commission",
-        "committee",
-        "government",
-        "parliament",
-        "ministry",
-        "department",
-        "unit",
-        "branch",
-        "programme",
-        "program",
-        "channel",
-        "street",
-        "road",
-        "lane",
-        "avenue",
-        "station",
-        "park",
-        "centre",
-        "center",
-        "hotel",
-        "county",
-        "constabulary",
-        "prosecution",
-    ]
-)
+ORG_WORDS = words("people.org_words")
 
 
 def _runs(chunk: Chunk) -> list[list[tuple[int, int, str]]]:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
+from itertools import islice
+from types import TracebackType
 from typing import Any
 
 import spacy
@@ -27,6 +31,7 @@ from drachma.extract.sentences import (  # noqa: F401
     set_sentences,
 )
 from drachma.extract.statistics import extract_statistics
+from drachma.extract.version import pipeline_version
 from drachma.model.mention import Mention, MentionType, PersonRole
 
 log = logging.getLogger(__name__)
@@ -43,6 +48,9 @@ CORPUS_FIELDS = (
     "dates",
 )
 MAX_CHARS = 2_000_000
+# Reports read inside one spaCy memory zone by ``Extractor.pipe``: the strings their Docs add to
+# the vocabulary (every new name, handle and reference) are freed when the zone closes.
+ZONE_REPORTS = 2_000
 
 
 def installed_models() -> list[str]:
@@ -59,6 +67,8 @@ class Extractor:
     ``known_groups`` are confirmed group names with their aliases, e.g. from the store.
     ``model`` names an installed spaCy pipeline to add its NER on top of the rules ("auto" takes
     the first installed one); by default only ``spacy.blank("en")`` and ``drachma_sentences``.
+    ``zone_reports`` is how many reports :meth:`pipe` reads inside one spaCy memory zone (0: no
+    zones, so the vocabulary keeps every string it sees; for measuring only).
     """
 
     def __init__(
@@ -67,6 +77,7 @@ class Extractor:
         *,
         model: str | None = None,
         min_confidence: float = 0.0,
+        zone_reports: int = ZONE_REPORTS,
     ) -> None:
         self.model_name: str | None = None
         nlp: Any = None
@@ -90,9 +101,17 @@ class Extractor:
         nlp.max_length = MAX_CHARS
         self.nlp = nlp
         self.min_confidence = min_confidence
+        if zone_reports < 0:
+            raise ValidationError("zone_reports must be 0 or more", field="zone_reports")
+        self.zone_reports = zone_reports
         self.groups = GroupFinder(known_groups)
         self.places = PlaceFinder()
         self.people = PeopleFinder()
+        self.version = pipeline_version()
+        # one zone at a time: a zone's end frees every string added while it was open, so two
+        # threads sharing this extractor (a web server's workers) must not overlap in zones
+        self._lock = threading.RLock()
+        self._zone_open = False
         self._build_matchers()
 
     def _build_matchers(self) -> None:
@@ -121,7 +140,16 @@ class Extractor:
             raise ValidationError("report text must be a string", field="text")
         if len(text) > MAX_CHARS:
             raise ValidationError(f"report text longer than {MAX_CHARS} characters", field="text")
-        return self._run(self._doc(text), text, report_date)
+        with self._lock, self._zone():
+            return self._run(self._doc(text), text, report_date)
+
+    def _zone(self) -> AbstractContextManager[object]:
+        """A spaCy memory zone, unless this thread is already inside one (zones do not nest).
+
+        Only plain Python values (mentions) leave a zone; its Docs never do."""
+        if self._zone_open:
+            return nullcontext()
+        return _Zone(self)
 
     def pipe(
         self,
@@ -129,8 +157,20 @@ class Extractor:
         report_dates: Iterable[date | None] | None = None,
         batch_size: int = 64,
     ) -> Iterator[list[Mention]]:
-        """Stream mention lists for ``texts`` (spaCy ``nlp.pipe`` underneath)."""
+        """Stream mention lists for ``texts``, in memory zones of ``ZONE_REPORTS`` reports so
+        that memory stays flat however many reports pass through."""
         dates_iter = iter(report_dates) if report_dates is not None else None
+        texts_iter = iter(texts)
+        while True:
+            zone = list(islice(texts_iter, self.zone_reports or 10_000))
+            if not zone:
+                return
+            with self._lock, self._zone() if self.zone_reports else nullcontext():
+                yield from self._pipe_zone(zone, dates_iter, batch_size)
+
+    def _pipe_zone(
+        self, texts: list[str], dates_iter: Iterator[date | None] | None, batch_size: int
+    ) -> Iterator[list[Mention]]:
         if self.model_name is not None:
             pairs = ((t, t) for t in texts)
             for doc, text in self.nlp.pipe(pairs, batch_size=batch_size, as_tuples=True):
@@ -138,14 +178,8 @@ class Extractor:
                 yield self._run(doc, text, rd)
             return
         # tokenise a batch, then read it: the tokenizer's tables stay warm in the CPU caches
-        batch: list[str] = []
-        for text in texts:
-            batch.append(text)
-            if len(batch) >= batch_size:
-                yield from self._run_batch(batch, dates_iter)
-                batch = []
-        if batch:
-            yield from self._run_batch(batch, dates_iter)
+        for i in range(0, len(texts), batch_size):
+            yield from self._run_batch(texts[i : i + batch_size], dates_iter)
 
     def _run_batch(
         self, batch: list[str], dates_iter: Iterator[date | None] | None
@@ -208,6 +242,9 @@ class Extractor:
         extract_statistics(ctx)
         out = [m for m in ctx.mentions if m.confidence >= self.min_confidence and m.end > m.start]
         out.sort(key=lambda m: (m.start, m.end, m.type.value))
+        version = self.version
+        for m in out:
+            m.pipeline_version = version
         return out
 
     def _model_entities(self, ctx: Context, doc: Any) -> None:
@@ -223,6 +260,28 @@ class Extractor:
                 and ent.text.lower() not in self.places.countries
             ):
                 ctx.add(MentionType.PLACE, s, e, ent.text, 0.45)
+
+
+class _Zone:
+    """``nlp.memory_zone()`` that marks the extractor as inside a zone while it is open."""
+
+    def __init__(self, extractor: Extractor) -> None:
+        self._extractor = extractor
+        self._cm: AbstractContextManager[Any] = extractor.nlp.memory_zone()
+
+    def __enter__(self) -> object:
+        self._cm.__enter__()
+        self._extractor._zone_open = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._extractor._zone_open = False
+        self._cm.__exit__(exc_type, exc, tb)
 
 
 def _drop_surname_places(ctx: Context) -> None:

@@ -26,235 +26,20 @@ from drachma.extract.common import (
     prev_words,
     trigger_windows,
 )
+from drachma.extract.rules import word_tuple, words
 from drachma.model.mention import MentionType
 
-ORG_HEADS = frozenset(
-    [
-        "court",
-        "courts",
-        "council",
-        "school",
-        "academy",
-        "college",
-        "university",
-        "police",
-        "constabulary",
-        "service",
-        "services",
-        "agency",
-        "office",
-        "department",
-        "ministry",
-        "church",
-        "cathedral",
-        "hospital",
-        "prison",
-        "jail",
-        "news",
-        "newspaper",
-        "programme",
-        "program",
-        "act",
-        "party",
-        "company",
-        "ltd",
-        "limited",
-        "inc",
-        "plc",
-        "group",
-        "team",
-        "club",
-        "fc",
-        "trust",
-        "foundation",
-        "charity",
-        "association",
-        "society",
-        "union",
-        "commission",
-        "committee",
-        "government",
-        "parliament",
-        "assembly",
-        "unit",
-        "branch",
-        "squad",
-        "media",
-        "times",
-        "post",
-        "mail",
-        "echo",
-        "herald",
-        "gazette",
-        "telegraph",
-        "guardian",
-        "mirror",
-        "express",
-        "chronicle",
-        "argus",
-        "press",
-        "radio",
-        "tv",
-        "television",
-        "channel",
-        "network",
-        "bank",
-        "airlines",
-        "airways",
-        "council's",
-        "courthouse",
-        "bureau",
-        "institute",
-        "board",
-        "authority",
-        "centre's",
-        "crown",
-        "hunters",
-        "catchers",
-        "watch",
-        "justice",
-        "exposed",
-        "federation",
-        "command",
-        "division",
-        "force",
-        "services'",
-    ]
-)
-VENUE_HEADS = frozenset(
-    [
-        "street",
-        "road",
-        "lane",
-        "avenue",
-        "drive",
-        "close",
-        "crescent",
-        "way",
-        "terrace",
-        "square",
-        "gardens",
-        "park",
-        "station",
-        "beach",
-        "bridge",
-        "green",
-        "common",
-        "market",
-        "centre",
-        "center",
-        "mall",
-        "airport",
-        "harbour",
-        "harbor",
-        "pier",
-        "promenade",
-        "hill",
-        "estate",
-        "row",
-        "place",
-        "walk",
-        "parade",
-        "grove",
-        "rise",
-        "mews",
-        "wharf",
-        "quay",
-        "boulevard",
-        "highway",
-        "motorway",
-        "retail",
-    ]
-)
+ORG_HEADS = words("places.org_heads")
+VENUE_HEADS = words("places.venue_heads")
 VENUE_LOWER_RE = re.compile(
     r"[ \u00a0]+(?:shopping[ \u00a0]+(?:centre|center|mall)|car[ \u00a0]+park|retail[ \u00a0]+park|"
     r"railway[ \u00a0]+station|train[ \u00a0]+station|bus[ \u00a0]+station|leisure[ \u00a0]+centre|"
     r"industrial[ \u00a0]+estate|housing[ \u00a0]+estate|station|park|hotel|high[ \u00a0]+street|"
     r"town[ \u00a0]+centre|city[ \u00a0]+centre)\b"
 )
-GENERIC_DOMAIN = frozenset(
-    [
-        "paedophile",
-        "paedophiles",
-        "pedophile",
-        "pedophiles",
-        "paedo",
-        "paedos",
-        "pedo",
-        "pedos",
-        "hunter",
-        "hunters",
-        "hunting",
-        "vigilante",
-        "vigilantes",
-        "group",
-        "groups",
-        "online",
-        "child",
-        "children",
-        "sex",
-        "predator",
-        "predators",
-        "the",
-        "internet",
-        "web",
-        "social",
-        "media",
-        "live",
-        "police",
-        "officer",
-        "officers",
-        "judge",
-        "court",
-    ]
-)
-PREPS = frozenset(
-    [
-        "in",
-        "at",
-        "near",
-        "from",
-        "outside",
-        "across",
-        "around",
-        "into",
-        "towards",
-        "toward",
-        "throughout",
-        "between",
-        "to",
-        "within",
-        "via",
-        "visiting",
-        "visited",
-        "reach",
-        "reached",
-        "inside",
-    ]
-)
-PREPS_AFTER_VERB = frozenset(
-    {
-        "lives",
-        "living",
-        "based",
-        "moved",
-        "travelled",
-        "traveled",
-        "drove",
-        "village",
-        "town",
-        "city",
-        "suburb",
-        "borough",
-        "county",
-        "area",
-        "north",
-        "south",
-        "east",
-        "west",
-        "close",
-    }
-)
+GENERIC_DOMAIN = words("places.generic_domain")
+PREPS = words("places.preps")
+PREPS_AFTER_VERB = words("places.preps_after_verb")
 APPOSITIVE_OF_RE = re.compile(
     r",[ \u00a0]*(?:(?:aged[ \u00a0]+)?\d{1,3},[ \u00a0]*)?(?:of|from)[ \u00a0]+$"
 )
@@ -270,117 +55,59 @@ COUNTY_RE = re.compile(
     rf"[ \u00a0]){CAP_TOKEN}[ \u00a0]+(?:County|COUNTY)("
     rf"?![ \u00a0]+(?:Court|Council|Hall|Jail|Sheriff)))"
 )
-DIRECTIONS = frozenset(
-    [
-        "north",
-        "south",
-        "east",
-        "west",
-        "north-east",
-        "north-west",
-        "south-east",
-        "south-west",
-        "northeast",
-        "northwest",
-        "southeast",
-        "southwest",
-        "central",
-        "mid",
-        "greater",
-        "inner",
-        "outer",
-        "rural",
-        "downtown",
-    ]
-)
+DIRECTIONS = words("places.directions")
 REGION_NATION_RE = re.compile(
     r"(?<![\w])(?:(?:North|South|East|West|Mid|Central)(?:[ \-](?:East|West))?[ \u00a0]+(?:of[ "
     r"\u00a0]+)?"
     r"(?:England|Scotland|Wales|Ireland)|(?:the[ \u00a0]+)(?:North|South)(?:[ \-](?:East|West))?"
     r"(?![ \u00a0\-]*[A-Z\w]))"
 )
-PERSON_NOUNS = frozenset(
-    [
-        "man",
-        "woman",
-        "men",
-        "women",
-        "father",
-        "dad",
-        "mother",
-        "mum",
-        "mom",
-        "teenager",
-        "teen",
-        "resident",
-        "couple",
-        "family",
-        "pensioner",
-        "grandfather",
-        "grandmother",
-        "grandad",
-        "granddad",
-        "youth",
-        "husband",
-        "wife",
-        "paedophile",
-        "pedophile",
-        "predator",
-        "chef",
-        "teacher",
-        "businessman",
-        "councillor",
-        "student",
-        "schoolboy",
-        "schoolgirl",
-    ]
-)
-LIST_KEYS = (
-    "provinces of",
-    "province of",
-    "counties of",
-    "states of",
-    "regions of",
-    "cities of",
-    "towns of",
-    "districts of",
-    "suburbs of",
-    "areas of",
-)
+PERSON_NOUNS = words("places.person_nouns")
+LIST_KEYS = word_tuple("places.list_keys")
 DEMONYM_RE = re.compile(r"(?:ian|ish|ese|ans|an|ic|ch|i)$")
-AMBIGUOUS = frozenset(
-    [
-        "sale",
-        "deal",
-        "march",
-        "reading",
-        "street",
-        "bath",
-        "wells",
-        "hope",
-        "bury",
-        "ware",
-        "wool",
-        "ash",
-        "sandwich",
-        "cheddar",
-        "normal",
-        "mobile",
-        "orange",
-        "split",
-        "nice",
-        "bay",
-        "eye",
-        "send",
-        "speke",
-        "over",
-        "under",
-        "hunter",
-    ]
-)
+AMBIGUOUS = words("places.ambiguous")
 
 
 ARTICLES = frozenset({"a", "an", "the"})
+POSSESSIVE_TOKEN_RE = re.compile(r"[A-Z][\w\-]*(?:['’]s|s['’])$")
+
+
+def _common_word(text: str, chunk: Chunk) -> bool:
+    """Whether every word of a capitalised run also stands in the text in lower case: a common
+    or abstract word capitalised by a heading or a sentence start ("in Exploitation")."""
+    for _, _, w in chunk.tokens:
+        lw = w.lower().strip(".,;:'’")
+        if not lw.isalpha() or not _has_word(text, lw):
+            return False
+    return True
+
+
+def _has_word(text: str, word: str) -> bool:
+    """Whether ``word`` stands in ``text`` as a whole word, exactly as written (str.find, fast)."""
+    i = text.find(word)
+    n = len(word)
+    while i != -1:
+        before = text[i - 1] if i else " "
+        after = text[i + n] if i + n < len(text) else " "
+        if not (before.isalnum() or before in "-_") and not (after.isalnum() or after in "-_"):
+            return True
+        i = text.find(word, i + 1)
+    return False
+
+
+def _in_heading(text: str, pos: int) -> bool:
+    """Whether ``pos`` is in a title-case line (a heading): four or more words, most of them
+    capitalised, and no sentence punctuation at the end."""
+    ls = text.rfind("\n", 0, pos) + 1
+    le = text.find("\n", pos)
+    line = text[ls : le if le != -1 else len(text)].strip()
+    if not line or line[-1] in ".!?\"”'’:":
+        return False
+    words = line.split()
+    if len(words) < 4:
+        return False
+    caps = sum(1 for w in words if w[:1].isupper())
+    return caps / len(words) >= 0.7
 
 
 def _after_prep(low: str, pos: int) -> bool:
@@ -433,6 +160,7 @@ class PlaceFinder:
     """Place rules; gazetteer names are matched by the pipeline's spaCy PhraseMatcher."""
 
     def __init__(self) -> None:
+        self._text = ""
         self.view = gaz.load()
         self.regions = lexicon.regions()
         self.countries = lexicon.countries()
@@ -475,6 +203,7 @@ class PlaceFinder:
 
     def extract(self, ctx: Context, doc: Any = None) -> None:
         text, low = ctx.text, ctx.low
+        self._text = text
         found: list[tuple[int, int, str, float, dict[str, str]]] = []
         stop = _stop_chunks()
         given = self.given
@@ -585,6 +314,13 @@ class PlaceFinder:
                 add(nxt.start, nxt.start + len(abbrev), 0.85, None, self.region_abbrev[abbrev])
             elif nxt.text in self.regions and not _org_chunk(c):
                 add(c.start, c.end, 0.75, self._lookup(c.text))
+            elif (
+                nxt.text.lower() in self.countries
+                and not _org_chunk(c)
+                and text[nxt.end : nxt.end + 2] != "'s"
+            ):
+                # "Utrecht, Netherlands": a place named with its country
+                add(c.start, c.end, 0.75, self._lookup(c.text))
         if any(k in low for k in LIST_KEYS):
             for key in LIST_KEYS:
                 pos = low.find(key)
@@ -621,23 +357,33 @@ class PlaceFinder:
             toks = c.tokens
             words = c.words
             last = words[-1].strip(".")
-            if words[0].endswith("-based") and len(toks) >= 1:
-                head = toks[0][2][: -len("-based")]
+            suffixed: list[tuple[int, int, str]] = []
+            if "-" in c.text:
+                # "Leeds-based", "A Houston-area": the first word that is not a function word
+                lead = next(
+                    (t for t, w in zip(toks, words, strict=True) if w not in stop), toks[-1]
+                )
+                if lead[2].lower().endswith(("-based", "-area")):
+                    suffixed = [lead]
+            if suffixed:
+                ts, _, tw = suffixed[0]
+                head = tw[: tw.rindex("-")]
                 if (
                     head
                     and head.lower() not in stop
                     and not DEMONYM_RE.search(head)
                     and "-" not in head
                 ):
-                    add(toks[0][0], toks[0][0] + len(head), 0.75, self._lookup(head))
+                    add(ts, ts + len(head), 0.75, self._lookup(head))
                 continue
             if not free(c.start, c.end):
                 continue
             pw = prev_words(low, c.start, 3, 40)
             prev1 = pw[-1] if pw else ""
             nwords = low[c.end : c.end + 24].split(None, 1)
+            line_start = c.start == 0 or text[c.start - 1] == "\n"
             if (
-                prev1 in ARTICLES
+                (prev1 in ARTICLES or line_start)
                 and nwords
                 and nwords[0].strip(".,;:") in PERSON_NOUNS
                 and len(toks) <= 2
@@ -655,6 +401,7 @@ class PlaceFinder:
                 i = 0
                 while i < len(toks) - 1 and words[i] in stop:
                     i += 1
+                i = self._possessive_place(toks, i, add)
                 if i < len(toks) - 1 and not any(w in ORG_HEADS for w in words):
                     add(toks[i][0], toks[-1][1], 0.75)
                 continue
@@ -665,12 +412,26 @@ class PlaceFinder:
                 i = 0
                 while i < len(toks) and words[i] in stop:
                     i += 1
+                if i < len(toks) - 1:
+                    i = self._possessive_place(toks, i, add)
                 if i < len(toks) and words[i] not in GENERIC_DOMAIN:
                     add(toks[i][0], c.end, 0.7, self._lookup(text[toks[i][0] : c.end]))
                 continue
+            # "in A and B": a run coordinated with a place just found is a place too
+            coordinated = (
+                prev1 in ("and", "or")
+                and len(pw) >= 2
+                and (len(toks) == 1 or self._lookup(c.text) is not None)
+                and c.start >= 2
+                and any(
+                    e2 == c.start - len(prev1) - 2 or e2 == c.start - len(prev1) - 3
+                    for _, e2, *_ in found
+                )
+            )
             # after a preposition, or in an appositive ", of <Name>"
             if not (
-                _prep_words(pw)
+                coordinated
+                or _prep_words(pw)
                 or (
                     prev1 in ("of", "from")
                     and APPOSITIVE_OF_RE.search(low, max(0, c.start - 20), c.start)
@@ -685,6 +446,14 @@ class PlaceFinder:
                 continue
             if c.text.isupper() and len(c.text) <= 5:
                 continue
+            info = self._lookup(c.text)
+            if info is None and (_common_word(text, c) or _in_heading(text, c.start)):
+                continue
+            if len(toks) >= 2 and POSSESSIVE_TOKEN_RE.match(toks[0][2]):
+                # "in Queensland's Gold Coast": two places
+                i = self._possessive_place(toks, 0, add)
+                add(toks[i][0], c.end, 0.6, self._lookup(text[toks[i][0] : c.end]))
+                continue
             if c.text in self.titles or toks[0][2] in self.titles:
                 continue
             if (
@@ -695,6 +464,18 @@ class PlaceFinder:
                 continue
             add(c.start, c.end, 0.6, self._lookup(c.text))
         self._emit(ctx, found)
+
+    def _possessive_place(self, toks: list[tuple[int, int, str]], i: int, add: Any) -> int:
+        """ "Derby's Westfield Centre": the possessive place before a venue is a place of its own
+        and the venue starts after it. Returns the index of the venue's first token."""
+        for k in range(i, len(toks) - 1):
+            m = POSSESSIVE_TOKEN_RE.match(toks[k][2])
+            if m is None:
+                continue
+            cut = toks[k][1] - (2 if toks[k][2][-2:] in ("'s", "’s") else 1)
+            add(toks[i][0], cut, 0.75, self._lookup(self._text[toks[i][0] : cut]))
+            return k + 1
+        return i
 
     @staticmethod
     def _dateline_like(text: str, s: int) -> bool:

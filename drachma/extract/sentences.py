@@ -14,58 +14,11 @@ from typing import Any
 import numpy
 from spacy.language import Language
 
+from drachma.extract.rules import words
+
 BOUNDARY_RE = re.compile(r"[.!?…][\"'’”)\]]*[ \t\u00a0]+(?=[\"'‘“(\[]?[A-Z0-9•])")
 NEWLINE_RE = re.compile(r"\n\s*")
-ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "st",
-        "capt",
-        "sgt",
-        "lt",
-        "col",
-        "gen",
-        "det",
-        "insp",
-        "supt",
-        "ch",
-        "no",
-        "vs",
-        "etc",
-        "inc",
-        "ltd",
-        "jr",
-        "sr",
-        "prof",
-        "rev",
-        "co",
-        "gov",
-        "sen",
-        "rep",
-        "fig",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "mt",
-        "ft",
-        "pc",
-        "dc",
-        "ds",
-        "di",
-    ]
-)
+ABBREVIATIONS = words("sentences.abbreviations")
 
 
 def sentence_starts(text: str) -> list[int]:

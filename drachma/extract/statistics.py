@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from drachma.extract.common import Context
+from drachma.extract.rules import words
 from drachma.model.mention import MentionType
 
 W = r"[ \u00a0]+"
@@ -21,41 +22,7 @@ STAT_RE = re.compile(
     rf"(?:{W}(?:in|during|between|since|over|across){W}(?:the{W}(?:last|past){W}(?:\w+{W})?"
     rf"(?:years?|months?|weeks?)|(?:19|20)\d\d(?:{W}(?:and|to|-){W}(?:19|20)\d\d)?)))?"
 )
-COUNTED = frozenset(
-    [
-        "reports",
-        "cases",
-        "arrests",
-        "prosecutions",
-        "convictions",
-        "groups",
-        "incidents",
-        "people",
-        "suspects",
-        "men",
-        "referrals",
-        "stings",
-        "exposures",
-        "confrontations",
-        "investigations",
-        "followers",
-        "members",
-        "offences",
-        "charges",
-        "files",
-        "complaints",
-        "calls",
-        "children",
-        "victims",
-        "paedophiles",
-        "offenders",
-        "officers",
-        "forces",
-        "hunters",
-        "operations",
-        "court",
-    ]
-)
+COUNTED = words("statistics.counted")
 DIGIT_START_RE = re.compile(r"\d[\d,.]*")
 PERIOD_RE = re.compile(
     r"(?:19|20)\d\d(?:[ \u00a0]+(?:and|to|-)[ \u00a0]+(?:19|20)\d\d)?|(?:last|past)[ \u00a0]+(?:"

@@ -22,18 +22,24 @@ from functools import cache
 from importlib import resources
 
 from drachma.errors import UnknownForceError, ValidationError
+from drachma.gazetteers.boundaries import district_force_lookup
 from drachma.model.entities import Place, PlaceKind, PoliceForce
 
 __all__ = [
     "COMMON_WORD_NAMES",
     "SOURCES",
     "District",
+    "DistrictChange",
     "counties",
+    "current_district",
+    "district_by_code",
     "district_by_name",
+    "district_changes",
     "districts",
     "find_force",
     "find_places",
     "force_by_code",
+    "force_by_ons_code",
     "force_category",
     "force_names",
     "nearest_town",
@@ -94,6 +100,24 @@ def _force_rows() -> tuple[tuple[PoliceForce, str], ...]:
         )
         for row in _rows("forces.csv")
     )
+
+
+@cache
+def _forces_by_ons_code() -> dict[str, PoliceForce]:
+    return {row["ons_code"]: _forces_by_code()[row["code"]]
+            for row in _rows("forces.csv") if row["ons_code"]}
+
+
+def force_by_ons_code(code: str) -> PoliceForce:
+    """The force whose area has the ONS police force area code ``code`` (e.g. ``E23000005``).
+
+    Police Scotland and the PSNI have no ONS code; the boundary files use ``police-scotland``
+    and ``psni``, which are also their codes here.
+    """
+    found = _forces_by_ons_code().get(code) or _forces_by_code().get(code)
+    if found is None:
+        raise UnknownForceError(f"no police force area has the code {code!r}", field="force")
+    return found
 
 
 def police_forces() -> tuple[PoliceForce, ...]:
@@ -218,8 +242,10 @@ def force_names() -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class District:
-    """A local authority district (as of 2021) and the police force area that contains it.
+    """A local authority district (2023 codes and names) and the police force area holding it.
 
+    ``code`` is the ONS GSS code (``E08000025``). ``force`` comes from the ONS-derived lookup
+    ``lad_to_pfa.csv`` shipped with the boundary files, never from a hand-typed column.
     ``kind`` is one of "district", "unitary", "metropolitan borough", "london borough",
     "sui generis" (City of London, Isles of Scilly), "principal area" (Wales), "council area"
     (Scotland). ``county_or_region`` is the ceremonial county in England, the preserved county
@@ -232,21 +258,47 @@ class District:
     force: str
     main_town: str | None = None
     aliases: tuple[str, ...] = ()
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictChange:
+    """A district abolished or recoded since 2018, and the 2023 district that took it over."""
+
+    old_code: str
+    old_name: str
+    new_code: str
+    new_name: str
+    effective: str  # ISO date
 
 
 @cache
 def districts() -> tuple[District, ...]:
-    return tuple(
-        District(
-            name=row["name"],
-            kind=row["kind"],
-            county_or_region=row["county_or_region"],
-            force=row["force"],
-            main_town=row["main_town"] or None,
-            aliases=_split(row["aliases"]),
+    """The 361 districts of 2023, each with the force area from ``lad_to_pfa.csv``."""
+    lookup = district_force_lookup()
+    out = []
+    for row in _rows("districts.csv"):
+        entry = lookup.get(row["code"])
+        if entry is None:
+            raise ValidationError(
+                f"districts.csv: {row['name']} ({row['code']}) is not in lad_to_pfa.csv",
+                field="districts.csv",
+            )
+        out.append(
+            District(
+                name=row["name"],
+                kind=row["kind"],
+                county_or_region=row["county_or_region"],
+                force=force_by_ons_code(entry.pfa_code).code,
+                main_town=row["main_town"] or None,
+                aliases=_split(row["aliases"]),
+                code=row["code"],
+            )
         )
-        for row in _rows("districts.csv")
-    )
+    if {d.code for d in out} != set(lookup):
+        raise ValidationError("districts.csv and lad_to_pfa.csv list different districts",
+                              field="districts.csv")
+    return tuple(out)
 
 
 @cache
@@ -254,10 +306,63 @@ def _districts_by_name() -> dict[str, District]:
     return {district.name: district for district in districts()}
 
 
+@cache
+def _districts_by_code() -> dict[str, District]:
+    return {district.code: district for district in districts()}
+
+
 def district_by_name(name: str) -> District | None:
-    """The district called exactly ``name`` (case-insensitive), or ``None``."""
-    wanted = name.strip().lower()
-    return next((d for d in districts() if d.name.lower() == wanted), None)
+    """The 2023 district called exactly ``name`` (case-insensitive), or ``None``.
+
+    Older names ("South Lakeland", "Aylesbury Vale") are not 2023 districts: use
+    :func:`current_district`, which maps them.
+    """
+    return _districts_by_lower_name().get(name.strip().lower())
+
+
+@cache
+def _districts_by_lower_name() -> dict[str, District]:
+    return {district.name.lower(): district for district in districts()}
+
+
+def district_by_code(code: str) -> District | None:
+    """The 2023 district with GSS code ``code``, or ``None``."""
+    return _districts_by_code().get(code.strip().upper())
+
+
+@cache
+def district_changes() -> tuple[DistrictChange, ...]:
+    """``district_changes.csv``: districts merged or recoded 2018-2023 and their successors."""
+    out = []
+    for row in _rows("district_changes.csv"):
+        change = DistrictChange(row["old_code"], row["old_name"], row["new_code"],
+                                row["new_name"], row["effective"])
+        successor = _districts_by_code().get(change.new_code)
+        if successor is None or successor.name != change.new_name:
+            raise ValidationError(
+                f"district_changes.csv: {change.old_name} maps to {change.new_code} "
+                f"{change.new_name!r}, which is not a 2023 district",
+                field="district_changes.csv",
+            )
+        out.append(change)
+    return tuple(out)
+
+
+def current_district(name_or_code: str) -> District | None:
+    """The 2023 district for a district name or GSS code, current or older.
+
+    ``current_district("South Lakeland")`` and ``current_district("E07000031")`` are both
+    Westmorland and Furness; a 2023 name or code is itself. ``None`` when nothing matches.
+    """
+    text = name_or_code.strip()
+    found = district_by_code(text) or district_by_name(text)
+    if found is not None:
+        return found
+    wanted = text.lower()
+    for change in district_changes():
+        if wanted in {change.old_code.lower(), change.old_name.lower()}:
+            return _districts_by_code()[change.new_code]
+    return None
 
 
 _TOWN_KINDS = {"city": PlaceKind.CITY, "town": PlaceKind.TOWN, "area": PlaceKind.TOWN}
@@ -279,7 +384,7 @@ def _town_entries() -> tuple[_Entry, ...]:
             name=row["name"],
             kind=_TOWN_KINDS[row["kind"]],
             district=row["district"],
-            force=row["force"],
+            force=by_name[row["district"]].force,
             latitude=float(row["latitude"]),
             longitude=float(row["longitude"]),
             within=by_name[row["district"]].county_or_region,

@@ -47,7 +47,8 @@ class Mention:
 
     ``value`` is the normalised value (canonical force code, ISO date, outcome label, age...);
     ``attributes`` carries the rest (role, the person an outcome applies to, the original text of a
-    relative date, coordinates of a place, months of a sentence...).
+    relative date, coordinates of a place, months of a sentence...). ``pipeline_version`` says which
+version of the extraction rules read it.
     """
 
     type: MentionType
@@ -62,3 +63,6 @@ class Mention:
     reviewed_at: datetime | None = None
     report_id: int | None = None
     id: int | None = None
+    # the extraction pipeline that read it (``drachma.extract.version``); None for mentions an
+    # analyst added by hand or stored before versions were recorded
+    pipeline_version: str | None = None

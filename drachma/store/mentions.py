@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, exists, func, insert, select, union, update
 
 from drachma.model.mention import Mention, MentionType, Review
-from drachma.store.tables import mention_reviews, mentions
+from drachma.store.tables import mention_reviews, mentions, report_readings
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -38,6 +38,7 @@ def _mention(row: Any) -> Mention:
         review=Review(row.review),
         reviewed_by=row.reviewed_by,
         reviewed_at=_aware(row.reviewed_at),
+        pipeline_version=row.pipeline_version,
     )
 
 
@@ -46,10 +47,15 @@ def _mention(row: Any) -> Mention:
 MAX_MENTIONS_PER_REPORT = 2_000
 
 
-def replace_pending(conn: Connection, report_id: int, found: Sequence[Mention]) -> list[Mention]:
+def replace_pending(
+    conn: Connection, report_id: int, found: Sequence[Mention], version: str | None = None
+) -> list[Mention]:
     """Store a fresh extraction: pending mentions are replaced; reviewed ones are kept as they are,
     and a new mention over exactly the same span and type as a reviewed one is dropped. At most
-    :data:`MAX_MENTIONS_PER_REPORT` are kept, the first in the text."""
+    :data:`MAX_MENTIONS_PER_REPORT` are kept, the first in the text.
+
+    ``version`` (the pipeline's version; default the mentions' own) is recorded as the version
+    that last read the report."""
     if len(found) > MAX_MENTIONS_PER_REPORT:
         found = sorted(found, key=lambda m: (m.start, m.end))[:MAX_MENTIONS_PER_REPORT]
     conn.execute(
@@ -78,13 +84,57 @@ def replace_pending(conn: Connection, report_id: int, found: Sequence[Mention]) 
             "attributes": json.dumps(m.attributes, sort_keys=True),
             "review": Review.PENDING.value,
             "extracted_at": now,
+            "pipeline_version": m.pipeline_version,
         }
         for m in found
         if (m.type.value, m.start, m.end) not in reviewed
     ]
     if rows:
         conn.execute(insert(mentions), rows)
+    version = version or next((m.pipeline_version for m in found if m.pipeline_version), None)
+    if version:
+        record_reading(conn, report_id, version, now)
     return for_report(conn, report_id)
+
+
+def record_reading(conn: Connection, report_id: int, version: str, at: datetime) -> None:
+    """Remember that pipeline ``version`` read the report at ``at`` (one row per report)."""
+    conn.execute(delete(report_readings).where(report_readings.c.report_id == report_id))
+    conn.execute(
+        insert(report_readings).values(report_id=report_id, pipeline_version=version, read_at=at)
+    )
+
+
+def _stale(version: str) -> Any:
+    """Report ids read by another pipeline version, or read before readings were recorded."""
+    other = select(report_readings.c.report_id.label("report_id")).where(
+        report_readings.c.pipeline_version != version
+    )
+    unrecorded = (
+        select(mentions.c.report_id.label("report_id"))
+        .where(~exists().where(report_readings.c.report_id == mentions.c.report_id))
+        .distinct()
+    )
+    return union(other, unrecorded).subquery()
+
+
+def stale_report_ids(
+    conn: Connection, version: str, *, after_id: int = 0, limit: int = 500
+) -> list[int]:
+    """The next ``limit`` out-of-date reports after ``after_id``, in id order (keyset paging)."""
+    stale = _stale(version)
+    rows = conn.execute(
+        select(stale.c.report_id)
+        .where(stale.c.report_id > after_id)
+        .order_by(stale.c.report_id)
+        .limit(limit)
+    )
+    return [int(r[0]) for r in rows]
+
+
+def count_stale(conn: Connection, version: str) -> int:
+    stale = _stale(version)
+    return int(conn.execute(select(func.count()).select_from(stale)).scalar_one())
 
 
 def for_report(conn: Connection, report_id: int) -> list[Mention]:

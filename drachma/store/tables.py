@@ -7,6 +7,7 @@ checks that these tables and the migrated database agree.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -355,3 +357,356 @@ login_throttle = Table(
     Column("locked_until", DateTime(timezone=True)),
     UniqueConstraint("kind", "key", name="uq_login_throttle"),
 )
+# --- extraction pipeline version (issue 12, migration 0008) ----------------------------------
+mentions.append_column(Column("pipeline_version", String(64)))  # NULL: read before versions
+
+report_readings = Table(
+    "report_readings",
+    metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("pipeline_version", String(64), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+    Index("ix_report_readings_version", "pipeline_version", "report_id"),
+)
+
+# --- evidence ---
+# Evidence locker (migration 0009, docs/evidence.md): exhibits, their custody events, and the
+# custody log (a Merkle tree of event digests) with its signed checkpoints. The log tables hold
+# hashes only, so an event row can be redacted at its retention review and every proof still holds.
+
+evidence_producers = Table(
+    "evidence_producers",
+    metadata,
+    Column("initials", String(4), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("last_number", Integer, nullable=False, default=0),  # the newest JS/n allocated
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+exhibits = Table(
+    "exhibits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(32), nullable=False, unique=True),
+    Column("producer", String(4), ForeignKey("evidence_producers.initials"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("sub_number", Integer),
+    Column("parent_id", Integer, ForeignKey("exhibits.id")),
+    Column("redaction_of", Integer, ForeignKey("exhibits.id")),
+    Column("description", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_from", String(200), nullable=False),
+    Column("received_place", String(200), nullable=False),
+    Column("original_name", String(255), nullable=False),
+    Column("media_type", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("disclosure_category", String(16), nullable=False),
+    Column("newest_inner_at", DateTime(timezone=True)),
+    Column("sub_count", Integer, nullable=False, default=0),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_exhibits_parent", "parent_id"),
+    Index("ix_exhibits_sha256", "sha256"),
+)
+
+exhibit_links = Table(
+    "exhibit_links",
+    metadata,
+    Column("exhibit_id", Integer, ForeignKey("exhibits.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("kind", String(16), primary_key=True),  # report, incident, investigation
+    Column("target_id", Integer, primary_key=True),
+    Index("ix_exhibit_links_target", "kind", "target_id"),
+)
+
+custody_events = Table(
+    "custody_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", Integer, nullable=False, unique=True),  # leaf index in the custody log
+    Column("exhibit_id", Integer, ForeignKey("exhibits.id"), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_name", String(64)),  # NULL once redacted
+    Column("reason", Text),  # NULL once redacted
+    Column("salt", String(64)),  # NULL once redacted: the digest can no longer be recomputed
+    Column("redacted_at", DateTime(timezone=True)),
+    Index("ix_custody_events_exhibit", "exhibit_id", "seq"),
+)
+
+custody_log_head = Table(
+    "custody_log_head",
+    metadata,
+    Column("id", Integer, primary_key=True),  # one row, id 1: locked to append in order
+    Column("size", Integer, nullable=False),
+)
+
+custody_log_nodes = Table(
+    "custody_log_nodes",
+    metadata,
+    # Every complete subtree of the RFC 6962 tree: level 0 are leaf hashes, level k covers the
+    # 2**k leaves from index * 2**k; ``node`` is level * 2**40 + index (one key, one IN lookup).
+    # Any proof is O(log n) of these.
+    Column("node", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+custody_log_leaves = Table(
+    "custody_log_leaves",
+    metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("digest", LargeBinary(32), nullable=False),  # SHA-256 of salt + canonical event
+)
+
+custody_checkpoints = Table(
+    "custody_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tree_size", Integer, nullable=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("timestamp_token", LargeBinary),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_custody_checkpoints_size", "tree_size"),
+)
+
+# Disclosure (CPIA): items are numbered consecutively per investigation across every schedule
+# (``disclosure_counters``); a revised schedule keeps its items' numbers.
+
+disclosure_counters = Table(
+    "disclosure_counters",
+    metadata,
+    Column("investigation_id", Integer, primary_key=True),
+    Column("last_item", Integer, nullable=False),
+)
+
+disclosure_items = Table(
+    "disclosure_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("investigation_id", Integer, nullable=False),
+    Column("item_number", Integer, nullable=False),
+    Column("schedule", String(8), nullable=False),  # MG6C or MG6D
+    Column("exhibit_id", Integer, ForeignKey("exhibits.id")),
+    Column("description", Text, nullable=False),
+    Column("sensitivity", Text),  # MG6D: the reason the material is sensitive
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("investigation_id", "item_number", name="uq_disclosure_item_number"),
+)
+
+disclosure_reports = Table(
+    "disclosure_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("investigation_id", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("items", Text, nullable=False),  # JSON list of item numbers that may undermine/assist
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("investigation_id", "revision", name="uq_disclosure_report_revision"),
+)
+
+# --- incidents and safeguarding ---
+# Migration 0010: the live-incident record (columns added to 0003's incidents and investigations),
+# subjects with their role, the timeline, THRIVE assessments (versions, never edited), tasks and
+# their escalation, deconfliction (investigation subjects, blocking keys, alerts) and takedowns.
+
+for _column in (
+    Column("address", Text),
+    Column("district", String(200)),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("risk_level", String(16)),
+    Column("police_called_at", DateTime(timezone=True)),
+    Column("police_arrived_at", DateTime(timezone=True)),
+    Column("created_by", String(64)),
+    Column("machine_read", Text, nullable=False, server_default="[]"),
+):
+    incidents.append_column(_column)
+Index("ix_incidents_force_at", incidents.c.force, incidents.c.occurred_at)
+Index("ix_incidents_district_at", incidents.c.district, incidents.c.occurred_at)
+Index("ix_incidents_status_at", incidents.c.status, incidents.c.occurred_at)
+
+for _column in (Column("owner_username", String(64)), Column("contact", String(200))):
+    investigations.append_column(_column)
+
+incident_groups = Table(
+    "incident_groups",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("group_name", String(200), primary_key=True),
+    Index("ix_incident_groups_name", "group_name", "incident_id"),
+)
+
+incident_subjects = Table(
+    "incident_subjects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("aliases", Text, nullable=False, default="[]"),
+    Column("date_of_birth", Date),
+    Column("address", Text),
+    Column("postcode", String(16)),
+    Column("handles", Text, nullable=False, default="[]"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_incident_subjects_incident", "incident_id", "id"),
+)
+
+incident_events = Table(
+    "incident_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("actor_name", String(64), nullable=False),
+    Column("detail", Text, nullable=False, default="{}"),
+    Index("ix_incident_events_incident", "incident_id", "at", "id"),
+)
+
+thrive_assessments = Table(
+    "thrive_assessments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("focus", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("factors", Text, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("computed_level", String(16), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("override_reason", Text),
+    Column("drivers", Text, nullable=False),
+    Column("rules_source", Text, nullable=False),
+    Column("assessed_by", String(64), nullable=False),
+    Column("assessed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("incident_id", "focus", "version", name="uq_thrive_version"),
+)
+
+safeguarding_tasks = Table(
+    "safeguarding_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("assessment_id", Integer, ForeignKey("thrive_assessments.id")),
+    Column("key", String(64), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("owner_role", String(32), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+    Column("done_by", String(64)),
+    Column("note", Text),
+    Column("escalated_at", DateTime(timezone=True)),
+    Index("ix_safeguarding_tasks_due", "status", "escalated_at", "due_at"),
+    Index("ix_safeguarding_tasks_incident", "incident_id", "id"),
+)
+
+investigation_subjects = Table(
+    "investigation_subjects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("investigation_id", Integer, ForeignKey("investigations.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("aliases", Text, nullable=False, default="[]"),
+    Column("date_of_birth", Date),
+    Column("addresses", Text, nullable=False, default="[]"),
+    Column("postcodes", Text, nullable=False, default="[]"),
+    Column("handles", Text, nullable=False, default="[]"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_investigation_subjects_investigation", "investigation_id"),
+)
+
+# Blocking keys: the candidate search for deconfliction is an indexed lookup of these, never a
+# scan of every subject (see drachma/safeguarding/deconfliction.py for the kinds).
+deconfliction_keys = Table(
+    "deconfliction_keys",
+    metadata,
+    Column("subject_id", Integer, ForeignKey("investigation_subjects.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("key", String(120), nullable=False),
+    Index("ix_deconfliction_keys_key", "key", "subject_id"),
+    Index("ix_deconfliction_keys_subject", "subject_id"),
+)
+
+deconfliction_alerts = Table(
+    "deconfliction_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("incident_subject_id", Integer,
+           ForeignKey("incident_subjects.id", ondelete="CASCADE"), nullable=False),
+    Column("investigation_id", Integer, ForeignKey("investigations.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("investigation_subject_id", Integer,
+           ForeignKey("investigation_subjects.id", ondelete="CASCADE"), nullable=False),
+    Column("owner_username", String(64)),
+    Column("score", Float, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", DateTime(timezone=True)),
+    Column("emailed_at", DateTime(timezone=True)),
+    UniqueConstraint("incident_subject_id", "investigation_subject_id", name="uq_alert_pair"),
+    Index("ix_deconfliction_alerts_owner", "owner_username", "read_at"),
+)
+
+takedowns = Table(
+    "takedowns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("platform", String(64)),
+    Column("kind", String(16), nullable=False),
+    Column("legal_basis", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("preserved_exhibit", String(64)),
+    Column("not_preserved_reason", Text),
+    Column("requested_at", DateTime(timezone=True)),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("reminded_at", DateTime(timezone=True)),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_takedowns_incident", "incident_id", "id"),
+    Index("ix_takedowns_status", "status", "requested_at"),
+)
+# --- analytics (migration 0011) --------------------------------------------------------------
+# What each record is about, one row per (record, dimension, value), so that SQL counts by
+# district, town, group, platform or outcome with a GROUP BY. See drachma/analytics/facts.py.
+
+report_facts = Table(
+    "report_facts",
+    metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("dimension", String(16), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("origin", String(16), nullable=False),
+    Index("ix_report_facts_dimension_value", "dimension", "value", "report_id"),
+)
+
+incident_facts = Table(
+    "incident_facts",
+    metadata,
+    Column(
+        "incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("dimension", String(16), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("origin", String(16), nullable=False),
+    Index("ix_incident_facts_dimension_value", "dimension", "value", "incident_id"),
+)
+
+Index("ix_incidents_force_occurred", incidents.c.force, incidents.c.occurred_at)
+Index("ix_reports_force_received", reports.c.force, reports.c.received_at,
+      reports.c.grading_handling)
+Index("ix_reports_received_counts", reports.c.received_at, reports.c.grading_handling,
+      reports.c.force, reports.c.source_kind)

@@ -25,7 +25,9 @@ from drachma.config import Settings, load_settings
 from drachma.errors import AuthenticationError, DrachmaError
 from drachma.intake.upload import UPLOAD_LIMIT_TEXT
 from drachma.store.db import Store
-from drachma.web import account, api, pages, public
+from drachma.web import account, api, incident_pages, incidents, pages, public
+from drachma.web import analytics as analytics_api
+from drachma.web import evidence as evidence_api
 from drachma.web.auth import LoginRequired, Session, api_session, find_session, page_session
 from drachma.web.ratelimit import RateLimiter
 from drachma.web.render import STATIC, render
@@ -220,6 +222,10 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.add_exception_handler(DataError, unstorable_value)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(evidence_api.router)
+    app.include_router(evidence_api.page_router)
+    app.include_router(analytics_api.router)  # --- analytics (issue 10) ---
+    app.include_router(analytics_api.pages_router)  # --- analytics (issue 10) ---
     app.include_router(pages.router)
     # --- security: the public form and its triage queue ---
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
@@ -227,6 +233,8 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.include_router(public.api_router)
     app.include_router(account.router)
     app.include_router(account.api_router)
+    app.include_router(incidents.router)  # --- incidents and safeguarding ---
+    app.include_router(incident_pages.router)  # --- incidents and safeguarding ---
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi_document(_: Annotated[Session, Depends(api_session)]) -> JSONResponse:

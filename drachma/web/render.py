@@ -282,8 +282,14 @@ NAVIGATION: list[NavItem] = [
     NavItem("/reports", "Reports", Permission.READ_REPORTS),
     NavItem("/reports/new", "Add report", Permission.CREATE_REPORTS),
     NavItem("/ingest", "Take in files", Permission.INGEST),
+    NavItem("/evidence", "Evidence", Permission.MANAGE_EVIDENCE),
     NavItem("/audit", "Audit log", Permission.VIEW_AUDIT),
     NavItem("/triage", "Public reports", Permission.CREATE_REPORTS),  # --- security ---
+    # --- incidents and safeguarding ---
+    NavItem("/incidents", "Incidents", Permission.MANAGE_INCIDENTS),
+    NavItem("/alerts", "Alerts", Permission.MANAGE_INCIDENTS),
+    NavItem("/board", "Board", Permission.READ_ALL_RESTRICTED),
+    NavItem("/analytics", "Analytics", Permission.READ_REPORTS),  # --- analytics (issue 10) ---
 ]
 
 

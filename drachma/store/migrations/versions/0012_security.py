@@ -10,7 +10,7 @@ last time a session was used (for the idle time-out).
 * ``sessions.last_seen_at``: when a session was last used.
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0011
 Create Date: 2026-11-27
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0006"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

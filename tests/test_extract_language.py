@@ -1,0 +1,222 @@
+"""Rules about the language of the field, each shown by invented examples (issue 12).
+
+Every name, group and phrase here is invented; none comes from the evaluation corpus. Each test
+states the rule it checks in its name."""
+
+from __future__ import annotations
+
+import pytest
+
+from drachma.extract import Extractor, to_corpus_annotation
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor()
+
+
+def _field(extractor: Extractor, text: str, field: str) -> list[object]:
+    return to_corpus_annotation(extractor.extract(text), text)[field]
+
+
+# --- subject ages -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "ages"),
+    [
+        ("A man aged 45 was arrested after the sting in Barnsley.", [45]),
+        ("A father aged 38 from Rugby admitted the offence.", [38]),
+        ("Quennell, 56, of Hexham, appeared before magistrates on Monday.", [56]),
+        ("Brannagh (61) was jailed for two years at Omagh.", [61]),
+        ("A 52-year-old grandfather-of-three was confronted outside a supermarket.", [52]),
+        ("The court heard that a 40-year-old married teacher had sent the messages.", [40]),
+        ("Tavish Orrock, a 29-year-old chef, was arrested.", [29]),
+        ("The 33-year-old Corvin Hale was arrested in Telford.", [33]),
+        (
+            "Two men were charged. Harlow Denn, 24, of Crewe, and Fenwick Stray, 67, of Nantwich, "
+            "will appear at court next month.",
+            [24, 67],
+        ),
+        ("The caretaker, 58, was suspended by the school.", [58]),
+    ],
+)
+def test_subject_ages_written_other_than_n_year_old_man(
+    extractor: Extractor, text: str, ages: list[int]
+) -> None:
+    assert sorted(_field(extractor, text, "subject_ages")) == ages  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Group founder Marla Quint, 34, of Gateshead, said the decoys were adults.",
+        "The hunters, aged between 19 and 36, filmed the meeting.",
+        "A spokesman for the group, aged 41, who is a paedophile hunter, declined to comment.",
+    ],
+)
+def test_hunters_ages_are_not_subject_ages(extractor: Extractor, text: str) -> None:
+    assert _field(extractor, text, "subject_ages") == []
+
+
+# --- groups -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        (
+            "Hunter groups such as Nightjar Justice, Lantern Hollow Watch and Greyfen Sentinels "
+            "have filmed men across Yorkshire.",
+            ["Nightjar Justice", "Lantern Hollow Watch", "Greyfen Sentinels"],
+        ),
+        (
+            "Several vigilante groups operate in the region. Others include Tarnbeck Vigil and "
+            "Copperhill Shield.",
+            ["Tarnbeck Vigil", "Copperhill Shield"],
+        ),
+        ("The group Nightowlz streamed the encounter on Facebook.", ["Nightowlz"]),
+        ("Members of Guardians 4 Kids said the man had messaged a decoy.", ["Guardians 4 Kids"]),
+        ("Decoys from Predator Patrol 247 met him in Crewe.", ["Predator Patrol 247"]),
+        ("Footage was posted by Paedohunterz, a page followed by thousands.", ["Paedohunterz"]),
+        ("StingSquadUK said its decoy had posed as a girl of 13.", ["StingSquadUK"]),
+        (
+            "A group of hunters gathered outside. Brackmoor Shield confronted the man as he "
+            "arrived.",
+            ["Brackmoor Shield"],
+        ),
+        (
+            "Vigilantes have become common: two men founded Ashgrove Truth Seekers in 2018.",
+            ["Ashgrove Truth Seekers"],
+        ),
+        (
+            "Dana Whitlock of the Heronsgate Predator Watch said the footage was shared widely.",
+            ["Heronsgate Predator Watch"],
+        ),
+    ],
+)
+def test_group_names_introduced_by_the_language_around_them(
+    extractor: Extractor, text: str, groups: list[str]
+) -> None:
+    assert sorted(_field(extractor, text, "groups")) == sorted(groups)  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hunters met the man at Carlow Street Station before police arrived.",
+        "Members of the group waited at Millbrook Park.",
+        "Like many people, Orla Penhaligon confronted the man herself.",
+        "Vigilantism is on the rise, and hunter groups say Predators are everywhere.",
+    ],
+)
+def test_venues_and_people_are_not_groups(extractor: Extractor, text: str) -> None:
+    assert _field(extractor, text, "groups") == []
+
+
+# --- places -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("The man was confronted at Darlington's Cornmill Centre on Friday.",
+         ["Darlington", "Cornmill Centre"]),
+        ("Hunters met him outside Leicester's Haymarket bus station.",
+         ["Leicester", "Haymarket"]),
+        ("He had travelled to Eindhoven, Netherlands, before the sting.", ["Eindhoven"]),
+        ("The group is based in the town of Kelso.", ["Kelso"]),
+        ("Officers met the hunters at Crewe railway station.", ["Crewe"]),
+        ("Phoenix man arrested after online sting\nA man was held on Tuesday.", ["Phoenix"]),
+        ("A Houston-area man was charged on Monday.", ["Houston"]),
+        ("The Leeds-based group said it had passed the footage on.", ["Leeds"]),
+        ("Hunters in Sunderland and Tyneside have filmed several men.", ["Sunderland", "Tyneside"]),
+        ("He was confronted in Queensland's Gold Coast.", ["Queensland", "Gold Coast"]),
+        ("Hunters met in Carlisle and Orla Penhaligon said they filmed the man.", ["Carlisle"]),
+    ],
+)
+def test_places_below_country_level(
+    extractor: Extractor, text: str, places: list[str]
+) -> None:
+    assert sorted(_field(extractor, text, "places")) == sorted(places)  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Concerns about exploitation grew. The case was referred to the Child Exploitation "
+        "Unit.",
+        "The hunters gathered evidence online. The judge said they had no training in Evidence.",
+        "Life After The Sting In Focus\nThe documentary follows three groups.",
+        "The decoy worked with the Online Safeguarding Team.",
+    ],
+)
+def test_common_words_units_and_headings_are_not_places(
+    extractor: Extractor, text: str
+) -> None:
+    assert _field(extractor, text, "places") == []
+
+
+# --- police forces ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "forces"),
+    [
+        ("The Coconino County Sheriff's Office said the man was booked.",
+         ["Coconino County Sheriff's Office"]),
+        ("The Met said the footage had been handed over.", ["Met"]),
+        ("The New York Police Department said it was aware of the video.",
+         ["New York Police Department"]),
+        ("Tucson PD said officers attended.", ["Tucson PD"]),
+    ],
+)
+def test_police_forces_as_written(extractor: Extractor, text: str, forces: list[str]) -> None:
+    assert _field(extractor, text, "police_forces") == forces
+
+
+@pytest.mark.parametrize(
+    "text", ["The Met Office warned of snow.", "The PD said nothing.", "The sheriff said so."]
+)
+def test_not_police_forces(extractor: Extractor, text: str) -> None:
+    assert _field(extractor, text, "police_forces") == []
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("On Jan. 12 the man appeared in court.", ["Jan. 12"]),
+        ("On Sept. 3, 2021, he was held.", ["Sept. 3, 2021"]),
+        ("On 12-13 June the hearings took place.", ["12-13 June"]),
+        ("The trial ran on June 12-13 in Leeds.", ["June 12-13"]),
+    ],
+)
+def test_dates_with_abbreviated_months_and_day_ranges(
+    extractor: Extractor, text: str, dates: list[str]
+) -> None:
+    assert _field(extractor, text, "dates") == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        (
+            "Hunter groups are active here. The footage was streamed by Silent Verdict UK.",
+            ["Silent Verdict UK"],
+        ),
+        ("The footage was posted by a Facebook page called Expose Them All.",
+         ["Expose Them All"]),
+        ("A group calling itself Eyes On The Street said so.", ["Eyes On The Street"]),
+        (
+            "Lanternwood Hunters said the man had been reported. Lanternwood later posted the "
+            "video.",
+            ["Lanternwood Hunters", "Lanternwood"],
+        ),
+        ("Northern Watch said the man was arrested. Northern rail services were late.",
+         ["Northern Watch"]),
+        ("Hunters say the man was confronted by Tobias Smith outside.", []),
+        ("Like the hunter groups, the family were targeted by the East Fenmoor RDF.", []),
+    ],
+)
+def test_group_names_from_agents_naming_cues_and_short_forms(
+    extractor: Extractor, text: str, groups: list[str]
+) -> None:
+    assert sorted(_field(extractor, text, "groups")) == sorted(groups)  # type: ignore[type-var]
