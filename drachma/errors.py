@@ -58,6 +58,16 @@ class ConflictError(DrachmaError):
     http_status = 409
 
 
+class ConstraintError(ConflictError):
+    """The database refused a write that breaks one of its constraints (usually a duplicate).
+
+    Raised by the store in place of the database driver's error, so that no code outside
+    ``drachma/store/`` needs SQLAlchemy; a capability catches it to name what was duplicated.
+    """
+
+    kind = "conflict"
+
+
 class DatabaseUnavailableError(DrachmaError):
     kind = "database_unavailable"
     http_status = 503

@@ -8,10 +8,10 @@ from drachma.access.audit import view_audit
 from drachma.access.permissions import MATRIX, Permission
 from drachma.access.users import add_user, list_users
 from drachma.errors import PermissionDenied
-from drachma.intake.reports import ReportDraft, add_report, get_report, list_reports
 from drachma.intake.sources import add_source, read_source_identity
 from drachma.model.report import SourceKind
 from drachma.model.roles import Role
+from drachma.reports import ReportDraft, add_report, get_report, list_reports
 from drachma.store.audit import AuditFilters
 from drachma.store.db import Store
 from tests.conftest import PASSWORD, ActorFactory

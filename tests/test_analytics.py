@@ -180,3 +180,15 @@ def test_an_unknown_force_is_refused(store: Store, make_actor: ActorFactory) -> 
     with pytest.raises(UnknownForceError):
         A.breakdown(store, make_actor(Role.ANALYST), "reports", "district",
                     CountFilters(force="narnia"))
+
+
+def test_what_an_incident_is_about() -> None:
+    from drachma.analytics.facts import incident_facts, place_facts
+
+    assert place_facts("Rochdale") == [("town", "Rochdale"), ("district", code("Rochdale"))]
+    assert place_facts("South Lakeland") == [("district", "E06000064")]  # abolished in 2023
+    assert place_facts("Lancashire") == []  # a county names no district
+    # A place the gazetteer does not know falls back on the incident's recorded district.
+    assert incident_facts("Tesco car park", ["Alpha Hunters"], None, "wrong_man", "Bury") == [
+        ("district", code("Bury")), ("group", "Alpha Hunters"), ("outcome", "wrong_person")]
+    assert incident_facts(None, [], "Facebook", "interviewed") == [("platform", "Facebook")]

@@ -20,8 +20,8 @@ from drachma.cli.app import app
 from drachma.demo import RARE_WORDS, demo_groups, generate_reports
 from drachma.demo.load import DEMO_USERS, demo_password, load_demo, load_scale
 from drachma.errors import ConflictError
-from drachma.intake.reports import content_hash
 from drachma.model.grading import HandlingCode
+from drachma.reports import content_hash
 from drachma.store.db import Store
 from drachma.store.tables import (
     group_aliases,

@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
 
 from drachma.errors import PermissionDenied, ValidationError
 from drachma.evidence import merkle
-from drachma.evidence.archive import HostileArchiveError
+from drachma.evidence.archive import HostileArchiveError, safe_name
 from drachma.evidence.blobs import BlobTooLargeError, FilesystemBlobStore
 from drachma.evidence.checkpoint import CheckpointBody, open_note, sign
 from drachma.evidence.custody import (
@@ -228,9 +230,9 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(
         ([tmp_path / "absent.txt"], handover(), ValidationError, "does not exist"),
         ([good], handover(producer="J1"), ValidationError, "2 to 4 letters"),
     ]
-    for paths, given, error, message in cases:
+    for paths, case, error, message in cases:
         with pytest.raises(error, match=message):
-            add_exhibits(store, investigator, locker, paths, given)  # type: ignore[arg-type]
+            add_exhibits(store, investigator, locker, paths, case)  # type: ignore[arg-type]
     assert count(store, exhibits) == 0 and blob_files(locker) == []
 
 
@@ -457,3 +459,15 @@ def test_events_appended_in_batches_of_any_size_build_the_same_tree(
         assert merkle.root(running.size, source(conn)) == running.root()
     assert running.size == 1 + 65
     assert verify_locker(store, locker).ok
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab./\\:\x00 ~C")), max_size=24))
+def test_an_archive_name_judged_safe_never_leaves_the_folder(name: str) -> None:
+    safe = safe_name(name)
+    if safe is None:
+        return
+    root = Path("/srv/unpack")
+    resolved = (root / safe).resolve()
+    assert resolved.is_relative_to(root) and resolved != root
+    assert "\\" not in safe and "\x00" not in safe and not safe.startswith("/")

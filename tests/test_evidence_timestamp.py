@@ -11,13 +11,16 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from drachma.evidence.custody import make_checkpoint
 from drachma.evidence.exhibits import Handover, add_exhibits, add_producer
 from drachma.evidence.locker import locker_in
 from drachma.evidence.timestamp import TimestampError, request_timestamp
+from drachma.evidence.verify import verify_locker
 from drachma.model.roles import Role
 from drachma.store.db import Store
+from drachma.store.tables import custody_checkpoints
 from tests.conftest import ActorFactory
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
@@ -111,6 +114,13 @@ def test_each_checkpoint_gets_a_token_that_openssl_verifies(
     out = openssl("ts", "-verify", "-data", "note.txt", "-in", "kept.tsr", "-CAfile", "ca.pem",
                   "-untrusted", "tsa.pem", cwd=tsa)
     assert b"Verification: OK" in out
+    assert verify_locker(store, locker).ok
+
+    other = request_timestamp(url, b"some other note")  # a genuine token, for other data
+    with store.begin() as conn:
+        conn.execute(update(custody_checkpoints).values(timestamp_token=other))
+    [problem] = [str(p) for p in verify_locker(store, locker).problems]
+    assert problem.endswith("its RFC 3161 timestamp token is not for this note")
 
 
 def test_an_authority_that_does_not_answer_is_a_clear_error() -> None:

@@ -92,3 +92,42 @@ def test_a_live_incident_through_the_pages(client: TestClient, store: Store,
     inbox = client.get("/alerts")
     assert inbox.status_code == 200 and "1 unread" in inbox.text
     assert "Alerts (1 unread)" in client.get("/reports").text  # the count on every page
+
+
+def test_an_incident_is_opened_from_a_report_page(client: TestClient, store: Store,
+                                                  make_actor: ActorFactory) -> None:
+    from drachma.intake.reports import ReportDraft, add_report
+
+    add_group(store)
+    officer = make_actor(Role.OFFICER)
+    text = (f"Members of {GROUP} streamed a confrontation in Rochdale on Facebook with a man "
+            "who believed he was talking to a 13-year-old girl.")
+    report = add_report(store, officer, ReportDraft(title="Stream", body=text, grading="2BP"))
+    csrf = log_in(client, officer)
+    page = client.get(f"/reports/{report.id}").text
+    assert "Open an incident from this report" in page
+    opened = client.post(f"/reports/{report.id}/incident", data={"csrf_token": csrf},
+                         follow_redirects=False)
+    assert opened.status_code == 303
+    incident = client.get(opened.headers["location"]).text
+    assert "Rochdale" in incident and GROUP in incident
+    assert "read by machine" in incident.lower()
+
+    # A report that names no place brings the live form back, filled with what was read.
+    bare = add_report(store, officer, ReportDraft(title="Tip", body=f"{GROUP} plan a stream.",
+                                                  grading="2BP"))
+    refused = client.post(f"/reports/{bare.id}/incident", data={"csrf_token": csrf})
+    assert refused.status_code == 422 and "names no place" in refused.text
+    # Without the form's token nothing is opened.
+    assert client.post(f"/reports/{report.id}/incident", data={}).status_code == 403
+
+
+def test_roles_that_do_not_handle_incidents_see_no_button(client: TestClient, store: Store,
+                                                          make_actor: ActorFactory) -> None:
+    from drachma.intake.reports import ReportDraft, add_report
+
+    analyst = make_actor(Role.ANALYST)
+    report = add_report(store, analyst, ReportDraft(title="t", body="A stream in Bury.",
+                                                    grading="2BP"))
+    log_in(client, analyst)
+    assert "Open an incident from this report" not in client.get(f"/reports/{report.id}").text

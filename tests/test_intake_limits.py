@@ -14,8 +14,8 @@ import pytest
 from drachma.access.actor import system_actor
 from drachma.errors import ValidationError
 from drachma.intake.ingest import IngestOptions, ingest_paths
-from drachma.intake.reports import MAX_BODY, ReportDraft, add_report, get_report, list_reports
 from drachma.model.mention import Mention, MentionType
+from drachma.reports import MAX_BODY, ReportDraft, add_report, get_report, list_reports
 from drachma.store import mentions as mention_store
 from drachma.store.db import Store
 

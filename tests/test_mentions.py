@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from drachma.errors import PermissionDenied, ValidationError
-from drachma.intake.reports import ReportDraft, add_report, get_report
-from drachma.link.mentions import known_groups, mentions_of, review_mention
+from drachma.link.mentions import review_mention
 from drachma.model.mention import Mention, MentionType, Review
 from drachma.model.roles import Role
+from drachma.reports import ReportDraft, add_report, get_report, known_groups, mentions_of
 from drachma.store import mentions as mention_store
 from drachma.store.db import Store
 from tests.conftest import ActorFactory
@@ -73,7 +73,7 @@ def test_a_correction_is_kept_with_who_and_when(store: Store, make_actor: ActorF
 def test_rejected_mentions_stay_rejected_when_the_report_is_read_again(
     store: Store, make_actor: ActorFactory
 ) -> None:
-    from drachma.link.mentions import extract_report
+    from drachma.reports import extract_report
 
     analyst = make_actor(Role.ANALYST)
     report_id, found = _opened(store, make_actor)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import inspect, text
 
 from drachma.access.actor import Actor
-from drachma.intake.reports import search_reports
 from drachma.model.roles import Role
 from drachma.model.user import User
+from drachma.reports import search_reports
 from drachma.store.db import Store
 from drachma.store.migrate import current_revision, head_revision, upgrade
 from drachma.store.tables import metadata

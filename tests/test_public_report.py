@@ -29,10 +29,10 @@ from drachma.intake.public import (
     sniff_screenshot,
     submit_public_report,
 )
-from drachma.intake.reports import get_report
 from drachma.intake.sources import read_source_identity
 from drachma.model.report import SourceKind
 from drachma.model.roles import Role
+from drachma.reports import get_report
 from drachma.store import intake as intake_store
 from drachma.store.audit import AuditFilters
 from drachma.store.db import Store

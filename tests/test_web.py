@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from drachma.access.actor import system_actor
-from drachma.intake.reports import ReportDraft, add_report, list_reports
 from drachma.model.roles import Role
 from drachma.model.user import AuditAction
+from drachma.reports import ReportDraft, add_report, list_reports
 from drachma.store import audit as audit_store
 from drachma.store.audit import AuditFilters
 from drachma.store.db import Store

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from drachma import gazetteers
 from drachma.access.actor import system_actor
-from drachma.intake.reports import ReportDraft, add_report, list_reports
 from drachma.model.roles import Role
+from drachma.reports import ReportDraft, add_report, list_reports
 from drachma.store.db import Store
 from tests.conftest import PASSWORD, ActorFactory
 

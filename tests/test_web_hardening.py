@@ -19,8 +19,8 @@ from sqlalchemy import text
 
 from drachma.access.actor import system_actor
 from drachma.access.audit import view_audit
-from drachma.intake.reports import list_reports
 from drachma.model.roles import Role
+from drachma.reports import list_reports
 from drachma.store.audit import AuditFilters
 from drachma.store.db import Store
 from drachma.web.app import create_app
@@ -129,9 +129,11 @@ def test_api_docs_load_nothing_from_elsewhere(client: TestClient,
 def test_listing_reports_is_audited(store: Store, make_actor: ActorFactory) -> None:
     analyst = make_actor(Role.ANALYST)
     list_reports(store, analyst, offset=50)
-    events = view_audit(store, system_actor(), AuditFilters(record_kind="report_list"))[0]
-    assert events and events[0].actor_name == analyst.name
-    assert events[0].detail["offset"] == "50"
+    events = view_audit(store, system_actor(), AuditFilters(record_kind="report",
+                                                            action="read"))[0]
+    listed = [e for e in events if "shown" in e.detail]
+    assert listed and listed[0].actor_name == analyst.name
+    assert listed[0].detail["offset"] == "50"
 
 
 def test_the_database_file_and_its_log_are_readable_by_the_owner_only(tmp_path: Path) -> None:

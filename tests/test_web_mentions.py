@@ -14,10 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from drachma.access.actor import Actor
-from drachma.intake.reports import ReportDraft, add_report, get_report
-from drachma.link.mentions import known_groups, mentions_of
 from drachma.model.mention import Mention, MentionType, Review
 from drachma.model.roles import Role
+from drachma.reports import ReportDraft, add_report, get_report, known_groups, mentions_of
 from drachma.store.db import Store
 from drachma.web.render import highlighted_mentions, mention_value
 from tests.conftest import PASSWORD, ActorFactory

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from drachma.access.actor import Actor, system_actor
-from drachma.intake.reports import get_report, list_reports
 from drachma.intake.upload import UPLOAD_LIMIT_BYTES
 from drachma.model.roles import Role
+from drachma.reports import get_report, list_reports
 from drachma.store.db import Store
 from tests.conftest import PASSWORD, ActorFactory
 from tests.web import log_in

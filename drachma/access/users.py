@@ -8,15 +8,27 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from drachma.access import audit, throttle
 from drachma.access.actor import Actor
+from drachma.access.events import (
+    LoggedIn,
+    LoggedOut,
+    LogInFailed,
+    PasswordChanged,
+    UserAdded,
+    UserChanged,
+)
 from drachma.access.passwords import DUMMY_HASH, check_strength, hash_password, verify_password
 from drachma.access.permissions import Permission
-from drachma.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from drachma.errors import (
+    AuthenticationError,
+    ConflictError,
+    ConstraintError,
+    NotFoundError,
+    ValidationError,
+)
 from drachma.model.roles import Role
-from drachma.model.user import AuditAction, User
+from drachma.model.user import User
 from drachma.store import users as user_store
 from drachma.store.db import Store
 
@@ -53,12 +65,10 @@ def add_user(
     with store.begin() as conn:
         try:
             user_store.insert_user(conn, user, hash_password(password))
-        except IntegrityError:
+        except ConstraintError:
             raise ConflictError(f"user {name!r} already exists", field="username") from None
-        audit.record(
-            conn, actor, AuditAction.CREATE, "user", user.id, {"role": role.value},
-            actor_name="command-line",
-        )
+        audit.record(conn, actor, UserAdded(user_id=user.id, role=role),
+                     actor_name="command-line")
     return user
 
 
@@ -85,8 +95,10 @@ def _change(store: Store, actor: Actor | None, username: str, detail: dict[str, 
             if detail["active"] != "true":
                 assert user.id is not None
                 user_store.delete_user_sessions(conn, user.id)
-        audit.record(conn, actor, AuditAction.CHANGE, "user", user.id, detail,
-                     actor_name="command-line")
+        audit.record(conn, actor, UserChanged(
+            user_id=user.id, role=Role(detail["role"]) if "role" in detail else None,
+            active=detail["active"] == "true" if "active" in detail else None,
+        ), actor_name="command-line")
 
 
 def set_role(store: Store, actor: Actor | None, username: str, role: Role) -> None:
@@ -128,8 +140,7 @@ def log_in(
     with store.begin() as conn:
         locked = throttle.check_not_locked(conn, name, address)
         if locked:
-            audit.record(conn, None, AuditAction.LOGIN_FAILED, "user", None,
-                         {"username": name, "reason": f"{locked} locked"},
+            audit.record(conn, None, LogInFailed(username=name),
                          actor_name=name, address=address)
         found = None
         if not locked and throttle.username_acceptable(username):
@@ -144,8 +155,8 @@ def log_in(
         ok = verify_password(found[1], password) and found[0].active
     with store.begin() as conn:
         if not ok or found is None:
-            audit.record(conn, None, AuditAction.LOGIN_FAILED, "user", None, {"username": name},
-                         actor_name=name, address=address)
+            audit.record(conn, None, LogInFailed(username=name),
+                         actor_name=name or "anonymous", address=address)
             throttle.record_failure(conn, name, address)
             failed = True
         else:
@@ -160,7 +171,7 @@ def log_in(
                 conn, token_hash=_token_hash(token), user_id=user.id, csrf_token=csrf,
                 expires_at=expires, address=address,
             )
-            audit.record(conn, Actor(user, address), AuditAction.LOGIN, "user", user.id)
+            audit.record(conn, Actor(user, address), LoggedIn(user_id=user.id))
     if failed:
         raise AuthenticationError("wrong username or password, or the account is disabled",
                                   field="password")
@@ -200,7 +211,7 @@ def log_out(store: Store, token: str, actor: Actor) -> None:
         user_store.delete_session(conn, _token_hash(token))
         if actor.user.id is not None:
             user_store.delete_user_sessions(conn, actor.user.id)
-        audit.record(conn, actor, AuditAction.LOGOUT, "user", actor.user.id)
+        audit.record(conn, actor, LoggedOut(user_id=actor.user.id))
 
 
 def change_password(store: Store, actor: Actor, current_password: str, new_password: str
@@ -214,14 +225,13 @@ def change_password(store: Store, actor: Actor, current_password: str, new_passw
         raise NotFoundError(f"no user {name!r}", field="username")
     if not verify_password(found[1], current_password):
         with store.begin() as conn:
-            audit.record(conn, actor, AuditAction.LOGIN_FAILED, "user", actor.user.id,
-                         {"username": name, "reason": "wrong current password"})
+            audit.record(conn, actor, LogInFailed(username=name))
             throttle.record_failure(conn, name, actor.address)
         raise AuthenticationError("the current password is wrong", field="current_password")
     if verify_password(found[1], new_password):
         raise ValidationError("the new password is the same as the current one",
                               field="new_password")
-    _store_password(store, actor, name, new_password, {"password": "changed by the user"})
+    _store_password(store, actor, name, new_password, "the user")
 
 
 def set_password(store: Store, actor: Actor | None, username: str, new_password: str) -> None:
@@ -231,11 +241,11 @@ def set_password(store: Store, actor: Actor | None, username: str, new_password:
         actor.require(Permission.MANAGE_USERS)
     check_strength(new_password)
     _store_password(store, actor, username.strip().lower(), new_password,
-                    {"password": "set by an administrator"})
+                    "an administrator")
 
 
 def _store_password(store: Store, actor: Actor | None, name: str, password: str,
-                    detail: dict[str, str]) -> None:
+                    by: str) -> None:
     password_hash = hash_password(password)
     with store.begin() as conn:
         found = user_store.user_with_hash(conn, name)
@@ -245,5 +255,5 @@ def _store_password(store: Store, actor: Actor | None, name: str, password: str,
         assert user.id is not None
         user_store.set_password_hash(conn, name, password_hash)
         user_store.delete_user_sessions(conn, user.id)
-        audit.record(conn, actor, AuditAction.CHANGE, "user", user.id, detail,
+        audit.record(conn, actor, PasswordChanged(user_id=user.id, by=by),
                      actor_name="command-line")

@@ -52,8 +52,12 @@ def place_facts(name: str | None) -> list[tuple[str, str]]:
 
 
 def incident_facts(place: str | None, groups: Iterable[str], platform: str | None,
-                   outcome: str | None) -> list[tuple[str, str]]:
+                   outcome: str | None, district: str | None = None) -> list[tuple[str, str]]:
     out = place_facts(place)
+    if district and not any(dimension == "district" for dimension, _ in out):
+        found = gazetteers.current_district(district)  # the incident's recorded district
+        if found is not None:
+            out.append(("district", found.code))
     out += [("group", g) for g in groups if g]
     if platform:
         out.append(("platform", platform))
@@ -107,7 +111,8 @@ def refresh_facts(store: Store, actor: Actor,
         by_incident: dict[int, list[tuple[str, str]]] = {}
         for row in analytics_store.incident_rows(conn):
             by_incident[int(row.id)] = incident_facts(
-                row.place, json.loads(row.groups or "[]"), row.platform, row.outcome)
+                row.place, json.loads(row.groups or "[]"), row.platform, row.outcome,
+                row.district)
         links = analytics_store.incident_report_links(conn)
         if progress:
             progress("reading mentions")

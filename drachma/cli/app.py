@@ -48,6 +48,13 @@ analytics.register(app)  # --- analytics (issue 10) ---
 # --- security ---
 public.register(app)
 
+# --- layer (issue 7): CLI faces of actions that had only a web face ---
+from drachma.cli import audit as audit_cli  # noqa: E402
+from drachma.cli import mentions as mentions_cli  # noqa: E402
+
+for module in (audit_cli, mentions_cli):
+    module.register(app)
+
 
 def main() -> None:
     app()

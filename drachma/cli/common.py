@@ -6,7 +6,6 @@ import getpass
 import os
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
@@ -38,16 +37,13 @@ def database_url() -> str:
 def open_existing_store() -> Store | None:
     """The store if it already exists and has a schema; never creates one (for read-only help
     such as the confirmed groups the extractor should know)."""
-    from sqlalchemy.engine import make_url
-
+    from drachma.store.db import sqlite_file
     from drachma.store.migrate import current_revision
 
     url = database_url()
     try:
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and not (
-            parsed.database and Path(parsed.database).exists()
-        ):
+        path = sqlite_file(url)
+        if path is not None and not path.exists():
             return None
         store = Store(url)
         store.check()

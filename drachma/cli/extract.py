@@ -65,7 +65,7 @@ def _mention_dict(m: Any) -> dict[str, Any]:
 def _confirmed_groups() -> list[tuple[str, list[str]]]:
     """The groups analysts have confirmed in the database, if there is one already."""
     from drachma.cli.common import open_existing_store
-    from drachma.link.mentions import known_groups
+    from drachma.reports import known_groups
 
     store = open_existing_store()
     if store is None:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
+from drachma import reports as report_service
 from drachma.cli.common import cli_actor, console, friendly, open_store
 from drachma.errors import ValidationError
-from drachma.intake import reports as report_service
-from drachma.model.dates import parse_date, uk_date, uk_datetime
+from drachma.model.dates import parse_date, received_moment, uk_date, uk_datetime
 from drachma.model.report import Report
 from drachma.store.reports import ReportFilters
 
@@ -66,7 +65,10 @@ def add(
     force: str = typer.Option(
         None, "--force", help="Police force, e.g. GMP or 'West Midlands Police'."
     ),
-    received: str = typer.Option(None, "--received", help="Date received (default now)."),
+    received: str = typer.Option(
+        None, "--received",
+        help="Date received (default now); today means now, another day its start in UK time.",
+    ),
     occurred: str = typer.Option(None, "--occurred", help="Date of the events described."),
     sanitised: str = typer.Option(None, "--sanitised", help="Sanitised text for dissemination."),
     as_json: bool = typer.Option(False, "--json", help="Print the stored report as JSON."),
@@ -81,8 +83,7 @@ def add(
     draft = report_service.ReportDraft(
         title=title, body=body, grading=grading, source_kind=source_kind,
         handling_conditions=conditions, visible_to=list(visible_to), legacy_grading=legacy,
-        received_at=(datetime.combine(parse_date(received, "received"), datetime.min.time(),
-                                      tzinfo=UTC) if received else None),
+        received_at=received_moment(parse_date(received, "received")) if received else None,
         occurred_on=parse_date(occurred, "occurred") if occurred else None,
         force=force, sanitised_text=sanitised,
     )

@@ -1,4 +1,4 @@
-"""``drachma users add|list|set-role|disable``."""
+"""``drachma users add|list|set-role|disable|enable``."""
 
 from __future__ import annotations
 
@@ -90,6 +90,14 @@ def unlock(
     done = unlock_log_in(open_store(), None, username, address)
     what = [w for w, ok in (("the account", done.account), ("the address", done.address)) if ok]
     console.print("Unlocked " + " and ".join(what) + ".")
+
+
+@users_app.command("enable")
+@friendly
+def enable(username: str = typer.Argument(..., help="The user to enable.")) -> None:
+    """Let a disabled user log in again."""
+    user_service.enable_user(open_store(), None, username)
+    console.print(f"{username} is enabled.")
 
 
 def register(app: typer.Typer) -> None:

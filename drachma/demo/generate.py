@@ -23,7 +23,6 @@ from typing import TypeVar
 
 from drachma import gazetteers
 from drachma.demo import names as N
-from drachma.intake.reports import DEFAULT_REVIEW_YEARS, content_hash
 from drachma.model.entities import Group, GroupStatus, Place
 from drachma.model.grading import (
     Grading,
@@ -34,6 +33,7 @@ from drachma.model.grading import (
 )
 from drachma.model.report import Report, SourceKind, review_date_after
 from drachma.model.roles import Role
+from drachma.reports import DEFAULT_REVIEW_YEARS, content_hash
 
 T = TypeVar("T")
 

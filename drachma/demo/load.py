@@ -27,7 +27,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
-from sqlalchemy import func, select
 
 from drachma.access import users as user_service
 from drachma.access.actor import system_actor
@@ -51,9 +50,9 @@ from drachma.model.roles import Role
 from drachma.store import analytics as analytics_store
 from drachma.store import entities as entity_store
 from drachma.store import groups as group_store
+from drachma.store import reports as report_store
 from drachma.store.db import Store
 from drachma.store.reports import insert_many
-from drachma.store.tables import reports as reports_table
 
 BATCH_SIZE = 5_000
 
@@ -160,13 +159,12 @@ def _batches(items: Iterator[GeneratedReport], size: int) -> Iterator[list[Gener
 
 def count_reports(store: Store) -> int:
     with store.begin() as conn:
-        return int(conn.execute(select(func.count()).select_from(reports_table)).scalar_one())
+        return report_store.count_all(conn)
 
 
 def _max_report_id(store: Store) -> int:
     with store.begin() as conn:
-        value = conn.execute(select(func.max(reports_table.c.id))).scalar_one()
-    return int(value or 0)
+        return report_store.highest_id(conn)
 
 
 def _load_reports(

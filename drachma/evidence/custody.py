@@ -17,8 +17,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection
-
 from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.permissions import Permission
@@ -29,7 +27,7 @@ from drachma.evidence.locker import Locker
 from drachma.model.evidence import Checkpoint, CustodyAction, CustodyEvent
 from drachma.model.user import AuditAction
 from drachma.store import evidence as evidence_store
-from drachma.store.db import Store
+from drachma.store.db import Connection, Store
 
 MAX_REASON = 2000
 

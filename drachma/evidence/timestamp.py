@@ -7,6 +7,7 @@ the request goes out here with a time limit and a size limit on the answer. The 
 
 from __future__ import annotations
 
+import hashlib
 import urllib.error
 import urllib.request
 
@@ -50,3 +51,21 @@ def check_response(body: bytes, url: str = "the authority") -> bytes:
         raise TimestampError(f"{url} refused the timestamp (status {response.status})",
                              field="tsa_url")
     return body
+
+
+IMPRINT_HASHES = {
+    "2.16.840.1.101.3.4.2.1": "sha256",
+    "2.16.840.1.101.3.4.2.2": "sha384",
+    "2.16.840.1.101.3.4.2.3": "sha512",
+}
+
+
+def token_matches(token: bytes, data: bytes) -> bool:
+    """Whether a kept RFC 3161 response timestamps exactly ``data`` (its message imprint). The
+    authority's signature is checked with its certificate, e.g. by ``openssl ts -verify``."""
+    try:
+        imprint = decode_timestamp_response(token).tst_info.message_imprint
+    except ValueError:
+        return False
+    name = IMPRINT_HASHES.get(imprint.hash_algorithm.dotted_string)
+    return name is not None and hashlib.new(name, data).digest() == imprint.message

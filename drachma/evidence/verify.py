@@ -7,7 +7,9 @@
 3. The tree is recomputed from the leaves; at each checkpoint's size the root must be the one the
    checkpoint signed, and the stored subtree hashes (used for proofs) must agree with it.
 4. Every checkpoint's Ed25519 signature is checked, and each is proved consistent with the one
-   before (RFC 6962 consistency proof from the stored tree).
+   before (RFC 6962 consistency proof from the stored tree); a kept RFC 3161 token must
+   timestamp that very note (its message imprint; the authority's signature is left to
+   ``openssl ts -verify`` with the authority's certificate).
 """
 
 from __future__ import annotations
@@ -15,17 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
-
 from drachma.errors import NotFoundError
 from drachma.evidence import merkle
 from drachma.evidence.blobs import BlobIntegrityError
 from drachma.evidence.checkpoint import CheckpointError, open_note
 from drachma.evidence.custody import event_digest, event_json, source
 from drachma.evidence.locker import Locker
+from drachma.evidence.timestamp import token_matches
 from drachma.model.evidence import Checkpoint
 from drachma.store import evidence as evidence_store
-from drachma.store.db import Store
+from drachma.store.db import Connection, Store
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -156,6 +157,10 @@ def _verify_checkpoints(conn: Connection, locker: Locker, checkpoints: list[Chec
             report.problems.append(Problem("checkpoint", name, (
                 f"it signs {body.tree_size} events but the log holds only {size}")))
             continue
+        if item.timestamp_token is not None and not token_matches(item.timestamp_token,
+                                                                  item.note.encode()):
+            report.problems.append(Problem("checkpoint", name, (
+                "its RFC 3161 timestamp token is not for this note")))
         if roots.get(body.tree_size) != body.root_hash:
             report.problems.append(Problem("checkpoint", name, (
                 "the log recomputed from its leaves no longer has the root this checkpoint "

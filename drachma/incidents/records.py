@@ -217,8 +217,7 @@ def new_incident(store: Store, actor: Actor, draft: IncidentDraft) -> IncidentDe
 def draft_from_report(store: Store, actor: Actor, report_id: int) -> IncidentDraft:
     """A draft pre-filled from a report's mentions. Confirmed (or corrected) mentions are taken
     as they are; extracted ones that nobody has reviewed are marked "read by machine"."""
-    from drachma.intake.reports import get_report
-    from drachma.link.mentions import mentions_of
+    from drachma.reports import get_report, mentions_of
 
     _require(actor)
     report = get_report(store, actor, report_id)  # checks handling conditions, audited

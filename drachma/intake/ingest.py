@@ -26,14 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
-
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import IngestRunFinished, IngestRunResumed, IngestRunStarted, ReportAdded
 from drachma.access.permissions import Permission
 from drachma.config import load_settings
-from drachma.errors import DrachmaError, NotFoundError, ValidationError
+from drachma.errors import ConstraintError, DrachmaError, NotFoundError, ValidationError
 from drachma.intake.readers import (
     SNIFF_BYTES,
     IntakeAttachment,
@@ -48,15 +46,14 @@ from drachma.intake.readers import (
 from drachma.intake.readers.base import MAX_WHOLE_FILE_BYTES
 from drachma.intake.readers.eml import safe_filename
 from drachma.intake.readers.mapping import parse_mapping
-from drachma.intake.reports import ReportDraft, parse_source_kind, validate
 from drachma.model.grading import parse_grading
 from drachma.model.report import Report, SourceKind
 from drachma.model.roles import parse_role
-from drachma.model.user import AuditAction
+from drachma.reports import ReportDraft, parse_source_kind, validate
 from drachma.store import audit as audit_store
 from drachma.store import intake as intake_store
 from drachma.store import reports as report_store
-from drachma.store.db import Store
+from drachma.store.db import Connection, Store
 from drachma.store.intake import AttachmentRecord, FailureRecord, FileProgress
 
 DEFAULT_GRADING = "2CP"
@@ -505,7 +502,7 @@ class _Run:
                 with self.store.begin() as conn:
                     outcomes = self._write(conn)
                 break
-            except IntegrityError:
+            except ConstraintError:
                 # Another writer stored one of these texts between our check and our insert:
                 # nothing was committed; check again and write the batch once more.
                 if attempt == 2:
@@ -545,13 +542,12 @@ class _Run:
                 attachments.append(AttachmentRecord(
                     report_id, attachment.filename, attachment.media_type,
                     len(attachment.data), digest, stored_path))
-            detail = {"grading": pending.report.grading.code, "ingest_run": str(self.run_id),
-                      "origin": pending.origin.describe()[:300]}
-            if pending.encoding:
-                detail["encoding"] = pending.encoding
-            if pending.attachments:
-                detail["attachments"] = str(len(pending.attachments))
-            events.append(audit.event(self.actor, AuditAction.CREATE, "report", report_id, detail))
+            events.append(audit.entry(self.actor, ReportAdded(
+                report_id=report_id, grading=pending.report.grading.code,
+                ingest_run=self.run_id, origin=pending.origin.describe(),
+                encoding=pending.encoding or None,
+                attachments=len(pending.attachments) or None,
+            )))
         intake_store.insert_attachments(conn, attachments)
         audit_store.append_many(conn, events)
         intake_store.insert_failures(conn, self.run_id, self.pending_failures)
@@ -592,9 +588,9 @@ def _finish(run: _Run, *, resumed: bool) -> IngestRunResult:
         intake_store.set_status(conn, run.run_id, intake_store.FINISHED, finished=True)
         record = intake_store.get_run(conn, run.run_id)
         assert record is not None
-        audit.record(conn, run.actor, AuditAction.CHANGE, "ingest_run", run.run_id,
-                     {"status": intake_store.FINISHED, "stored": str(record.stored),
-                      "duplicates": str(record.duplicates), "failed": str(record.failed)})
+        audit.record(conn, run.actor, IngestRunFinished(
+            run_id=run.run_id, stored=record.stored, duplicates=record.duplicates,
+            failed=record.failed, status=intake_store.FINISHED))
     totals = IngestCounts(record.stored, record.duplicates, record.failed)
     return IngestRunResult(run.run_id, run.counts, totals, run.failures, True, resumed)
 
@@ -642,8 +638,8 @@ def ingest_paths(
         run_id = intake_store.create_run(
             conn, actor_id=actor.user.id, actor_name=actor.name,
             paths=[str(p) for p in roots], options=options.as_json())
-        audit.record(conn, actor, AuditAction.CREATE, "ingest_run", run_id,
-                     {"paths": str(len(roots)), "grading": options.grading})
+        audit.record(conn, actor, IngestRunStarted(run_id=run_id, grading=options.grading,
+                                                   paths=len(roots)))
     listener.started(run_id, _total_bytes(roots) if listener.wants_total else None)
     run = _Run(store, actor, options, run_id, _home(home), listener, resuming=False)
     _execute(run, lambda: run.take_files(_sources(roots, list(paths))))
@@ -684,7 +680,7 @@ def resume_run(
     listener = listener or IngestListener()
     with store.begin() as conn:
         intake_store.set_status(conn, run_id, intake_store.RUNNING)
-        audit.record(conn, actor, AuditAction.CHANGE, "ingest_run", run_id, {"status": "resumed"})
+        audit.record(conn, actor, IngestRunResumed(run_id=run_id))
     listener.started(run_id, _total_bytes(roots) if listener.wants_total else None)
     run = _Run(store, actor, options, run_id, _home(home), listener, resuming=True)
     run.failures = failures
@@ -719,8 +715,8 @@ def ingest_upload(
         run_id = intake_store.create_run(
             conn, actor_id=actor.user.id, actor_name=actor.name, paths=[key],
             options=options.as_json())
-        audit.record(conn, actor, AuditAction.CREATE, "ingest_run", run_id,
-                     {"upload": name[:200], "grading": options.grading})
+        audit.record(conn, actor, IngestRunStarted(run_id=run_id, grading=options.grading,
+                                                   upload=name))
     run = _Run(store, actor, options, run_id, _home(home), collect, resuming=False)
     _execute(run, lambda: run.take(key, name, data, data[:SNIFF_BYTES], len(data)))
     _finish(run, resumed=False)

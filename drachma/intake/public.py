@@ -24,9 +24,9 @@ from drachma.access.actor import Actor
 from drachma.access.permissions import Permission
 from drachma.errors import ConflictError, NotFoundError, ValidationError
 from drachma.intake.ingest import keep_attachment
-from drachma.intake.reports import ReportDraft, validate
 from drachma.model.report import Report, Source, SourceKind
 from drachma.model.user import AuditAction
+from drachma.reports import ReportDraft, validate
 from drachma.store import intake as intake_store
 from drachma.store import public as public_store
 from drachma.store import reports as report_store

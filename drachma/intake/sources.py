@@ -6,14 +6,18 @@ and every read of it is audited.
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import SourceAdded, SourceIdentityRead, SourceIdentityRefused
 from drachma.access.permissions import Permission
-from drachma.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from drachma.errors import (
+    ConflictError,
+    ConstraintError,
+    NotFoundError,
+    PermissionDenied,
+    ValidationError,
+)
 from drachma.model.report import Source, SourceKind
-from drachma.model.user import AuditAction
 from drachma.store import sources as source_store
 from drachma.store.db import Store
 
@@ -28,9 +32,9 @@ def add_source(
     with store.begin() as conn:
         try:
             source_store.insert_source(conn, source)
-        except IntegrityError:
+        except ConstraintError:
             raise ConflictError(f"source {reference!r} already exists", field="reference") from None
-        audit.record(conn, actor, AuditAction.CREATE, "source", source.id)
+        audit.record(conn, actor, SourceAdded(source_id=source.id))
     return source
 
 
@@ -49,14 +53,14 @@ def read_source_identity(store: Store, actor: Actor, source_id: int) -> Source:
     with store.begin() as conn:
         source: Source | None = None
         if not actor.can(Permission.READ_SOURCE_IDENTITY):
-            audit.record(conn, actor, AuditAction.DENIED, "source_identity", source_id)
+            audit.record(conn, actor, SourceIdentityRefused(source_id=source_id))
             denied = True
         else:
             denied = False
             source = source_store.get_source(conn, source_id, with_identity=True)
             if source is None:
                 raise NotFoundError(f"no source {source_id}", field="source_id")
-            audit.record(conn, actor, AuditAction.READ, "source_identity", source_id)
+            audit.record(conn, actor, SourceIdentityRead(source_id=source_id))
     if denied or source is None:
         raise PermissionDenied(
             f"the {actor.role.label} role may not read a source's identity", field="role"

@@ -1,76 +1,33 @@
-"""Mentions of a report: read them out, keep them, and let analysts confirm, correct or reject.
+"""Analysts confirm, correct or reject the mentions read out of a report.
 
-Corrections are kept with who and when (``mention_reviews``). A confirmed (or corrected) GROUP
+Reviews are kept with who and when (``mention_reviews``). A confirmed (or corrected) GROUP
 mention makes the group a confirmed group of the store, and every later extraction recognises
-its name: the extractor is built with the store's confirmed groups and their aliases.
+its name (see :mod:`drachma.reports.mentions`, where mentions are read out).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import GroupAdded, GroupConfirmed, MentionReviewed
 from drachma.access.permissions import Permission
 from drachma.errors import NotFoundError, ValidationError
-from drachma.intake.reports import get_report
 from drachma.model.entities import Group, GroupStatus
 from drachma.model.mention import Mention, MentionType, Review
-from drachma.model.report import Report
-from drachma.model.user import AuditAction
+from drachma.reports.mentions import extract_report as extract_report  # moved; see below
+from drachma.reports.mentions import known_groups as known_groups
+from drachma.reports.mentions import mentions_of
+from drachma.reports.read import get_report
 from drachma.store import groups as group_store
 from drachma.store import mentions as mention_store
 from drachma.store import users as user_store
 from drachma.store.db import Store
 
-if TYPE_CHECKING:
-    from drachma.extract import Extractor
-
-KnownGroups = tuple[tuple[str, tuple[str, ...]], ...]
-
-
-def known_groups(store: Store) -> KnownGroups:
-    """Confirmed groups with their aliases, as the extractor takes them."""
-    with store.begin() as conn:
-        found = group_store.all_groups(conn, confirmed_only=True)
-    return tuple((g.name, tuple(g.aliases)) for g in found)
-
-
-@lru_cache(maxsize=4)
-def extractor_for(groups: KnownGroups) -> Extractor:
-    """One extractor per set of known groups (building one loads spaCy and the gazetteers)."""
-    from drachma.extract import Extractor
-
-    return Extractor(known_groups=[(name, list(aliases)) for name, aliases in groups])
-
-
-def extract_report(store: Store, actor: Actor, report: Report) -> list[Mention]:
-    """Read the mentions out of a report the actor has already opened, and store them.
-
-    Pending mentions from an earlier reading are replaced; reviewed ones are kept.
-    """
-    assert report.id is not None
-    extractor = extractor_for(known_groups(store))
-    found = extractor.extract(report.body, report.occurred_on or report.received_at.date())
-    with store.begin() as conn:
-        stored = mention_store.replace_pending(conn, report.id, found)
-        audit.record(conn, actor, AuditAction.CREATE, "mentions", report.id,
-                     {"count": str(len(found))})
-    return stored
-
-
-def mentions_of(store: Store, actor: Actor, report: Report, *, extract_if_none: bool = True
-                ) -> list[Mention]:
-    """The stored mentions of an opened report; read them out first if there are none yet."""
-    assert report.id is not None
-    with store.begin() as conn:
-        stored = mention_store.for_report(conn, report.id)
-    if not stored and extract_if_none:
-        stored = extract_report(store, actor, report)
-    return stored
-
+# extract_report and known_groups moved to drachma.reports.mentions (issue 7); they are imported
+# here only so branches written before the move still import. Nothing in Drachma uses them from
+# here (tests/test_layout.py checks).
 
 MAX_CORRECTED_VALUE = 300
 
@@ -166,14 +123,12 @@ def review_mention(
             if group is None:
                 group = Group(name=final_value, status=GroupStatus.ACTIVE, confirmed=True)
                 group_store.insert_group(conn, group)
-                audit.record(conn, actor, AuditAction.CREATE, "group", group.id,
-                             {"from_mention": str(mention_id)})
+                audit.record(conn, actor, GroupAdded(group_id=group.id, from_mention=mention_id))
             elif not group.confirmed and group.id is not None:
                 group_store.confirm_group(conn, group.id)
-                audit.record(conn, actor, AuditAction.CHANGE, "group", group.id,
-                             {"confirmed": "true"})
-        audit.record(conn, actor, AuditAction.CHANGE, "mention", mention_id,
-                     {"decision": decision.value, "value": final_value[:200]})
+                audit.record(conn, actor, GroupConfirmed(group_id=group.id))
+        audit.record(conn, actor, MentionReviewed(mention_id=mention_id, decision=decision,
+                                                  value=final_value))
         updated = mention_store.get(conn, mention_id)
     assert updated is not None
     return updated

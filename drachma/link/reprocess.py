@@ -22,10 +22,10 @@ from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.permissions import Permission, can_read_restricted
 from drachma.errors import ValidationError
-from drachma.link.mentions import extractor_for, known_groups
 from drachma.model.mention import Review
 from drachma.model.report import Report
 from drachma.model.user import AuditAction
+from drachma.reports.mentions import extractor_for, known_groups
 from drachma.store import mentions as mention_store
 from drachma.store import reports as report_store
 from drachma.store.db import Store

@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime
 
 import jellyfish
 from rapidfuzz import fuzz
-from sqlalchemy import Connection
 
 from drachma.access import audit
 from drachma.access.actor import Actor
@@ -47,7 +46,7 @@ from drachma.safeguarding.names import (
 )
 from drachma.store import incidents as incident_store
 from drachma.store import safeguarding as sg_store
-from drachma.store.db import Store
+from drachma.store.db import Connection, Store
 
 #: A candidate scoring at least this (out of 100) is a match.
 MATCH_THRESHOLD = 75.0

@@ -12,13 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
-
 from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.permissions import Permission
-from drachma.errors import ConflictError, NotFoundError, ValidationError
+from drachma.errors import ConflictError, ConstraintError, NotFoundError, ValidationError
 from drachma.model.incident import (
     THRIVE_HEADINGS,
     AssessmentFocus,
@@ -33,7 +30,7 @@ from drachma.model.user import AuditAction
 from drachma.safeguarding.rules import Playbook, playbook, risk_rules
 from drachma.store import incidents as incident_store
 from drachma.store import safeguarding as sg_store
-from drachma.store.db import Store
+from drachma.store.db import Connection, Store
 
 MAX_NOTE = 4_000
 
@@ -134,7 +131,7 @@ def assess(store: Store, actor: Actor, incident_id: int, focus: AssessmentFocus,
                          {"incident": str(incident_id), "level": level.value})
             tasks = _create_tasks(conn, actor, incident_id, assessment_id, level,
                                   frozenset(factors), now, book)
-    except IntegrityError:
+    except ConstraintError:  # the store's error for a refused write
         raise ConflictError("someone else assessed this incident at the same moment; "
                             "read the latest version and reassess", field="version") from None
     return AssessmentResult(replace(assessment, id=assessment_id), why, tasks)

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 
 from sqlalchemy import ColumnElement, Connection, func, insert, select
 
+from drachma.model.dates import uk_day_end, uk_day_start
 from drachma.model.user import AuditAction, AuditEvent
 from drachma.store.tables import audit_events
+
+# Record kinds stored under another spelling before issue 7, read as today's. The audit table is
+# append-only (a trigger refuses updates), so old rows are never rewritten: they are mapped here,
+# on every read and in every filter. "mentions" rows named the report in record_id.
+OLD_KINDS: dict[str, str] = {"mentions": "mention"}
+
+
+def _as_today(kind: str, record_id: str | None, detail: dict[str, str]
+              ) -> tuple[str, str | None, dict[str, str]]:
+    if kind == "mentions":
+        return "mention", None, {"report_id": record_id or "", **detail}
+    return kind, record_id, detail
 
 
 def append(conn: Connection, event: AuditEvent) -> None:
@@ -64,17 +77,16 @@ class AuditFilters:
         if self.action:
             out.append(audit_events.c.action == self.action)
         if self.record_kind:
-            out.append(audit_events.c.record_kind == self.record_kind)
+            spellings = [self.record_kind, *(old for old, today in OLD_KINDS.items()
+                                             if today == self.record_kind)]
+            out.append(audit_events.c.record_kind.in_(spellings))
         if self.record_id:
             out.append(audit_events.c.record_id == self.record_id)
-        if self.since:
-            out.append(
-                audit_events.c.at >= datetime.combine(self.since, datetime.min.time(), tzinfo=UTC)
-            )
+            out.append(audit_events.c.record_kind.not_in(list(OLD_KINDS)))
+        if self.since:  # UK days (see drachma.model.dates)
+            out.append(audit_events.c.at >= uk_day_start(self.since))
         if self.until:
-            out.append(
-                audit_events.c.at <= datetime.combine(self.until, datetime.max.time(), tzinfo=UTC)
-            )
+            out.append(audit_events.c.at < uk_day_end(self.until))
         return out
 
 
@@ -88,20 +100,22 @@ def query(
         .limit(limit)
         .offset(offset)
     )
-    return [
-        AuditEvent(
+    events = []
+    for r in rows:
+        kind, record_id, detail = _as_today(r.record_kind, r.record_id,
+                                            json.loads(r.detail or "{}"))
+        events.append(AuditEvent(
             id=r.id,
             at=r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC),
             actor_id=r.actor_id,
             actor_name=r.actor_name,
             action=AuditAction(r.action),
-            record_kind=r.record_kind,
-            record_id=r.record_id,
+            record_kind=kind,
+            record_id=record_id,
             address=r.address,
-            detail=json.loads(r.detail or "{}"),
-        )
-        for r in rows
-    ]
+            detail=detail,
+        ))
+    return events
 
 
 def count(conn: Connection, filters: AuditFilters = AuditFilters()) -> int:

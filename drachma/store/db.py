@@ -8,12 +8,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection as Connection  # the type repositories take, for callers' hints
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.exc import DBAPIError as _DBAPIError
 
-from drachma.errors import DatabaseUnavailableError
+from drachma.errors import ConstraintError, DatabaseUnavailableError
 
 
 def normalise_url(url: str) -> str:
@@ -22,6 +23,23 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for PostgreSQL, an in-memory database or a bad URL."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def constraint_error(exc: IntegrityError) -> ConstraintError:
+    """The store's own error for a write the database refused."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    return ConstraintError(f"the database refused the change: {reason}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -93,7 +111,10 @@ class Store:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A connection inside a transaction: committed on success, rolled back on any error."""
+        """A connection inside a transaction: committed on success, rolled back on any error.
+
+        A write the database refuses for a constraint raises :class:`ConstraintError`.
+        """
         try:
             conn_cm = self.engine.begin()
             conn = conn_cm.__enter__()
@@ -104,11 +125,17 @@ class Store:
             ) from None
         try:
             yield conn
+        except IntegrityError as exc:
+            conn_cm.__exit__(type(exc), exc, exc.__traceback__)
+            raise constraint_error(exc) from exc
         except BaseException as exc:
             conn_cm.__exit__(type(exc), exc, exc.__traceback__)
             raise
         else:
-            conn_cm.__exit__(None, None, None)
+            try:
+                conn_cm.__exit__(None, None, None)
+            except IntegrityError as exc:
+                raise constraint_error(exc) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, or_, select, true
 
+from drachma.model.dates import uk_day_end, uk_day_start
 from drachma.model.grading import (
     Grading,
     HandlingCode,
@@ -68,12 +69,10 @@ class ReportFilters:
             out.append(reports.c.source_kind == self.source_kind)
         if self.force:
             out.append(reports.c.force == self.force)
-        if self.received_from:
-            start = datetime.combine(self.received_from, datetime.min.time(), tzinfo=UTC)
-            out.append(reports.c.received_at >= start)
+        if self.received_from:  # UK days (see drachma.model.dates)
+            out.append(reports.c.received_at >= uk_day_start(self.received_from))
         if self.received_to:
-            end = datetime.combine(self.received_to, datetime.max.time(), tzinfo=UTC)
-            out.append(reports.c.received_at <= end)
+            out.append(reports.c.received_at < uk_day_end(self.received_to))
         return out
 
     @property
@@ -251,3 +250,13 @@ def count_reports(
 ) -> int:
     query = select(func.count()).select_from(reports).where(visibility.clause(), *filters.clauses())
     return int(conn.execute(query).scalar_one())
+
+
+def count_all(conn: Connection) -> int:
+    """Every stored report, whoever may see it: for loaders and checks, never shown to a user."""
+    return int(conn.execute(select(func.count()).select_from(reports)).scalar_one())
+
+
+def highest_id(conn: Connection) -> int:
+    """The highest report number stored, 0 when there is none."""
+    return int(conn.execute(select(func.max(reports.c.id))).scalar_one() or 0)

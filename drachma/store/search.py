@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from drachma.errors import ValidationError
+from drachma.model.dates import uk_day_end, uk_day_start
 from drachma.model.grading import (
     Grading,
     HandlingCode,
@@ -196,13 +197,13 @@ def conditions_sql(
         if value:
             sql.append(f"r.{column} = :{name}")
             params[name] = value
-    for name, day, op, moment in (
-        ("f_from", filters.received_from, ">=", datetime.min.time()),
-        ("f_to", filters.received_to, "<=", datetime.max.time()),
+    for name, day, op, bound in (  # UK days (see drachma.model.dates)
+        ("f_from", filters.received_from, ">=", uk_day_start),
+        ("f_to", filters.received_to, "<", uk_day_end),
     ):
         if day:
             sql.append(f"r.received_at {op} :{name}")
-            moment_at = datetime.combine(day, moment, tzinfo=UTC)
+            moment_at = bound(day)
             # SQLite holds SQLAlchemy's DateTime text: "YYYY-MM-DD HH:MM:SS.ffffff", UTC.
             params[name] = (moment_at.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite"
                             else moment_at)

@@ -5,22 +5,27 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from drachma.model.report import Source, SourceKind
+from drachma.store.db import constraint_error
 from drachma.store.tables import sources
 
 
 def insert_source(conn: Connection, source: Source) -> int:
-    result = conn.execute(
-        insert(sources)
-        .values(
-            kind=source.kind.value,
-            reference=source.reference,
-            identity=source.identity,
-            created_at=datetime.now(UTC),
+    try:
+        result = conn.execute(
+            insert(sources)
+            .values(
+                kind=source.kind.value,
+                reference=source.reference,
+                identity=source.identity,
+                created_at=datetime.now(UTC),
+            )
+            .returning(sources.c.id)
         )
-        .returning(sources.c.id)
-    )
+    except IntegrityError as exc:  # the reference is taken
+        raise constraint_error(exc) from exc
     source.id = int(result.scalar_one())
     return source.id
 

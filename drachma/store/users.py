@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from drachma.model.roles import Role
 from drachma.model.user import User
+from drachma.store.db import constraint_error
 from drachma.store.tables import sessions, users
 
 
@@ -23,18 +25,21 @@ def _user(row: Any) -> User:
 
 
 def insert_user(conn: Connection, user: User, password_hash: str) -> int:
-    result = conn.execute(
-        insert(users)
-        .values(
-            username=user.username,
-            display_name=user.display_name,
-            role=user.role.value,
-            password_hash=password_hash,
-            active=user.active,
-            created_at=datetime.now(UTC),
+    try:
+        result = conn.execute(
+            insert(users)
+            .values(
+                username=user.username,
+                display_name=user.display_name,
+                role=user.role.value,
+                password_hash=password_hash,
+                active=user.active,
+                created_at=datetime.now(UTC),
+            )
+            .returning(users.c.id)
         )
-        .returning(users.c.id)
-    )
+    except IntegrityError as exc:  # the username is taken
+        raise constraint_error(exc) from exc
     user.id = int(result.scalar_one())
     return user.id
 

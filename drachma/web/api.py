@@ -8,11 +8,11 @@ from typing import Annotated, BinaryIO
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPBearer
 
+from drachma import reports as report_service
 from drachma.access.audit import parse_audit_filters, view_audit
 from drachma.access.permissions import Permission
 from drachma.access.users import log_in, log_out
 from drachma.errors import ValidationError
-from drachma.intake import reports as report_service
 from drachma.intake.ingest import DEFAULT_GRADING
 from drachma.intake.upload import (
     UPLOAD_LIMIT_BYTES,
@@ -23,9 +23,7 @@ from drachma.intake.upload import (
     upload_totals,
 )
 from drachma.link.mentions import (
-    extract_report,
     mention_of_report,
-    mentions_of,
     review_mention,
     reviewer_names,
 )
@@ -206,7 +204,7 @@ def api_mentions(report_id: int, session: Authenticated, request: Request) -> Me
     """
     store = store_of(request)
     report = report_service.get_report(store, session.actor, report_id)
-    found = mentions_of(store, session.actor, report)
+    found = report_service.mentions_of(store, session.actor, report)
     names = reviewer_names(store, found)
     return MentionListOut(report_id=report_id, items=[MentionOut.of(m, names) for m in found])
 
@@ -219,7 +217,7 @@ def api_extract_mentions(report_id: int, session: Authenticated,
     session.actor.require(Permission.REVIEW_MENTIONS)
     store = store_of(request)
     report = report_service.get_report(store, session.actor, report_id)
-    found = extract_report(store, session.actor, report)
+    found = report_service.extract_report(store, session.actor, report)
     names = reviewer_names(store, found)
     return MentionListOut(report_id=report_id, items=[MentionOut.of(m, names) for m in found])
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from drachma.errors import DrachmaError
+from drachma.errors import DrachmaError, NotFoundError, PermissionDenied
 from drachma.incidents import records, takedowns
 from drachma.incidents.checks import parse_datetime, uk_time
 from drachma.model.dates import parse_date
@@ -101,6 +101,28 @@ def live_submit(request: Request, session: LoggedIn, csrf_token: Field = "", pla
             address=address or None, force=force or None, platform=platform or None,
             new_place=bool(new_place), new_groups=bool(new_group)))
     except DrachmaError as exc:
+        return _live_form(request, values, _errors(exc), exc.http_status)
+    return _redirect(f"/incidents/{detail.id}")
+
+
+@router.post("/reports/{report_id}/incident")
+def incident_from_report(request: Request, report_id: int, session: LoggedIn,
+                         csrf_token: Field = "") -> Response:
+    """Open an incident from a report, pre-filled from its mentions (values read by machine stay
+    marked until someone confirms them). When the report names no place or group, the live
+    incident form comes back filled with what was read, for the officer to finish."""
+    check_csrf(session, csrf_token)
+    store = store_of(request)
+    try:
+        detail = records.open_from_report(store, session.actor, report_id)
+    except (PermissionDenied, NotFoundError):
+        raise
+    except DrachmaError as exc:
+        draft = records.draft_from_report(store, session.actor, report_id)
+        values = {"place": draft.place or "", "group": (draft.groups or [""])[0],
+                  "stream_url": (draft.stream_urls or [""])[0], "when": "",
+                  "address": draft.address or "", "force": draft.force or "",
+                  "platform": draft.platform or "", "new_place": "", "new_group": ""}
         return _live_form(request, values, _errors(exc), exc.http_status)
     return _redirect(f"/incidents/{detail.id}")
 

@@ -7,30 +7,28 @@ Every page works without JavaScript. Every POST carries the session's CSRF token
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from drachma import reports as report_service
 from drachma.access.audit import parse_audit_filters, view_audit
 from drachma.access.permissions import CONDITION_ROLES, Permission
 from drachma.access.users import log_in, log_out
 from drachma.errors import DrachmaError, NotFoundError, PermissionDenied, ValidationError
-from drachma.intake import reports as report_service
 from drachma.intake import upload
 from drachma.intake.ingest import DEFAULT_GRADING
 from drachma.link.mentions import (
-    extract_report,
     mention_of_report,
-    mentions_of,
     parse_decision,
     parse_mention_type,
     review_mention,
     reviewer_names,
 )
-from drachma.model.dates import parse_date
+from drachma.model.dates import parse_date, received_moment, uk_date, uk_today
 from drachma.model.mention import Mention, MentionType, Review
 from drachma.model.report import Report, SourceKind
 from drachma.model.user import AuditAction
@@ -55,7 +53,7 @@ from drachma.web.auth import (
     tokens_match,
 )
 from drachma.web.forms import Fields, date_value
-from drachma.web.render import UK, highlighted_mentions, mention_type_label, render
+from drachma.web.render import highlighted_mentions, mention_type_label, render
 
 PER_PAGE = 50
 AUDIT_PER_PAGE = 100
@@ -211,7 +209,7 @@ def _report_form(request: Request, values: dict[str, Any], errors: dict[str, str
     focus = next((name for name in errors if name in values), "grading")
     return render(request, "report_form.html", {
         "values": values, "errors": errors, "source_kinds": list(SourceKind), "focus": focus,
-        "condition_roles": list(CONDITION_ROLES), "today": datetime.now(UK).strftime("%d/%m/%Y"),
+        "condition_roles": list(CONDITION_ROLES), "today": uk_date(uk_today()),
     }, status_code)
 
 
@@ -219,14 +217,6 @@ def _report_form(request: Request, values: dict[str, Any], errors: dict[str, str
 def new_report_form(request: Request, session: LoggedIn) -> Response:
     session.actor.require(Permission.CREATE_REPORTS)
     return _report_form(request, _blank_report_form(), {})
-
-
-def received_datetime(day: date) -> datetime:
-    """A received date typed by a person: today means now; another day means its start (UTC)."""
-    now = datetime.now(UTC)
-    if day == now.astimezone(UK).date():
-        return now
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 @router.post("/reports/new")
@@ -275,7 +265,7 @@ def new_report_submit(
         title=title, body=body, grading=grading, source_kind=source_kind or "officer",
         handling_conditions=handling_conditions or None, visible_to=list(visible_to),
         legacy_grading=legacy_grading.strip() or None,
-        received_at=received_datetime(received) if received else None,
+        received_at=received_moment(received) if received else None,
         occurred_on=dates["occurred_on"], review_date=dates["review_date"],
         force=force.strip() or None, sanitised_text=sanitised_text or None,
     )
@@ -296,7 +286,7 @@ def _read_mentions(store: Store, session: Session, report: Report) -> tuple[list
     """The report's mentions (read out the first time); a failing extractor never hides the
     report itself."""
     try:
-        return mentions_of(store, session.actor, report), ""
+        return report_service.mentions_of(store, session.actor, report), ""
     except DrachmaError:
         raise
     except Exception:  # the extractor (spaCy, gazetteers) failed: show the report anyway
@@ -353,7 +343,7 @@ def mentions_read_again(request: Request, report_id: int, session: LoggedIn,
     session.actor.require(Permission.REVIEW_MENTIONS)
     store = store_of(request)
     report = report_service.get_report(store, session.actor, report_id)
-    extract_report(store, session.actor, report)
+    report_service.extract_report(store, session.actor, report)
     return redirect(f"/reports/{report_id}?read_again=1#mentions-title")
 
 

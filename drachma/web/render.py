@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -25,6 +24,9 @@ from starlette.responses import Response
 from drachma import __version__, gazetteers
 from drachma.access.permissions import Permission
 from drachma.errors import DrachmaError
+from drachma.model.dates import UK as UK
+from drachma.model.dates import local as local
+from drachma.model.dates import uk_date, uk_datetime
 from drachma.model.grading import (
     HANDLING_MEANINGS,
     INTELLIGENCE_MEANINGS,
@@ -37,26 +39,8 @@ from drachma.web.auth import Session
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
-UK = ZoneInfo("Europe/London")
-
-
-def local(value: datetime) -> datetime:
-    """Times are stored in UTC and shown in UK time."""
-    return value.astimezone(UK) if value.tzinfo else value
-
-
-def uk_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = local(value)
-    return value.strftime("%d/%m/%Y")
-
-
-def uk_datetime(value: datetime | None, seconds: bool = False) -> str:
-    if value is None:
-        return ""
-    return local(value).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")
+# The one time formatter (UK time) lives in drachma.model.dates; imported here under the names
+# the templates use.
 
 
 def force_name(code: str | None) -> str:
@@ -317,6 +301,7 @@ def _context(request: Request) -> dict[str, Any]:
         "can_audit": bool(actor and actor.can(Permission.VIEW_AUDIT)),
         "can_ingest": bool(actor and actor.can(Permission.INGEST)),
         "can_review": bool(actor and actor.can(Permission.REVIEW_MENTIONS)),
+        "can_open_incidents": bool(actor and actor.can(Permission.MANAGE_INCIDENTS)),
         "page_url": lambda **changes: page_url(request, **changes),
         "navigation": navigation(request.url.path, actor),
         "drachma_version": __version__,

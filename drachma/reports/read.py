@@ -1,0 +1,122 @@
+"""Reading, listing and searching graded reports.
+
+Every read of a report is checked against its handling conditions and audited (refusals too);
+every search is audited with its query.
+"""
+
+from __future__ import annotations
+
+from drachma import gazetteers
+from drachma.access import audit
+from drachma.access.actor import Actor
+from drachma.access.events import ReportRead, ReportRefused, ReportsListed, ReportsSearched
+from drachma.access.permissions import Permission, can_read_restricted
+from drachma.errors import NotFoundError, PermissionDenied, ValidationError
+from drachma.model.dates import parse_date
+from drachma.model.report import Report
+from drachma.reports.drafts import parse_source_kind
+from drachma.store import reports as report_store
+from drachma.store import search as search_store
+from drachma.store.db import Store
+from drachma.store.reports import ReportFilters
+from drachma.store.search import SearchResult
+
+
+def _check_readable(actor: Actor, report: Report) -> None:
+    actor.require(Permission.READ_REPORTS)
+    if report.restricted and not can_read_restricted(actor.role, report.visible_to):
+        raise PermissionDenied(
+            f"report {report.id} has handling code C and its conditions do not allow the "
+            f"{actor.role.label} role",
+            field="report",
+        )
+
+
+def get_report(store: Store, actor: Actor, report_id: int) -> Report:
+    """Read one report: checked against the handling conditions and audited (denials too)."""
+    refusal: PermissionDenied | None = None
+    with store.begin() as conn:
+        report = report_store.get_report(conn, report_id)
+        if report is None:
+            raise NotFoundError(f"no report {report_id}", field="report_id")
+        try:
+            _check_readable(actor, report)
+        except PermissionDenied as exc:
+            # The refusal is audited too; raise only after that entry is committed.
+            refusal = exc
+            audit.record(conn, actor, ReportRefused(report_id=report_id))
+        else:
+            audit.record(conn, actor, ReportRead(report_id=report_id))
+    if refusal is not None:
+        raise refusal
+    return report
+
+
+def list_reports(
+    store: Store, actor: Actor, filters: ReportFilters = ReportFilters(), *,
+    limit: int = 50, offset: int = 0,
+) -> tuple[list[Report], int]:
+    """Newest first, only what the actor may see; returns the page and the total."""
+    actor.require(Permission.READ_REPORTS)
+    with store.begin() as conn:
+        page = report_store.list_reports(conn, actor.visibility, filters, limit=limit,
+                                         offset=offset)
+        total = report_store.count_reports(conn, actor.visibility, filters)
+        audit.record(conn, actor, ReportsListed(
+            offset=offset, shown=",".join(str(r.id) for r in page), total=total))
+    return page, total
+
+
+def search_reports(
+    store: Store, actor: Actor, query: str, filters: ReportFilters = ReportFilters(), *,
+    limit: int = 20,
+) -> SearchResult:
+    """Ranked full-text search (see :mod:`drachma.store.search`); the search itself is audited."""
+    actor.require(Permission.READ_REPORTS)
+    with store.begin() as conn:
+        result = search_store.search(conn, query, actor.visibility, filters, limit=limit)
+        audit.record(conn, actor, ReportsSearched(query=query, hits=len(result.hits)))
+    return result
+
+
+def parse_filters(
+    grading: str | None = None,
+    source_kind: str | None = None,
+    force: str | None = None,
+    received_from: str | None = None,
+    received_to: str | None = None,
+) -> ReportFilters:
+    """Report filters from text as people type them (web query strings, API parameters).
+
+    ``grading`` may be partial: ``2`` (source only), ``2B`` or ``2BP``. Each bad value raises a
+    :class:`ValidationError` naming its field.
+    """
+    source = intelligence = handling = None
+    if grading and grading.strip():
+        code = grading.strip().upper().replace("-", "").replace("/", "").replace(" ", "")
+        valid = len(code) <= 3 and all(
+            part in allowed for part, allowed in zip(code, ("123", "ABCDE", "PC"), strict=False)
+        )
+        if not code or not valid:
+            raise ValidationError(
+                f"grading filter {grading!r} is not like 2, 2B or 2BP (source 1-3, "
+                "intelligence A-E, handling P or C)",
+                field="grading",
+            )
+        source = code[0]
+        intelligence = code[1] if len(code) > 1 else None
+        handling = code[2] if len(code) > 2 else None
+    kind = parse_source_kind(source_kind).value if source_kind and source_kind.strip() else None
+    force_code = gazetteers.resolve_force(force).code if force and force.strip() else None
+    since = parse_date(received_from, "received_from") if received_from and received_from.strip() \
+        else None
+    until = parse_date(received_to, "received_to") if received_to and received_to.strip() else None
+    if since and until and since > until:
+        raise ValidationError(
+            f"received from {since:%d/%m/%Y} is after received to {until:%d/%m/%Y}",
+            field="received_to",
+        )
+    return ReportFilters(
+        source_evaluation=source, intelligence=intelligence, handling=handling,
+        source_kind=kind, force=force_code, received_from=since, received_to=until,
+    )
