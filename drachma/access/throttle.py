@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection
-
 from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.permissions import Permission
@@ -22,7 +20,7 @@ from drachma.access.policy import login_policy
 from drachma.errors import AuthenticationError, NotFoundError, ValidationError
 from drachma.model.user import AuditAction
 from drachma.store import throttle as throttle_store
-from drachma.store.db import Store
+from drachma.store.db import Connection, Store
 from drachma.store.throttle import ACCOUNT, ADDRESS
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")

@@ -12,6 +12,10 @@ from sqlalchemy import Connection as Connection  # the type repositories take, f
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+
+# A value the database cannot hold (an integer of 2^63 or more, a NUL in text): the web layer
+# answers it with 400 (security).
+from sqlalchemy.exc import DataError as DataError
 from sqlalchemy.exc import DBAPIError as _DBAPIError
 
 from drachma.errors import ConstraintError, DatabaseUnavailableError

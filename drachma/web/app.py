@@ -13,7 +13,6 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,7 +23,7 @@ from drachma import __version__
 from drachma.config import Settings, load_settings
 from drachma.errors import AuthenticationError, DrachmaError
 from drachma.intake.upload import UPLOAD_LIMIT_TEXT
-from drachma.store.db import Store
+from drachma.store.db import DataError, Store
 from drachma.web import account, api, incident_pages, incidents, pages, public
 from drachma.web import analytics as analytics_api
 from drachma.web import evidence as evidence_api
