@@ -32,7 +32,7 @@ from drachma.store.db import Store
 from drachma.store.migrate import current_revision, head_revision, upgrade
 from drachma.store.tables import report_attachments
 
-BEFORE = "0011"  # the revision before attachments moved into the blob store
+BEFORE = "0011"  # an old database: attachments were plain files until revision 0014
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 

@@ -55,7 +55,7 @@ class UpgradeOutcome:
     moved_bytes: int
 
 
-def keep_attachment(blobs: BlobStore, data: bytes) -> str:
+def store_attachment(blobs: BlobStore, data: bytes) -> str:
     """Store an attachment's bytes in the blob store; its SHA-256 (the blob's key)."""
     return blobs.put(io.BytesIO(data)).sha256
 
@@ -134,11 +134,15 @@ def move_legacy_attachments(store: Store, home: Path, blobs: BlobStore,
                 progress(done, len(records))
         with store.begin() as conn:
             intake_store.mark_attachments_in_blobs(conn, [r.id for r in records if r.id])
+            in_use = intake_store.plain_files_in_use(
+                conn, sorted({r.stored_path for r in records if r.stored_path}))
     except BaseException:
         for sha256 in created:
             blobs.discard(sha256)
         raise
     for record in records:
+        if record.stored_path in in_use:
+            continue  # the same bytes are also a public report's screenshot, kept as a file
         path = _legacy_file(home, record)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

@@ -18,7 +18,9 @@ duplicates, never stored twice.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +34,7 @@ from drachma.config import load_evidence_settings, load_settings
 from drachma.errors import ConstraintError, DrachmaError, NotFoundError, ValidationError
 from drachma.evidence.blobs import BlobStore
 from drachma.evidence.locker import open_blob_store
-from drachma.intake.attachments import keep_attachment
+from drachma.intake.attachments import store_attachment
 from drachma.intake.readers import (
     SNIFF_BYTES,
     IntakeAttachment,
@@ -235,11 +237,49 @@ class IngestItemResult:
         }
 
 
+def attachment_path(home: Path, sha256: str) -> Path:
+    """Where a plain file with this SHA-256 is kept (content-addressed, under the home)."""
+    return home / "attachments" / sha256[:2] / sha256
+
+
+def keep_attachment(home: Path, data: bytes) -> tuple[str, str]:
+    """Write the bytes once as a plain file, by their SHA-256; (sha256, path relative to home).
+
+    E-mail attachments no longer come here (they go into the evidence blob store:
+    :mod:`drachma.intake.attachments`); public reports' screenshots still do, until they move
+    onto the blob store too. Files are read-only, without an extension, never opened.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    target = attachment_path(home, digest)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{digest}.{uuid.uuid4().hex}.tmp")
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o440)
+        os.replace(temporary, target)
+    return digest, target.relative_to(home).as_posix()
+
+
 # --- walking the input -------------------------------------------------------------------------
 
 
+def _inside(root: Path, entry: os.DirEntry[str]) -> bool:
+    """A symbolic link is followed only when it stays inside the folder given (security: a link
+    to a system file in the inbox must not become a report every role can read)."""
+    try:
+        target = Path(entry.path).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    return target.is_relative_to(root) and target.is_file()
+
+
 def _walk(root: Path) -> Iterator[Path]:
-    """Files under a folder, depth first, streamed (hidden files and folders are left out)."""
+    """Files under a folder, depth first, streamed (hidden files and folders are left out;
+    symbolic links only when they lead to a file inside the folder; linked folders never)."""
+    root = root.resolve()
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -251,7 +291,10 @@ def _walk(root: Path) -> Iterator[Path]:
                         continue
                     if entry.is_dir(follow_symlinks=False):
                         subfolders.append(entry.path)
-                    elif entry.is_file():
+                    elif entry.is_symlink():
+                        if _inside(root, entry):
+                            yield Path(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
                         yield Path(entry.path)
         except OSError:
             continue
@@ -506,7 +549,7 @@ class _Run:
             report_id = pending.report.id
             assert report_id is not None
             for attachment in pending.attachments:
-                digest = keep_attachment(self.blobs(), attachment.data)
+                digest = store_attachment(self.blobs(), attachment.data)
                 attachments.append(AttachmentRecord(
                     report_id, attachment.filename, attachment.media_type,
                     len(attachment.data), digest))

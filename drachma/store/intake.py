@@ -15,6 +15,7 @@ from drachma.store.tables import (
     ingest_failures,
     ingest_run_files,
     ingest_runs,
+    public_report_files,
     report_attachments,
     reports,
 )
@@ -237,3 +238,16 @@ def attachment(conn: Connection, attachment_id: int) -> AttachmentRecord:
 def _attachment(row: Row[Any]) -> AttachmentRecord:
     return AttachmentRecord(row.report_id, row.filename, row.media_type, row.size, row.sha256,
                             row.stored_path, row.id)
+
+
+def plain_files_in_use(conn: Connection, paths: Sequence[str]) -> set[str]:
+    """Which of these plain-file paths (relative to the home) another table still points at:
+    public reports' screenshots share the same content-addressed folder."""
+    if not paths or not inspect(conn).has_table("public_report_files"):
+        return set()
+    used: set[str] = set()
+    for start in range(0, len(paths), 500):
+        used.update(conn.execute(
+            select(public_report_files.c.stored_path)
+            .where(public_report_files.c.stored_path.in_(paths[start:start + 500]))).scalars())
+    return used
