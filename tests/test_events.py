@@ -51,8 +51,6 @@ def test_an_event_is_stored_with_its_id_and_its_details_as_text() -> None:
 UNTYPED_YET = {
     "analytics/counts.py", "analytics/facts.py", "analytics/foi.py", "analytics/profiles.py",
     "evidence/custody.py", "evidence/disclosure.py", "evidence/exhibits.py",
-    "safeguarding/alerts.py", "safeguarding/deconfliction.py", "safeguarding/tasks.py",
-    "safeguarding/thrive.py",
 }
 
 
