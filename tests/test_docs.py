@@ -83,7 +83,7 @@ API_ROUTES = _api_routes()
 
 def _unnamed(text: str) -> str:
     """``/api/reports/{report_id}`` and ``/api/reports/{id}`` are the same route."""
-    return re.sub(r"\{\w*\}", "{}", text)  # a name only: a lone "{" in prose swallows nothing
+    return re.sub(r"\{\w*\}", "{}", text)  # a route parameter, never a stray brace
 
 
 def _documented(route: str, module: str) -> bool:

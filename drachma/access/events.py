@@ -65,14 +65,17 @@ class RecordKind(enum.StrEnum):
     INVESTIGATION_SUBJECT = "investigation_subject"
     THRIVE_ASSESSMENT = "thrive_assessment"
     SAFEGUARDING_TASK = "safeguarding_task"
+    # security and public reporting (issue 13)
+    LOGIN_LOCKOUT = "login_lockout"
+    PUBLIC_REPORT = "public_report"
 
 
-def _text(value: object) -> str:
+def _text(value: object, limit: int = DETAIL_LIMIT) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, enum.Enum):
         return str(value.value)
-    return str(value)[:DETAIL_LIMIT]
+    return str(value)[:limit]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,7 @@ class AuditedEvent:
     action: ClassVar[AuditAction]
     kind: ClassVar[RecordKind]
     id_field: ClassVar[str | None] = None
+    detail_limit: ClassVar[int] = DETAIL_LIMIT  # characters kept of one detail value
 
     @property
     def record_id(self) -> str | None:
@@ -93,7 +97,7 @@ class AuditedEvent:
 
     def detail(self) -> dict[str, str]:
         return {
-            f.name.rstrip("_"): _text(value) for f in fields(self)
+            f.name.rstrip("_"): _text(value, self.detail_limit) for f in fields(self)
             if f.name != self.id_field and (value := getattr(self, f.name)) is not None
         }
 
@@ -132,6 +136,15 @@ class LogInFailed(AuditedEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class PasswordChanged(AuditedEvent):
+    """A password changed (``by``: the user, or an administrator); every session ended."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.USER, "user_id"
+    user_id: int | None
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
 class LoggedOut(AuditedEvent):
     action, kind, id_field = AuditAction.LOGOUT, RecordKind.USER, "user_id"
     user_id: int | None
@@ -150,6 +163,7 @@ class ReportAdded(AuditedEvent):
     origin: str | None = None
     encoding: str | None = None
     attachments: int | None = None
+    public_report: str | None = None  # the public report it was graded from
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +178,16 @@ class ReportRefused(AuditedEvent):
 
     action, kind, id_field = AuditAction.DENIED, RecordKind.REPORT, "report_id"
     report_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportsListed(AuditedEvent):
+    """A page of the report list was shown: its titles are read too (security, issue 13)."""
+
+    action, kind = AuditAction.READ, RecordKind.REPORT
+    offset: int
+    shown: str
+    total: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -680,3 +704,53 @@ class SafeguardingTaskEscalated(AuditedEvent):
     action, kind, id_field = AuditAction.CHANGE, RecordKind.SAFEGUARDING_TASK, "task_id"
     task_id: int | None
     escalated: str = "overdue"
+
+
+# --- security and public reporting (issue 13) --------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class LoginLockedOut(AuditedEvent):
+    """Too many failed logins: the account or the address (``lockout``) locked ``until``."""
+
+    action, kind = AuditAction.LOGIN_FAILED, RecordKind.LOGIN_LOCKOUT
+    lockout: str
+    username: str
+    failures: int
+    until: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoginUnlocked(AuditedEvent):
+    """A lockout lifted by an administrator (``unlocked``: account, address or both)."""
+
+    action, kind = AuditAction.CHANGE, RecordKind.LOGIN_LOCKOUT
+    unlocked: str
+    username: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicReportSubmitted(AuditedEvent):
+    action, kind, id_field = AuditAction.CREATE, RecordKind.PUBLIC_REPORT, "reference"
+    reference: str
+    concern: str
+    screenshots: int
+
+
+@dataclass(frozen=True, slots=True)
+class PublicReportsListed(AuditedEvent):
+    """A page of the triage queue shown (``listed``: the references, comma-separated)."""
+
+    action, kind = AuditAction.READ, RecordKind.PUBLIC_REPORT
+    detail_limit = 1000
+    listed: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicReportRead(AuditedEvent):
+    """One public report opened in triage (``found``: yes or no, the reference as typed)."""
+
+    action, kind, id_field = AuditAction.READ, RecordKind.PUBLIC_REPORT, "reference"
+    reference: str
+    found: str
