@@ -236,3 +236,34 @@ class IngestRunFinished(AuditedEvent):
     duplicates: int
     failed: int
     status: str = "finished"
+
+
+# --- records (issue 13): MoPI review, retention and disposal ------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RecordsDueRead(AuditedEvent):
+    """The review queue was read (it shows the titles of the records due)."""
+
+    action, kind = AuditAction.READ, RecordKind.REPORT
+    shown: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRetained(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.REPORT, "report_id"
+    report_id: int
+    review_on: str
+    reason: str
+    decision: str = "retain"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDisposed(AuditedEvent):
+    """A report disposed of under the retention rules; only its content's SHA-256 is kept."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.REPORT, "report_id"
+    report_id: int
+    retention_group: str
+    reason: str
+    content_sha256: str
+    decision: str = "dispose"

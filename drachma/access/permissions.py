@@ -24,6 +24,7 @@ class Permission(str, enum.Enum):
     EDIT_DISCLOSURE = "edit_disclosure"  # CPIA schedules: the disclosure officer alone
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
+    MANAGE_RECORDS = "manage_records"  # --- records (issue 13): MoPI review queue, disposal
 
 
 P = Permission
@@ -55,6 +56,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     ),
     # Administrators run the system; they do not read intelligence or personal data.
     Role.ADMIN: frozenset({P.MANAGE_USERS, P.VIEW_AUDIT}),
+    # --- records (issue 13): reviews records when due and decides; reads no intelligence
+    Role.RECORDS_OFFICER: frozenset({P.MANAGE_RECORDS}),
 }
 
 
