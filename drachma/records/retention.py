@@ -175,6 +175,17 @@ def review_queue(store: Store, actor: Actor, *, rules: RetentionRules | None = N
     return rows
 
 
+def review_of(store: Store, actor: Actor, report_id: int) -> ReviewRow:
+    """One record's review row (title included while it exists), for the decision page."""
+    actor.require(Permission.MANAGE_RECORDS)
+    with store.begin() as conn:
+        row = records_store.review_of(conn, "report", report_id)
+        if row is None:
+            raise NotFoundError(f"report {report_id} has no review date", field="report_id")
+        audit.record(conn, actor, RecordsDueRead(shown=1))
+    return row
+
+
 def _reason(reason: str) -> str:
     text = (reason or "").strip()
     if not text:
