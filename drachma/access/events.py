@@ -267,3 +267,13 @@ class RecordDisposed(AuditedEvent):
     reason: str
     content_sha256: str
     decision: str = "dispose"
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectAccessGathered(AuditedEvent):
+    """Everything held about a named person was gathered for a subject access request (the name
+    is in the request's case file, not here)."""
+
+    action, kind = AuditAction.READ, RecordKind.PERSON
+    reference: str
+    items: int

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -10,6 +12,7 @@ from drachma.cli.common import acting_user, console, friendly, open_store
 from drachma.config import load_settings
 from drachma.model.dates import parse_date, uk_date
 from drachma.records.retention import dispose, retain, review_queue
+from drachma.records.subject_access import MAX_PER_KIND, subject_access
 
 records_app = typer.Typer(help="Records kept only as long as the law allows (MoPI review).",
                           no_args_is_help=True)
@@ -61,3 +64,21 @@ def dispose_cmd(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(records_app, name="records")
+
+
+@records_app.command("sar")
+@friendly
+def sar_cmd(
+    name: str = typer.Argument(..., help="The person's name as the request gives it."),
+    out: Path = typer.Option(..., help="A new JSON file to write everything found into."),
+    reference: str = typer.Option(..., help="The request's case reference."),
+    as_user: str = typer.Option(..., "--as", help=AS_HELP),
+) -> None:
+    """Subject access request: gather everything held that names a person, exemptions marked."""
+    result = subject_access(open_store(), acting_user(as_user), name, out, reference=reference)
+    kinds = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result.by_kind.items() if n)
+    console.print(f"Wrote {result.items} items ({kinds or 'none'}) to {result.path}; each is "
+                  "marked with the exemption to decide before anything is disclosed.")
+    if result.truncated:
+        console.print(f"[yellow]More than {MAX_PER_KIND} of: {', '.join(result.truncated)}; "
+                      "narrow the name and run again.[/]")

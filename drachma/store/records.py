@@ -110,3 +110,67 @@ def dispose_report(conn: Connection, review_id: int, report_id: int, content_sha
         status=DISPOSED, reason=reason, decided_by=who, decided_at=at,
         content_sha256=content_sha256))
     return [p.stored_path for p in paths if p.sha256 not in still_used]
+
+
+# --- subject access requests: everything held that names a person ---
+
+
+@dataclass(frozen=True, slots=True)
+class HeldItem:
+    """One record that names the person: where it is, its id, and the text that names them."""
+
+    kind: str  # report, incident_subject, investigation_subject, exhibit, audit
+    record_id: str
+    text: str
+    source_kind: str | None = None
+
+
+def _like(name: str) -> str:
+    escaped = name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def held_about(conn: Connection, name: str, limit: int) -> list[HeldItem]:
+    """Every row of each kind whose text names ``name`` (case-insensitive), at most ``limit``
+    of each kind, in id order."""
+    from sqlalchemy import func, or_
+
+    from drachma.store.tables import (
+        audit_events,
+        exhibits,
+        incident_subjects,
+        investigation_subjects,
+    )
+
+    pattern = _like(name)
+
+    def has(column: Any) -> Any:
+        return func.lower(column).like(pattern, escape="\\")
+
+    found: list[HeldItem] = []
+    for r in conn.execute(select(reports.c.id, reports.c.title, reports.c.body,
+                                 reports.c.source_kind)
+                          .where(or_(has(reports.c.title), has(reports.c.body),
+                                     has(reports.c.sanitised_text)))
+                          .order_by(reports.c.id).limit(limit)):
+        found.append(HeldItem("report", str(r.id), f"{r.title}\n{r.body}", r.source_kind))
+    for r in conn.execute(select(incident_subjects).where(or_(
+            has(incident_subjects.c.name), has(incident_subjects.c.aliases)))
+            .order_by(incident_subjects.c.id).limit(limit)):
+        found.append(HeldItem("incident_subject", str(r.incident_id),
+                              f"{r.role}: {r.name} (aliases {r.aliases}, handles {r.handles})"))
+    for r in conn.execute(select(investigation_subjects).where(or_(
+            has(investigation_subjects.c.name), has(investigation_subjects.c.aliases)))
+            .order_by(investigation_subjects.c.id).limit(limit)):
+        found.append(HeldItem("investigation_subject", str(r.investigation_id),
+                              f"{r.name} (aliases {r.aliases}, handles {r.handles})"))
+    for r in conn.execute(select(exhibits.c.reference, exhibits.c.description)
+                          .where(has(exhibits.c.description))
+                          .order_by(exhibits.c.id).limit(limit)):
+        found.append(HeldItem("exhibit", r.reference, r.description))
+    for r in conn.execute(select(audit_events).where(or_(
+            has(audit_events.c.detail), has(audit_events.c.actor_name)))
+            .order_by(audit_events.c.id).limit(limit)):
+        found.append(HeldItem("audit", str(r.id), f"{r.at.isoformat()} {r.actor_name} "
+                              f"{r.action} {r.record_kind} {r.record_id or ''} {r.detail}"))
+    return found
