@@ -107,6 +107,7 @@ def test_reports_get_review_dates_by_group_and_only_due_ones_are_queued(
         (public, "public-nfa", date(2025, 5, 4)), (intel, "intelligence", date(2025, 5, 4))}
     assert recent not in {r.record_id for r in queue}
     assert all(r.title for r in queue)
+    assert get_report(store, analyst, public).review_date == date(2025, 5, 4)  # the page agrees
     assert review_queue(store, officer, today=date(2026, 1, 1), limit=1, offset=1)[0].record_id \
         == intel
 
@@ -141,6 +142,7 @@ def test_retain_needs_a_reason_and_a_later_date_and_takes_the_record_off_the_que
                                                        record_id=str(report)), limit=1)
     assert entry.detail["decision"] == "retain"
     assert entry.detail["reason"] == "linked to a live investigation"
+    assert get_report(store, make_actor(Role.ANALYST), report).review_date == date(2030, 1, 1)
 
 
 # --- disposal ---

@@ -218,7 +218,7 @@ def retain(store: Store, actor: Actor, report_id: int, reason: str, review_on: d
                               f"{MAX_YEARS} years", field="review_on")
     with store.begin() as conn:
         review = _open_review(conn, report_id)
-        records_store.set_retained(conn, review.id, review_on, why, actor.name,
+        records_store.set_retained(conn, review.id, report_id, review_on, why, actor.name,
                                    datetime.now(UTC))
         audit.record(conn, actor, RecordRetained(report_id=report_id,
                                                  review_on=review_on.isoformat(), reason=why))

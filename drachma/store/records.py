@@ -6,7 +6,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, and_, delete, exists, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    select,
+    update,
+)
 
 from drachma.store.tables import incident_reports, record_reviews, report_attachments, reports
 
@@ -54,6 +65,9 @@ def add_reviews(conn: Connection, rows: list[tuple[int, str, date]]) -> None:
         conn.execute(insert(record_reviews), [
             {"record_kind": "report", "record_id": rid, "retention_group": group,
              "review_on": on, "status": SCHEDULED} for rid, group, on in rows])
+        conn.execute(update(reports).where(reports.c.id == bindparam("rid"))
+                     .values(review_date=bindparam("on")),
+                     [{"rid": rid, "on": on} for rid, _group, on in rows])
 
 
 def _select() -> Select[Any]:
@@ -83,10 +97,12 @@ def review_of(conn: Connection, record_kind: str, record_id: int) -> ReviewRow |
     return None if found is None else _row(found)
 
 
-def set_retained(conn: Connection, review_id: int, review_on: date, reason: str, who: str,
-                 at: datetime) -> None:
+def set_retained(conn: Connection, review_id: int, report_id: int, review_on: date, reason: str,
+                 who: str, at: datetime) -> None:
+    """Record the decision, and show the new date on the report itself (its MoPI review date)."""
     conn.execute(update(record_reviews).where(record_reviews.c.id == review_id).values(
         review_on=review_on, status=RETAINED, reason=reason, decided_by=who, decided_at=at))
+    conn.execute(update(reports).where(reports.c.id == report_id).values(review_date=review_on))
 
 
 def report_content(conn: Connection, report_id: int) -> tuple[str, str, str | None] | None:
