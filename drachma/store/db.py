@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,10 @@ from sqlalchemy import Connection as Connection  # the type repositories take, f
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+
+# A value the database cannot hold (an integer of 2^63 or more, a NUL in text): the web layer
+# answers it with 400 (security).
+from sqlalchemy.exc import DataError as DataError
 from sqlalchemy.exc import DBAPIError as _DBAPIError
 
 from drachma.errors import ConstraintError, DatabaseUnavailableError
@@ -50,6 +55,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_owner_only(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600) before SQLite opens it; SQLite
+    gives its write-ahead log and shared-memory files the same mode as the database file."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+
+
 class Store:
     """Owns the engine. Repositories are plain functions taking a :class:`Connection`."""
 
@@ -70,7 +85,7 @@ class Store:
         if self.dialect == "sqlite":
             database = parsed.database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                _create_owner_only(Path(database))
             self.engine: Engine = create_engine(self.url, connect_args={"timeout": 10})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:

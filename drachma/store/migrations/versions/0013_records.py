@@ -6,7 +6,7 @@ decision (retained with a reason and a new date, or disposed). A disposed record
 what proofs need: the SHA-256 of the content that was removed, who disposed of it, when and why.
 
 Revision ID: 0013
-Revises: 0011 (main had no 0012 when this was written; the lead re-chains at merge)
+Revises: 0012
 Create Date: 2026-11-27
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
