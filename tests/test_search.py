@@ -20,6 +20,7 @@ from drachma.store.search import (
     pg_query,
     search,
 )
+from tests.conftest import ActorFactory
 
 ANALYST = Visibility(Role.ANALYST)
 START = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
