@@ -754,3 +754,42 @@ class PublicReportRead(AuditedEvent):
     action, kind, id_field = AuditAction.READ, RecordKind.PUBLIC_REPORT, "reference"
     reference: str
     found: str
+# --- records (issue 13): MoPI review, retention and disposal ------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RecordsDueRead(AuditedEvent):
+    """The review queue was read (it shows the titles of the records due)."""
+
+    action, kind = AuditAction.READ, RecordKind.REPORT
+    shown: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRetained(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.REPORT, "report_id"
+    report_id: int
+    review_on: str
+    reason: str
+    decision: str = "retain"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDisposed(AuditedEvent):
+    """A report disposed of under the retention rules; only its content's SHA-256 is kept."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.REPORT, "report_id"
+    report_id: int
+    retention_group: str
+    reason: str
+    content_sha256: str
+    decision: str = "dispose"
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectAccessGathered(AuditedEvent):
+    """Everything held about a named person was gathered for a subject access request (the name
+    is in the request's case file, not here)."""
+
+    action, kind = AuditAction.READ, RecordKind.PERSON
+    reference: str
+    items: int
