@@ -8,7 +8,7 @@ against its recorded SHA-256 before anything changes and removes a plain file on
 reads back identical (``docs/evidence.md``, "Attachments in the blob store").
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-27
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
