@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import Connection as Connection  # the type repositories take, for callers' hints
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import DBAPIError as _DBAPIError
 
-from drachma.errors import ConstraintError, DatabaseUnavailableError
+from drachma.errors import ConstraintError, DatabaseUnavailableError, ValidationError
 
 
 def normalise_url(url: str) -> str:
@@ -39,6 +39,15 @@ def constraint_error(exc: IntegrityError) -> ConstraintError:
     """The store's own error for a write the database refused."""
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
     return ConstraintError(f"the database refused the change: {reason}")
+
+
+def unstorable_value(exc: Exception) -> ValidationError:
+    """The store's own error for a value the database cannot take at all: an integer beyond its
+    range (SQLite: 64 bits, a PostgreSQL ``integer``: 32 bits) or, on PostgreSQL, a NUL character
+    in text. Such a value is bad input (a 4xx), never a server error (found by the fuzz tests)."""
+    orig = getattr(exc, "orig", None) or exc
+    reason = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return ValidationError(f"a value given is one the database cannot hold: {reason}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -117,6 +126,9 @@ class Store:
         except IntegrityError as exc:
             conn_cm.__exit__(type(exc), exc, exc.__traceback__)
             raise constraint_error(exc) from exc
+        except (OverflowError, DataError) as exc:
+            conn_cm.__exit__(type(exc), exc, exc.__traceback__)
+            raise unstorable_value(exc) from exc
         except BaseException as exc:
             conn_cm.__exit__(type(exc), exc, exc.__traceback__)
             raise
