@@ -54,6 +54,7 @@ UNTYPED_YET = {
     "incidents/records.py", "incidents/takedowns.py", "link/reprocess.py",
     "safeguarding/alerts.py", "safeguarding/deconfliction.py", "safeguarding/tasks.py",
     "safeguarding/thrive.py",
+    "access/throttle.py", "intake/public.py",  # --- security (issue 13) ---
 }
 
 

@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD
 
 def settings_for(store: Store, tmp_path: Path, *, secure_cookies: bool = False) -> Settings:
     return Settings(database_url=store.url, home=tmp_path, secure_cookies=secure_cookies,
-                    session_hours=10)
+                    session_hours=10, allowed_hosts=("testserver", "localhost", "127.0.0.1"))
 
 
 def hidden_csrf(html: str) -> str:

@@ -99,6 +99,15 @@ class LogInFailed(AuditedEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class PasswordChanged(AuditedEvent):
+    """A password changed (``by``: the user, or an administrator); every session ended."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.USER, "user_id"
+    user_id: int | None
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
 class LoggedOut(AuditedEvent):
     action, kind, id_field = AuditAction.LOGOUT, RecordKind.USER, "user_id"
     user_id: int | None
@@ -131,6 +140,16 @@ class ReportRefused(AuditedEvent):
 
     action, kind, id_field = AuditAction.DENIED, RecordKind.REPORT, "report_id"
     report_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportsListed(AuditedEvent):
+    """A page of the report list was shown: its titles are read too (security, issue 13)."""
+
+    action, kind = AuditAction.READ, RecordKind.REPORT
+    offset: int
+    shown: str
+    total: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ class Permission(str, enum.Enum):
     EDIT_DISCLOSURE = "edit_disclosure"  # CPIA schedules: the disclosure officer alone
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
+    UNLOCK_LOG_IN = "unlock_log_in"  # end a log-in lock-out early (security)
 
 
 P = Permission
@@ -51,10 +52,11 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.MANAGE_INCIDENTS,
             P.MANAGE_EVIDENCE,
             P.VIEW_AUDIT,
+            P.UNLOCK_LOG_IN,
         }
     ),
     # Administrators run the system; they do not read intelligence or personal data.
-    Role.ADMIN: frozenset({P.MANAGE_USERS, P.VIEW_AUDIT}),
+    Role.ADMIN: frozenset({P.MANAGE_USERS, P.VIEW_AUDIT, P.UNLOCK_LOG_IN}),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from drachma import __version__
-from drachma.cli import analytics, db, demo, extract, ingest, reports, serve, users
+from drachma.cli import analytics, db, demo, extract, ingest, public, reports, serve, users
 from drachma.cli import evidence as evidence_cli
 from drachma.cli.common import set_database_url
 from drachma.cli.incidents import register as register_incidents  # --- incidents ---
@@ -44,6 +44,9 @@ for module in (db, users, reports, ingest, extract, demo, serve, evidence_cli):
 register_incidents(app)  # --- incidents ---
 register_worker(app)  # --- incidents ---
 analytics.register(app)  # --- analytics (issue 10) ---
+
+# --- security ---
+public.register(app)
 
 # --- layer (issue 7): CLI faces of actions that had only a web face ---
 from drachma.cli import audit as audit_cli  # noqa: E402

@@ -6,6 +6,7 @@ import typer
 from rich.table import Table
 
 from drachma.access import users as user_service
+from drachma.access.throttle import unlock as unlock_log_in
 from drachma.cli.common import console, friendly, open_store
 from drachma.model.roles import Role, parse_role
 
@@ -21,7 +22,7 @@ def add(
     name: str = typer.Option(None, "--name", help="Display name (default: the username)."),
     password: str = typer.Option(
         ..., prompt=True, hide_input=True, confirmation_prompt=True,
-        help="At least 10 characters; asked for if not given.",
+        help="At least 10 characters, not a common password; asked for if not given.",
     ),
 ) -> None:
     """Add a user who can log in to the web app."""
@@ -60,6 +61,35 @@ def disable(username: str = typer.Argument(..., help="The user to disable.")) ->
     """Stop a user logging in; their open sessions end at once."""
     user_service.disable_user(open_store(), None, username)
     console.print(f"{username} is disabled.")
+
+
+# --- security ---
+
+@users_app.command("passwd")
+@friendly
+def passwd(
+    username: str = typer.Argument(..., help="The user whose password to set."),
+    password: str = typer.Option(
+        ..., prompt="New password", hide_input=True, confirmation_prompt=True,
+        help="The new password (at least 10 characters, not a common one); asked for if not "
+             "given.",
+    ),
+) -> None:
+    """Set a user's password; every session of theirs ends at once."""
+    user_service.set_password(open_store(), None, username, password)
+    console.print(f"The password of {username} is changed; their sessions have ended.")
+
+
+@users_app.command("unlock")
+@friendly
+def unlock(
+    username: str = typer.Argument(None, help="The username locked out after wrong passwords."),
+    address: str = typer.Option(None, "--address", help="A client address locked out."),
+) -> None:
+    """End a log-in lock-out early (after wrong passwords), for a user or an address."""
+    done = unlock_log_in(open_store(), None, username, address)
+    what = [w for w, ok in (("the account", done.account), ("the address", done.address)) if ok]
+    console.print("Unlocked " + " and ".join(what) + ".")
 
 
 @users_app.command("enable")

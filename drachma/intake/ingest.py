@@ -262,8 +262,20 @@ def keep_attachment(home: Path, data: bytes) -> tuple[str, str]:
 # --- walking the input -------------------------------------------------------------------------
 
 
+def _inside(root: Path, entry: os.DirEntry[str]) -> bool:
+    """A symbolic link is followed only when it stays inside the folder given (security: a link
+    to a system file in the inbox must not become a report every role can read)."""
+    try:
+        target = Path(entry.path).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    return target.is_relative_to(root) and target.is_file()
+
+
 def _walk(root: Path) -> Iterator[Path]:
-    """Files under a folder, depth first, streamed (hidden files and folders are left out)."""
+    """Files under a folder, depth first, streamed (hidden files and folders are left out;
+    symbolic links only when they lead to a file inside the folder; linked folders never)."""
+    root = root.resolve()
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -275,7 +287,10 @@ def _walk(root: Path) -> Iterator[Path]:
                         continue
                     if entry.is_dir(follow_symlinks=False):
                         subfolders.append(entry.path)
-                    elif entry.is_file():
+                    elif entry.is_symlink():
+                        if _inside(root, entry):
+                            yield Path(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
                         yield Path(entry.path)
         except OSError:
             continue

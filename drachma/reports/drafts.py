@@ -25,7 +25,9 @@ from drachma.store import reports as report_store
 from drachma.store.db import Store
 
 MAX_TITLE = 300
-MAX_BODY = 2_000_000
+# A report's text (security: a 2-million-character report made 81,936 mentions and a 200 MB
+# page); longer documents are split before they are taken in.
+MAX_BODY = 200_000
 # MoPI: intelligence is reviewed for retention; the default first review is six years on.
 DEFAULT_REVIEW_YEARS = 6
 
@@ -72,6 +74,10 @@ def validate(draft: ReportDraft, *, creator_role: Role | None = None,
     body = draft.body.strip()
     if not body:
         raise ValidationError("report text is empty", field="body")
+    for name, value in (("body", body), ("title", title)):
+        if "\x00" in value:
+            raise ValidationError("contains a NUL character, which cannot be stored",
+                                  field=name)
     if len(body) > MAX_BODY:
         raise ValidationError(f"report text is longer than {MAX_BODY:,} characters", field="body")
     if not title:

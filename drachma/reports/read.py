@@ -9,7 +9,7 @@ from __future__ import annotations
 from drachma import gazetteers
 from drachma.access import audit
 from drachma.access.actor import Actor
-from drachma.access.events import ReportRead, ReportRefused, ReportsSearched
+from drachma.access.events import ReportRead, ReportRefused, ReportsListed, ReportsSearched
 from drachma.access.permissions import Permission, can_read_restricted
 from drachma.errors import NotFoundError, PermissionDenied, ValidationError
 from drachma.model.dates import parse_date
@@ -62,6 +62,8 @@ def list_reports(
         page = report_store.list_reports(conn, actor.visibility, filters, limit=limit,
                                          offset=offset)
         total = report_store.count_reports(conn, actor.visibility, filters)
+        audit.record(conn, actor, ReportsListed(
+            offset=offset, shown=",".join(str(r.id) for r in page), total=total))
     return page, total
 
 

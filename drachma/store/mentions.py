@@ -42,14 +42,22 @@ def _mention(row: Any) -> Mention:
     )
 
 
+# Security: one hostile report must not make tens of thousands of mentions (81,936 from one
+# 2-million-character report); past this many only the first, in text order, are kept.
+MAX_MENTIONS_PER_REPORT = 2_000
+
+
 def replace_pending(
     conn: Connection, report_id: int, found: Sequence[Mention], version: str | None = None
 ) -> list[Mention]:
     """Store a fresh extraction: pending mentions are replaced; reviewed ones are kept as they are,
-    and a new mention over exactly the same span and type as a reviewed one is dropped.
+    and a new mention over exactly the same span and type as a reviewed one is dropped. At most
+    :data:`MAX_MENTIONS_PER_REPORT` are kept, the first in the text.
 
     ``version`` (the pipeline's version; default the mentions' own) is recorded as the version
     that last read the report."""
+    if len(found) > MAX_MENTIONS_PER_REPORT:
+        found = sorted(found, key=lambda m: (m.start, m.end))[:MAX_MENTIONS_PER_REPORT]
     conn.execute(
         delete(mentions).where(
             and_(mentions.c.report_id == report_id, mentions.c.review == Review.PENDING.value)

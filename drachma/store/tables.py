@@ -48,6 +48,7 @@ sessions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("address", String(64)),
+    Column("last_seen_at", DateTime(timezone=True)),  # migration 0012: for the idle time-out
 )
 
 sources = Table(
@@ -303,6 +304,59 @@ report_attachments = Table(
     Index("ix_report_attachments_sha256", "sha256"),
 )
 
+# --- security (migration 0012): the public reporting triage queue, log-in throttling ----------
+
+public_reports = Table(
+    "public_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(16), nullable=False, unique=True),
+    Column("concern", String(32), nullable=False),
+    Column("what_happened", Text, nullable=False),
+    Column("when_text", String(200), nullable=False),
+    Column("where_text", String(200), nullable=False),
+    Column("platform", String(100), nullable=False),
+    Column("links", Text, nullable=False),
+    # Kept only when the person agreed to be contacted; read only by those who may read a
+    # source's identity.
+    Column("contact_name", String(200)),
+    Column("contact_email", String(254)),
+    Column("contact_phone", String(40)),
+    Column("consent", Boolean, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # ungraded, graded
+    Column("report_id", Integer, ForeignKey("reports.id")),
+    Column("graded_by", Integer),
+    Column("graded_at", DateTime(timezone=True)),
+    Index("ix_public_reports_status", "status", "id"),
+)
+
+public_report_files = Table(
+    "public_report_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("public_report_id", Integer, ForeignKey("public_reports.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("stored_path", String(300), nullable=False),  # relative to the Drachma home
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_public_report_files_report", "public_report_id"),
+)
+
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # account, address
+    Column("key", String(64), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("first_failure_at", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+    UniqueConstraint("kind", "key", name="uq_login_throttle"),
+)
 # --- extraction pipeline version (issue 12, migration 0008) ----------------------------------
 mentions.append_column(Column("pipeline_version", String(64)))  # NULL: read before versions
 

@@ -115,3 +115,27 @@ def delete_session(conn: Connection, token_hash: str) -> None:
 
 def delete_user_sessions(conn: Connection, user_id: int) -> None:
     conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+
+
+# --- security: idle time-out ------------------------------------------------------------------
+
+def session_last_seen(conn: Connection, token_hash: str) -> tuple[datetime, datetime | None] | None:
+    """When a session was opened and last used (None before its first use)."""
+    from drachma.store.tables import sessions as s
+
+    row = conn.execute(select(s.c.created_at, s.c.last_seen_at)
+                       .where(s.c.token_hash == token_hash)).first()
+    if row is None:
+        return None
+
+    def aware(value: datetime | None) -> datetime | None:
+        return None if value is None else (value if value.tzinfo else value.replace(tzinfo=UTC))
+
+    created = aware(row.created_at)
+    assert created is not None
+    return created, aware(row.last_seen_at)
+
+
+def touch_session(conn: Connection, token_hash: str, at: datetime) -> None:
+    conn.execute(update(sessions).where(sessions.c.token_hash == token_hash)
+                 .values(last_seen_at=at))

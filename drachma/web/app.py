@@ -6,17 +6,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,20 +23,19 @@ from drachma import __version__
 from drachma.config import Settings, load_settings
 from drachma.errors import AuthenticationError, DrachmaError
 from drachma.intake.upload import UPLOAD_LIMIT_TEXT
-from drachma.store.db import Store
+from drachma.store.db import DataError, Store
+from drachma.web import account, api, incident_pages, incidents, pages, public
 from drachma.web import analytics as analytics_api
-from drachma.web import api, incident_pages, incidents, pages
 from drachma.web import evidence as evidence_api
 from drachma.web.auth import LoginRequired, Session, api_session, find_session, page_session
+from drachma.web.ratelimit import RateLimiter
 from drachma.web.render import STATIC, render
-
-# Pages never load anything from elsewhere, and run only Drachma's own script files (GOV.UK
-# Frontend's progressive enhancement): no inline script, no inline style.
-# The API docs page loads Swagger UI from its CDN.
-PAGE_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+from drachma.web.security import (
+    SecurityMiddleware,
+    harden,
+    unstorable_message,
 )
+
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
 API_DESCRIPTION = """
@@ -140,23 +137,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, exc.status_code, str(exc.detail))
 
 
-def harden(path: str, headers: MutableHeaders) -> None:
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    if not path.startswith("/static/"):
-        # Intelligence must not linger in shared browser or proxy caches.
-        headers.setdefault("Cache-Control", "no-store")
-    if path != "/api/docs":
-        headers.setdefault("Content-Security-Policy", PAGE_CSP)
-
-
-async def security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    harden(request.url.path, response.headers)
-    return response
+async def unstorable_value(request: Request, exc: Exception) -> Response:
+    """An integer of 2^63 or more, or a NUL character, that reached the database: 400, not 500
+    (the transaction was rolled back, so nothing changed)."""
+    message = unstorable_message()
+    if is_api(request):
+        return _error_json(400, {"error": "invalid_input", "field": None, "message": message})
+    return _error_page(request, 400, message)
 
 
 class ReplacePlainTooLarge:
@@ -194,7 +181,20 @@ class ReplacePlainTooLarge:
 
 class DrachmaApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
-        return ReplacePlainTooLarge(super().build_middleware_stack())
+        settings: Settings = self.state.settings
+        return SecurityMiddleware(ReplacePlainTooLarge(super().build_middleware_stack()),
+                                  settings.allowed_hosts)
+
+
+def api_operations(document: dict[str, Any]) -> list[dict[str, str]]:
+    """Each operation of the OpenAPI document: method, path, summary and description."""
+    methods = ("get", "post", "put", "patch", "delete")
+    return [
+        {"method": method.upper(), "path": path, "summary": str(op.get("summary", "")),
+         "description": str(op.get("description", "")), "tag": ", ".join(op.get("tags", []))}
+        for path, item in sorted(document.get("paths", {}).items())
+        for method, op in item.items() if method in methods
+    ]
 
 
 def create_app(store: Store | None = None, settings: Settings | None = None) -> FastAPI:
@@ -217,7 +217,8 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.add_exception_handler(DrachmaError, drachma_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.middleware("http")(security_headers)
+    app.add_exception_handler(OverflowError, unstorable_value)
+    app.add_exception_handler(DataError, unstorable_value)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(evidence_api.router)
@@ -225,6 +226,12 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.include_router(analytics_api.router)  # --- analytics (issue 10) ---
     app.include_router(analytics_api.pages_router)  # --- analytics (issue 10) ---
     app.include_router(pages.router)
+    # --- security: the public form and its triage queue ---
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
+    app.include_router(public.router)
+    app.include_router(public.api_router)
+    app.include_router(account.router)
+    app.include_router(account.api_router)
     app.include_router(incidents.router)  # --- incidents and safeguarding ---
     app.include_router(incident_pages.router)  # --- incidents and safeguarding ---
 
@@ -233,7 +240,9 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
         return JSONResponse(app.openapi())
 
     @app.get("/api/docs", include_in_schema=False)
-    def openapi_page(_: Annotated[Session, Depends(page_session)]) -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Drachma API")
+    def openapi_page(request: Request, _: Annotated[Session, Depends(page_session)]
+                     ) -> Response:
+        # Drachma's own page from the OpenAPI document: no Swagger UI from a CDN, no script.
+        return render(request, "api_docs.html", {"operations": api_operations(app.openapi())})
 
     return app

@@ -82,7 +82,8 @@ def find_session(request: Request) -> Session | None:
     bearer = bearer_token(request)
     token = bearer or request.cookies.get(SESSION_COOKIE, "")
     if token:
-        result = session_actor(store_of(request), token, client_address(request))
+        result = session_actor(store_of(request), token, client_address(request),
+                               idle_minutes=settings_of(request).idle_minutes)
         if result is not None:
             actor, csrf = result
             found = Session(actor, token, csrf, by_bearer=bearer is not None)

@@ -268,6 +268,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("/ingest", "Take in files", Permission.INGEST),
     NavItem("/evidence", "Evidence", Permission.MANAGE_EVIDENCE),
     NavItem("/audit", "Audit log", Permission.VIEW_AUDIT),
+    NavItem("/triage", "Public reports", Permission.CREATE_REPORTS),  # --- security ---
     # --- incidents and safeguarding ---
     NavItem("/incidents", "Incidents", Permission.MANAGE_INCIDENTS),
     NavItem("/alerts", "Alerts", Permission.MANAGE_INCIDENTS),

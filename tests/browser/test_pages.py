@@ -257,3 +257,44 @@ def _tab_through(page: Any, limit: int) -> set[str]:
             "(document.activeElement.innerText || document.activeElement.value || '').trim()"))
     return seen
 
+
+
+# --- security: the public form ---------------------------------------------------------------
+
+def test_reporting_a_concern_from_the_public_form(page: Any, tmp_path: Path) -> None:
+    visit(page, "/public/report", shot="public-report")
+    assert page.get_by_text("If someone is in danger now, call 999.").is_visible()
+    # A mistake first: nothing chosen, nothing typed.
+    page.get_by_role("button", name="Send report").click()
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    check_accessibility(page)
+    summary.get_by_role("link", name=re.compile("What happened")).click()
+    assert page.evaluate("document.activeElement.id") == "what_happened"
+    page.get_by_label("An adult contacting a child online").check()
+    page.get_by_label("What happened?").fill(
+        "A man keeps sending my daughter messages on a game and asked to meet her.")
+    page.get_by_label("Which website or app? (optional)").fill("A game chat")
+    picture = tmp_path / "chat.png"
+    picture.write_bytes(bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c63646060f80f0002870180eb47ba920000000049454e44ae426082"))
+    page.get_by_label("Screenshots (optional)").set_input_files(str(picture))
+    page.get_by_role("button", name="Send report").click()
+    assert page.get_by_text("Report sent").first.is_visible()
+    assert re.search(r"PR-[2-9A-Z]{4}-[2-9A-Z]{4}", page.content())
+    check_accessibility(page)
+
+
+def test_the_public_form_works_without_javascript(browser: Any, server: str) -> None:
+    context = browser.new_context(base_url=server, java_script_enabled=False, locale="en-GB")
+    try:
+        tab = context.new_page()
+        tab.goto("/public/report")
+        tab.get_by_label("A group confronting, filming or harassing someone").check()
+        tab.get_by_label("What happened?").fill(
+            "A group says it will confront a man in Wigan tonight and stream it.")
+        tab.get_by_role("button", name="Send report").click()
+        assert tab.get_by_text("Your reference number").is_visible()
+    finally:
+        context.close()

@@ -1,0 +1,347 @@
+"""Logging in, as an attacker would try it: throttling and lock-out per account and per address
+(each failure and lock-out audited, a supervisor can unlock), passwords per NCSC guidance,
+bounded password hashing, usernames cut to size before the audit log, sessions that end when
+idle or old, and log-out or a password change ending every session of the user.
+
+Storage tests run on SQLite and on PostgreSQL (the ``store`` fixture).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from typer.testing import CliRunner
+
+from drachma.access import passwords
+from drachma.access.actor import system_actor
+from drachma.access.audit import view_audit
+from drachma.access.policy import PolicyFileError, login_policy, read_deny_list, read_policy
+from drachma.access.throttle import LoginLocked, unlock
+from drachma.access.users import (
+    change_password,
+    log_in,
+    log_out,
+    session_actor,
+    set_password,
+)
+from drachma.cli.app import app as cli_app
+from drachma.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDenied,
+    ValidationError,
+)
+from drachma.model.roles import Role
+from drachma.store.audit import AuditFilters
+from drachma.store.db import Store
+from drachma.store.tables import sessions
+from tests.conftest import PASSWORD, ActorFactory
+from tests.web import hidden_csrf
+from tests.web import log_in as page_log_in
+
+POLICY = login_policy()
+
+
+def wrong(store: Store, username: str, times: int, address: str = "192.0.2.1") -> None:
+    for _ in range(times):
+        with pytest.raises(AuthenticationError):
+            log_in(store, username, "not the password at all", address)
+
+
+def failures(store: Store) -> list[Any]:
+    return view_audit(store, system_actor(), AuditFilters(action="login_failed"), limit=500)[0]
+
+
+# --- throttling and lock-out -------------------------------------------------------------------
+
+def test_an_account_locks_after_too_many_wrong_passwords_even_for_the_right_one(
+        store: Store, make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    wrong(store, analyst.name, POLICY.account.max_failures)
+    with pytest.raises(LoginLocked) as locked:
+        log_in(store, analyst.name, PASSWORD, "198.51.100.9")  # another address: still locked
+    assert locked.value.http_status == 429
+    events = failures(store)
+    lockouts = [e for e in events if e.record_kind == "login_lockout"]
+    assert [e.detail["lockout"] for e in lockouts] == ["account"]
+    # every failure is audited, and so is the refused right password
+    assert len([e for e in events if e.record_kind == "user"]) == POLICY.account.max_failures + 1
+
+
+def test_an_unknown_username_locks_the_same_way_so_a_lock_reveals_nothing(store: Store) -> None:
+    wrong(store, "nobody.here", POLICY.account.max_failures)
+    with pytest.raises(LoginLocked):
+        log_in(store, "nobody.here", "whatever it is", "192.0.2.1")
+
+
+def test_one_address_trying_many_usernames_is_locked_out(store: Store,
+                                                         make_actor: ActorFactory) -> None:
+    officer = make_actor(Role.OFFICER)
+    for n in range(POLICY.address.max_failures):
+        wrong(store, f"guess{n}", 1, address="203.0.113.5")
+    with pytest.raises(LoginLocked):
+        log_in(store, officer.name, PASSWORD, "203.0.113.5")
+    assert log_in(store, officer.name, PASSWORD, "192.0.2.44").user.username == officer.name
+
+
+def test_a_right_password_before_the_limit_clears_the_account_count(
+        store: Store, make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    wrong(store, analyst.name, POLICY.account.max_failures - 1)
+    log_in(store, analyst.name, PASSWORD, "192.0.2.1")
+    wrong(store, analyst.name, POLICY.account.max_failures - 1)
+    assert log_in(store, analyst.name, PASSWORD, "192.0.2.1").token
+
+
+def test_a_supervisor_or_admin_can_unlock_but_no_other_role(
+        store: Store, make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    wrong(store, analyst.name, POLICY.account.max_failures)
+    with pytest.raises(PermissionDenied):
+        unlock(store, analyst, analyst.name)
+    assert unlock(store, make_actor(Role.SUPERVISOR), analyst.name).account
+    assert log_in(store, analyst.name, PASSWORD, "192.0.2.1").token
+    with pytest.raises(NotFoundError):
+        unlock(store, make_actor(Role.ADMIN), analyst.name)  # nothing left to unlock
+    unlocks = view_audit(store, system_actor(), AuditFilters(record_kind="login_lockout",
+                                                             action="change"))[0]
+    assert unlocks and unlocks[0].actor_name == "supervisor1"
+
+
+def test_unlock_from_the_command_line(store: Store, make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    wrong(store, analyst.name, POLICY.account.max_failures)
+    result = CliRunner().invoke(cli_app, ["--database", store.url, "users", "unlock",
+                                          analyst.name])
+    assert result.exit_code == 0, result.output
+    assert log_in(store, analyst.name, PASSWORD, "192.0.2.1").token
+
+
+def test_a_huge_or_hostile_username_is_cut_to_size_before_the_audit_log(
+        store: Store, client: TestClient) -> None:
+    huge = "a" * 900_000
+    with pytest.raises(AuthenticationError):
+        log_in(store, huge, "x", "192.0.2.1")
+    form = client.get("/login")
+    answer = client.post("/login", data={"username": "evil\x00name" + "b" * 5000,
+                                         "password": "x", "csrf_token": hidden_csrf(form.text)})
+    assert answer.status_code == 401
+    for event in failures(store):
+        assert len(event.actor_name) <= POLICY.max_username
+        assert len(event.detail.get("username", "")) <= POLICY.max_username
+        assert "\x00" not in event.actor_name
+
+
+# --- passwords -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("password", ["short", "password1234", "Qwertyuiop1", "aaaaaaaaaaaa",
+                                      "x" * (POLICY.max_password + 1)])
+def test_weak_passwords_are_refused(password: str) -> None:
+    with pytest.raises(ValidationError):
+        passwords.check_strength(password)
+
+
+def test_no_composition_rules_a_long_phrase_of_plain_words_is_fine() -> None:
+    passwords.check_strength("kettle orchard mudguard")
+
+
+def test_the_policy_and_deny_list_are_data_and_broken_files_are_loud(tmp_path: Path) -> None:
+    assert "password123" in read_deny_list()
+    broken = tmp_path / "login.toml"
+    broken.write_text("[account]\nmax_failures = 0\n")
+    with pytest.raises(PolicyFileError):
+        read_policy(broken)
+    short = tmp_path / "deny.txt"
+    short.write_text("password\n")
+    with pytest.raises(PolicyFileError):
+        read_deny_list(short)
+
+
+def test_password_hashing_runs_at_most_the_policys_number_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    running = 0
+    most = 0
+    lock = threading.Lock()
+    real = passwords._hasher
+
+    class SlowHasher:
+        def verify(self, hash_: str, password: str) -> bool:
+            return slow_verify(hash_, password)
+
+    def slow_verify(hash_: str, password: str) -> bool:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return bool(real.verify(hash_, password))
+
+    monkeypatch.setattr(passwords, "_hasher", SlowHasher())
+    threads = [threading.Thread(target=passwords.verify_password,
+                                args=(passwords.DUMMY_HASH, "wrong")) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1 <= most <= POLICY.hashing_concurrency
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+def _age_session(store: Store, token: str, *, last_seen: datetime | None = None,
+                 expires: datetime | None = None) -> None:
+    from drachma.access.users import _token_hash
+
+    values: dict[str, datetime] = {}
+    if last_seen:
+        values["last_seen_at"] = last_seen
+        values["created_at"] = last_seen
+    if expires:
+        values["expires_at"] = expires
+    with store.begin() as conn:
+        conn.execute(update(sessions).where(sessions.c.token_hash == _token_hash(token))
+                     .values(**values))
+
+
+def test_a_session_unused_for_longer_than_the_idle_limit_ends(
+        store: Store, make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    session = log_in(store, analyst.name, PASSWORD, "192.0.2.1")
+    assert session_actor(store, session.token, None, idle_minutes=30) is not None
+    _age_session(store, session.token, last_seen=datetime.now(UTC) - timedelta(minutes=31))
+    assert session_actor(store, session.token, None, idle_minutes=30) is None
+    _age_session(store, session.token, last_seen=datetime.now(UTC))
+    assert session_actor(store, session.token, None) is None  # ended on the server, for good
+
+
+def test_a_session_past_its_absolute_expiry_ends_however_busy(
+        store: Store, make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    session = log_in(store, analyst.name, PASSWORD, "192.0.2.1")
+    _age_session(store, session.token, expires=datetime.now(UTC) - timedelta(seconds=1))
+    assert session_actor(store, session.token, None) is None
+
+
+def test_logging_out_ends_every_session_of_the_user(store: Store,
+                                                    make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    laptop = log_in(store, analyst.name, PASSWORD, "192.0.2.1")
+    script = log_in(store, analyst.name, PASSWORD, "192.0.2.2")
+    found = session_actor(store, laptop.token, None)
+    assert found is not None
+    log_out(store, laptop.token, found[0])
+    assert session_actor(store, script.token, None) is None
+
+
+def test_changing_ones_password_needs_the_current_one_and_ends_every_session(
+        store: Store, make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    other = log_in(store, analyst.name, PASSWORD, "192.0.2.1")
+    with pytest.raises(AuthenticationError):
+        change_password(store, analyst, "not my password", "kettle orchard mudguard")
+    with pytest.raises(ValidationError):
+        change_password(store, analyst, PASSWORD, "password123")
+    change_password(store, analyst, PASSWORD, "kettle orchard mudguard")
+    assert session_actor(store, other.token, None) is None
+    with pytest.raises(AuthenticationError):
+        log_in(store, analyst.name, PASSWORD, "192.0.2.1")
+    assert log_in(store, analyst.name, "kettle orchard mudguard", "192.0.2.1").token
+    changes = view_audit(store, system_actor(), AuditFilters(action="change",
+                                                             record_kind="user"))[0]
+    assert any(e.detail.get("by") == "the user" for e in changes)
+
+
+def test_an_administrator_or_the_operator_sets_a_password(store: Store,
+                                                          make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    with pytest.raises(PermissionDenied):
+        set_password(store, make_actor(Role.SUPERVISOR), analyst.name, "kettle orchard mudguard")
+    set_password(store, make_actor(Role.ADMIN), analyst.name, "kettle orchard mudguard")
+    result = CliRunner().invoke(cli_app, ["--database", store.url, "users", "passwd",
+                                          analyst.name, "--password", "lantern biscuit quay"])
+    assert result.exit_code == 0, result.output
+    assert log_in(store, analyst.name, "lantern biscuit quay", "192.0.2.1").token
+
+
+# --- the pages and the API -----------------------------------------------------------------------
+
+def test_the_log_in_page_says_when_log_in_is_locked(client: TestClient,
+                                                    make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    for _ in range(POLICY.account.max_failures):
+        form = client.get("/login")
+        client.post("/login", data={"username": analyst.name, "password": "nope nope nope",
+                                    "csrf_token": hidden_csrf(form.text)})
+    form = client.get("/login")
+    answer = client.post("/login", data={"username": analyst.name, "password": PASSWORD,
+                                         "csrf_token": hidden_csrf(form.text)})
+    assert answer.status_code == 429 and "too many failed log-ins" in answer.text
+
+
+def test_changing_ones_password_on_the_page(client: TestClient,
+                                            make_actor: ActorFactory) -> None:
+    csrf = page_log_in(client, make_actor(Role.OFFICER))
+    page = client.get("/account/password")
+    assert page.status_code == 200 and "Change your password" in page.text
+    mismatch = client.post("/account/password", data={
+        "csrf_token": csrf, "current_password": PASSWORD,
+        "new_password": "kettle orchard mudguard", "confirm_password": "something else"})
+    assert mismatch.status_code == 422 and 'href="#confirm_password"' in mismatch.text
+    done = client.post("/account/password", data={
+        "csrf_token": csrf, "current_password": PASSWORD,
+        "new_password": "kettle orchard mudguard", "confirm_password": "kettle orchard mudguard"})
+    assert done.status_code == 200 and "logged out everywhere" in done.text
+    assert "/login" in client.get("/reports", follow_redirects=False).headers["location"]
+
+
+def test_password_change_and_unlock_through_the_api(client: TestClient,
+                                                    make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    token = client.post("/api/login", json={"username": analyst.name,
+                                            "password": PASSWORD}).json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    bad = client.post("/api/me/password", headers=bearer,
+                      json={"current_password": PASSWORD, "new_password": "password123"})
+    assert bad.status_code == 422
+    ok = client.post("/api/me/password", headers=bearer, json={
+        "current_password": PASSWORD, "new_password": "kettle orchard mudguard"})
+    assert ok.status_code == 204
+    assert client.get("/api/me", headers=bearer).status_code == 401  # the token ended
+    for _ in range(POLICY.account.max_failures):
+        client.post("/api/login", json={"username": analyst.name, "password": "wrong one!"})
+    locked = client.post("/api/login", json={"username": analyst.name,
+                                             "password": "kettle orchard mudguard"})
+    assert locked.status_code == 429 and locked.json()["error"] == "locked"
+    supervisor = make_actor(Role.SUPERVISOR)
+    boss = client.post("/api/login", json={"username": supervisor.name,
+                                           "password": PASSWORD}).json()["token"]
+    unlocked = client.post("/api/login-locks/unlock", json={"username": analyst.name},
+                           headers={"Authorization": f"Bearer {boss}"})
+    assert unlocked.status_code == 200 and unlocked.json()["account"] is True
+    assert client.post("/api/login", json={"username": analyst.name,
+                                           "password": "kettle orchard mudguard"}
+                       ).status_code == 200
+
+
+def test_long_passphrases_are_allowed_and_stored_only_as_argon2id_hashes(
+        store: Store, make_actor: ActorFactory) -> None:
+    phrase = "the quick brown fox sleeps under the old oak tree by the river bank at dusk"
+    assert len(phrase) >= 64
+    passwords.check_strength(phrase)
+    analyst = make_actor(Role.ANALYST)
+    set_password(store, None, analyst.name, phrase)
+    from drachma.store import users as user_store
+
+    with store.begin() as conn:
+        found = user_store.user_with_hash(conn, analyst.name)
+    assert found is not None and found[1].startswith("$argon2id$") and phrase not in found[1]
+    assert log_in(store, analyst.name, phrase, "192.0.2.1").token
