@@ -12,6 +12,7 @@ import pytest
 
 from drachma.access import audit, events
 from drachma.access.events import AuditedEvent, MentionsRead, RecordKind, ReportAdded, UserChanged
+from drachma.model.incident import EventKind
 from drachma.model.roles import Role
 from drachma.model.user import AuditAction, AuditEvent
 from drachma.store import audit as audit_store
@@ -46,18 +47,6 @@ def test_an_event_is_stored_with_its_id_and_its_details_as_text() -> None:
         event.grading = "3CP"  # type: ignore[misc]
 
 
-# Capabilities merged before the event classes existed, still calling audit.record with an
-# AuditAction and a kind as text. Each is to move to event classes; the list may only shrink.
-UNTYPED_YET = {
-    "analytics/counts.py", "analytics/facts.py", "analytics/foi.py", "analytics/profiles.py",
-    "evidence/custody.py", "evidence/disclosure.py", "evidence/exhibits.py",
-    "incidents/records.py", "incidents/takedowns.py", "link/reprocess.py",
-    "safeguarding/alerts.py", "safeguarding/deconfliction.py", "safeguarding/tasks.py",
-    "safeguarding/thrive.py",
-    "access/throttle.py", "intake/public.py",  # --- security (issue 13) ---
-}
-
-
 def _loose_calls() -> dict[str, list[int]]:
     """Calls of audit.record(...) / audit.entry(...) in Drachma whose event is not built from one
     of the classes of drachma.access.events, by file."""
@@ -76,12 +65,34 @@ def _loose_calls() -> dict[str, list[int]]:
 
 
 def test_every_audit_record_call_passes_an_event_class() -> None:
-    """No loose strings: outside the modules still to convert, every audit.record(...) and
-    audit.entry(...) call builds one of the classes of drachma.access.events."""
-    loose = _loose_calls()
-    assert {f: lines for f, lines in loose.items() if f not in UNTYPED_YET} == {}
-    converted = sorted(UNTYPED_YET - set(loose))
-    assert converted == [], f"converted to event classes: drop {converted} from UNTYPED_YET"
+    """No loose strings: every audit.record(...) and audit.entry(...) call in Drachma builds one
+    of the classes of drachma.access.events."""
+    assert _loose_calls() == {}
+
+
+def test_the_old_loose_form_is_refused(store: Store, make_actor: ActorFactory) -> None:
+    """audit.record takes only an event class: the form of before issue 7 (an AuditAction, a kind
+    as text, an id and a dict) is a type error, and a caller that gets past the type checker
+    stores nothing."""
+    analyst = make_actor(Role.ANALYST)
+    with store.begin() as conn:
+        before = audit_store.count(conn, AuditFilters(record_kind="report"))
+        with pytest.raises(TypeError, match="positional"):
+            audit.record(conn, analyst, AuditAction.READ, "report", 1)  # type: ignore[arg-type, misc]
+        with pytest.raises(TypeError, match="event class"):
+            audit.record(conn, analyst, AuditAction.READ)  # type: ignore[arg-type]
+        assert audit_store.count(conn, AuditFilters(record_kind="report")) == before
+
+
+def test_a_trailing_underscore_is_dropped_from_a_detail_name() -> None:
+    """Fields named for a Python keyword or the base class's own names end in "_" in the class;
+    the stored detail keeps the plain name."""
+    received = events.ExhibitsReceived(reference="ABC/1", exhibits=2, from_="Sgt Invented",
+                                       reason="handed in")
+    assert received.detail() == {"exhibits": "2", "from": "Sgt Invented", "reason": "handed in"}
+    step = events.IncidentEventRecorded(event_id=4, incident=9, kind_=EventKind.ARREST)
+    assert (step.kind, step.record_id, step.detail()) == (RecordKind.INCIDENT_EVENT, "4",
+                                                          {"incident": "9", "kind": "arrest"})
 
 
 def test_mentions_read_is_one_kind_however_it_was_stored(

@@ -183,7 +183,7 @@ def test_an_analyst_may_read_but_not_open_an_incident(store: Store,
 
 def test_opening_from_a_report_prefills_and_marks_machine_values_until_confirmed(
         store: Store, make_actor: ActorFactory) -> None:
-    from drachma.intake.reports import ReportDraft, add_report
+    from drachma.reports import ReportDraft, add_report
 
     officer = make_actor(Role.OFFICER)
     add_group(store)

@@ -96,7 +96,7 @@ def test_a_live_incident_through_the_pages(client: TestClient, store: Store,
 
 def test_an_incident_is_opened_from_a_report_page(client: TestClient, store: Store,
                                                   make_actor: ActorFactory) -> None:
-    from drachma.intake.reports import ReportDraft, add_report
+    from drachma.reports import ReportDraft, add_report
 
     add_group(store)
     officer = make_actor(Role.OFFICER)
@@ -124,7 +124,7 @@ def test_an_incident_is_opened_from_a_report_page(client: TestClient, store: Sto
 
 def test_roles_that_do_not_handle_incidents_see_no_button(client: TestClient, store: Store,
                                                           make_actor: ActorFactory) -> None:
-    from drachma.intake.reports import ReportDraft, add_report
+    from drachma.reports import ReportDraft, add_report
 
     analyst = make_actor(Role.ANALYST)
     report = add_report(store, analyst, ReportDraft(title="t", body="A stream in Bury.",

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "drachma"
-# Old homes kept only as re-exports for branches written before issue 7 moved them.
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "drachma"
+# Old homes of actions issue 7 moved; the forwarding shims are gone, so nothing may import them.
 MOVED = {
     "drachma.intake.reports": "drachma.reports",
     "drachma.link.mentions.extract_report": "drachma.reports.mentions",
@@ -18,9 +19,9 @@ MOVED = {
 }
 
 
-def modules() -> Iterator[tuple[str, ast.Module]]:
-    for path in sorted(PACKAGE.rglob("*.py")):
-        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+def modules(folder: Path = PACKAGE) -> Iterator[tuple[str, ast.Module]]:
+    for path in sorted(folder.rglob("*.py")):
+        relative = path.relative_to(ROOT).with_suffix("")
         name = ".".join(relative.parts).removesuffix(".__init__")
         yield name, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
@@ -36,13 +37,21 @@ def imported_names(tree: ast.Module) -> Iterator[str]:
 
 
 def test_nothing_imports_an_old_home_of_a_moved_action() -> None:
-    shims = {"drachma.intake.reports", "drachma.link.mentions"}
+    """Drachma, its tests and its benchmarks import a moved action from its new home only."""
     found = [
         f"{name} imports {target} (now in {MOVED[target]})"
-        for name, tree in modules() if name not in shims
+        for folder in (PACKAGE, ROOT / "tests", ROOT / "bench")
+        for name, tree in modules(folder)
         for target in imported_names(tree) if target in MOVED
     ]
     assert found == []
+
+
+def test_the_old_homes_are_gone() -> None:
+    import drachma.link.mentions
+
+    assert not (PACKAGE / "intake" / "reports.py").exists()
+    assert not {"extract_report", "known_groups"} & set(vars(drachma.link.mentions))
 
 
 @pytest.mark.parametrize("lower", ["drachma.store", "drachma.access", "drachma.reports",

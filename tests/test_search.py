@@ -20,6 +20,7 @@ from drachma.store.search import (
     pg_query,
     search,
 )
+from tests.conftest import ActorFactory
 
 ANALYST = Visibility(Role.ANALYST)
 START = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -315,3 +316,17 @@ def test_received_at_with_or_without_an_offset_reads_the_same(store: Store) -> N
                               "WHERE id = :id"), {"id": report_id})
         after = search(conn, "quagga", ANALYST).hits[0].report.received_at
     assert before == after == START
+
+
+def test_a_page_of_results_past_the_ranking_window_is_refused_by_name(
+    store: Store, make_actor: ActorFactory
+) -> None:
+    from drachma.reports import search_page
+    from drachma.store.search import DEFAULT_WINDOW
+
+    analyst = make_actor(Role.ANALYST)
+    with pytest.raises(ValidationError, match="search results go up to") as refused:
+        search_page(store, analyst, "stream", offset=DEFAULT_WINDOW, limit=10)
+    assert refused.value.field == "offset"
+    first = search_page(store, analyst, "stream", offset=0, limit=10)
+    assert first.result.hits == [] and first.has_next is False

@@ -39,34 +39,17 @@ def entry(
 def record(
     conn: Connection,
     actor: Actor | None,
-    event: AuditedEvent | AuditAction,
-    record_kind: str | None = None,
-    record_id: str | int | None = None,
-    detail: dict[str, str] | None = None,
+    event: AuditedEvent,
     *,
     actor_name: str | None = None,
     address: str | None = None,
 ) -> None:
-    """Append ``event`` to the audit log, in the caller's transaction.
-
-    The untyped form ``record(conn, actor, AuditAction.X, "kind", id, {...})`` is kept only for
-    the capabilities merged before the event classes existed (listed in tests/test_events.py,
-    which fails on any other module using it); new code passes an event class.
-    """
-    if isinstance(event, AuditedEvent):
-        line = entry(actor, event, actor_name=actor_name, address=address)
-    else:
-        if record_kind is None:
-            raise TypeError("an untyped audit record needs its record kind")
-        line = AuditEvent(
-            action=event, record_kind=record_kind,
-            record_id=None if record_id is None else str(record_id),
-            actor_id=actor.user.id if actor else None,
-            actor_name=actor.name if actor else (actor_name or "anonymous"),
-            at=datetime.now(UTC), address=actor.address if actor else address,
-            detail=detail or {},
-        )
-    audit_store.append(conn, line)
+    """Append ``event`` (one of the classes of :mod:`drachma.access.events`) to the audit log, in
+    the caller's transaction. There is no untyped form: a new kind of event is a new class."""
+    if not isinstance(event, AuditedEvent):
+        raise TypeError(f"audit.record takes an event class of drachma.access.events, "
+                        f"not {type(event).__name__}")
+    audit_store.append(conn, entry(actor, event, actor_name=actor_name, address=address))
 
 
 def view_audit(

@@ -16,6 +16,8 @@ import enum
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
+from drachma.model.evidence import CustodyAction
+from drachma.model.incident import EventKind, LegalBasis, RiskLevel, SubjectRole, TakedownStatus
 from drachma.model.mention import Review
 from drachma.model.roles import Role
 from drachma.model.user import AuditAction
@@ -34,24 +36,59 @@ class RecordKind(enum.StrEnum):
     SOURCE = "source"
     SOURCE_IDENTITY = "source_identity"
     INGEST_RUN = "ingest_run"
+    # analytics
+    ANALYTICS_REPORTS = "analytics_reports"
+    ANALYTICS_INCIDENTS = "analytics_incidents"
+    ANALYTICS_FACTS = "analytics_facts"
+    FOI_ANSWER = "foi_answer"
+    GROUP_PROFILE = "group_profile"
+    # evidence
+    EXHIBIT = "exhibit"
+    EVIDENCE_PRODUCER = "evidence_producer"
+    CUSTODY_EVENT = "custody_event"
+    CUSTODY_EVENTS = "custody_events"  # the custody log of one exhibit, by its reference
+    DISCLOSURE_ITEM = "disclosure_item"
+    DISCLOSURE_SCHEDULE = "disclosure_schedule"
+    DISCLOSURE_REPORT = "disclosure_report"
+    # incidents
+    PLACE = "place"
+    INCIDENT = "incident"
+    INCIDENT_SUBJECT = "incident_subject"
+    INCIDENT_EVENT = "incident_event"
+    TAKEDOWN = "takedown"
+    TAKEDOWN_TEXT = "takedown_text"
+    # safeguarding
+    DECONFLICTION = "deconfliction"
+    DECONFLICTION_ALERT = "deconfliction_alert"
+    ALERT_EMAIL = "alert_email"
+    INVESTIGATION = "investigation"
+    INVESTIGATION_SUBJECT = "investigation_subject"
+    THRIVE_ASSESSMENT = "thrive_assessment"
+    SAFEGUARDING_TASK = "safeguarding_task"
+    # security and public reporting (issue 13)
+    LOGIN_LOCKOUT = "login_lockout"
+    PUBLIC_REPORT = "public_report"
 
 
-def _text(value: object) -> str:
+def _text(value: object, limit: int = DETAIL_LIMIT) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, enum.Enum):
         return str(value.value)
-    return str(value)[:DETAIL_LIMIT]
+    return str(value)[:limit]
 
 
 @dataclass(frozen=True, slots=True)
 class AuditedEvent:
     """Base of every event. ``id_field`` names the field holding the record's id (if any); every
-    other field that is not None becomes a detail of the stored event, as text."""
+    other field that is not None becomes a detail of the stored event, as text. A trailing
+    underscore is dropped from a detail's name (``from_`` is stored as ``from``), for the names
+    Python or this class keep (``from``, ``kind``)."""
 
     action: ClassVar[AuditAction]
     kind: ClassVar[RecordKind]
     id_field: ClassVar[str | None] = None
+    detail_limit: ClassVar[int] = DETAIL_LIMIT  # characters kept of one detail value
 
     @property
     def record_id(self) -> str | None:
@@ -60,7 +97,7 @@ class AuditedEvent:
 
     def detail(self) -> dict[str, str]:
         return {
-            f.name: _text(value) for f in fields(self)
+            f.name.rstrip("_"): _text(value, self.detail_limit) for f in fields(self)
             if f.name != self.id_field and (value := getattr(self, f.name)) is not None
         }
 
@@ -126,6 +163,7 @@ class ReportAdded(AuditedEvent):
     origin: str | None = None
     encoding: str | None = None
     attachments: int | None = None
+    public_report: str | None = None  # the public report it was graded from
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,3 +293,503 @@ class IngestRunFinished(AuditedEvent):
     duplicates: int
     failed: int
     status: str = "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class MentionsReread(AuditedEvent):
+    """A report's mentions read out again by a newer extractor (stored as kind ``mentions``
+    before issue 7, with the report's id as the record id)."""
+
+    action, kind = AuditAction.CHANGE, RecordKind.MENTION
+    report_id: int
+    reprocessed: str
+    count: int
+
+
+# --- analytics ---------------------------------------------------------------------------------
+# ``filters``: the filters that were set, as the query string of the list behind a figure.
+
+@dataclass(frozen=True, slots=True)
+class CountedReportsListed(AuditedEvent):
+    """The reports behind a figure listed (one page)."""
+
+    action, kind = AuditAction.SEARCH, RecordKind.ANALYTICS_REPORTS
+    filters: str
+    shown: int
+
+
+@dataclass(frozen=True, slots=True)
+class CountedIncidentsListed(AuditedEvent):
+    """The incidents behind a figure listed (one page)."""
+
+    action, kind = AuditAction.SEARCH, RecordKind.ANALYTICS_INCIDENTS
+    filters: str
+    shown: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyticsFactsRefreshed(AuditedEvent):
+    action, kind = AuditAction.CHANGE, RecordKind.ANALYTICS_FACTS
+    report_facts: int
+    incident_facts: int
+
+
+@dataclass(frozen=True, slots=True)
+class FoiAnswered(AuditedEvent):
+    """A freedom-of-information question answered (``reference``: the request's, if given)."""
+
+    action, kind, id_field = AuditAction.READ, RecordKind.FOI_ANSWER, "reference"
+    reference: str | None
+    filters: str
+    subject: str
+    by: str
+    threshold: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupProfileRead(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.GROUP_PROFILE, "group_id"
+    group_id: int | None
+    group: str
+    filters: str
+    reports_listed: str
+
+
+# --- evidence ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ExhibitsReceived(AuditedEvent):
+    """Exhibits produced from one handover (``reference``: the first exhibit's)."""
+
+    action, kind, id_field = AuditAction.CREATE, RecordKind.EXHIBIT, "reference"
+    reference: str
+    exhibits: int
+    from_: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExhibitRedacted(AuditedEvent):
+    """A redacted copy of an exhibit produced as an exhibit of its own."""
+
+    action, kind, id_field = AuditAction.CREATE, RecordKind.EXHIBIT, "reference"
+    reference: str
+    redaction_of: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExhibitsSearched(AuditedEvent):
+    action, kind = AuditAction.SEARCH, RecordKind.EXHIBIT
+    offset: int
+    parent: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExhibitRead(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.EXHIBIT, "reference"
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExhibitOpened(AuditedEvent):
+    """An exhibit's content viewed, downloaded, copied or exported (a custody action)."""
+
+    action, kind, id_field = AuditAction.READ, RecordKind.EXHIBIT, "reference"
+    reference: str
+    custody: CustodyAction
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExhibitHandled(AuditedEvent):
+    """Any other custody action on an exhibit (transferred, returned, destroyed...)."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.EXHIBIT, "reference"
+    reference: str
+    custody: CustodyAction
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceProducerAdded(AuditedEvent):
+    action, kind, id_field = AuditAction.CREATE, RecordKind.EVIDENCE_PRODUCER, "initials"
+    initials: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyLogRead(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.CUSTODY_EVENTS, "reference"
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyEventRedacted(AuditedEvent):
+    """At a retention review, an event's actor, reason and salt removed (its digest kept)."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.CUSTODY_EVENT, "seq"
+    seq: int
+    reason: str
+    change: str = "redacted"
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureItemAdded(AuditedEvent):
+    """``item``: investigation/number."""
+
+    action, kind, id_field = AuditAction.CREATE, RecordKind.DISCLOSURE_ITEM, "item"
+    item: str
+    schedule: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureItemRevised(AuditedEvent):
+    """``schedule``: old->new (the same when only the description changed)."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.DISCLOSURE_ITEM, "item"
+    item: str
+    schedule: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureScheduleRead(AuditedEvent):
+    """``schedule``: investigation/schedule (or investigation/all)."""
+
+    action, kind, id_field = AuditAction.READ, RecordKind.DISCLOSURE_SCHEDULE, "schedule"
+    schedule: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureReportWritten(AuditedEvent):
+    """``revision``: investigation/revision of the officer's report."""
+
+    action, kind, id_field = AuditAction.CREATE, RecordKind.DISCLOSURE_REPORT, "revision"
+    revision: str
+
+
+# --- incidents ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PlaceAdded(AuditedEvent):
+    action, kind, id_field = AuditAction.CREATE, RecordKind.PLACE, "name"
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupNamedInIncident(AuditedEvent):
+    """A group made known by being named in a new incident."""
+
+    action, kind, id_field = AuditAction.CREATE, RecordKind.GROUP, "group_id"
+    group_id: int | None
+    name: str
+    from_: str = "incident"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRecorded(AuditedEvent):
+    action, kind, id_field = AuditAction.CREATE, RecordKind.INCIDENT, "incident_id"
+    incident_id: int | None
+    place: str
+    force: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRead(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.INCIDENT, "incident_id"
+    incident_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentsSearched(AuditedEvent):
+    action, kind = AuditAction.SEARCH, RecordKind.INCIDENT
+    filters: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentChanged(AuditedEvent):
+    """``fields``: the names of the fields changed, comma-separated."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.INCIDENT, "incident_id"
+    incident_id: int
+    fields: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentClosed(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.INCIDENT, "incident_id"
+    incident_id: int
+    status: str = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentEventRecorded(AuditedEvent):
+    """An event on an incident's timeline (``kind_``: stored as ``kind``)."""
+
+    action, kind, id_field = AuditAction.CREATE, RecordKind.INCIDENT_EVENT, "event_id"
+    event_id: int | None
+    incident: int
+    kind_: EventKind
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentSubjectAdded(AuditedEvent):
+    action, kind, id_field = AuditAction.CREATE, RecordKind.INCIDENT_SUBJECT, "subject_id"
+    subject_id: int | None
+    incident: int
+    role: SubjectRole
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentSubjectChanged(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.INCIDENT_SUBJECT, "subject_id"
+    subject_id: int
+    incident: int
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentSubjectRead(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.INCIDENT_SUBJECT, "subject_id"
+    subject_id: int | None
+    incident: int
+
+
+@dataclass(frozen=True, slots=True)
+class TakedownRequested(AuditedEvent):
+    action, kind, id_field = AuditAction.CREATE, RecordKind.TAKEDOWN, "takedown_id"
+    takedown_id: int | None
+    incident: int
+
+
+@dataclass(frozen=True, slots=True)
+class TakedownPreserved(AuditedEvent):
+    """``preserved``: the exhibit keeping a copy, or that none could be kept."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.TAKEDOWN, "takedown_id"
+    takedown_id: int
+    preserved: str
+
+
+@dataclass(frozen=True, slots=True)
+class TakedownStatusChanged(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.TAKEDOWN, "takedown_id"
+    takedown_id: int
+    status: TakedownStatus
+
+
+@dataclass(frozen=True, slots=True)
+class TakedownBasisChanged(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.TAKEDOWN, "takedown_id"
+    takedown_id: int
+    legal_basis: LegalBasis
+
+
+@dataclass(frozen=True, slots=True)
+class TakedownUnanswered(AuditedEvent):
+    """A reminder raised: the platform has not answered the request in time."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.TAKEDOWN, "takedown_id"
+    takedown_id: int | None
+    reminder: str = "unanswered"
+
+
+@dataclass(frozen=True, slots=True)
+class TakedownTextRead(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.TAKEDOWN_TEXT, "takedown_id"
+    takedown_id: int
+
+
+# --- safeguarding ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class DeconflictionChecked(AuditedEvent):
+    """An incident's subject checked against the investigations' subjects."""
+
+    action, kind, id_field = AuditAction.SEARCH, RecordKind.DECONFLICTION, "subject_id"
+    subject_id: int | None
+    incident: int
+    candidates: int
+    matches: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeconflictionAlertRaised(AuditedEvent):
+    action, kind, id_field = AuditAction.CREATE, RecordKind.DECONFLICTION_ALERT, "alert_id"
+    alert_id: int | None
+    investigation: int
+    owner: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertInboxRead(AuditedEvent):
+    action, kind = AuditAction.READ, RecordKind.DECONFLICTION_ALERT
+    inbox: str
+    shown: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRead(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.DECONFLICTION_ALERT, "alert_id"
+    alert_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRefused(AuditedEvent):
+    """An alert opened by someone who is neither its owner nor a supervisor."""
+
+    action, kind, id_field = AuditAction.DENIED, RecordKind.DECONFLICTION_ALERT, "alert_id"
+    alert_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEmailed(AuditedEvent):
+    action, kind, id_field = AuditAction.CREATE, RecordKind.ALERT_EMAIL, "alert_id"
+    alert_id: int | None
+    to: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvestigationOpened(AuditedEvent):
+    action, kind, id_field = AuditAction.CREATE, RecordKind.INVESTIGATION, "investigation_id"
+    investigation_id: int | None
+    subjects: int
+
+
+@dataclass(frozen=True, slots=True)
+class InvestigationSubjectAdded(AuditedEvent):
+    action, kind, id_field = (AuditAction.CREATE, RecordKind.INVESTIGATION_SUBJECT,
+                              "subject_id")
+    subject_id: int | None
+    investigation: int
+
+
+@dataclass(frozen=True, slots=True)
+class InvestigationClosed(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.INVESTIGATION, "investigation_id"
+    investigation_id: int
+    status: str = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class ThriveAssessed(AuditedEvent):
+    action, kind, id_field = AuditAction.CREATE, RecordKind.THRIVE_ASSESSMENT, "assessment_id"
+    assessment_id: int | None
+    incident: int
+    level: RiskLevel
+
+
+@dataclass(frozen=True, slots=True)
+class ThriveHistoryRead(AuditedEvent):
+    action, kind = AuditAction.READ, RecordKind.THRIVE_ASSESSMENT
+    incident: int
+
+
+@dataclass(frozen=True, slots=True)
+class SafeguardingTaskSet(AuditedEvent):
+    """A task set by an assessment from the playbook (``key``: the playbook's task)."""
+
+    action, kind, id_field = AuditAction.CREATE, RecordKind.SAFEGUARDING_TASK, "task_id"
+    task_id: int | None
+    incident: int
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class SafeguardingTaskDone(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.SAFEGUARDING_TASK, "task_id"
+    task_id: int
+    status: str = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class SafeguardingTaskEscalated(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.SAFEGUARDING_TASK, "task_id"
+    task_id: int | None
+    escalated: str = "overdue"
+
+
+# --- security and public reporting (issue 13) --------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class LoginLockedOut(AuditedEvent):
+    """Too many failed logins: the account or the address (``lockout``) locked ``until``."""
+
+    action, kind = AuditAction.LOGIN_FAILED, RecordKind.LOGIN_LOCKOUT
+    lockout: str
+    username: str
+    failures: int
+    until: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoginUnlocked(AuditedEvent):
+    """A lockout lifted by an administrator (``unlocked``: account, address or both)."""
+
+    action, kind = AuditAction.CHANGE, RecordKind.LOGIN_LOCKOUT
+    unlocked: str
+    username: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicReportSubmitted(AuditedEvent):
+    action, kind, id_field = AuditAction.CREATE, RecordKind.PUBLIC_REPORT, "reference"
+    reference: str
+    concern: str
+    screenshots: int
+
+
+@dataclass(frozen=True, slots=True)
+class PublicReportsListed(AuditedEvent):
+    """A page of the triage queue shown (``listed``: the references, comma-separated)."""
+
+    action, kind = AuditAction.READ, RecordKind.PUBLIC_REPORT
+    detail_limit = 1000
+    listed: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicReportRead(AuditedEvent):
+    """One public report opened in triage (``found``: yes or no, the reference as typed)."""
+
+    action, kind, id_field = AuditAction.READ, RecordKind.PUBLIC_REPORT, "reference"
+    reference: str
+    found: str
+# --- records (issue 13): MoPI review, retention and disposal ------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RecordsDueRead(AuditedEvent):
+    """The review queue was read (it shows the titles of the records due)."""
+
+    action, kind = AuditAction.READ, RecordKind.REPORT
+    shown: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRetained(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.REPORT, "report_id"
+    report_id: int
+    review_on: str
+    reason: str
+    decision: str = "retain"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDisposed(AuditedEvent):
+    """A report disposed of under the retention rules; only its content's SHA-256 is kept."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.REPORT, "report_id"
+    report_id: int
+    retention_group: str
+    reason: str
+    content_sha256: str
+    decision: str = "dispose"
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectAccessGathered(AuditedEvent):
+    """Everything held about a named person was gathered for a subject access request (the name
+    is in the request's case file, not here)."""
+
+    action, kind = AuditAction.READ, RecordKind.PERSON
+    reference: str
+    items: int

@@ -25,6 +25,7 @@ class Permission(str, enum.Enum):
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
     UNLOCK_LOG_IN = "unlock_log_in"  # end a log-in lock-out early (security)
+    MANAGE_RECORDS = "manage_records"  # --- records (issue 13): MoPI review queue, disposal
 
 
 P = Permission
@@ -57,6 +58,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     ),
     # Administrators run the system; they do not read intelligence or personal data.
     Role.ADMIN: frozenset({P.MANAGE_USERS, P.VIEW_AUDIT, P.UNLOCK_LOG_IN}),
+    # --- records (issue 13): reviews records when due and decides; reads no intelligence
+    Role.RECORDS_OFFICER: frozenset({P.MANAGE_RECORDS}),
 }
 
 

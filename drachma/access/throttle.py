@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import LoginLockedOut, LoginUnlocked
 from drachma.access.permissions import Permission
 from drachma.access.policy import login_policy
 from drachma.errors import AuthenticationError, NotFoundError, ValidationError
-from drachma.model.user import AuditAction
 from drachma.store import throttle as throttle_store
 from drachma.store.db import Connection, Store
 from drachma.store.throttle import ACCOUNT, ADDRESS
@@ -78,10 +78,10 @@ def record_failure(conn: Connection, name: str, address: str | None,
                 state.locked_until and state.locked_until > now):
             throttle_store.lock(conn, kind, key, now + rule.lock)
             locked.append(kind)
-            audit.record(conn, None, AuditAction.LOGIN_FAILED, "login_lockout", None,
-                         {"lockout": kind, "username": name, "failures": str(state.failures),
-                          "until": (now + rule.lock).isoformat(timespec="seconds")},
-                         actor_name=name, address=address)
+            audit.record(conn, None, LoginLockedOut(
+                lockout=kind, username=name, failures=state.failures,
+                until=(now + rule.lock).isoformat(timespec="seconds")),
+                actor_name=name, address=address)
     return locked
 
 
@@ -110,9 +110,9 @@ def unlock(store: Store, actor: Actor | None, username: str | None = None,
         if not (account or by_address):
             raise NotFoundError("nothing is locked or counted for that username or address",
                                 field="username" if username else "address")
-        audit.record(conn, actor, AuditAction.CHANGE, "login_lockout", None,
-                     {"unlocked": ",".join(k for k, done in (("account", account),
-                                                              ("address", by_address)) if done),
-                      "username": audit_name(username) if username else "",
-                      "address": (address or "")[:64]}, actor_name="command-line")
+        audit.record(conn, actor, LoginUnlocked(
+            unlocked=",".join(k for k, done in (("account", account), ("address", by_address))
+                              if done),
+            username=audit_name(username) if username else "", address=(address or "")[:64]),
+            actor_name="command-line")
     return Unlocked(account, by_address)

@@ -13,15 +13,16 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
+from urllib.parse import urlencode
 
 from drachma import gazetteers
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import CountedIncidentsListed, CountedReportsListed
 from drachma.access.permissions import Permission
 from drachma.analytics.catalogue import outcome_categories
 from drachma.errors import ValidationError
 from drachma.model.report import SourceKind
-from drachma.model.user import AuditAction
 from drachma.store import analytics as analytics_store
 from drachma.store.analytics import (
     FACT_DIMENSIONS,
@@ -265,8 +266,11 @@ def records(store: Store, actor: Actor, subject: str, filters: CountFilters, *,
         total = (len(rows) if offset == 0 and len(rows) < limit
                  else analytics_store.count_total(conn, kind, filters, visibility))
         if audited:
-            audit.record(conn, actor, AuditAction.SEARCH, f"analytics_{kind}", None,
-                         {**filters.as_params(), "shown": str(len(rows))})
+            listed = urlencode(filters.as_params())
+            if kind == "reports":
+                audit.record(conn, actor, CountedReportsListed(filters=listed, shown=len(rows)))
+            else:
+                audit.record(conn, actor, CountedIncidentsListed(filters=listed, shown=len(rows)))
     return rows, total
 
 

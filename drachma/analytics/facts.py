@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from drachma import gazetteers
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import AnalyticsFactsRefreshed
 from drachma.access.permissions import Permission
 from drachma.analytics.catalogue import outcome_category
 from drachma.model.entities import Place, PlaceKind
-from drachma.model.user import AuditAction
 from drachma.store import analytics as analytics_store
 from drachma.store import groups as group_store
 from drachma.store.db import Store
@@ -137,9 +137,8 @@ def refresh_facts(store: Store, actor: Actor,
             conn, "reports", ((rid, dim, value, origin)
                               for (rid, dim, value), origin in report_rows.items()
                               if (rid, dim, value) not in kept_reports))
-        audit.record(conn, actor, AuditAction.CHANGE, "analytics_facts", None,
-                     {"report_facts": str(written_reports),
-                      "incident_facts": str(written_incidents)})
+        audit.record(conn, actor, AnalyticsFactsRefreshed(report_facts=written_reports,
+                                                          incident_facts=written_incidents))
     return RefreshSummary(written_reports, written_incidents)
 
 

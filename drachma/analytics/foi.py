@@ -16,16 +16,17 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from drachma import gazetteers
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import FoiAnswered
 from drachma.analytics.catalogue import foi_settings
 from drachma.analytics.charts import Chart, bar_chart
 from drachma.analytics.counts import DIMENSIONS, Breakdown, breakdown, dates_phrase
 from drachma.errors import ValidationError
-from drachma.model.user import AuditAction
 from drachma.store.analytics import FACT_DIMENSIONS, CountFilters
 from drachma.store.db import Store
 
@@ -140,9 +141,9 @@ def answer(store: Store, actor: Actor, question: FoiQuestion) -> FoiAnswer:
     reply = _reply(question, restated, rows, total_shown, threshold, len(hidden), counted,
                    settings.caveats, now)
     with store.begin() as conn:
-        audit.record(conn, actor, AuditAction.READ, "foi_answer", question.reference or None,
-                     {**question.filters.as_params(), "subject": question.subject,
-                      "by": question.by, "threshold": str(threshold)})
+        audit.record(conn, actor, FoiAnswered(
+            reference=question.reference or None, filters=urlencode(question.filters.as_params()),
+            subject=question.subject, by=question.by, threshold=threshold))
     return FoiAnswer(question, counted, threshold, rows, total_shown, len(hidden), restated,
                      settings.caveats, reply, now)
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import GroupProfileRead
 from drachma.analytics.counts import Breakdown, TrendPoint, breakdown, records, trend
 from drachma.errors import NotFoundError, ValidationError
 from drachma.model.entities import Group
-from drachma.model.user import AuditAction
 from drachma.store import analytics as analytics_store
 from drachma.store import groups as group_store
 from drachma.store.analytics import CountFilters, RecordRow
@@ -92,7 +93,7 @@ def group_profile(store: Store, actor: Actor, name: str,
         incident_records=incident_records,
     )
     with store.begin() as conn:
-        audit.record(conn, actor, AuditAction.READ, "group_profile", group.id,
-                     {"group": group.name, **filters.as_params(),
-                      "reports_listed": ",".join(str(r.id) for r in evidence)})
+        audit.record(conn, actor, GroupProfileRead(
+            group_id=group.id, group=group.name, filters=urlencode(filters.as_params()),
+            reports_listed=",".join(str(r.id) for r in evidence)))
     return profile

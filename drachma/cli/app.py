@@ -55,6 +55,12 @@ from drachma.cli import mentions as mentions_cli  # noqa: E402
 for module in (audit_cli, mentions_cli):
     module.register(app)
 
+from drachma.cli import backup as backup_cli  # noqa: E402  --- records (issue 13) ---
+from drachma.cli import records as records_cli  # noqa: E402  --- records (issue 13) ---
+
+backup_cli.register(app)  # --- records (issue 13) ---
+records_cli.register(app)  # --- records (issue 13) ---
+
 
 def main() -> None:
     app()

@@ -86,3 +86,15 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(exc.message) from None
 
     return wrapper
+
+
+def acting_user(username: str) -> Actor:
+    """The active user named with ``--as``: for work that must be a named role holder's (a
+    disclosure officer's schedule, a records officer's decision), not the machine operator's."""
+    from drachma.access import users
+    from drachma.errors import ValidationError
+
+    for user in users.list_users(open_store(), None):
+        if user.username == username and user.active:
+            return Actor(user, "cli")
+    raise ValidationError(f"no active user {username!r}", field="as")

@@ -21,9 +21,16 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from drachma.access import users
 from drachma.access.actor import Actor
-from drachma.cli.common import cli_actor, console, err_console, fail, friendly, open_store
+from drachma.cli.common import (
+    acting_user,
+    cli_actor,
+    console,
+    err_console,
+    fail,
+    friendly,
+    open_store,
+)
 from drachma.config import load_settings
 from drachma.errors import ValidationError
 from drachma.evidence import custody, disclosure, exhibits
@@ -261,10 +268,7 @@ AS_HELP = "Act as this user (must be an active disclosure officer); edits are th
 
 def _as_user(username: str) -> Actor:
     """Schedules are edited by a disclosure officer, named here, not by the machine's operator."""
-    for user in users.list_users(open_store(), None):
-        if user.username == username and user.active:
-            return Actor(user, "cli")
-    raise ValidationError(f"no active user {username!r}", field="as")
+    return acting_user(username)
 
 
 @disclosure_app.command("add-item")

@@ -64,6 +64,7 @@ DEMO_USERS: tuple[tuple[str, Role], ...] = (
     ("disclosure", Role.DISCLOSURE_OFFICER),
     ("supervisor", Role.SUPERVISOR),
     ("admin", Role.ADMIN),
+    ("records", Role.RECORDS_OFFICER),  # --- records (issue 13) ---
 )
 
 

@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import CustodyEventRedacted, CustodyLogRead
 from drachma.access.permissions import Permission
 from drachma.errors import NotFoundError, ValidationError
 from drachma.evidence import merkle
 from drachma.evidence.checkpoint import CheckpointBody, sign
 from drachma.evidence.locker import Locker
 from drachma.model.evidence import Checkpoint, CustodyAction, CustodyEvent
-from drachma.model.user import AuditAction
 from drachma.store import evidence as evidence_store
 from drachma.store.db import Connection, Store
 
@@ -146,7 +146,7 @@ def history(store: Store, actor: Actor, reference: str, *, limit: int = 100,
         if evidence_store.exhibit_id(conn, reference) is None:
             raise NotFoundError(f"no exhibit {reference}", field="reference")
         rows = evidence_store.events_of(conn, reference, limit=min(limit, 1000), offset=offset)
-        audit.record(conn, actor, AuditAction.READ, "custody_events", reference)
+        audit.record(conn, actor, CustodyLogRead(reference=reference))
     return [to_event(row) for row in rows]
 
 
@@ -193,5 +193,4 @@ def redact_event(store: Store, actor: Actor, seq: int, reason: str) -> None:
     with store.begin() as conn:
         if not evidence_store.redact_event(conn, seq, datetime.now(UTC)):
             raise NotFoundError(f"no custody event at log position {seq}", field="seq")
-        audit.record(conn, actor, AuditAction.CHANGE, "custody_event", seq,
-                     {"change": "redacted", "reason": reason})
+        audit.record(conn, actor, CustodyEventRedacted(seq=seq, reason=reason))

@@ -19,6 +19,13 @@ from fpdf import FPDF
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import (
+    DisclosureItemAdded,
+    DisclosureItemRevised,
+    DisclosureReportWritten,
+    DisclosureScheduleRead,
+    ExhibitRedacted,
+)
 from drachma.access.permissions import Permission
 from drachma.errors import NotFoundError, ValidationError
 from drachma.evidence.custody import check_reason, record_event
@@ -26,7 +33,6 @@ from drachma.evidence.exhibits import Handover, Receipt, add_exhibits
 from drachma.evidence.locker import Locker
 from drachma.evidence.receipt import latin, uk_time
 from drachma.model.evidence import CustodyAction, DisclosureItem
-from drachma.model.user import AuditAction
 from drachma.store import evidence as evidence_store
 from drachma.store.db import Store
 
@@ -101,8 +107,8 @@ def add_item(store: Store, actor: Actor, investigation_id: int, schedule: str,
                                    schedule=schedule, description=description,
                                    sensitivity=sensitivity, exhibit_id=exhibit_id,
                                    actor_name=actor.name)
-        audit.record(conn, actor, AuditAction.CREATE, "disclosure_item",
-                     f"{investigation_id}/{number}", {"schedule": schedule})
+        audit.record(conn, actor, DisclosureItemAdded(item=f"{investigation_id}/{number}",
+                                                      schedule=schedule))
     return next(i for i in schedule_items(store, actor, investigation_id) if i.number == number)
 
 
@@ -127,9 +133,8 @@ def revise_item(store: Store, actor: Actor, investigation_id: int, number: int, 
     }
     with store.begin() as conn:
         evidence_store.update_item(conn, investigation_id, number, values)
-        audit.record(conn, actor, AuditAction.CHANGE, "disclosure_item",
-                     f"{investigation_id}/{number}",
-                     {"schedule": f"{current.schedule}->{new_schedule}"})
+        audit.record(conn, actor, DisclosureItemRevised(
+            item=f"{investigation_id}/{number}", schedule=f"{current.schedule}->{new_schedule}"))
     return next(i for i in schedule_items(store, actor, investigation_id) if i.number == number)
 
 
@@ -139,8 +144,8 @@ def schedule_items(store: Store, actor: Actor, investigation_id: int,
     chosen = _check_schedule(schedule) if schedule else None
     with store.begin() as conn:
         items = evidence_store.list_items(conn, investigation_id, chosen)
-        audit.record(conn, actor, AuditAction.READ, "disclosure_schedule",
-                     f"{investigation_id}/{chosen or 'all'}")
+        audit.record(conn, actor, DisclosureScheduleRead(
+            schedule=f"{investigation_id}/{chosen or 'all'}"))
     return items
 
 
@@ -158,8 +163,8 @@ def write_report(store: Store, actor: Actor, investigation_id: int, text: str,
         revision = evidence_store.insert_report(conn, investigation_id=investigation_id,
                                                 text=text, items=sorted(set(items)),
                                                 actor_name=actor.name)
-        audit.record(conn, actor, AuditAction.CREATE, "disclosure_report",
-                     f"{investigation_id}/{revision}")
+        audit.record(conn, actor, DisclosureReportWritten(
+            revision=f"{investigation_id}/{revision}"))
     report = officer_report(store, actor, investigation_id)
     assert report is not None
     return report
@@ -244,6 +249,6 @@ def add_redacted_copy(store: Store, actor: Actor, locker: Locker, original: str,
         record_event(conn, exhibit_id=source.id, reference=source.reference,
                      sha256=source.sha256, action=CustodyAction.COPIED, actor_name=actor.name,
                      reason=f"redacted copy {receipt.lines[0].reference}: {reason}")
-        audit.record(conn, actor, AuditAction.CREATE, "exhibit", receipt.lines[0].reference,
-                     {"redaction_of": source.reference})
+        audit.record(conn, actor, ExhibitRedacted(reference=receipt.lines[0].reference,
+                                                  redaction_of=source.reference))
     return receipt

@@ -31,6 +31,14 @@ import filetype
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import (
+    EvidenceProducerAdded,
+    ExhibitHandled,
+    ExhibitOpened,
+    ExhibitRead,
+    ExhibitsReceived,
+    ExhibitsSearched,
+)
 from drachma.access.permissions import Permission
 from drachma.errors import ConflictError, NotFoundError, ValidationError
 from drachma.evidence import archive
@@ -51,7 +59,6 @@ from drachma.model.evidence import (
     check_initials,
     format_reference,
 )
-from drachma.model.user import AuditAction
 from drachma.store import evidence as evidence_store
 from drachma.store.db import Store
 
@@ -397,9 +404,9 @@ def _record(store: Store, actor: Actor, items: list[_Item], handover: Handover) 
                                          member.modified))
             not_taken.extend((f"{item.name}/{name}", why) for name, why in item.not_taken)
         record_events(conn, received)
-        audit.record(conn, actor, AuditAction.CREATE, "exhibit", lines[0].reference,
-                     {"exhibits": str(len(lines)), "from": handover.received_from,
-                      "reason": handover.reason})
+        audit.record(conn, actor, ExhibitsReceived(
+            reference=lines[0].reference, exhibits=len(lines), from_=handover.received_from,
+            reason=handover.reason))
     return Receipt(handover, lines, not_taken,
                    _newest([line.modified for line in lines]))
 
@@ -433,7 +440,7 @@ def add_producer(store: Store, actor: Actor, initials: str, name: str) -> Produc
         if evidence_store.get_producer(conn, producer.initials) is not None:
             raise ConflictError(f"producer {producer.initials} exists already", field="initials")
         evidence_store.add_producer(conn, producer)
-        audit.record(conn, actor, AuditAction.CREATE, "evidence_producer", producer.initials)
+        audit.record(conn, actor, EvidenceProducerAdded(initials=producer.initials))
     return producer
 
 
@@ -451,8 +458,7 @@ def list_exhibits(store: Store, actor: Actor, *, limit: int = 100, offset: int =
         found = evidence_store.list_exhibits(conn, limit=min(limit, 1000), offset=offset,
                                              parent_reference=parent)
         total = evidence_store.count_exhibits(conn)
-        audit.record(conn, actor, AuditAction.SEARCH, "exhibit", None,
-                     {"offset": str(offset), "parent": parent or ""})
+        audit.record(conn, actor, ExhibitsSearched(offset=offset, parent=parent or ""))
     return found, total
 
 
@@ -462,7 +468,7 @@ def get_exhibit(store: Store, actor: Actor, reference: str) -> Exhibit:
         exhibit = evidence_store.get_exhibit(conn, reference.strip().upper())
         if exhibit is None:
             raise NotFoundError(f"no exhibit {reference}", field="reference")
-        audit.record(conn, actor, AuditAction.READ, "exhibit", exhibit.reference)
+        audit.record(conn, actor, ExhibitRead(reference=exhibit.reference))
     return exhibit
 
 
@@ -494,7 +500,10 @@ def record_custody(store: Store, actor: Actor, reference: str, action: CustodyAc
             raise NotFoundError(f"no exhibit {reference}", field="reference")
         record_event(conn, exhibit_id=exhibit.id, reference=exhibit.reference,
                      sha256=exhibit.sha256, action=action, actor_name=actor.name, reason=reason)
-        audit.record(conn, actor, AuditAction.READ if action in OPENING_ACTIONS
-                     else AuditAction.CHANGE, "exhibit", exhibit.reference,
-                     {"custody": action.value, "reason": reason})
+        if action in OPENING_ACTIONS:
+            audit.record(conn, actor, ExhibitOpened(reference=exhibit.reference, custody=action,
+                                                    reason=reason))
+        else:
+            audit.record(conn, actor, ExhibitHandled(reference=exhibit.reference, custody=action,
+                                                     reason=reason))
     return exhibit

@@ -12,9 +12,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import (
+    GroupNamedInIncident,
+    IncidentChanged,
+    IncidentClosed,
+    IncidentEventRecorded,
+    IncidentRead,
+    IncidentRecorded,
+    IncidentsSearched,
+    IncidentSubjectAdded,
+    IncidentSubjectChanged,
+    IncidentSubjectRead,
+    PlaceAdded,
+)
 from drachma.access.permissions import Permission
 from drachma.errors import DrachmaError, NotFoundError, PermissionDenied, ValidationError
 from drachma.gazetteers import find_places, force_by_code, resolve_force
@@ -33,7 +47,6 @@ from drachma.model.incident import (
     TimelineEvent,
 )
 from drachma.model.mention import MentionType, Review
-from drachma.model.user import AuditAction
 from drachma.safeguarding.deconfliction import CheckResult, check_subject
 from drachma.store import groups as group_store
 from drachma.store import incidents as incident_store
@@ -195,11 +208,10 @@ def new_incident(store: Store, actor: Actor, draft: IncidentDraft) -> IncidentDe
         if draft.new_place and incident_store.find_place(conn, place.name) is None \
                 and not find_places(place.name):
             incident_store.insert_place(conn, place)
-            audit.record(conn, actor, AuditAction.CREATE, "place", place.name)
+            audit.record(conn, actor, PlaceAdded(name=place.name))
         for name in new_groups:
             group_id = group_store.insert_group(conn, Group(name=name, area_force=force))
-            audit.record(conn, actor, AuditAction.CREATE, "group", group_id,
-                         {"name": name, "from": "incident"})
+            audit.record(conn, actor, GroupNamedInIncident(group_id=group_id, name=name))
         incident_id = incident_store.insert_incident(conn, detail)
         incident_store.add_event(conn, _event(incident_id, EventKind.CREATED, actor,
                                               place=place.name, groups=", ".join(group_names)))
@@ -209,8 +221,8 @@ def new_incident(store: Store, actor: Actor, draft: IncidentDraft) -> IncidentDe
         if arrived:
             incident_store.add_event(conn, _event(incident_id, EventKind.POLICE_ARRIVED, actor,
                                                   arrived))
-        audit.record(conn, actor, AuditAction.CREATE, "incident", incident_id,
-                     {"place": place.name, "force": force})
+        audit.record(conn, actor, IncidentRecorded(incident_id=incident_id, place=place.name,
+                                                   force=force))
     return detail
 
 
@@ -305,10 +317,10 @@ def get_incident(store: Store, actor: Actor, incident_id: int, *, timeline_limit
         subjects = incident_store.subjects_of(conn, incident_id)
         events, total = incident_store.timeline(conn, incident_id, limit=limit,
                                                 offset=max(0, timeline_offset))
-        audit.record(conn, actor, AuditAction.READ, "incident", incident_id)
+        audit.record(conn, actor, IncidentRead(incident_id=incident_id))
         for subject in subjects:
-            audit.record(conn, actor, AuditAction.READ, "incident_subject", subject.id,
-                         {"incident": str(incident_id)})
+            audit.record(conn, actor, IncidentSubjectRead(subject_id=subject.id,
+                                                          incident=incident_id))
     return IncidentView(detail, subjects, events, total)
 
 
@@ -358,8 +370,8 @@ def list_incidents(store: Store, actor: Actor, filters: IncidentFilters, *, limi
     with store.begin() as conn:
         found = incident_store.list_incidents(conn, filters, limit=_page(limit),
                                               offset=max(0, offset))
-        audit.record(conn, actor, AuditAction.SEARCH, "incident", None,
-                     {k: str(v) for k, v in _filter_detail(filters).items()})
+        audit.record(conn, actor, IncidentsSearched(filters=urlencode(
+            {k: str(v) for k, v in _filter_detail(filters).items()})))
     return found
 
 
@@ -444,9 +456,8 @@ def change_incident(store: Store, actor: Actor, incident_id: int, changes: Incid
         if changes.confirm:
             incident_store.add_event(conn, _event(incident_id, EventKind.CONFIRMED, actor,
                                                   fields=", ".join(changes.confirm)))
-        audit.record(conn, actor, AuditAction.CHANGE, "incident", incident_id,
-                     {"fields": ", ".join(sorted(touched | ({"reports"} if changes.report_ids
-                                                             else set())))})
+        audit.record(conn, actor, IncidentChanged(incident_id=incident_id, fields=", ".join(
+            sorted(touched | ({"reports"} if changes.report_ids else set())))))
     return _load(store, incident_id)
 
 
@@ -470,8 +481,8 @@ def record_event(store: Store, actor: Actor, incident_id: int, kind: EventKind,
         event_id = incident_store.add_event(conn, event)
         if kind in (EventKind.ARREST, EventKind.CHARGE, EventKind.COURT_RESULT):
             incident_store.update_incident(conn, incident_id, {"outcome": _OUTCOMES[kind]})
-        audit.record(conn, actor, AuditAction.CREATE, "incident_event", event_id,
-                     {"incident": str(incident_id), "kind": kind.value})
+        audit.record(conn, actor, IncidentEventRecorded(event_id=event_id, incident=incident_id,
+                                                        kind_=kind))
     return replace(event, id=event_id)
 
 
@@ -490,8 +501,7 @@ def close_incident(store: Store, actor: Actor, incident_id: int, reason: str) ->
         incident_store.update_incident(conn, incident_id, {"status": IncidentStatus.CLOSED.value})
         incident_store.add_event(conn, _event(incident_id, EventKind.CLOSED, actor,
                                               reason=cleaned))
-        audit.record(conn, actor, AuditAction.CHANGE, "incident", incident_id,
-                     {"status": "closed"})
+        audit.record(conn, actor, IncidentClosed(incident_id=incident_id))
     return _load(store, incident_id)
 
 
@@ -533,8 +543,8 @@ def add_subject(store: Store, actor: Actor, incident_id: int, subject: IncidentS
         subject_id = incident_store.insert_subject(conn, incident_id, checked)
         incident_store.add_event(conn, _event(incident_id, EventKind.SUBJECT_ADDED, actor,
                                               role=checked.role.label))
-        audit.record(conn, actor, AuditAction.CREATE, "incident_subject", subject_id,
-                     {"incident": str(incident_id), "role": checked.role.value})
+        audit.record(conn, actor, IncidentSubjectAdded(subject_id=subject_id,
+                                                       incident=incident_id, role=checked.role))
     return checked, check_subject(store, actor, checked)
 
 
@@ -552,8 +562,8 @@ def change_subject(store: Store, actor: Actor, subject_id: int, subject: Inciden
         incident_store.update_subject(conn, checked)
         incident_store.add_event(conn, _event(old.incident_id, EventKind.SUBJECT_CHANGED, actor,
                                               role=checked.role.label))
-        audit.record(conn, actor, AuditAction.CHANGE, "incident_subject", subject_id,
-                     {"incident": str(old.incident_id)})
+        audit.record(conn, actor, IncidentSubjectChanged(subject_id=subject_id,
+                                                         incident=old.incident_id))
     return checked, check_subject(store, actor, checked)
 
 

@@ -21,6 +21,14 @@ import yaml
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import (
+    TakedownBasisChanged,
+    TakedownPreserved,
+    TakedownRequested,
+    TakedownStatusChanged,
+    TakedownTextRead,
+    TakedownUnanswered,
+)
 from drachma.access.permissions import Permission
 from drachma.errors import NotFoundError, ValidationError
 from drachma.incidents import checks
@@ -36,7 +44,6 @@ from drachma.model.incident import (
     TakedownStatus,
     TimelineEvent,
 )
-from drachma.model.user import AuditAction
 from drachma.store import incidents as incident_store
 from drachma.store.db import Store
 
@@ -152,8 +159,7 @@ def draft_takedown(store: Store, actor: Actor, incident_id: int, url: str, kind:
         incident_store.add_event(conn, TimelineEvent(
             incident_id=incident_id, kind=EventKind.TAKEDOWN_DRAFTED, at=takedown.created_at,
             actor_name=actor.name, detail={"takedown": str(takedown_id), "url": takedown.url}))
-        audit.record(conn, actor, AuditAction.CREATE, "takedown", takedown_id,
-                     {"incident": str(incident_id)})
+        audit.record(conn, actor, TakedownRequested(takedown_id=takedown_id, incident=incident_id))
         return _load(conn, takedown_id)
 
 
@@ -174,8 +180,8 @@ def record_preservation(store: Store, actor: Actor, takedown_id: int, *,
         if cleaned:
             values["not_preserved_reason"] = cleaned
         incident_store.update_takedown(conn, takedown_id, values)
-        audit.record(conn, actor, AuditAction.CHANGE, "takedown", takedown_id,
-                     {"preserved": reference or "no: reason recorded"})
+        audit.record(conn, actor, TakedownPreserved(
+            takedown_id=takedown_id, preserved=reference or "no: reason recorded"))
         return _load(conn, takedown_id)
 
 
@@ -211,8 +217,7 @@ def change_status(store: Store, actor: Actor, takedown_id: int, status: Takedown
         incident_store.add_event(conn, TimelineEvent(
             incident_id=current.incident_id, kind=kind, at=when, actor_name=actor.name,
             detail={"takedown": str(takedown_id), "status": status.value}))
-        audit.record(conn, actor, AuditAction.CHANGE, "takedown", takedown_id,
-                     {"status": status.value})
+        audit.record(conn, actor, TakedownStatusChanged(takedown_id=takedown_id, status=status))
         return _load(conn, takedown_id)
 
 
@@ -256,8 +261,7 @@ def change_basis(store: Store, actor: Actor, takedown_id: int, basis: LegalBasis
             raise InvalidTransitionError(f"takedown {takedown_id} is {current.status.value}; "
                                          "its basis no longer changes", field="legal_basis")
         incident_store.update_takedown(conn, takedown_id, {"legal_basis": basis.value})
-        audit.record(conn, actor, AuditAction.CHANGE, "takedown", takedown_id,
-                     {"legal_basis": basis.value})
+        audit.record(conn, actor, TakedownBasisChanged(takedown_id=takedown_id, legal_basis=basis))
         return _load(conn, takedown_id)
 
 
@@ -270,7 +274,7 @@ def request_text(store: Store, actor: Actor, takedown_id: int) -> str:
     with store.begin() as conn:
         takedown = _load(conn, takedown_id)
         detail = incident_store.get_incident(conn, takedown.incident_id)
-        audit.record(conn, actor, AuditAction.READ, "takedown_text", takedown_id)
+        audit.record(conn, actor, TakedownTextRead(takedown_id=takedown_id))
     assert detail is not None
     preserved = (f"exhibit {takedown.preserved_exhibit}" if takedown.preserved_exhibit
                  else f"no copy could be kept: {takedown.not_preserved_reason or 'not recorded'}")
@@ -302,6 +306,5 @@ def send_reminders(store: Store, actor: Actor, now: datetime | None = None, *,
                 actor_name=actor.name,
                 detail={"takedown": str(takedown.id), "url": takedown.url,
                         "platform": takedown.platform or ""}))
-            audit.record(conn, actor, AuditAction.CHANGE, "takedown", takedown.id,
-                         {"reminder": "unanswered"})
+            audit.record(conn, actor, TakedownUnanswered(takedown_id=takedown.id))
     return reminded

@@ -21,11 +21,16 @@ import puremagic
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import (
+    PublicReportRead,
+    PublicReportsListed,
+    PublicReportSubmitted,
+    ReportAdded,
+)
 from drachma.access.permissions import Permission
 from drachma.errors import ConflictError, NotFoundError, ValidationError
 from drachma.intake.ingest import keep_attachment
 from drachma.model.report import Report, Source, SourceKind
-from drachma.model.user import AuditAction
 from drachma.reports import ReportDraft, validate
 from drachma.store import intake as intake_store
 from drachma.store import public as public_store
@@ -196,9 +201,9 @@ def submit_public_report(store: Store, form: PublicForm, *, home: Path) -> str:
             reference = new_reference()
         submission.reference = reference
         public_store.insert_submission(conn, submission)
-        audit.record(conn, None, AuditAction.CREATE, "public_report", reference,
-                     {"concern": submission.concern, "screenshots": str(len(files))},
-                     actor_name="public")
+        audit.record(conn, None, PublicReportSubmitted(
+            reference=reference, concern=submission.concern, screenshots=len(files)),
+            actor_name="public")
     return reference
 
 
@@ -232,9 +237,8 @@ def list_triage(store: Store, actor: Actor, status: str | None = UNGRADED, *, li
     with store.begin() as conn:
         items = public_store.list_submissions(conn, status, limit=limit, offset=offset)
         total = public_store.count_submissions(conn, status)
-        audit.record(conn, actor, AuditAction.READ, "public_report", None,
-                     {"listed": ",".join(s.reference for s in items)[:1000],
-                      "status": status or "all"})
+        audit.record(conn, actor, PublicReportsListed(
+            listed=",".join(s.reference for s in items), status=status or "all"))
     return [_for(actor, s) for s in items], total
 
 
@@ -243,8 +247,8 @@ def get_triage_item(store: Store, actor: Actor, reference: str) -> PublicSubmiss
     ref = reference.strip().upper()
     with store.begin() as conn:
         found = public_store.get_submission(conn, ref) if len(ref) <= 16 else None
-        audit.record(conn, actor, AuditAction.READ, "public_report", ref[:64],
-                     {"found": "yes" if found else "no"})
+        audit.record(conn, actor, PublicReportRead(reference=ref[:64],
+                                                   found="yes" if found else "no"))
     if found is None:
         raise NotFoundError(f"no public report {reference[:40]!r}", field="reference")
     return _for(actor, found)
@@ -299,6 +303,6 @@ def grade_public_report(store: Store, actor: Actor, reference: str, grading: str
                                         datetime.now(UTC)):
             raise ConflictError(f"public report {ref} was graded by someone else just now",
                                 field="reference")
-        audit.record(conn, actor, AuditAction.CREATE, "report", report_id,
-                     {"grading": report.grading.code, "public_report": ref})
+        audit.record(conn, actor, ReportAdded(report_id=report_id, grading=report.grading.code,
+                                              public_report=ref))
     return report

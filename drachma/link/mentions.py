@@ -16,18 +16,12 @@ from drachma.access.permissions import Permission
 from drachma.errors import NotFoundError, ValidationError
 from drachma.model.entities import Group, GroupStatus
 from drachma.model.mention import Mention, MentionType, Review
-from drachma.reports.mentions import extract_report as extract_report  # moved; see below
-from drachma.reports.mentions import known_groups as known_groups
 from drachma.reports.mentions import mentions_of
 from drachma.reports.read import get_report
 from drachma.store import groups as group_store
 from drachma.store import mentions as mention_store
 from drachma.store import users as user_store
 from drachma.store.db import Store
-
-# extract_report and known_groups moved to drachma.reports.mentions (issue 7); they are imported
-# here only so branches written before the move still import. Nothing in Drachma uses them from
-# here (tests/test_layout.py checks).
 
 MAX_CORRECTED_VALUE = 300
 

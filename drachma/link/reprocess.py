@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import MentionsReread
 from drachma.access.permissions import Permission, can_read_restricted
 from drachma.errors import ValidationError
 from drachma.model.mention import Review
 from drachma.model.report import Report
-from drachma.model.user import AuditAction
 from drachma.reports.mentions import extractor_for, known_groups
 from drachma.store import mentions as mention_store
 from drachma.store import reports as report_store
@@ -99,10 +99,8 @@ def reprocess(
                 stored = mention_store.replace_pending(
                     conn, report.id, mentions, extractor.version
                 )
-                audit.record(
-                    conn, actor, AuditAction.CHANGE, "mentions", report.id,
-                    {"reprocessed": extractor.version, "count": str(len(mentions))},
-                )
+                audit.record(conn, actor, MentionsReread(
+                    report_id=report.id, reprocessed=extractor.version, count=len(mentions)))
             result.reports += 1
             if len(result.report_ids) < 1000:
                 result.report_ids.append(report.id)

@@ -12,6 +12,7 @@ class Role(str, enum.Enum):
     DISCLOSURE_OFFICER = "disclosure_officer"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    RECORDS_OFFICER = "records_officer"  # --- records (issue 13): MoPI review and disposal
 
     @property
     def label(self) -> str:

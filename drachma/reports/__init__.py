@@ -24,13 +24,21 @@ from drachma.reports.drafts import (
     validate,
 )
 from drachma.reports.mentions import extract_report, known_groups, mentions_of
-from drachma.reports.read import get_report, list_reports, parse_filters, search_reports
+from drachma.reports.read import (
+    SearchPage,
+    get_report,
+    list_reports,
+    parse_filters,
+    search_page,
+    search_reports,
+)
 
 __all__ = [
     "DEFAULT_REVIEW_YEARS",
     "MAX_BODY",
     "MAX_TITLE",
     "ReportDraft",
+    "SearchPage",
     "add_report",
     "content_hash",
     "extract_report",
@@ -40,6 +48,7 @@ __all__ = [
     "mentions_of",
     "parse_filters",
     "parse_source_kind",
+    "search_page",
     "search_reports",
     "validate",
 ]

@@ -6,6 +6,8 @@ every search is audited with its query.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from drachma import gazetteers
 from drachma.access import audit
 from drachma.access.actor import Actor
@@ -77,6 +79,33 @@ def search_reports(
         result = search_store.search(conn, query, actor.visibility, filters, limit=limit)
         audit.record(conn, actor, ReportsSearched(query=query, hits=len(result.hits)))
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of ranked results, and whether another page follows."""
+
+    result: SearchResult
+    has_next: bool
+
+
+def search_page(
+    store: Store, actor: Actor, query: str, filters: ReportFilters = ReportFilters(), *,
+    offset: int = 0, limit: int = 20,
+) -> SearchPage:
+    """One page of ranked search results (``offset`` hits skipped). Ranking reaches the newest
+    :data:`~drachma.store.search.DEFAULT_WINDOW` matches of a common term, so a page past that is
+    refused by name rather than shown empty."""
+    if offset < 0 or limit < 1:
+        raise ValidationError("offset must be 0 or more and limit 1 or more", field="offset")
+    if offset + limit > search_store.DEFAULT_WINDOW:
+        raise ValidationError(
+            f"search results go up to {search_store.DEFAULT_WINDOW:,}; narrow the query or the "
+            "dates", field="offset")
+    wanted = min(offset + limit + 1, search_store.DEFAULT_WINDOW)
+    result = search_reports(store, actor, query, filters, limit=wanted)
+    return SearchPage(replace(result, hits=result.hits[offset:offset + limit]),
+                      has_next=len(result.hits) > offset + limit)
 
 
 def parse_filters(

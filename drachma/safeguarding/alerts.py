@@ -20,9 +20,9 @@ from email.message import EmailMessage
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import AlertEmailed, AlertInboxRead, AlertRead, AlertRefused
 from drachma.errors import NotFoundError, PermissionDenied, ValidationError
 from drachma.model.incident import DeconflictionAlert
-from drachma.model.user import AuditAction
 from drachma.store import safeguarding as sg_store
 from drachma.store.db import Store
 
@@ -63,8 +63,7 @@ def inbox(store: Store, actor: Actor, *, unread_only: bool = False, limit: int =
     with store.begin() as conn:
         found = sg_store.alerts_for(conn, actor.name, unread_only=unread_only, limit=limit,
                                     offset=max(0, offset))
-        audit.record(conn, actor, AuditAction.READ, "deconfliction_alert", None,
-                     {"inbox": actor.name, "shown": str(len(found[0]))})
+        audit.record(conn, actor, AlertInboxRead(inbox=actor.name, shown=len(found[0])))
     return found
 
 
@@ -75,13 +74,13 @@ def read_alert(store: Store, actor: Actor, alert_id: int) -> DeconflictionAlert:
         if alert is None:
             raise NotFoundError(f"no alert {alert_id}", field="alert_id")
         if alert.owner_username != actor.name and actor.role.value != "supervisor":
-            audit.record(conn, actor, AuditAction.DENIED, "deconfliction_alert", alert_id)
+            audit.record(conn, actor, AlertRefused(alert_id=alert_id))
             denied = True
         else:
             denied = False
             if alert.owner_username == actor.name:
                 sg_store.mark_read(conn, alert_id, datetime.now(UTC))
-            audit.record(conn, actor, AuditAction.READ, "deconfliction_alert", alert_id)
+            audit.record(conn, actor, AlertRead(alert_id=alert_id))
     if denied:
         raise PermissionDenied("this alert is for the investigation's owner", field="alert_id")
     return alert
@@ -124,7 +123,7 @@ def send_pending_mail(store: Store, actor: Actor, *, only: list[int] | None = No
                 sg_store.unmark_mail(conn, alert.id)
             continue
         with store.begin() as conn:
-            audit.record(conn, actor, AuditAction.CREATE, "alert_email", alert.id,
-                         {"to": alert.owner_username or ""})
+            audit.record(conn, actor, AlertEmailed(alert_id=alert.id,
+                                                   to=alert.owner_username or ""))
         sent.append(alert.id)
     return sent

@@ -22,6 +22,13 @@ from rapidfuzz import fuzz
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import (
+    DeconflictionAlertRaised,
+    DeconflictionChecked,
+    InvestigationClosed,
+    InvestigationOpened,
+    InvestigationSubjectAdded,
+)
 from drachma.access.permissions import Permission
 from drachma.errors import ConflictError, NotFoundError, ValidationError
 from drachma.model.incident import (
@@ -34,7 +41,6 @@ from drachma.model.incident import (
     SubjectRole,
     TimelineEvent,
 )
-from drachma.model.user import AuditAction
 from drachma.safeguarding.names import (
     blocking_keys,
     fold,
@@ -214,9 +220,9 @@ def check_subject(store: Store, actor: Actor, subject: IncidentSubject) -> Check
     now = datetime.now(UTC)
     with store.begin() as conn:
         result.candidates, result.matches = find_matches(conn, _as_probe(subject))
-        audit.record(conn, actor, AuditAction.SEARCH, "deconfliction", subject.id,
-                     {"incident": str(subject.incident_id), "candidates": str(result.candidates),
-                      "matches": str(len(result.matches))})
+        audit.record(conn, actor, DeconflictionChecked(
+            subject_id=subject.id, incident=subject.incident_id, candidates=result.candidates,
+            matches=len(result.matches)))
         for match in result.matches:
             alert_id = sg_store.insert_alert(conn, DeconflictionAlert(
                 incident_id=subject.incident_id, incident_subject_id=subject.id,
@@ -231,9 +237,9 @@ def check_subject(store: Store, actor: Actor, subject: IncidentSubject) -> Check
                 incident_id=subject.incident_id, kind=EventKind.ALERT_RAISED, at=now,
                 actor_name=actor.name,
                 detail={"call": match.owner + (f" ({match.contact})" if match.contact else "")}))
-            audit.record(conn, actor, AuditAction.CREATE, "deconfliction_alert", alert_id,
-                         {"investigation": str(match.investigation_id),
-                          "owner": match.owner_username or ""})
+            audit.record(conn, actor, DeconflictionAlertRaised(
+                alert_id=alert_id, investigation=match.investigation_id,
+                owner=match.owner_username or ""))
     if result.alert_ids:
         from drachma.safeguarding.alerts import send_pending_mail
 
@@ -281,8 +287,8 @@ def open_investigation(store: Store, actor: Actor, reference: str, owner: str,
         for s in cleaned:
             s.investigation_id = investigation_id
         sg_store.insert_investigation_subjects(conn, cleaned, [keys_for(s) for s in cleaned])
-        audit.record(conn, actor, AuditAction.CREATE, "investigation", investigation_id,
-                     {"subjects": str(len(cleaned))})
+        audit.record(conn, actor, InvestigationOpened(investigation_id=investigation_id,
+                                                      subjects=len(cleaned)))
     return investigation_id
 
 
@@ -296,8 +302,8 @@ def add_investigation_subject(store: Store, actor: Actor, investigation_id: int,
             raise NotFoundError(f"no investigation {investigation_id}", field="investigation_id")
         (subject_id,) = sg_store.insert_investigation_subjects(conn, [cleaned],
                                                                [keys_for(cleaned)])
-        audit.record(conn, actor, AuditAction.CREATE, "investigation_subject", subject_id,
-                     {"investigation": str(investigation_id)})
+        audit.record(conn, actor, InvestigationSubjectAdded(subject_id=subject_id,
+                                                            investigation=investigation_id))
     return subject_id
 
 
@@ -307,5 +313,4 @@ def close_investigation(store: Store, actor: Actor, investigation_id: int) -> No
         if sg_store.get_investigation(conn, investigation_id) is None:
             raise NotFoundError(f"no investigation {investigation_id}", field="investigation_id")
         sg_store.set_investigation_status(conn, investigation_id, InvestigationStatus.CLOSED)
-        audit.record(conn, actor, AuditAction.CHANGE, "investigation", investigation_id,
-                     {"status": "closed"})
+        audit.record(conn, actor, InvestigationClosed(investigation_id=investigation_id))

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import SafeguardingTaskDone, SafeguardingTaskEscalated
 from drachma.access.permissions import Permission
 from drachma.errors import ConflictError, NotFoundError, ValidationError
 from drachma.model.incident import EventKind, Task, TaskStatus, TimelineEvent
-from drachma.model.user import AuditAction
 from drachma.store import incidents as incident_store
 from drachma.store import safeguarding as sg_store
 from drachma.store.db import Store
@@ -45,8 +45,7 @@ def complete_task(store: Store, actor: Actor, task_id: int, note: str | None = N
         incident_store.add_event(conn, TimelineEvent(
             incident_id=task.incident_id, kind=EventKind.TASK_DONE, at=now, actor_name=actor.name,
             detail={"task": task.title}))
-        audit.record(conn, actor, AuditAction.CHANGE, "safeguarding_task", task_id,
-                     {"status": "done"})
+        audit.record(conn, actor, SafeguardingTaskDone(task_id=task_id))
         done = sg_store.get_task(conn, task_id)
     assert done is not None
     return done
@@ -88,8 +87,7 @@ def escalate_overdue(store: Store, actor: Actor, now: datetime | None = None, *,
                 incident_id=task.incident_id, kind=EventKind.TASK_ESCALATED, at=moment,
                 actor_name=actor.name,
                 detail={"task": task.title, "was_due": task.due_at.isoformat()}))
-            audit.record(conn, actor, AuditAction.CHANGE, "safeguarding_task", task.id,
-                         {"escalated": "overdue"})
+            audit.record(conn, actor, SafeguardingTaskEscalated(task_id=task.id))
     return escalated
 
 

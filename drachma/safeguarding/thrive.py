@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from drachma.access import audit
 from drachma.access.actor import Actor
+from drachma.access.events import SafeguardingTaskSet, ThriveAssessed, ThriveHistoryRead
 from drachma.access.permissions import Permission
 from drachma.errors import ConflictError, ConstraintError, NotFoundError, ValidationError
 from drachma.model.incident import (
@@ -26,7 +27,6 @@ from drachma.model.incident import (
     ThriveAssessment,
     TimelineEvent,
 )
-from drachma.model.user import AuditAction
 from drachma.safeguarding.rules import Playbook, playbook, risk_rules
 from drachma.store import incidents as incident_store
 from drachma.store import safeguarding as sg_store
@@ -127,8 +127,8 @@ def assess(store: Store, actor: Actor, incident_id: int, focus: AssessmentFocus,
                 incident_id=incident_id, kind=EventKind.ASSESSED, at=now, actor_name=actor.name,
                 detail={"for": focus.value, "version": str(version), "level": level.value,
                         **({"overridden": "yes"} if reason else {})}))
-            audit.record(conn, actor, AuditAction.CREATE, "thrive_assessment", assessment_id,
-                         {"incident": str(incident_id), "level": level.value})
+            audit.record(conn, actor, ThriveAssessed(assessment_id=assessment_id,
+                                                     incident=incident_id, level=level))
             tasks = _create_tasks(conn, actor, incident_id, assessment_id, level,
                                   frozenset(factors), now, book)
     except ConstraintError:  # the store's error for a refused write
@@ -152,8 +152,8 @@ def _create_tasks(conn: Connection, actor: Actor, incident_id: int, assessment_i
         incident_store.add_event(conn, TimelineEvent(
             incident_id=incident_id, kind=EventKind.TASK_CREATED, at=now, actor_name=actor.name,
             detail={"task": spec.title, "owner": spec.owner_role.label}))
-        audit.record(conn, actor, AuditAction.CREATE, "safeguarding_task", task_id,
-                     {"incident": str(incident_id), "key": spec.key})
+        audit.record(conn, actor, SafeguardingTaskSet(task_id=task_id, incident=incident_id,
+                                                      key=spec.key))
         made.append(replace(task, id=task_id))
     return made
 
@@ -163,8 +163,7 @@ def history(store: Store, actor: Actor, incident_id: int) -> list[ThriveAssessme
     actor.require(Permission.MANAGE_INCIDENTS)
     with store.begin() as conn:
         found = sg_store.assessments_of(conn, incident_id)
-        audit.record(conn, actor, AuditAction.READ, "thrive_assessment", None,
-                     {"incident": str(incident_id)})
+        audit.record(conn, actor, ThriveHistoryRead(incident=incident_id))
     return found
 
 

@@ -710,3 +710,21 @@ Index("ix_reports_force_received", reports.c.force, reports.c.received_at,
       reports.c.grading_handling)
 Index("ix_reports_received_counts", reports.c.received_at, reports.c.grading_handling,
       reports.c.force, reports.c.source_kind)
+
+# --- records (issue 13): MoPI review dates and decisions (migration 0013) ---
+record_reviews = Table(
+    "record_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_kind", String(32), nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("retention_group", String(64), nullable=False),
+    Column("review_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("decided_by", String(64)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("content_sha256", String(64)),
+    UniqueConstraint("record_kind", "record_id", name="uq_record_reviews_record"),
+    Index("ix_record_reviews_due", "status", "review_on"),
+)

@@ -28,7 +28,6 @@ from drachma.link.mentions import (
     reviewer_names,
 )
 from drachma.model.mention import Review
-from drachma.store.search import DEFAULT_WINDOW
 from drachma.web.auth import (
     CSRF_HEADER,
     SESSION_COOKIE,
@@ -131,14 +130,9 @@ def api_list_reports(
     store = store_of(request)
     filters = report_service.parse_filters(grading, source_kind, force, received_from, received_to)
     if q is not None and q.strip():
-        if offset + limit > DEFAULT_WINDOW:
-            raise ValidationError(
-                f"search results go up to {DEFAULT_WINDOW:,}; narrow the query or the dates",
-                field="offset",
-            )
-        result = report_service.search_reports(store, session.actor, q, filters,
-                                               limit=offset + limit)
-        hits = result.hits[offset:]
+        found = report_service.search_page(store, session.actor, q, filters, offset=offset,
+                                           limit=limit)
+        result, hits = found.result, found.result.hits
         return ReportListOut(
             items=[ReportSummaryOut.of(h.report, h) for h in hits], total=None, limit=limit,
             offset=offset, query=q, exhaustive=result.exhaustive,

@@ -180,11 +180,11 @@ def reports_page(
                                                received_to)
         offset = (number - 1) * PER_PAGE
         if q.strip():
-            wanted = min(offset + PER_PAGE + 1, DEFAULT_WINDOW)
-            result = report_service.search_reports(store, actor, q, filters, limit=wanted)
-            hits: list[SearchHit] = result.hits[offset:offset + PER_PAGE]
-            context.update(hits=hits, exhaustive=result.exhaustive,
-                           has_next=len(result.hits) > offset + PER_PAGE)
+            ranked = report_service.search_page(store, actor, q, filters, offset=offset,
+                                                limit=PER_PAGE)
+            hits: list[SearchHit] = ranked.result.hits
+            context.update(hits=hits, exhaustive=ranked.result.exhaustive,
+                           has_next=ranked.has_next)
         else:
             found, total = report_service.list_reports(store, actor, filters, limit=PER_PAGE,
                                                        offset=offset)

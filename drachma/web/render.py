@@ -274,6 +274,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("/alerts", "Alerts", Permission.MANAGE_INCIDENTS),
     NavItem("/board", "Board", Permission.READ_ALL_RESTRICTED),
     NavItem("/analytics", "Analytics", Permission.READ_REPORTS),  # --- analytics (issue 10) ---
+    NavItem("/records", "Records review", Permission.MANAGE_RECORDS),  # --- records (issue 13) ---
 ]
 
 

@@ -39,7 +39,8 @@ CHROMIUM_ARGS = [
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DEMO_PASSWORDS = {"analyst": "analyst-demo", "officer": "officer-demo",
                   "investigator": "investigator-demo", "disclosure": "disclosure-demo",
-                  "supervisor": "supervisor-demo", "admin": "admin-demo"}
+                  "supervisor": "supervisor-demo", "admin": "admin-demo",
+                  "records": "records-demo"}
 
 
 def _missing(reason: str) -> None:

@@ -1,0 +1,146 @@
+"""Records management (MoPI) on the web: the JSON API under ``/api/records/`` and the records
+officer's pages under ``/records``. Only HTTP in and out; every route calls the same function as
+``drachma records review|retain|dispose``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from drachma.errors import ValidationError
+from drachma.model.dates import parse_date
+from drachma.records import retention
+from drachma.store.records import ReviewRow
+from drachma.web.auth import Session, api_session, check_csrf, page_session, settings_of, store_of
+from drachma.web.forms import Fields, date_value
+from drachma.web.pages import page_number
+from drachma.web.render import render
+
+router = APIRouter(prefix="/api/records", tags=["records"])
+Authenticated = Annotated[Session, Depends(api_session)]
+PER_PAGE = 50
+ReportId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class ReviewOut(BaseModel):
+    report_id: int
+    group: str
+    review_on: date
+    status: str
+    reason: str | None
+    decided_by: str | None
+    content_sha256: str | None
+    title: str | None
+
+    @classmethod
+    def of(cls, row: ReviewRow) -> ReviewOut:
+        return cls(report_id=row.record_id, group=row.group, review_on=row.review_on,
+                   status=row.status, reason=row.reason, decided_by=row.decided_by,
+                   content_sha256=row.content_sha256, title=row.title)
+
+
+class RetainIn(BaseModel):
+    reason: str = Field(max_length=retention.MAX_REASON)
+    review_on: date
+
+
+class DisposeIn(BaseModel):
+    reason: str = Field(max_length=retention.MAX_REASON)
+
+
+@router.get("/due")
+def api_due(session: Authenticated, request: Request,
+            limit: Annotated[int, Query(ge=1, le=retention.MAX_PAGE)] = PER_PAGE,
+            offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> list[ReviewOut]:
+    """The records due for review, oldest first (new reports are scheduled first)."""
+    rows = retention.review_queue(store_of(request), session.actor, limit=limit, offset=offset)
+    return [ReviewOut.of(r) for r in rows]
+
+
+@router.post("/{report_id}/retain")
+def api_retain(session: Authenticated, request: Request, report_id: ReportId,
+               body: RetainIn) -> ReviewOut:
+    """Keep a record, with the reason, until a new review date."""
+    return ReviewOut.of(retention.retain(store_of(request), session.actor, report_id,
+                                         body.reason, body.review_on))
+
+
+@router.post("/{report_id}/dispose")
+def api_dispose(session: Authenticated, request: Request,
+                report_id: ReportId, body: DisposeIn) -> ReviewOut:
+    """Dispose of a due record: its personal data goes; its hash, who and why stay."""
+    return ReviewOut.of(retention.dispose(store_of(request), session.actor, report_id,
+                                          body.reason, home=settings_of(request).home))
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+page_router = APIRouter(include_in_schema=False)
+LoggedIn = Annotated[Session, Depends(page_session)]
+FormText = Annotated[str, Form(max_length=retention.MAX_REASON + 100)]
+
+
+def _page_url(page: int) -> str:
+    return f"/records?page={page}"
+
+
+@page_router.get("/records")
+def queue_page(request: Request, session: LoggedIn, page: str | None = None,
+               done: Literal["retained", "disposed"] | None = None,
+               report: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> Response:
+    number = page_number(page)
+    rows = retention.review_queue(store_of(request), session.actor, limit=PER_PAGE + 1,
+                                  offset=(number - 1) * PER_PAGE)
+    return render(request, "records/queue.html", {
+        "rows": rows[:PER_PAGE], "page": number, "has_next": len(rows) > PER_PAGE,
+        "done": done, "report": report, "page_url": _page_url})
+
+
+def _record_page(request: Request, session: Session, report_id: int,
+                 errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                 status_code: int = 200) -> Response:
+    row = retention.review_of(store_of(request), session.actor, report_id)
+    return render(request, "records/record.html", {
+        "row": row, "errors": errors or {}, "values": values or {}}, status_code)
+
+
+@page_router.get("/records/{report_id}")
+def record_page(request: Request, session: LoggedIn, report_id: ReportId) -> Response:
+    return _record_page(request, session, report_id)
+
+
+@page_router.post("/records/{report_id}/retain")
+def retain_page(request: Request, session: LoggedIn, report_id: ReportId, fields: Fields,
+                reason: FormText = "", csrf_token: FormText = "") -> Response:
+    check_csrf(session, csrf_token)
+    until = date_value(fields, "review_on")
+    values = {"retain_reason": reason, "review_on": until}
+    try:
+        if not until:
+            raise ValidationError("enter the next review date", field="review_on")
+        retention.retain(store_of(request), session.actor, report_id, reason,
+                         parse_date(until, "review_on"))
+    except ValidationError as exc:
+        field = "retain_reason" if exc.field == "reason" else exc.field or "review_on"
+        return _record_page(request, session, report_id, {field: exc.message}, values,
+                            exc.http_status)
+    return Response(status_code=303, headers={
+        "Location": f"/records?done=retained&report={report_id}"})
+
+
+@page_router.post("/records/{report_id}/dispose")
+def dispose_page(request: Request, session: LoggedIn, report_id: ReportId,
+                 reason: FormText = "", csrf_token: FormText = "") -> Response:
+    check_csrf(session, csrf_token)
+    try:
+        retention.dispose(store_of(request), session.actor, report_id, reason,
+                          home=settings_of(request).home)
+    except ValidationError as exc:
+        return _record_page(request, session, report_id, {"dispose_reason": exc.message},
+                            {"dispose_reason": reason}, exc.http_status)
+    return Response(status_code=303, headers={
+        "Location": f"/records?done=disposed&report={report_id}"})

@@ -1,0 +1,45 @@
+"""The records officer's review queue in a real browser (demo reports from ``drachma demo`` are
+years old, so some are due), checked with axe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import check_accessibility, log_in, visit
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_records_officer_reviews_keeps_and_disposes(page: Any) -> None:
+    log_in(page, "records")
+    page.get_by_role("link", name="Records review").first.click()
+    check_accessibility(page)
+    assert page.get_by_role("heading", name="Records due for review", level=1).is_visible()
+    page.locator("a", has_text="Review report").first.click()
+    check_accessibility(page)
+    heading = page.get_by_role("heading", level=1).inner_text()
+    page.get_by_role("button", name="Keep until this date").click()  # no reason, no date
+    check_accessibility(page)
+    assert page.locator(".govuk-error-summary").is_visible()
+    page.get_by_label("Reason to keep it").fill("linked to a live investigation")
+    page.get_by_label("Day").fill("1")
+    page.get_by_label("Month").fill("1")
+    page.get_by_label("Year").fill("2099")
+    page.get_by_role("button", name="Keep until this date").click()
+    check_accessibility(page)
+    assert page.get_by_text("retained.").is_visible()
+    page.locator("a", has_text="Review report").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() != heading
+    page.get_by_label("Reason to dispose of it").fill("no further policing purpose")
+    page.get_by_role("button", name="Dispose of this record").click()
+    check_accessibility(page)
+    assert page.get_by_text("disposed of;").is_visible()
+
+
+def test_other_roles_do_not_see_the_queue(page: Any) -> None:
+    log_in(page, "analyst")
+    assert page.get_by_role("link", name="Records review").count() == 0
+    response = visit(page, "/records")
+    assert response.status == 403
