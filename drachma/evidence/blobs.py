@@ -86,6 +86,17 @@ def check_sha256(sha256: str) -> str:
     return sha256
 
 
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (a partial file's writer)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
 class FilesystemBlobStore:
     """Blobs as files under ``root``: ``objects/ab/cd/<name>``, partial writes in ``tmp/``."""
 
@@ -97,6 +108,19 @@ class FilesystemBlobStore:
         self._name_key = master_key.derive(b"blob-file-names")
         (root / "objects").mkdir(parents=True, exist_ok=True)
         (root / "tmp").mkdir(parents=True, exist_ok=True)
+        self._sweep_partials()
+
+    def _sweep_partials(self) -> None:
+        """Remove partial writes left by a process that was killed (SIGKILL, power cut) before
+        its ``finally`` could: each partial file is named for the process writing it, and one
+        whose process is gone is deleted. A partial file is never a blob and no row points at
+        it (found by the crash-safety tests)."""
+        for partial in (self.root / "tmp").glob("*.partial"):
+            pid_text = partial.name.split("-", 1)[0]
+            if not pid_text.isdigit() or _process_alive(int(pid_text)):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
 
     def _path(self, sha256: str) -> Path:
         name = hmac.new(self._name_key, check_sha256(sha256).encode(), hashlib.sha256).hexdigest()
@@ -106,7 +130,7 @@ class FilesystemBlobStore:
         return self._path(sha256).exists()
 
     def put(self, source: segments.Readable, *, max_bytes: int | None = None) -> StoredBlob:
-        tmp = self.root / "tmp" / f"{secrets.token_hex(16)}.partial"
+        tmp = self.root / "tmp" / f"{os.getpid()}-{secrets.token_hex(16)}.partial"
         hasher = hashlib.sha256()
         size = 0
         try:

@@ -48,8 +48,12 @@ Intelligence is graded 3x5x2 and is an unproven allegation, never a finding of f
 """
 
 
+def is_api_path(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
 def is_api(request: Request) -> bool:
-    return request.url.path == "/api" or request.url.path.startswith("/api/")
+    return is_api_path(request.url.path)
 
 
 def _error_json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None
@@ -186,6 +190,11 @@ class DrachmaApp(FastAPI):
         return SecurityMiddleware(ReplacePlainTooLarge(super().build_middleware_stack()),
                                   settings.allowed_hosts)
 
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:  # --- hardening (issue 13) ---
+            self.openapi_schema = document_api_errors(super().openapi())
+        return self.openapi_schema
+
 
 def api_operations(document: dict[str, Any]) -> list[dict[str, str]]:
     """Each operation of the OpenAPI document: method, path, summary and description."""
@@ -196,6 +205,37 @@ def api_operations(document: dict[str, Any]) -> list[dict[str, str]]:
         for path, item in sorted(document.get("paths", {}).items())
         for method, op in item.items() if method in methods
     ]
+
+
+# --- hardening (issue 13): every API answer the app can give is in the OpenAPI document ---
+API_ERRORS: dict[int, str] = {
+    400: "The body could not be read (not JSON or form data of the declared type).",
+    401: "Not logged in.",
+    403: "Your role may not do this, or the CSRF token is bad.",
+    404: "No such thing (or not one you may see).",
+    409: "It conflicts with what is stored.",
+    413: "The request is larger than the limit.",
+    422: "Bad input; `field` names it.",
+    429: "Too many attempts (log-in throttling, flood limits); try again later.",
+    503: "The database does not answer.",
+}
+
+
+def document_api_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare, on every API operation, the JSON errors that the app's exception handlers can give
+    on any API call (routers declare only some): the schemathesis fuzz tests check that every
+    answer matches the document."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    for path, operations in document.get("paths", {}).items():
+        if not is_api_path(path):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in API_ERRORS.items():
+                declared = responses.setdefault(str(status), {"description": description})
+                # Errors are JSON even where the answer itself is text (a CSV, an SVG).
+                declared["content"] = error
+    return document
 
 
 def create_app(store: Store | None = None, settings: Settings | None = None) -> FastAPI:

@@ -1,0 +1,331 @@
+"""Open-loop load on the real server: ``drachma serve`` over a database of N generated reports.
+
+Requests are sent on a fixed schedule (``--rate`` a second for ``--seconds``), each at its planned
+time whether or not earlier ones have been answered (open loop), so a slow server cannot slow the
+load down and hide its own slowness; latency is measured from the planned send time. The mix:
+
+* logged-in searches (``GET /api/reports?q=...``, bearer token),
+* report pages (``GET /reports/<id>``, the HTML page, session cookie),
+* report lists (``GET /api/reports?offset=...``),
+* ``--public-rate`` public-form submissions a second, if ``/public/report`` exists,
+* one burst of ``--wrong-logins`` wrong log-ins from one address, a third of the way in.
+
+Prints throughput, p50 and p99 and errors per kind (answers 429 "rate-limited" counted apart; a
+wrong log-in refused with 401, 403 or 429 is the expected answer, as is a 403 for a report with
+handling code C that the analyst may not see) and, last, the line
+``load p99 X ms at R req/s, errors N`` where X is the p99 of the logged-in kinds and N counts
+errors (5xx, failed connections, time-outs, unexpected statuses) of every kind.
+
+    .venv/bin/python bench/load.py --reports 20000 --backend both
+
+See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from drachma.store.db import Store, normalise_url  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+SCHEMA = "drachma_load"
+USER, PASSWORD = "loadanalyst", "load-bench-analyst-2026"
+LOGGED_IN = ("search", "report page", "report list")
+SEARCH_WORDS = ("meeting", "Leeds", "stream", "group", "police", "video", "Manchester", "chat",
+                "sting", "arrest", "Facebook", "decoy")
+CLI = [sys.executable, "-c", "from drachma.cli.app import main; main()"]
+
+
+@dataclass
+class Kind:
+    latencies: list[float] = field(default_factory=list)  # seconds, answered ones
+    ok: int = 0
+    limited: int = 0
+    refused: int = 0  # wrong log-ins refused as they should be
+    errors: int = 0
+    sent: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def error(self, what: str) -> None:
+        self.errors += 1
+        if len(self.examples) < 3:
+            self.examples.append(what)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+# --- the database ------------------------------------------------------------------------
+
+def _run(env: dict[str, str], *args: str, check: bool = True
+         ) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=3600,
+                          check=False)
+    if check and done.returncode != 0:
+        raise SystemExit(f"drachma {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done
+
+
+def prepare(backend: str, reports: int, postgres: str, rebuild: bool) -> tuple[str, Path]:
+    """A database of ``reports`` generated reports and the bench's analyst; (URL, home)."""
+    home = CACHE / f"load-{backend}-{reports}"
+    if backend == "sqlite":
+        url = f"sqlite:///{home / 'drachma.db'}"
+        if rebuild and home.exists():
+            shutil.rmtree(home)
+    else:
+        from sqlalchemy import create_engine, text
+        base = normalise_url(postgres)
+        engine = create_engine(base)
+        with engine.begin() as conn:
+            if rebuild:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
+        engine.dispose()
+        sep = "&" if "?" in base else "?"
+        url = f"{base}{sep}options=-csearch_path%3D{SCHEMA}"
+    home.mkdir(parents=True, exist_ok=True)
+    env = server_env(url, home)
+    _run(env, "init")
+    store = Store(url)
+    from drachma.demo.load import count_reports
+    have = count_reports(store)
+    store.dispose()
+    if have < reports:
+        print(f"{backend}: loading {reports - have:,} generated reports (drachma demo --scale)",
+              flush=True)
+        _run(env, "demo", "--scale", str(reports - have), "--no-progress")
+    _run(env, "users", "add", USER, "--role", "analyst", "--password", PASSWORD, check=False)
+    return url, home
+
+
+def server_env(url: str, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRACHMA_")}
+    env.update(DRACHMA_DATABASE_URL=url, DRACHMA_HOME=str(home))
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(url: str, home: Path, port: int) -> subprocess.Popen[bytes]:
+    log = (home / "serve.log").open("wb")
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--no-worker"],
+        env=server_env(url, home), stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped; see {home / 'serve.log'}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    server.kill()
+    raise SystemExit("the server did not answer within 120 s")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+
+
+# --- the load ----------------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    rate: float
+    seconds: float
+    public_rate: float
+    wrong_logins: int
+    reports: int
+
+
+async def _call(kinds: dict[str, Kind], kind: str, planned: float,
+                send: Coroutine[object, object, httpx.Response],
+                expected: tuple[int, ...] = (200,), refused: tuple[int, ...] = ()) -> None:
+    stats = kinds[kind]
+    stats.sent += 1
+    try:
+        response = await send
+    except httpx.HTTPError as exc:
+        stats.error(f"{type(exc).__name__}: {exc}")
+        return
+    took = time.perf_counter() - planned
+    if response.status_code == 429:
+        stats.limited += 1
+    elif response.status_code in refused:
+        stats.refused += 1
+        stats.latencies.append(took)
+    elif response.status_code in expected:
+        stats.ok += 1
+        stats.latencies.append(took)
+    else:
+        stats.error(f"{response.status_code} {response.request.url.path}")
+
+
+async def offer(base: str, plan: Plan) -> dict[str, Kind]:
+    kinds: dict[str, Kind] = defaultdict(Kind)
+    rng = random.Random(0)
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=100)
+    timeout = httpx.Timeout(30.0)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client, \
+            httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as anonymous:
+        login = await client.post("/api/login", json={"username": USER, "password": PASSWORD})
+        if login.status_code != 200:
+            raise SystemExit(f"the bench's log-in failed: {login.status_code} {login.text}")
+        bearer = {"Authorization": f"Bearer {login.json()['token']}"}  # the cookie is kept too
+        public = (await anonymous.get("/public/report")).status_code == 200
+        csrf = ""
+        if public:
+            found = re.search(r'name="csrf_token" value="([^"]*)"',
+                              (await anonymous.get("/public/report")).text)
+            csrf = found.group(1) if found else ""
+
+        tasks: list[asyncio.Task[None]] = []
+        start = time.perf_counter()
+        schedule: list[tuple[float, str]] = [(i / plan.rate, "logged-in")
+                                             for i in range(int(plan.rate * plan.seconds))]
+        if public and plan.public_rate > 0:
+            schedule += [(i / plan.public_rate, "public form")
+                         for i in range(int(plan.public_rate * plan.seconds))]
+        burst_at = plan.seconds / 3
+        schedule += [(burst_at + i * 0.001, "wrong log-in") for i in range(plan.wrong_logins)]
+        schedule.sort()
+        for offset, what in schedule:
+            planned = start + offset
+            delay = planned - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if what == "logged-in":
+                pick = rng.random()
+                if pick < 0.4:
+                    words = " ".join(rng.sample(SEARCH_WORDS, rng.choice((1, 2))))
+                    send = client.get("/api/reports", params={"q": words, "limit": 20},
+                                      headers=bearer)
+                    kind = "search"
+                elif pick < 0.7:
+                    send = client.get(f"/reports/{rng.randint(1, plan.reports)}")
+                    kind = "report page"
+                else:
+                    offset_n = rng.randrange(0, max(1, plan.reports - 50))
+                    send = client.get("/api/reports", params={"offset": offset_n, "limit": 50},
+                                      headers=bearer)
+                    kind = "report list"
+                # A report with handling code C whose conditions leave analysts out is refused
+                # (403): the right answer, counted apart.
+                tasks.append(asyncio.create_task(_call(kinds, kind, planned, send,
+                                                       refused=(403,))))
+            elif what == "public form":
+                send = anonymous.post("/public/report", data={
+                    "csrf_token": csrf, "kind": "vigilante",
+                    "what_happened": "An invented test: a group said it would meet a man at "
+                                     "the station tonight and stream it.",
+                    "when": "today", "where": "Leeds", "platform": "Facebook"},
+                    follow_redirects=False)
+                tasks.append(asyncio.create_task(_call(kinds, "public form", planned, send,
+                                                       expected=(200, 201, 303))))
+            else:
+                send = anonymous.post("/api/login", json={"username": USER,
+                                                          "password": "not-the-password"})
+                tasks.append(asyncio.create_task(_call(kinds, "wrong log-in", planned, send,
+                                                       expected=(), refused=(401, 403))))
+        await asyncio.gather(*tasks)
+        kinds["(elapsed)"].latencies.append(time.perf_counter() - start)
+        if not public:
+            kinds["(no public form)"]
+    return kinds
+
+
+def report(backend: str, kinds: dict[str, Kind], plan: Plan) -> tuple[float, int]:
+    elapsed = kinds.pop("(elapsed)").latencies[0]
+    no_public = kinds.pop("(no public form)", None) is not None
+    print(f"\n{backend}: {plan.reports:,} reports, {plan.rate:g} logged-in req/s for "
+          f"{plan.seconds:g} s (all answers in {elapsed:.1f} s)")
+    print(f"{'kind':<14}{'sent':>7}{'ok':>7}{'refused':>9}{'limited':>9}{'errors':>8}"
+          f"{'answers/s':>11}{'p50 ms':>9}{'p99 ms':>9}")
+    for name in (*LOGGED_IN, "public form", "wrong log-in"):
+        if name not in kinds:
+            continue
+        k = kinds[name]
+        answered = k.ok + k.refused + k.limited
+        print(f"{name:<14}{k.sent:>7}{k.ok:>7}{k.refused:>9}{k.limited:>9}{k.errors:>8}"
+              f"{answered / elapsed:>11.1f}{percentile(k.latencies, 50) * 1000:>9.0f}"
+              f"{percentile(k.latencies, 99) * 1000:>9.0f}")
+        for example in k.examples:
+            print(f"    e.g. {example}")
+    if no_public:
+        print("public form: /public/report is not there in this version; not offered")
+    logged_in = [t for name in LOGGED_IN for t in kinds[name].latencies]
+    errors = sum(k.errors for k in kinds.values())
+    total = sum(kinds[n].ok + kinds[n].limited for n in LOGGED_IN)
+    p50, p99 = percentile(logged_in, 50) * 1000, percentile(logged_in, 99) * 1000
+    print(f"logged-in throughput {total / elapsed:.1f} answers/s, p50 {p50:.0f} ms, "
+          f"p99 {p99:.0f} ms")
+    return percentile(logged_in, 99) * 1000, errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--reports", type=int, default=100_000, help="generated reports")
+    parser.add_argument("--rate", type=float, default=50.0, help="logged-in requests a second")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the load lasts")
+    parser.add_argument("--public-rate", type=float, default=5.0,
+                        help="public-form submissions a second (if the form exists)")
+    parser.add_argument("--wrong-logins", type=int, default=100,
+                        help="wrong log-ins in one burst from one address")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL")
+    parser.add_argument("--rebuild", action="store_true", help="load the database again")
+    args = parser.parse_args()
+    plan = Plan(args.rate, args.seconds, args.public_rate, args.wrong_logins, args.reports)
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    worst_p99, all_errors = 0.0, 0
+    for backend in backends:
+        url, home = prepare(backend, args.reports, args.postgres, args.rebuild)
+        port = free_port()
+        server = start_server(url, home, port)
+        try:
+            kinds = asyncio.run(offer(f"http://127.0.0.1:{port}", plan))
+        finally:
+            stop_server(server)
+        p99, errors = report(backend, kinds, plan)
+        worst_p99, all_errors = max(worst_p99, p99), all_errors + errors
+    print(f"load p99 {worst_p99:.0f} ms at {args.rate:g} req/s, errors {all_errors}")
+
+
+if __name__ == "__main__":
+    main()
