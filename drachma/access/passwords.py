@@ -34,7 +34,8 @@ class HashingBusy(DrachmaError):
 
 # Words of Drachma's own context: a password built of them is as weak as a common one.
 SERVICE_WORDS = ("drachma", "police", "constabulary", "password", "passw0rd")
-# Once its context words are taken out, this much of a password must be left.
+# Once its context words are taken out, this much of a password must be left (of at least 5
+# different characters: "Drachma-2026-2027" leaves only a run of years).
 CONTEXT_REST = 8
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
 
@@ -51,14 +52,14 @@ def _force_words() -> frozenset[str]:
 
 
 def context_words(context: Iterable[str] = ()) -> list[str]:
-    """The words a password may not be made of: the user's own (username, display name), the
-    service's, and police forces' names; longest first."""
+    """The words a password may not be made of: the user's own (their username and display name,
+    each whole), the service's, and the words of police forces' names; longest first."""
     words = set(SERVICE_WORDS) | _force_words()
     for text in context:
         folded = text.casefold()
         if len(folded) >= 3:
             words.add(folded)
-        words.update(w for w in _NOT_ALNUM.split(folded) if len(w) >= 3)
+            words.add(_NOT_ALNUM.sub("", folded))  # "John Smith" as typed "johnsmith"
     return sorted(words, key=len, reverse=True)
 
 
@@ -80,7 +81,7 @@ def check_strength(password: str, context: Iterable[str] = ()) -> None:
     for word in context_words(context):
         rest = rest.replace(word, "")
     rest = _NOT_ALNUM.sub("", rest)
-    if len(rest) < CONTEXT_REST or rest in deny_list():
+    if len(rest) < CONTEXT_REST or len(set(rest)) < 5 or rest in deny_list():
         raise ValidationError("that password is mostly your username, the service's or a police "
                               "force's name; choose another (a few unrelated words make a good "
                               "one)", field="password")
