@@ -501,6 +501,8 @@ def test_a_role_that_must_use_a_second_factor_is_sent_to_set_one_up(
     refused = client.get("/api/reports")
     assert refused.status_code == 403
     assert refused.json()["error"] == "second_factor_setup_required"
+    assert client.get("/api/me/tokens").status_code == 403  # no token to get round it
+    assert client.get("/api/me/second-factor").json()["required"] is True
     page = client.get("/account/two-factor")
     csrf = hidden_csrf(page.text)
     assert "Your role must use a second factor" in page.text

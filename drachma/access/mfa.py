@@ -192,7 +192,8 @@ def _new_recovery_codes(conn: Connection, user_id: int) -> list[str]:
     return [f"{c[:5]}-{c[5:]}" for c in codes]
 
 
-def _failed(store: Store, actor: Actor, stage: str) -> None:
+def record_wrong_code(store: Store, actor: Actor, stage: str) -> None:
+    """A wrong code: audited, and counted towards the log-in lock-out like a wrong password."""
     with store.begin() as conn:
         audit.record(conn, actor, SecondFactorFailed(user_id=actor.user.id, stage=stage))
         throttle.record_failure(conn, actor.name, actor.address)
@@ -233,7 +234,7 @@ def confirm_enrolment(store: Store, actor: Actor, box: SecretBox, code: str) -> 
             audit.record(conn, actor, SecondFactorEnrolled(user_id=user_id,
                                                            recovery_codes=len(codes)))
     if not used:
-        _failed(store, actor, "enrolment")
+        record_wrong_code(store, actor, "enrolment")
         raise ValidationError("that code is not right: type the 6 digits the app shows now",
                               field="code")
     return codes
@@ -251,7 +252,7 @@ def _require_code(store: Store, actor: Actor, box: SecretBox, code: str, stage: 
         used = _check_code(conn, user_id, box.open(user_id, row.secret_encrypted), code,
                            recovery=recovery)
     if not used:
-        _failed(store, actor, stage)
+        record_wrong_code(store, actor, stage)
         raise ValidationError("that code is not right", field="code")
 
 

@@ -17,7 +17,6 @@ from drachma.access.events import (
     LoggedOut,
     LogInFailed,
     PasswordChanged,
-    SecondFactorFailed,
     UserAdded,
     UserChanged,
 )
@@ -218,7 +217,7 @@ def log_in(
             return _open_session(conn, actor, name, hours)
     if second_factor == "needed":
         raise SecondFactorNeeded("type the code from your authenticator app", challenge=token)
-    _second_factor_failed(store, actor)
+    mfa.record_wrong_code(store, actor, "log-in")
     raise AuthenticationError(WRONG_CODE, field="code")
 
 
@@ -230,12 +229,6 @@ def _new_challenge(conn: Connection, user_id: int, address: str | None) -> str:
                                 expires_at=now + timedelta(minutes=CHALLENGE_MINUTES),
                                 address=address)
     return token
-
-
-def _second_factor_failed(store: Store, actor: Actor) -> None:
-    with store.begin() as conn:
-        audit.record(conn, actor, SecondFactorFailed(user_id=actor.user.id, stage="log-in"))
-        throttle.record_failure(conn, actor.name, actor.address)
 
 
 def _open_session(conn: Connection, actor: Actor, name: str, hours: int) -> LoginSession:
@@ -284,7 +277,7 @@ def complete_log_in(store: Store, challenge: str, code: str, address: str | None
         raise expired
     if failed == "locked":
         raise throttle.LoginLocked(throttle.LOCKED_MESSAGE, field="code")
-    _second_factor_failed(store, actor)
+    mfa.record_wrong_code(store, actor, "log-in")
     raise AuthenticationError(WRONG_CODE, field="code")
 
 

@@ -145,7 +145,8 @@ class SecondFactorSetupRequired(PermissionDenied):
     kind = "second_factor_setup_required"
 
 
-# Where a user who must set up a second factor may still go (to set it up, or to leave).
+# Where a user who must set up a second factor may still go (to set it up, or to leave): these
+# paths and the paths under the first two.
 SETUP_PATHS = ("/account/two-factor", "/api/me/second-factor", "/logout", "/api/logout",
                "/api/me")
 
@@ -157,7 +158,7 @@ def require_second_factor(request: Request, session: Session) -> None:
     if session.actor.role.value not in roles or session.actor.user.id is None:
         return
     path = request.url.path
-    if any(path == p or path.startswith(p + "/") for p in SETUP_PATHS):
+    if path in SETUP_PATHS or any(path.startswith(p + "/") for p in SETUP_PATHS[:2]):
         return
     enrolled: object = getattr(request.state, "drachma_mfa_enrolled", None)
     if enrolled is None:
