@@ -464,6 +464,13 @@ def test_the_two_step_log_in_and_setting_up_on_the_pages(
                        follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/reports"
     assert client.get("/reports").status_code == 200
+    stale = TestClient(client.app)  # a made-up or spent half-done log-in: start again
+    token = hidden_csrf(stale.get("/login").text)
+    stale.cookies.set("drachma_login_challenge", "made-up", path="/login")
+    gone = stale.post("/login/code", data={"code": "123456", "csrf_token": token},
+                      follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"] == "/login?expired=1"
+    assert "took too long" in stale.get("/login?expired=1").text
 
 
 def test_the_api_log_in_takes_the_code(store: Store, make_actor: ActorFactory,

@@ -151,6 +151,13 @@ class SecondFactorNeeded(AuthenticationError):
         self.challenge = challenge
 
 
+class LogInExpired(AuthenticationError):
+    """The half-done log-in (right password, code awaited) is unknown, too old, or had too many
+    wrong codes: log in again from the start."""
+
+    kind = "log_in_expired"
+
+
 CHALLENGE_MINUTES = 5
 CHALLENGE_ATTEMPTS = 5
 WRONG_CODE = "the code is not right, or was used before: type the 6 digits the app shows now"
@@ -249,7 +256,7 @@ def _open_session(conn: Connection, actor: Actor, name: str, hours: int) -> Logi
 def complete_log_in(store: Store, challenge: str, code: str, address: str | None, *,
                     hours: int = 10, master_key: Path | None = None) -> LoginSession:
     """The second step of a log-in with a second factor: the code for a right password."""
-    expired = AuthenticationError("the log-in has expired; log in again", field="code")
+    expired = LogInExpired("the log-in has expired; log in again", field="code")
     if not challenge or len(challenge) > 200:
         raise expired
     address = address[:64] if address else None

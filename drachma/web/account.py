@@ -28,7 +28,7 @@ from drachma.access import mfa
 from drachma.access import tokens as token_service
 from drachma.access.passwords import MIN_LENGTH
 from drachma.access.throttle import unlock
-from drachma.access.users import change_password, complete_log_in
+from drachma.access.users import LogInExpired, change_password, complete_log_in
 from drachma.errors import DrachmaError, ValidationError
 from drachma.web.auth import (
     LOGIN_CSRF_COOKIE,
@@ -279,11 +279,11 @@ def login_code_submit(request: Request, code: Code = "", next: Text = "/",
         session = complete_log_in(store_of(request), request.cookies.get(MFA_CHALLENGE_COOKIE, ""),
                                   code, client_address(request), hours=settings.session_hours,
                                   master_key=_master_key(request))
+    except LogInExpired:
+        response = _redirect("/login?expired=1")
+        response.delete_cookie(MFA_CHALLENGE_COOKIE, path="/login")
+        return response
     except DrachmaError as exc:
-        if "expired" in exc.message:
-            response = _redirect("/login?expired=1")
-            response.delete_cookie(MFA_CHALLENGE_COOKIE, path="/login")
-            return response
         return _code_form(request, next_url, exc.message, exc.http_status)
     response = _redirect(after_log_in(request, session.user.id, next_url))
     set_session_cookie(request, response, session.token, session.expires_at)
