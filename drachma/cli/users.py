@@ -18,7 +18,8 @@ from drachma.cli.common import console, friendly, open_store
 from drachma.model.dates import uk_datetime
 from drachma.model.roles import Role, parse_role
 
-users_app = typer.Typer(help="Manage who can log in, and their roles.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage who can log in, their roles, sessions, API tokens and second "
+                        "factor.", no_args_is_help=True)
 ROLES = ", ".join(r.value for r in Role)
 
 
@@ -66,7 +67,7 @@ def set_role(
 @users_app.command("disable")
 @friendly
 def disable(username: str = typer.Argument(..., help="The user to disable.")) -> None:
-    """Stop a user logging in; their open sessions end at once."""
+    """Stop a user logging in; their open sessions and API tokens end at once."""
     user_service.disable_user(open_store(), None, username)
     console.print(f"{username} is disabled.")
 
@@ -83,7 +84,8 @@ def passwd(
              "given.",
     ),
 ) -> None:
-    """Set a user's password; every session of theirs ends at once."""
+    """Set a user's password; every session and API token of theirs ends at once, and they
+    are told (a notice at next log-in; an e-mail when SMTP is configured)."""
     user_service.set_password(open_store(), None, username, password)
     console.print(f"The password of {username} is changed; their sessions have ended.")
 
@@ -179,8 +181,7 @@ def token_revoke(
 @friendly
 def mfa_reset(username: str = typer.Argument(..., help="The user who lost their second factor.")
               ) -> None:
-    """Remove a user's second factor (a lost phone and no recovery codes); they set it up
-    again after logging in. Audited."""
+    """Remove a user's second factor (a lost phone, no recovery codes left); audited."""
     mfa_service.reset(open_store(), None, username)
     console.print(f"The second factor of {username} is removed.")
 
