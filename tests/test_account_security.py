@@ -20,6 +20,8 @@ from typing import Any
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
@@ -113,6 +115,24 @@ def test_breached_passwords_from_the_shipped_list_are_refused_case_insensitively
 def test_passwords_made_of_context_words_are_refused(password: str, context: list[str]) -> None:
     with pytest.raises(ValidationError, match="username, the service's or a police"):
         passwords.check_strength(password, context)
+
+
+@settings(max_examples=200, deadline=None)
+@given(username=st.from_regex(r"[a-z][a-z0-9._-]{3,20}", fullmatch=True),
+       padding=st.text(alphabet="0123456789!?.-_ ", max_size=7))
+def test_a_username_with_digits_or_marks_around_it_is_never_a_password(
+        username: str, padding: str) -> None:
+    for password in (username + padding, padding + username, username.upper() + padding):
+        with pytest.raises(ValidationError):
+            passwords.check_strength(password, [username])
+
+
+@settings(max_examples=200, deadline=None)
+@given(password=st.text(min_size=1, max_size=140))
+def test_whatever_is_accepted_is_long_enough_and_not_on_the_list(password: str) -> None:
+    if passwords.meets_policy(password):
+        assert 12 <= len(password) <= 128
+        assert password.casefold() not in read_deny_list()
 
 
 def test_a_long_phrase_with_a_context_word_in_it_is_still_fine() -> None:
