@@ -612,3 +612,30 @@ def test_many_wrong_codes_at_once_still_lock_out(store: Store, make_actor: Actor
     for thread in threads:
         thread.join()
     assert len(errors) == 8 and all(isinstance(e, AuthenticationError) for e in errors)
+
+
+def test_hostile_input_to_the_new_forms_and_routes_is_a_clear_4xx(
+        store: Store, client: TestClient, make_actor: ActorFactory) -> None:
+    analyst = make_actor(Role.ANALYST)
+    csrf = page_log_in(client, analyst)
+    header = {"X-CSRF-Token": csrf}
+    assert client.post("/api/me/second-factor/confirm", json={"code": "1" * 33},
+                       headers=header).status_code == 422
+    assert client.post("/api/me/second-factor/confirm", json={"code": "12\x003456"},
+                       headers=header).status_code in (404, 422)
+    assert client.post("/account/two-factor/confirm",
+                       data={"csrf_token": csrf, "code": "9" * 5000}).status_code == 422
+    assert client.delete(f"/api/me/tokens/{2**63}", headers=header).status_code == 422
+    assert client.delete("/api/me/sessions/-1", headers=header).status_code == 422
+    assert client.post("/api/me/tokens", json={"name": "x" * 101},
+                       headers=header).status_code == 422
+    assert client.post("/api/me/tokens", json={"name": "ok", "extra": 1},
+                       headers=header).status_code == 422
+    assert client.post("/api/login", json={"username": analyst.name, "password": PASSWORD,
+                                           "code": "1" * 33}).status_code == 422
+    form = client.get("/login")
+    long_code = client.post("/login/code", data={"code": "1" * 5000,
+                                                 "csrf_token": hidden_csrf(form.text)})
+    assert long_code.status_code == 422
+    assert tokens.list_tokens(store, analyst) == []
+    assert not mfa.status(store, analyst).enrolled
