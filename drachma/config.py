@@ -8,6 +8,8 @@
 ``DRACHMA_IDLE_MINUTES``   a session unused this long ends (default 30).
 ``DRACHMA_ALLOWED_HOSTS``  comma-separated host names the server answers to (default
                           ``localhost,127.0.0.1``); any other ``Host`` header gets 400.
+``DRACHMA_MFA_ROLES``      comma-separated roles that must use a second factor (TOTP) to log
+                          in, e.g. ``supervisor,admin`` (default none: anyone may set one up).
 ``DRACHMA_RATE_LIMIT_STORAGE`` where flood counters live: ``memory://`` (default, one process)
                           or ``redis://host:6379`` when several processes serve.
 
@@ -83,9 +85,34 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
     rate_limit_storage: str = "memory://"
     evidence: EvidenceSettings | None = None  # None: the defaults under ``home``
+    mfa_required_roles: tuple[str, ...] = ()  # --- security: roles that must use a second factor
 
     def evidence_settings(self) -> EvidenceSettings:
         return self.evidence or load_evidence_settings(self.home)
+
+
+# --- shared by e-mail senders (safeguarding alerts, password-change notices) ---
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """``DRACHMA_SMTP_HOST`` (unset: no e-mail), ``DRACHMA_SMTP_PORT`` (25),
+    ``DRACHMA_SMTP_FROM``, ``DRACHMA_ALERT_MAIL_DOMAIN`` (user ``jsmith`` is
+    ``jsmith@<domain>``), ``DRACHMA_SMTP_TIMEOUT`` (10 seconds)."""
+
+    host: str
+    port: int
+    sender: str
+    domain: str
+    timeout: float
+
+
+def smtp_settings() -> SmtpSettings | None:
+    host = os.environ.get("DRACHMA_SMTP_HOST", "").strip()
+    domain = os.environ.get("DRACHMA_ALERT_MAIL_DOMAIN", "").strip()
+    if not host or not domain:
+        return None
+    return SmtpSettings(host, int(os.environ.get("DRACHMA_SMTP_PORT", "25")),
+                        os.environ.get("DRACHMA_SMTP_FROM", "drachma@localhost"), domain,
+                        float(os.environ.get("DRACHMA_SMTP_TIMEOUT", "10")))
 
 
 def default_database_url(home: Path) -> str:
@@ -108,4 +135,7 @@ def load_settings() -> Settings:
             if h.strip()),
         rate_limit_storage=os.environ.get("DRACHMA_RATE_LIMIT_STORAGE") or "memory://",
         evidence=load_evidence_settings(home),
+        mfa_required_roles=tuple(  # --- security ---
+            r.strip().lower() for r in os.environ.get("DRACHMA_MFA_ROLES", "").split(",")
+            if r.strip()),
     )

@@ -49,7 +49,7 @@ def test_users_add_refuses_an_unknown_role_and_a_short_password(db: str) -> None
     code, out = run(db, "users", "add", "a.b", "--role", "sheriff", "--password", "long enough 1")
     assert code == 1 and "unknown role 'sheriff'" in out
     code, out = run(db, "users", "add", "a.b", "--role", "analyst", "--password", "short")
-    assert code == 1 and "at least 10 characters" in out
+    assert code == 1 and "at least 12 characters" in out
 
 
 def test_reports_add_list_show_and_search(db: str) -> None:

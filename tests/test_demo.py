@@ -220,7 +220,7 @@ def test_cli_demo_prints_log_ins_and_if_empty_keeps_the_data(tmp_path: Path) -> 
     result = runner.invoke(app, ["--database", url, "demo", "--if-empty", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "already holds reports" in result.output
-    assert "analyst-demo" in result.output
+    assert "analyst-demo-login" in result.output
     result = runner.invoke(app, ["--database", url, "demo", "--no-progress"])
     assert result.exit_code == 1
     result = runner.invoke(app, ["--database", url, "demo", "--scale", "250", "--no-progress"])

@@ -68,6 +68,10 @@ class RecordKind(enum.StrEnum):
     # security and public reporting (issue 13)
     LOGIN_LOCKOUT = "login_lockout"
     PUBLIC_REPORT = "public_report"
+    # --- security: sessions, API tokens, second factor ---
+    SESSION = "session"
+    API_TOKEN = "api_token"
+    SECOND_FACTOR = "second_factor"
 
 
 def _text(value: object, limit: int = DETAIL_LIMIT) -> str:
@@ -793,3 +797,110 @@ class SubjectAccessGathered(AuditedEvent):
     action, kind = AuditAction.READ, RecordKind.PERSON
     reference: str
     items: int
+
+
+# --- security: one's sessions, API tokens, the second factor, notices ---------------------------
+
+@dataclass(frozen=True, slots=True)
+class SessionsListed(AuditedEvent):
+    """A user read the list of their own sessions (addresses and times)."""
+
+    action, kind, id_field = AuditAction.READ, RecordKind.SESSION, "user_id"
+    user_id: int | None
+    shown: int
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded(AuditedEvent):
+    """One session ended from the list of sessions (by its user, or the operator)."""
+
+    action, kind, id_field = AuditAction.LOGOUT, RecordKind.SESSION, "session_id"
+    session_id: int
+    user_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokenCreated(AuditedEvent):
+    action, kind, id_field = AuditAction.CREATE, RecordKind.API_TOKEN, "token_id"
+    token_id: int
+    user_id: int | None
+    name: str
+    expires: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokensListed(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.API_TOKEN, "user_id"
+    user_id: int | None
+    shown: int
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokenRevoked(AuditedEvent):
+    """A token revoked (``why``: by its owner, the operator, a password change, ...)."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.API_TOKEN, "token_id"
+    token_id: int | None
+    user_id: int | None
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactorStarted(AuditedEvent):
+    """A user began setting up a second factor (a new secret, not yet confirmed)."""
+
+    action, kind, id_field = AuditAction.CREATE, RecordKind.SECOND_FACTOR, "user_id"
+    user_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactorEnrolled(AuditedEvent):
+    """The first code was right: the second factor is on, with ``recovery_codes`` new codes."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.SECOND_FACTOR, "user_id"
+    user_id: int | None
+    recovery_codes: int
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactorRemoved(AuditedEvent):
+    """The second factor turned off (``by``: the user, or the operator for a lost phone)."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.SECOND_FACTOR, "user_id"
+    user_id: int | None
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryCodesRenewed(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.SECOND_FACTOR, "user_id"
+    user_id: int | None
+    recovery_codes: int
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactorFailed(AuditedEvent):
+    """A wrong, replayed or expired code (TOTP or recovery code), at log-in or when setting up."""
+
+    action, kind, id_field = AuditAction.LOGIN_FAILED, RecordKind.SECOND_FACTOR, "user_id"
+    user_id: int | None
+    stage: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryCodeUsed(AuditedEvent):
+    """A one-time recovery code was spent at log-in (``left``: how many remain)."""
+
+    action, kind, id_field = AuditAction.LOGIN, RecordKind.SECOND_FACTOR, "user_id"
+    user_id: int | None
+    left: int
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordChangeNotified(AuditedEvent):
+    """The user was told of a password change: a notice at next log-in, and an e-mail
+    (``emailed``) when SMTP and a mail domain are configured."""
+
+    action, kind, id_field = AuditAction.CREATE, RecordKind.USER, "user_id"
+    user_id: int | None
+    emailed: bool

@@ -1,5 +1,6 @@
 """Password hashing with argon2id, and the password rules (NCSC guidance: a minimum length, a
-deny-list of common passwords, no composition rules).
+deny-list of common and breached passwords, no composition rules; ASVS 2.1.7: nor a password made
+of words of its context, such as the username, "drachma" or a police force's name).
 
 Each argon2 check takes 64 MiB; a semaphore bounds how many run at once, so a flood of wrong
 log-ins queues (and is told to try again) instead of exhausting the server's memory.
@@ -7,7 +8,10 @@ log-ins queues (and is told to try again) instead of exhausting the server's mem
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Iterable
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -28,8 +32,40 @@ class HashingBusy(DrachmaError):
     http_status = 503
 
 
-def check_strength(password: str) -> None:
-    """Refuse a password that is too short, too long, or common."""
+# Words of Drachma's own context: a password built of them is as weak as a common one.
+SERVICE_WORDS = ("drachma", "police", "constabulary", "password", "passw0rd")
+# Once its context words are taken out, this much of a password must be left (of at least 5
+# different characters: "Drachma-2026-2027" leaves only a run of years).
+CONTEXT_REST = 8
+_NOT_ALNUM = re.compile(r"[^0-9a-z]")
+
+
+@cache
+def _force_words() -> frozenset[str]:
+    from drachma.gazetteers import police_forces
+
+    words: set[str] = set()
+    for force in police_forces():
+        for name in (force.code, force.name, *force.short_forms):
+            words.update(w for w in _NOT_ALNUM.split(name.casefold()) if len(w) >= 4)
+    return frozenset(words - {"police", "service", "constabulary", "force", "county"})
+
+
+def context_words(context: Iterable[str] = ()) -> list[str]:
+    """The words a password may not be made of: the user's own (their username and display name,
+    each whole), the service's, and the words of police forces' names; longest first."""
+    words = set(SERVICE_WORDS) | _force_words()
+    for text in context:
+        folded = text.casefold()
+        if len(folded) >= 3:
+            words.add(folded)
+            words.add(_NOT_ALNUM.sub("", folded))  # "John Smith" as typed "johnsmith"
+    return sorted(words, key=len, reverse=True)
+
+
+def check_strength(password: str, context: Iterable[str] = ()) -> None:
+    """Refuse a password that is too short, too long, common or breached, or made mostly of
+    context words (``context``: the username and display name)."""
     if len(password) < MIN_LENGTH:
         raise ValidationError(
             f"password must be at least {MIN_LENGTH} characters long", field="password"
@@ -41,6 +77,24 @@ def check_strength(password: str) -> None:
     if folded in deny_list() or len(set(folded)) <= 2:
         raise ValidationError("that password is too common or too easy to guess; choose "
                               "another (a few unrelated words make a good one)", field="password")
+    rest = folded
+    for word in context_words(context):
+        rest = rest.replace(word, "")
+    rest = _NOT_ALNUM.sub("", rest)
+    if len(rest) < CONTEXT_REST or len(set(rest)) < 5 or rest in deny_list():
+        raise ValidationError("that password is mostly your username, the service's or a police "
+                              "force's name; choose another (a few unrelated words make a good "
+                              "one)", field="password")
+
+
+def meets_policy(password: str, context: Iterable[str] = ()) -> bool:
+    """Whether a password (already known to be right) meets today's rules: an older, shorter one
+    still logs in, and its user is asked to change it."""
+    try:
+        check_strength(password, context)
+    except ValidationError:
+        return False
+    return True
 
 
 class _Slot:

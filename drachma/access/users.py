@@ -7,10 +7,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from drachma.access import audit, throttle
+from drachma.access import audit, mfa, throttle
 from drachma.access.actor import Actor
 from drachma.access.events import (
+    ApiTokenRevoked,
     LoggedIn,
     LoggedOut,
     LogInFailed,
@@ -18,7 +20,14 @@ from drachma.access.events import (
     UserAdded,
     UserChanged,
 )
-from drachma.access.passwords import DUMMY_HASH, check_strength, hash_password, verify_password
+from drachma.access.notify import notify_password_changed
+from drachma.access.passwords import (
+    DUMMY_HASH,
+    check_strength,
+    hash_password,
+    meets_policy,
+    verify_password,
+)
 from drachma.access.permissions import Permission
 from drachma.errors import (
     AuthenticationError,
@@ -29,8 +38,9 @@ from drachma.errors import (
 )
 from drachma.model.roles import Role
 from drachma.model.user import User
+from drachma.store import credentials as cred_store
 from drachma.store import users as user_store
-from drachma.store.db import Store
+from drachma.store.db import Connection, Store
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 
@@ -60,7 +70,7 @@ def add_user(
     name = _check_username(username)
     if not display_name.strip():
         raise ValidationError("display name is empty", field="display_name")
-    check_strength(password)
+    check_strength(password, [name, display_name])
     user = User(username=name, display_name=display_name.strip(), role=role)
     with store.begin() as conn:
         try:
@@ -95,6 +105,10 @@ def _change(store: Store, actor: Actor | None, username: str, detail: dict[str, 
             if detail["active"] != "true":
                 assert user.id is not None
                 user_store.delete_user_sessions(conn, user.id)
+                for token_id in cred_store.revoke_user_tokens(conn, user.id, datetime.now(UTC)):
+                    audit.record(conn, actor, ApiTokenRevoked(
+                        token_id=token_id, user_id=user.id, why="user disabled"),
+                        actor_name="command-line")
         audit.record(conn, actor, UserChanged(
             user_id=user.id, role=Role(detail["role"]) if "role" in detail else None,
             active=detail["active"] == "true" if "active" in detail else None,
@@ -126,14 +140,43 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class SecondFactorNeeded(AuthenticationError):
+    """The password was right; the second factor's code is needed too. ``challenge`` (pages
+    only) names the half-done log-in, for :func:`complete_log_in`."""
+
+    kind = "second_factor_required"
+
+    def __init__(self, message: str, *, challenge: str | None = None) -> None:
+        super().__init__(message, field="code")
+        self.challenge = challenge
+
+
+class LogInExpired(AuthenticationError):
+    """The half-done log-in (right password, code awaited) is unknown, too old, or had too many
+    wrong codes: log in again from the start."""
+
+    kind = "log_in_expired"
+
+
+CHALLENGE_MINUTES = 5
+CHALLENGE_ATTEMPTS = 5
+WRONG_CODE = "the code is not right, or was used before: type the 6 digits the app shows now"
+
+
 def log_in(
-    store: Store, username: str, password: str, address: str | None, *, hours: int = 10
+    store: Store, username: str, password: str, address: str | None, *, hours: int = 10,
+    code: str | None = None, challenge: bool = False, master_key: Path | None = None,
 ) -> LoginSession:
     """Check the password and open a session; a failure is audited and says nothing specific.
 
     Wrong passwords are counted per account and per address; past the policy's limit log-in is
     locked for a while, even with the right password (:mod:`drachma.access.throttle`). A username
     longer than any real one is cut to size before it is written to the audit log.
+
+    A user with a second factor must also give its ``code``; without one the log-in stops with
+    :class:`SecondFactorNeeded` (carrying a challenge for :func:`complete_log_in` when
+    ``challenge`` is asked for: the log-in page's second step). ``master_key``: the evidence
+    master key file the second factor's secrets are sealed under (default: from the settings).
     """
     name = throttle.audit_name(username)
     address = address[:64] if address else None
@@ -153,29 +196,96 @@ def log_in(
         ok = False
     else:
         ok = verify_password(found[1], password) and found[0].active
-    with store.begin() as conn:
-        if not ok or found is None:
+    if not ok or found is None:
+        with store.begin() as conn:
             audit.record(conn, None, LogInFailed(username=name),
                          actor_name=name or "anonymous", address=address)
             throttle.record_failure(conn, name, address)
-            failed = True
-        else:
-            failed = False
-            user = found[0]
-            throttle.clear_account(conn, name)
-            token = secrets.token_urlsafe(32)
-            csrf = secrets.token_urlsafe(32)
-            expires = datetime.now(UTC) + timedelta(hours=hours)
-            assert user.id is not None
-            user_store.insert_session(
-                conn, token_hash=_token_hash(token), user_id=user.id, csrf_token=csrf,
-                expires_at=expires, address=address,
-            )
-            audit.record(conn, Actor(user, address), LoggedIn(user_id=user.id))
-    if failed:
         raise AuthenticationError("wrong username or password, or the account is disabled",
                                   field="password")
+    user = found[0]
+    assert user.id is not None
+    actor = Actor(user, address)
+    weak = not meets_policy(password, [user.username, user.display_name])
+    with store.begin() as conn:
+        if weak:
+            cred_store.add_notice(conn, user.id, "weak_password", datetime.now(UTC))
+        if mfa.needs_code(conn, user.id):
+            if code is None:
+                token = _new_challenge(conn, user.id, address) if challenge else None
+                second_factor: str | None = "needed"
+            elif mfa.verify_at_log_in(conn, actor, mfa.secret_box(master_key), code):
+                second_factor = None
+            else:
+                second_factor = "wrong"
+        else:
+            second_factor = None
+        if second_factor is None:
+            return _open_session(conn, actor, name, hours)
+    if second_factor == "needed":
+        raise SecondFactorNeeded("type the code from your authenticator app", challenge=token)
+    mfa.record_wrong_code(store, actor, "log-in")
+    raise AuthenticationError(WRONG_CODE, field="code")
+
+
+def _new_challenge(conn: Connection, user_id: int, address: str | None) -> str:
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    cred_store.insert_challenge(conn, token_hash=_token_hash(token), user_id=user_id,
+                                created_at=now,
+                                expires_at=now + timedelta(minutes=CHALLENGE_MINUTES),
+                                address=address)
+    return token
+
+
+def _open_session(conn: Connection, actor: Actor, name: str, hours: int) -> LoginSession:
+    user = actor.user
+    assert user.id is not None
+    throttle.clear_account(conn, name)
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    expires = datetime.now(UTC) + timedelta(hours=hours)
+    user_store.insert_session(
+        conn, token_hash=_token_hash(token), user_id=user.id, csrf_token=csrf,
+        expires_at=expires, address=actor.address,
+    )
+    audit.record(conn, actor, LoggedIn(user_id=user.id))
     return LoginSession(token, csrf, user, expires)
+
+
+def complete_log_in(store: Store, challenge: str, code: str, address: str | None, *,
+                    hours: int = 10, master_key: Path | None = None) -> LoginSession:
+    """The second step of a log-in with a second factor: the code for a right password."""
+    expired = LogInExpired("the log-in has expired; log in again", field="code")
+    if not challenge or len(challenge) > 200:
+        raise expired
+    address = address[:64] if address else None
+    with store.begin() as conn:
+        found = cred_store.get_challenge(conn, _token_hash(challenge))
+        if found is None:
+            raise expired
+        user = user_store.get_user(conn, found.user_id)
+        if (found.expires_at < datetime.now(UTC) or found.attempts >= CHALLENGE_ATTEMPTS
+                or user is None or not user.active):
+            cred_store.delete_challenge(conn, found.id)
+            failed = "expired"
+        else:
+            actor = Actor(user, address)
+            if throttle.check_not_locked(conn, user.username, address):
+                cred_store.delete_challenge(conn, found.id)
+                failed = "locked"
+            elif mfa.verify_at_log_in(conn, actor, mfa.secret_box(master_key), code):
+                cred_store.delete_challenge(conn, found.id)
+                return _open_session(conn, actor, user.username, hours)
+            else:
+                cred_store.count_attempt(conn, found.id)
+                failed = "wrong"
+    if failed == "expired":
+        raise expired
+    if failed == "locked":
+        raise throttle.LoginLocked(throttle.LOCKED_MESSAGE, field="code")
+    mfa.record_wrong_code(store, actor, "log-in")
+    raise AuthenticationError(WRONG_CODE, field="code")
 
 
 def session_actor(store: Store, token: str, address: str | None, *,
@@ -186,6 +296,8 @@ def session_actor(store: Store, token: str, address: str | None, *,
         return None
     now = datetime.now(UTC)
     digest = _token_hash(token)
+    if token.startswith(API_TOKEN_PREFIX):
+        return _api_token_actor(store, digest, address, now)
     with store.begin() as conn:
         found = user_store.session_user(conn, digest)
         if found is None:
@@ -203,6 +315,22 @@ def session_actor(store: Store, token: str, address: str | None, *,
 
 # A session's last use is written at most once a minute, not on every request.
 SESSION_TOUCH = timedelta(minutes=1)
+# Personal API tokens (drachma.access.tokens) start with this, so they are told apart at once.
+API_TOKEN_PREFIX = "drachma_pat_"
+
+
+def _api_token_actor(store: Store, digest: str, address: str | None, now: datetime
+                     ) -> tuple[Actor, str] | None:
+    with store.begin() as conn:
+        found = cred_store.token_owner(conn, digest)
+        if found is None:
+            return None
+        user, token = found
+        if token.revoked_at is not None or token.expires_at < now or not user.active:
+            return None
+        if token.last_used_at is None or now - token.last_used_at > SESSION_TOUCH:
+            cred_store.touch_token(conn, token.id, now)
+    return Actor(user, address), ""  # bearer only: no CSRF token
 
 
 def log_out(store: Store, token: str, actor: Actor) -> None:
@@ -217,7 +345,7 @@ def log_out(store: Store, token: str, actor: Actor) -> None:
 def change_password(store: Store, actor: Actor, current_password: str, new_password: str
                     ) -> None:
     """Change one's own password: the current one must be right; every session ends."""
-    check_strength(new_password)
+    check_strength(new_password, [actor.user.username, actor.user.display_name])
     name = actor.user.username
     with store.begin() as conn:
         found = user_store.user_with_hash(conn, name)
@@ -239,7 +367,7 @@ def set_password(store: Store, actor: Actor | None, username: str, new_password:
     of that user ends."""
     if actor is not None:
         actor.require(Permission.MANAGE_USERS)
-    check_strength(new_password)
+    check_strength(new_password, [username])
     _store_password(store, actor, username.strip().lower(), new_password,
                     "an administrator")
 
@@ -257,3 +385,10 @@ def _store_password(store: Store, actor: Actor | None, name: str, password: str,
         user_store.delete_user_sessions(conn, user.id)
         audit.record(conn, actor, PasswordChanged(user_id=user.id, by=by),
                      actor_name="command-line")
+        now = datetime.now(UTC)
+        for token_id in cred_store.revoke_user_tokens(conn, user.id, now):
+            audit.record(conn, actor, ApiTokenRevoked(token_id=token_id, user_id=user.id,
+                                                      why="password changed"),
+                         actor_name="command-line")
+        cred_store.add_notice(conn, user.id, "password_changed", now)
+    notify_password_changed(store, actor, user)

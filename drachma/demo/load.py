@@ -69,7 +69,7 @@ DEMO_USERS: tuple[tuple[str, Role], ...] = (
 
 
 def demo_password(username: str) -> str:
-    return f"{username}-demo"
+    return f"{username}-demo-login"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,15 +12,14 @@ SMTP settings come from the environment:
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.events import AlertEmailed, AlertInboxRead, AlertRead, AlertRefused
+from drachma.config import SmtpSettings, smtp_settings
 from drachma.errors import NotFoundError, PermissionDenied, ValidationError
 from drachma.model.incident import DeconflictionAlert
 from drachma.store import safeguarding as sg_store
@@ -28,25 +27,6 @@ from drachma.store.db import Store
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 200
-
-
-@dataclass(frozen=True, slots=True)
-class SmtpSettings:
-    host: str
-    port: int
-    sender: str
-    domain: str
-    timeout: float
-
-
-def smtp_settings() -> SmtpSettings | None:
-    host = os.environ.get("DRACHMA_SMTP_HOST", "").strip()
-    domain = os.environ.get("DRACHMA_ALERT_MAIL_DOMAIN", "").strip()
-    if not host or not domain:
-        return None
-    return SmtpSettings(host, int(os.environ.get("DRACHMA_SMTP_PORT", "25")),
-                        os.environ.get("DRACHMA_SMTP_FROM", "drachma@localhost"), domain,
-                        float(os.environ.get("DRACHMA_SMTP_TIMEOUT", "10")))
 
 
 def unread_count(store: Store, actor: Actor) -> int:

@@ -730,3 +730,61 @@ record_reviews = Table(
     UniqueConstraint("record_kind", "record_id", name="uq_record_reviews_record"),
     Index("ix_record_reviews_due", "status", "review_on"),
 )
+
+# --- security: API tokens, second factor, log-in challenges, account notices (migration 0019) ---
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_api_tokens_user", "user_id", "id"),
+)
+
+user_mfa = Table(
+    "user_mfa",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("secret_encrypted", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("last_step", BigInteger, nullable=False, server_default="0"),
+)
+
+mfa_recovery_codes = Table(
+    "mfa_recovery_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Index("ix_mfa_recovery_codes_user", "user_id"),
+)
+
+login_challenges = Table(
+    "login_challenges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("address", String(64)),
+)
+
+account_notices = Table(
+    "account_notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("seen_at", DateTime(timezone=True)),
+    Index("ix_account_notices_user", "user_id", "seen_at"),
+)

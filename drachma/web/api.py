@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPBearer
 
 from drachma import reports as report_service
+from drachma.access.account import take_notices
+from drachma.access.actor import Actor
 from drachma.access.audit import parse_audit_filters, view_audit
 from drachma.access.permissions import Permission
 from drachma.access.users import log_in, log_out
@@ -91,11 +93,14 @@ router = APIRouter(prefix="/api", responses=ERRORS)
              responses={401: {"model": ErrorOut, "description": "Wrong username or password."}})
 def api_login(body: LoginIn, request: Request, response: Response) -> LoginOut:
     """Log in: sets the session cookie and returns its CSRF token and a bearer token."""
+    settings = settings_of(request)
     session = log_in(store_of(request), body.username, body.password, client_address(request),
-                     hours=settings_of(request).session_hours)
+                     hours=settings.session_hours, code=body.code,
+                     master_key=settings.evidence_settings().master_key)
     set_session_cookie(request, response, session.token, session.expires_at)
     return LoginOut(user=UserOut.of(session.user), csrf_token=session.csrf_token,
-                    token=session.token, expires_at=session.expires_at)
+                    token=session.token, expires_at=session.expires_at,
+                    notices=take_notices(store_of(request), Actor(session.user)))
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["session"])

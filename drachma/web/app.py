@@ -23,12 +23,20 @@ from drachma import __version__
 from drachma.config import Settings, load_settings
 from drachma.errors import AuthenticationError, DrachmaError
 from drachma.intake.upload import UPLOAD_LIMIT_TEXT
+from drachma.model.roles import Role
 from drachma.store.db import DataError, Store
 from drachma.web import account, api, incident_pages, incidents, pages, public
 from drachma.web import analytics as analytics_api
 from drachma.web import evidence as evidence_api
 from drachma.web import records as records_web  # --- records (issue 13) ---
-from drachma.web.auth import LoginRequired, Session, api_session, find_session, page_session
+from drachma.web.auth import (
+    LoginRequired,
+    SecondFactorSetupRequired,  # --- security ---
+    Session,
+    api_session,
+    find_session,
+    page_session,
+)
 from drachma.web.ratelimit import RateLimiter
 from drachma.web.render import STATIC, render
 from drachma.web.security import (
@@ -82,6 +90,12 @@ async def login_required(request: Request, exc: Exception) -> Response:
     if is_api(request):
         return await drachma_error(request, AuthenticationError("log in first"))
     return RedirectResponse(f"/login?next={quote(exc.next_url, safe='')}", status_code=303)
+
+
+async def second_factor_setup(request: Request, exc: Exception) -> Response:  # --- security ---
+    if is_api(request):
+        return await drachma_error(request, exc)
+    return RedirectResponse("/account/two-factor", status_code=303)
 
 
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -238,9 +252,18 @@ def document_api_errors(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def check_mfa_roles(roles: tuple[str, ...]) -> None:  # --- security ---
+    known = {r.value for r in Role}
+    unknown = [r for r in roles if r not in known]
+    if unknown:
+        raise ValueError(f"DRACHMA_MFA_ROLES names no such role: {', '.join(unknown)} (roles: "
+                         f"{', '.join(sorted(known))})")
+
+
 def create_app(store: Store | None = None, settings: Settings | None = None) -> FastAPI:
     """The Drachma web app over ``store`` (default: the database the settings name)."""
     settings = settings or load_settings()
+    check_mfa_roles(settings.mfa_required_roles)  # --- security ---
     store = store or Store(settings.database_url)
     app = DrachmaApp(
         title="Drachma",
@@ -255,6 +278,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.state.store = store
     app.state.settings = settings
     app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(SecondFactorSetupRequired, second_factor_setup)  # --- security ---
     app.add_exception_handler(DrachmaError, drachma_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -17,7 +17,8 @@ from datetime import datetime
 from fastapi import Request, Response
 
 from drachma.access.actor import Actor
-from drachma.access.users import session_actor
+from drachma.access.mfa import is_enrolled
+from drachma.access.users import API_TOKEN_PREFIX, session_actor
 from drachma.config import Settings
 from drachma.errors import AuthenticationError, PermissionDenied
 from drachma.store.db import Store
@@ -26,6 +27,8 @@ SESSION_COOKIE = "drachma_session"
 # Before log-in there is no session to hold a CSRF token, so the log-in form uses a
 # double-submit cookie: the same random value in a cookie and in a hidden field.
 LOGIN_CSRF_COOKIE = "drachma_login_csrf"
+# A right password waiting for its second factor: the challenge's token, for /login/code only.
+MFA_CHALLENGE_COOKIE = "drachma_login_challenge"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -81,6 +84,8 @@ def find_session(request: Request) -> Session | None:
     found: Session | None = None
     bearer = bearer_token(request)
     token = bearer or request.cookies.get(SESSION_COOKIE, "")
+    if not bearer and token.startswith(API_TOKEN_PREFIX):
+        token = ""  # a personal API token is for the Authorization header only
     if token:
         result = session_actor(store_of(request), token, client_address(request),
                                idle_minutes=settings_of(request).idle_minutes)
@@ -119,6 +124,7 @@ def api_session(request: Request) -> Session:
         )
     if request.method not in SAFE_METHODS:
         check_csrf(session, request.headers.get(CSRF_HEADER))
+    require_second_factor(request, session)
     return session
 
 
@@ -128,7 +134,40 @@ def page_session(request: Request) -> Session:
     if session is None or session.by_bearer:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target)
+    require_second_factor(request, session)
     return session
+
+
+class SecondFactorSetupRequired(PermissionDenied):
+    """The user's role must use a second factor and they have not set one up: pages send them to
+    set it up, the API answers 403."""
+
+    kind = "second_factor_setup_required"
+
+
+# Where a user who must set up a second factor may still go (to set it up, or to leave): these
+# paths and the paths under the first two.
+SETUP_PATHS = ("/account/two-factor", "/api/me/second-factor", "/logout", "/api/logout",
+               "/api/me")
+
+
+def require_second_factor(request: Request, session: Session) -> None:
+    """Refuse a user whose role must use a second factor (``DRACHMA_MFA_ROLES``) until they have
+    one; the check costs a query only for those roles, once per request."""
+    roles = settings_of(request).mfa_required_roles
+    if session.actor.role.value not in roles or session.actor.user.id is None:
+        return
+    path = request.url.path
+    if path in SETUP_PATHS or any(path.startswith(p + "/") for p in SETUP_PATHS[:2]):
+        return
+    enrolled: object = getattr(request.state, "drachma_mfa_enrolled", None)
+    if enrolled is None:
+        enrolled = is_enrolled(store_of(request), session.actor.user.id)
+        request.state.drachma_mfa_enrolled = enrolled
+    if not enrolled:
+        raise SecondFactorSetupRequired(
+            f"the {session.actor.role.label} role must use a second factor: set one up first "
+            "at /account/two-factor", field="code")
 
 
 def is_secure(request: Request) -> bool:

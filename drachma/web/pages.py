@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
@@ -17,7 +18,7 @@ from starlette.responses import Response
 from drachma import reports as report_service
 from drachma.access.audit import parse_audit_filters, view_audit
 from drachma.access.permissions import CONDITION_ROLES, Permission
-from drachma.access.users import log_in, log_out
+from drachma.access.users import SecondFactorNeeded, log_in, log_out
 from drachma.errors import DrachmaError, NotFoundError, PermissionDenied, ValidationError
 from drachma.intake import upload
 from drachma.intake.ingest import DEFAULT_GRADING
@@ -34,15 +35,18 @@ from drachma.model.report import Report, SourceKind
 from drachma.model.user import AuditAction
 from drachma.store.db import Store
 from drachma.store.search import DEFAULT_WINDOW, SearchHit
+from drachma.web.account import after_log_in
 from drachma.web.api import chosen_files, upload_streams
 from drachma.web.auth import (
     LOGIN_CSRF_COOKIE,
+    MFA_CHALLENGE_COOKIE,
     LoginRequired,
     Session,
     check_csrf,
     clear_session_cookie,
     client_address,
     find_session,
+    is_secure,
     login_csrf,
     page_session,
     safe_next,
@@ -106,12 +110,14 @@ def _login_page(request: Request, *, next_url: str, username: str = "", error: s
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = None,
-               logged_out: str | None = None) -> Response:
+               logged_out: str | None = None, expired: str | None = None) -> Response:
     session = find_session(request)
     if session is not None and not session.by_bearer:
         return redirect(safe_next(next, home_for(session)))
     return _login_page(request, next_url=safe_next(next),
-                       notice="You are logged out." if logged_out else "")
+                       notice="You are logged out." if logged_out else "",
+                       error="The log-in took too long or had too many wrong codes. Log in "
+                             "again." if expired else "")
 
 
 @router.post("/login")
@@ -128,11 +134,17 @@ def login_submit(
                            error="The log-in form had expired. Please try again.")
     try:
         session = log_in(store_of(request), username, password, client_address(request),
-                         hours=settings_of(request).session_hours)
+                         hours=settings_of(request).session_hours, challenge=True)
+    except SecondFactorNeeded as needed:  # --- security: the second step, /login/code ---
+        response = redirect(f"/login/code?next={quote(next_url, safe='')}")
+        response.set_cookie(MFA_CHALLENGE_COOKIE, needed.challenge or "", max_age=300,
+                            path="/login", secure=is_secure(request), httponly=True,
+                            samesite="lax")
+        return response
     except DrachmaError as exc:
         return _login_page(request, next_url=next_url, username=username, error=exc.message,
                            status_code=exc.http_status)
-    response = redirect(next_url)
+    response = redirect(after_log_in(request, session.user.id, next_url))
     set_session_cookie(request, response, session.token, session.expires_at)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response

@@ -41,27 +41,38 @@ class PublicLimits:
     overall: RateLimitItem
 
 
-def _item(table: dict[str, object], key: str, where: Path) -> RateLimitItem:
+def _item(table: dict[str, object], key: str, where: Path, section: str = "public_report"
+          ) -> RateLimitItem:
     text = table.get(key)
     if not isinstance(text, str):
-        raise RateLimitConfigError(f"{where}: [public_report] {key} is missing", field=key)
+        raise RateLimitConfigError(f"{where}: [{section}] {key} is missing", field=key)
     try:
         return parse(text)
     except ValueError as exc:
-        raise RateLimitConfigError(f"{where}: [public_report] {key} = {text!r}: {exc}",
+        raise RateLimitConfigError(f"{where}: [{section}] {key} = {text!r}: {exc}",
                                    field=key) from None
 
 
-def load_public_limits(path: Path = LIMITS_FILE) -> PublicLimits:
-    """The public form's limits; a missing or broken file is a loud error."""
+def _table(path: Path, section: str) -> dict[str, object]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise RateLimitConfigError(f"cannot read rate limits {path}: {exc}") from None
-    table = data.get("public_report")
+    table = data.get(section)
     if not isinstance(table, dict):
-        raise RateLimitConfigError(f"{path}: the [public_report] table is missing")
+        raise RateLimitConfigError(f"{path}: the [{section}] table is missing")
+    return table
+
+
+def load_public_limits(path: Path = LIMITS_FILE) -> PublicLimits:
+    """The public form's limits; a missing or broken file is a loud error."""
+    table = _table(path, "public_report")
     return PublicLimits(_item(table, "per_address", path), _item(table, "overall", path))
+
+
+def load_account_limit(path: Path = LIMITS_FILE) -> RateLimitItem:
+    """How many changes to their own account one user may make in a while (``[account]``)."""
+    return _item(_table(path, "account"), "per_user", path, "account")
 
 
 class RateLimiter:
@@ -72,6 +83,16 @@ class RateLimiter:
         self.limits = limits or load_public_limits()
         self.storage = storage_from_string(storage_url)
         self.limiter = MovingWindowRateLimiter(self.storage)
+        self.account_limit = load_account_limit()
+
+    def hit_account(self, username: str) -> None:
+        """Count one change a user makes to their own account (tokens, sessions, second
+        factor); :class:`TooManyRequests` past ``[account] per_user``."""
+        if not self.limiter.hit(self.account_limit, "account", username):
+            stats = self.limiter.get_window_stats(self.account_limit, "account", username)
+            raise TooManyRequests("too many changes to your account in a short time; try again "
+                                  "in a minute",
+                                  retry_after=max(1, int(stats.reset_time - time.time())))
 
     def hit_public(self, address: str | None) -> None:
         """Count one public form submission; :class:`TooManyRequests` when over a limit."""

@@ -36,6 +36,9 @@ class LoginIn(BaseModel):
 
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
+    code: str | None = Field(None, max_length=32, description=(
+        "The 6-digit code from your authenticator app (or a recovery code), if you have set up a "
+        "second factor."))
 
 
 class UserOut(BaseModel):
@@ -61,6 +64,8 @@ class LoginOut(BaseModel):
     token: str = Field(description="Bearer token: 'Authorization: Bearer <token>'; no CSRF needed.")
     token_type: str = "bearer"
     expires_at: datetime
+    notices: list[str] = Field(default_factory=list, description=(
+        "Notices for you since your last log-in (e.g. your password was changed)."))
 
 
 class ReportIn(BaseModel):

@@ -37,10 +37,10 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-DEMO_PASSWORDS = {"analyst": "analyst-demo", "officer": "officer-demo",
-                  "investigator": "investigator-demo", "disclosure": "disclosure-demo",
-                  "supervisor": "supervisor-demo", "admin": "admin-demo",
-                  "records": "records-demo"}
+DEMO_PASSWORDS = {"analyst": "analyst-demo-login", "officer": "officer-demo-login",
+                  "investigator": "investigator-demo-login", "disclosure": "disclosure-demo-login",
+                  "supervisor": "supervisor-demo-login", "admin": "admin-demo-login",
+                  "records": "records-demo-login"}
 
 
 def _missing(reason: str) -> None:

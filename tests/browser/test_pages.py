@@ -167,7 +167,7 @@ def test_everything_can_be_done_with_the_keyboard_and_focus_is_always_visible(
         page.keyboard.press("Tab")
     page.keyboard.type("analyst")
     page.keyboard.press("Tab")
-    page.keyboard.type("analyst-demo")
+    page.keyboard.type("analyst-demo-login")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/reports$"))
 
@@ -213,7 +213,7 @@ def test_the_pages_work_without_javascript(browser: Any, server: str) -> None:
     tab = context.new_page()
     tab.goto("/login")
     tab.get_by_label("Username").fill("analyst")
-    tab.get_by_label("Password").fill("analyst-demo")
+    tab.get_by_label("Password").fill("analyst-demo-login")
     tab.get_by_role("button", name="Log in").click()
     tab.get_by_label("Search the text").fill("stream")
     tab.get_by_role("button", name="Search").click()
