@@ -730,3 +730,18 @@ record_reviews = Table(
     UniqueConstraint("record_kind", "record_id", name="uq_record_reviews_record"),
     Index("ix_record_reviews_due", "status", "review_on"),
 )
+
+# --- search (issue 10): the search index's outbox and generation (migration 0017) ---
+search_outbox = Table(
+    "search_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", Integer, nullable=False),
+    sqlite_autoincrement=True,
+)
+search_index_state = Table(
+    "search_index_state",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("generation", String(64), nullable=False),
+)
