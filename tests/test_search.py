@@ -278,9 +278,11 @@ def test_received_at_with_or_without_an_offset_reads_the_same(store: Store) -> N
     (report_id,) = add(store, make_report("Offset", "A quagga."))
     with store.begin() as conn:
         before = search(conn, "quagga", ANALYST).hits[0].report.received_at
+    with store.begin() as conn:
         if store.is_sqlite:
             conn.execute(text("UPDATE reports SET received_at = received_at || '+00:00' "
                               "WHERE id = :id"), {"id": report_id})
+    with store.begin() as conn:
         after = search(conn, "quagga", ANALYST).hits[0].report.received_at
     assert before == after == START
 

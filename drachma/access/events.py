@@ -793,3 +793,14 @@ class SubjectAccessGathered(AuditedEvent):
     action, kind = AuditAction.READ, RecordKind.PERSON
     reference: str
     items: int
+
+
+# --- search (issue 10): the search index ---------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SearchIndexRebuilt(AuditedEvent):
+    """The search index was built again from every report (words of reports, not shown)."""
+
+    action, kind = AuditAction.CHANGE, RecordKind.REPORT
+    reports: int
+    seconds: float

@@ -375,40 +375,48 @@ assert _SCORE == 19  # _reports() reads the columns by position
 
 # --- the search ---------------------------------------------------------------------------------
 
-def index_query(query: str, visibility: Visibility, filters: ReportFilters) -> tantivy.Query | None:
-    """The tantivy query: every term required (BM25 over title x4 and body), then one
-    non-scoring required clause holding the reader's role and the filters. None when a term
-    has no indexable word in it (nothing can match)."""
+def index_query(query: str, visibility: Visibility, filters: ReportFilters,
+                left_out: frozenset[int] = frozenset()) -> tantivy.Query | None:
+    """The tantivy query: every term required (BM25 over title x4 and body), documents hidden from
+    the reader's role excluded, and one non-scoring required clause holding the filters. None when
+    a term has no indexable word in it (nothing can match)."""
     from drachma.store.search_index import ANALYZER, SCHEMA, facet, received_key
 
-    def fields(make: Callable[[str], tantivy.Query]) -> tantivy.Query:
-        return tantivy.Query.boolean_query([
+    def fields(make: Callable[[str], tantivy.Query]) -> tuple[tantivy.Occur, tantivy.Query]:
+        return tantivy.Occur.Must, tantivy.Query.boolean_query([
             (tantivy.Occur.Should, tantivy.Query.boost_query(make("title"), TITLE_WEIGHT)),
             (tantivy.Occur.Should, make("body")),
         ])
 
+    def prefix(pattern: str) -> Callable[[str], tantivy.Query]:
+        return lambda name: tantivy.Query.regex_query(SCHEMA, name, pattern)
+
+    def word(value: str) -> Callable[[str], tantivy.Query]:
+        return lambda name: tantivy.Query.term_query(SCHEMA, name, value)
+
+    def phrase(values: list[str | tuple[int, str]]) -> Callable[[str], tantivy.Query]:
+        return lambda name: tantivy.Query.phrase_query(SCHEMA, name, values)
+
     clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
     for term in parse_query(query):
-        tokens = [token for word in term.words for token in ANALYZER.analyze(word)]
+        tokens = [token for word_ in term.words for token in ANALYZER.analyze(word_)]
         if not tokens:
             return None
+        whole = tokens
         if term.prefix:
             *whole, start = tokens
-            pattern = re.escape(start) + ".*"
-            clauses.append((tantivy.Occur.Must, fields(
-                lambda name, p=pattern: tantivy.Query.regex_query(SCHEMA, name, p))))
-        else:
-            whole = tokens
+            clauses.append(fields(prefix(re.escape(start) + ".*")))
         if len(whole) == 1:
-            clauses.append((tantivy.Occur.Must, fields(
-                lambda name, w=whole[0]: tantivy.Query.term_query(SCHEMA, name, w))))
+            clauses.append(fields(word(whole[0])))
         elif whole:
-            clauses.append((tantivy.Occur.Must, fields(
-                lambda name, ws=whole: tantivy.Query.phrase_query(SCHEMA, name, ws))))
+            clauses.append(fields(phrase(list(whole))))
+    if not visibility.sees_all_restricted:  # never what the reader's role may not see
+        clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(
+            SCHEMA, "hidden", visibility.role.value)))
+    if left_out:  # changed since the index last saw them: no stale copy is shown or counted
+        clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_set_query(
+            SCHEMA, "id", sorted(left_out))))
     required: list[tuple[tantivy.Occur, tantivy.Query]] = []
-    if not visibility.sees_all_restricted:
-        required.append((tantivy.Occur.Must, tantivy.Query.term_query(
-            SCHEMA, "readers", visibility.role.value)))
     for name, value in (
         ("source", filters.source_evaluation), ("intelligence", filters.intelligence),
         ("handling", filters.handling), ("kind", filters.source_kind), ("force", filters.force),
@@ -444,25 +452,34 @@ def search(
     if limit < 1:
         raise ValidationError("limit must be positive", field="limit")
     limit = min(limit, MAX_RESULTS)
-    parsed = index_query(query, visibility, filters)  # a bad query is refused before any work
-    index = index_for(conn.engine)
-    index.ensure_current(conn)
-    if parsed is None:
+    if index_query(query, visibility, filters) is None:  # a bad query is refused before any work
         return SearchResult(hits=[], window=MAX_RESULTS, exhaustive=True, ranked=0)
-    searcher = index.searcher()
-    found = searcher.search(parsed, limit, count=True)
-    scores = [score for score, _ in found.hits]
-    ids = searcher.fast_field_values("id", [address for _, address in found.hits])
-    rows = fetch_rows(conn, [int(i) for i in ids], visibility, filters)
+    index = index_for(conn.engine)
+    for attempt in (1, 2):
+        left_out = index.ensure_current(conn)
+        parsed = index_query(query, visibility, filters, left_out)
+        assert parsed is not None
+        try:
+            searcher = index.searcher()
+            found = searcher.search(parsed, limit, count=True)
+            ids = [int(i) for i in searcher.fast_field_values(  # type: ignore[arg-type]
+                "id", [address for _, address in found.hits])]
+            break
+        except ValueError:  # files of the index damaged: rebuilt (small) or a clear error
+            if attempt == 2:
+                raise
+            index.invalidate()
+    scores = [float(score) for score, _ in found.hits]  # type: ignore[arg-type]
+    rows = fetch_rows(conn, ids, visibility, filters)
     marks = snippet_terms(query)
     ordered: list[tuple[Any, ...]] = []
     for report_id, score in zip(ids, scores, strict=True):
-        row = rows.get(int(report_id))
+        row = rows.get(report_id)
         if row is None:  # changed in this very transaction, not yet in the index: re-checked
             continue
         ordered.append((*row[:_SCORE], score, snippet(row[1], row[2], marks), row[_SCORE]))
     return SearchResult(hits=_reports(ordered), window=MAX_RESULTS, exhaustive=True,
-                        ranked=int(found.count or 0))
+                        ranked=int(getattr(found, "count", 0) or 0))
 
 
 def fetch_rows(conn: Connection, ids: list[int], visibility: Visibility,

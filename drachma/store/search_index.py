@@ -15,11 +15,13 @@ another), or the folder is missing, unreadable or of an older layout, the index 
 once for a small database, otherwise :class:`SearchIndexUnavailable` asks for
 ``drachma search-index rebuild``.
 
-Each document carries what the access rules and the filters need: ``readers``, the roles that may
-see it (every role for a P report, the roles its conditions name for a C report), and the filter
-values (grading, source kind, force) as ``facets`` terms, with ``received`` as a fast integer. A
-search always adds the reader's role as a mandatory, non-scoring clause, so top-k BM25 is computed
-over exactly the matches the reader may see and that pass the filters (``docs/search.md``).
+Each document carries what the access rules and the filters need: ``hidden``, the roles that may
+not see it (none for a P report; for a C report every role its conditions do not name), and the
+filter values (grading, source kind, force) as ``facets`` terms, with ``received`` as a fast
+integer. A search always excludes the documents hidden from the reader's role (a MUST NOT clause:
+the short list of C reports, cheap to skip) and requires the filters as non-scoring clauses, so
+top-k BM25 is computed over exactly the matches the reader may see and that pass the filters
+(``docs/search.md``).
 """
 
 from __future__ import annotations
@@ -49,13 +51,14 @@ from drachma.model.grading import HandlingCode
 from drachma.model.roles import Role
 from drachma.store.tables import report_access, reports, search_index_state, search_outbox
 
-FORMAT = 1  # the layout of the documents; a change means a rebuild
+FORMAT = 2  # the layout of the documents; a change means a rebuild
 TOKENIZER = "drachma_en"
 META = "drachma-index.json"
 STATE_NAME = "reports"
 APPLY_BATCH = 2000  # outbox rows applied per index commit
 AUTO_REBUILD_MAX = 50_000  # reports; a larger database is rebuilt by the command, not a search
 LOCK_WAIT_SECONDS = 5.0
+MAX_LEFT_OUT = 10_000  # changed reports a search can leave out while the index catches up
 WRITER_HEAP = 64_000_000
 ROLES = tuple(role.value for role in Role)
 
@@ -85,7 +88,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("id", indexed=True, fast=True)
     builder.add_text_field("title", tokenizer_name=TOKENIZER, index_option="position")
     builder.add_text_field("body", tokenizer_name=TOKENIZER, index_option="position")
-    builder.add_text_field("readers", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("hidden", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("facets", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("received", indexed=True, fast=True)
     return builder.build()
@@ -140,15 +143,18 @@ def document(row: Any, roles: frozenset[str]) -> tantivy.Document:
     report_id, title, body, received_at, kind, source, intelligence, handling, force = row
     if isinstance(received_at, str):
         received_at = datetime.fromisoformat(received_at)
-    readers = list(ROLES) if handling == HandlingCode.PERMITTED.value else sorted(roles)
+    # The roles that may NOT see it: none for a P report, for a C report every role its
+    # conditions do not name (roles that see all restricted material search without the clause).
+    hidden = [] if handling == HandlingCode.PERMITTED.value else [
+        role for role in ROLES if role not in roles]
     facets = [facet("kind", kind), facet("source", source), facet("intelligence", intelligence),
               facet("handling", handling)]
     if force:
         facets.append(facet("force", force))
     doc = tantivy.Document(id=int(report_id), title=title or "", body=body or "",
                            received=received_key(received_at))
-    for value in readers:
-        doc.add_text("readers", value)
+    for value in hidden:
+        doc.add_text("hidden", value)
     for value in facets:
         doc.add_text("facets", value)
     return doc
@@ -289,10 +295,7 @@ class SearchIndex:
                 raise
             finally:
                 del writer
-            with engine.begin() as conn:  # only now: a crash before this re-applies them
-                conn.execute(delete(search_outbox).where(
-                    search_outbox.c.id.in_(bindparam("done", expanding=True))),
-                    {"done": [outbox_id for outbox_id, _ in queued]})
+            forget(engine, [outbox_id for outbox_id, _ in queued])  # only now: see forget()
             applied += len(queued)
             batches += 1
         if applied:
@@ -376,9 +379,12 @@ class SearchIndex:
 
     # before each search
 
-    def ensure_current(self, conn: Connection) -> None:
+    def ensure_current(self, conn: Connection) -> frozenset[int]:
         """Bring the index up to what the caller's transaction sees as committed: rebuild it if
-        it is missing or of another generation, else apply queued changes."""
+        it is missing or of another generation, else apply queued changes. Returns the reports
+        the caller sees changed that the index still does not have (the caller's own uncommitted
+        writes, or changes committed meanwhile); the search leaves them out rather than show or
+        count a stale copy."""
         state = conn.execute(select(
             select(search_index_state.c.generation)
             .where(search_index_state.c.name == STATE_NAME).scalar_subquery(),
@@ -387,22 +393,36 @@ class SearchIndex:
         generation, pending = state
         engine = conn.engine
         # A SQLite connection that has written holds the database's write lock: another
-        # connection could not delete outbox rows until it ends. It searches the index as it is
-        # (its own uncommitted writes are in no index; the hits are re-checked in the database).
+        # connection could not delete outbox rows until it ends, so none is attempted.
         sqlite_writing = (conn.dialect.name == "sqlite"
                           and bool(getattr(conn.connection.dbapi_connection,
                                            "in_transaction", False)))
+        rebuilt = False
         if generation is None or generation != self.generation:
-            if self.open() and generation is not None and generation == self.generation:
-                pass  # another process rebuilt it
-            else:
+            if not (self.open() and generation is not None and generation == self.generation):
                 self._rebuild_inside_search(conn, engine, sqlite_writing)
-                return
-        if pending is None or sqlite_writing:
-            return
-        with self.locked() as held:
-            if held:
-                self.apply_outbox(engine)
+                rebuilt = True
+        if pending is not None and not sqlite_writing and not rebuilt:
+            with self.locked() as held:
+                if held:
+                    self.apply_outbox(engine)
+        if pending is None:
+            return frozenset()
+        left = conn.execute(select(search_outbox.c.report_id).distinct()
+                            .limit(MAX_LEFT_OUT + 1)).scalars().all()
+        if len(left) > MAX_LEFT_OUT:
+            raise SearchIndexUnavailable(
+                f"more than {MAX_LEFT_OUT:,} reports changed since the search index was last "
+                "brought up to date and it cannot catch up now (another process holds it, or "
+                "this transaction made them); try again shortly", field="search_index")
+        return frozenset(left)
+
+    def invalidate(self) -> None:
+        """Forget the open index (a search found its files damaged): the next search rebuilds."""
+        with self._mutex:
+            self._index, self.generation = None, None
+            with contextlib.suppress(OSError):
+                (self.path / META).unlink()
 
     def _rebuild_inside_search(self, conn: Connection, engine: Engine,
                                sqlite_writing: bool) -> None:
@@ -418,6 +438,14 @@ class SearchIndex:
                     "the search index is being rebuilt by another process; try again shortly",
                     field="search_index")
             self.rebuild(engine, generation_conn=conn if sqlite_writing else None)
+
+
+def forget(engine: Engine, outbox_ids: list[int]) -> None:
+    """Delete applied outbox rows - after the index commit, so that a crash in between leaves
+    them queued and they are applied again (to the same effect)."""
+    with engine.begin() as conn:
+        conn.execute(delete(search_outbox).where(
+            search_outbox.c.id.in_(bindparam("done", expanding=True))), {"done": outbox_ids})
 
 
 _INDEXES: dict[Path, SearchIndex] = {}
@@ -448,10 +476,11 @@ def sync(engine: Engine) -> int:
     """Apply every queued change now (``drachma search-index sync``, a background step)."""
     index = index_for(engine)
     with engine.connect() as conn:
-        index.ensure_current(conn)
+        queued = int(conn.execute(select(func.count()).select_from(search_outbox)).scalar_one())
+        index.ensure_current(conn)  # rebuilds a missing index, applies what is queued
         conn.rollback()
     with index.locked(wait=60.0) as held:
-        return index.apply_outbox(engine) if held else 0
+        return queued + (index.apply_outbox(engine) if held else 0)
 
 
 @dataclass(frozen=True, slots=True)
