@@ -24,7 +24,7 @@ from drachma.store import search_index
 from drachma.store.db import Store
 from drachma.store.reports import ReportFilters, Visibility, insert_report
 from drachma.store.search import search
-from drachma.store.tables import report_access, reports, search_outbox
+from drachma.store.tables import report_access, reports, search_index_state, search_outbox
 from tests.conftest import ActorFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ def indexed(store: Store, report_id: int) -> int:
 
     index = search_index.index_for(store.engine)
     query = tantivy.Query.term_query(search_index.SCHEMA, "id", report_id)
-    return int(index.searcher().search(query, 10).count or 0)
+    return int(getattr(index.searcher().search(query, 10), "count", 0) or 0)
 
 
 def queued(store: Store) -> int:
@@ -201,7 +201,7 @@ def test_an_emptied_or_replaced_database_is_not_searched_with_an_old_index(store
     assert found(store, "dunlin")[0] == [old]
     with store.begin() as conn:
         conn.execute(delete(reports))
-        conn.execute(delete(search_index.search_index_state))
+        conn.execute(delete(search_index_state))
         conn.execute(delete(search_outbox))  # as if restored from a copy without them
     assert found(store, "dunlin") == ([], 0)
     assert indexed(store, old) == 0
@@ -319,7 +319,8 @@ def _passes(item: Report, filters: ReportFilters) -> bool:
             and (filters.received_to is None or day <= filters.received_to))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     word=st.sampled_from(["wren", "robin", "finch"]),
     role=st.sampled_from([Role.ANALYST, Role.INVESTIGATOR, Role.OFFICER, Role.SUPERVISOR]),

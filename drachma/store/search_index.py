@@ -398,10 +398,10 @@ class SearchIndex:
                           and bool(getattr(conn.connection.dbapi_connection,
                                            "in_transaction", False)))
         rebuilt = False
-        if generation is None or generation != self.generation:
-            if not (self.open() and generation is not None and generation == self.generation):
-                self._rebuild_inside_search(conn, engine, sqlite_writing)
-                rebuilt = True
+        if (generation is None or generation != self.generation) and not (
+                self.open() and generation is not None and generation == self.generation):
+            self._rebuild_inside_search(conn, engine, sqlite_writing)
+            rebuilt = True
         if pending is not None and not sqlite_writing and not rebuilt:
             with self.locked() as held:
                 if held:
@@ -452,9 +452,18 @@ _INDEXES: dict[Path, SearchIndex] = {}
 _INDEXES_LOCK = threading.Lock()
 
 
+_PATHS: dict[tuple[str, str | None, str | None], Path] = {}
+
+
 def index_for(engine: Engine) -> SearchIndex:
     """The process's :class:`SearchIndex` for this database."""
-    path = index_path(engine)
+    key = (str(engine.url), os.environ.get("DRACHMA_SEARCH_INDEX"),
+           os.environ.get("DRACHMA_HOME"))
+    path = _PATHS.get(key)
+    if path is None:
+        path = _PATHS[key] = index_path(engine)
+        if len(_PATHS) > 256:
+            _PATHS.clear()
     with _INDEXES_LOCK:
         found = _INDEXES.get(path)
         if found is None:
