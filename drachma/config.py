@@ -8,6 +8,8 @@
 ``DRACHMA_IDLE_MINUTES``   a session unused this long ends (default 30).
 ``DRACHMA_ALLOWED_HOSTS``  comma-separated host names the server answers to (default
                           ``localhost,127.0.0.1``); any other ``Host`` header gets 400.
+``DRACHMA_SEARCH_INDEX``  folder of the search index (default beside a SQLite database, or
+                          ``<home>/search/<digest of the URL>``; see ``docs/search.md``).
 ``DRACHMA_RATE_LIMIT_STORAGE`` where flood counters live: ``memory://`` (default, one process)
                           or ``redis://host:6379`` when several processes serve.
 

@@ -45,6 +45,7 @@ from typing import Any
 import tantivy
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from drachma.errors import DrachmaError
 from drachma.model.grading import HandlingCode
@@ -67,6 +68,7 @@ class SearchIndexUnavailable(DrachmaError):
     """The search index is missing, damaged or built for another database, and too large a job
     to rebuild inside a search."""
 
+    kind = "search_index_unavailable"
     http_status = 503
 
 
@@ -308,12 +310,17 @@ class SearchIndex:
         Must hold :meth:`locked`. Returns the number of reports indexed."""
         # Every outbox row up to ``last`` belongs to a finished transaction (PostgreSQL: the
         # EXCLUSIVE lock waits for writers in flight); the reports read afterwards include them.
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # A caller's own open transaction that has written would wait for itself.
-                conn.execute(text("SET LOCAL lock_timeout = '5s'"))
-                conn.execute(text("LOCK TABLE search_outbox IN EXCLUSIVE MODE"))
-            last = conn.execute(select(func.max(search_outbox.c.id))).scalar()
+        try:
+            with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # A caller's own open transaction that has written would wait for itself.
+                    conn.execute(text("SET LOCAL lock_timeout = '5s'"))
+                    conn.execute(text("LOCK TABLE search_outbox IN EXCLUSIVE MODE"))
+                last = conn.execute(select(func.max(search_outbox.c.id))).scalar()
+        except OperationalError:
+            raise SearchIndexUnavailable(
+                "the search index cannot be rebuilt while a transaction writing reports stays "
+                "open; try again when it has ended", field="search_index") from None
         with engine.connect() as conn:
             total = int(conn.execute(select(func.count()).select_from(reports)).scalar_one())
             conn.rollback()
