@@ -547,7 +547,7 @@ def run_backend(store: Store, label: str, n: int, seed: int, queries: int, repea
             kind, f"{len(words)} x {repeat}", f"{t.every_match}/{t.searches}",
             f"{statistics.median(t.index):.1f}", f"{index_p95:.1f}",
             f"{statistics.median(t.sql):.1f}", f"{p95(t.sql):.1f}",
-            f"{statistics.median(t.sql) / statistics.median(t.index):.0f}x",
+            f"{statistics.median(t.sql) / statistics.median(t.index):.1f}x",
             _verdict(index_p95 < TARGET_P95_MS),
         )
     console.print(table)

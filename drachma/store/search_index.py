@@ -366,6 +366,8 @@ class SearchIndex:
             shutil.rmtree(old, ignore_errors=True)
             self._record_generation(engine, generation, last, generation_conn)
             self.open()
+        if generation_conn is None:
+            vacuum_outbox(engine)
         return done
 
     def _record_generation(self, engine: Engine, generation: str, last: int | None,
@@ -447,6 +449,16 @@ class SearchIndex:
             self.rebuild(engine, generation_conn=conn if sqlite_writing else None)
 
 
+def vacuum_outbox(engine: Engine) -> None:
+    """PostgreSQL: reclaim the outbox's deleted rows now. After a rebuild has emptied millions of
+    them, the per-search "anything queued?" probe would otherwise walk their dead index entries
+    (9 ms a search at a million, measured) until autovacuum came round."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM search_outbox"))
+
+
 def forget(engine: Engine, outbox_ids: list[int]) -> None:
     """Delete applied outbox rows - after the index commit, so that a crash in between leaves
     them queued and they are applied again (to the same effect)."""
@@ -496,7 +508,10 @@ def sync(engine: Engine) -> int:
         index.ensure_current(conn)  # rebuilds a missing index, applies what is queued
         conn.rollback()
     with index.locked(wait=60.0) as held:
-        return queued + (index.apply_outbox(engine) if held else 0)
+        applied = queued + (index.apply_outbox(engine) if held else 0)
+    if applied:
+        vacuum_outbox(engine)
+    return applied
 
 
 @dataclass(frozen=True, slots=True)
