@@ -347,3 +347,42 @@ def test_search_ranks_and_counts_exactly_the_visible_matches_that_pass_the_filte
     ids, ranked = found(store, word, visibility, filters)
     assert set(ids) == expected
     assert ranked == len(expected)
+
+
+def test_searches_and_writes_in_many_threads_stay_consistent(store: Store) -> None:
+    """Threads of one server writing and searching at once: every search sees at least what was
+    committed before it started, and shows only reports that exist."""
+    import threading
+
+    errors: list[BaseException] = []
+    committed: list[int] = []
+    lock = threading.Lock()
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(5):
+                (made,) = add(store, report(f"Stint {n}-{i}", "A stint on the estuary."))
+                with lock:
+                    committed.append(made)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            for _ in range(8):
+                with lock:
+                    before = set(committed)
+                ids, ranked = found(store, "stint")
+                assert before <= set(ids)
+                assert ranked >= len(before) and len(set(ids)) == len(ids)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
+    threads += [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert sorted(found(store, "stint")[0]) == sorted(committed)

@@ -329,7 +329,9 @@ class SearchIndex:
         building.mkdir(parents=True, mode=0o700)
         index = tantivy.Index(SCHEMA, path=str(building))
         index.register_tokenizer(TOKENIZER, ANALYZER)
-        writer = index.writer(max(WRITER_HEAP, 256_000_000), min(2, os.cpu_count() or 1))
+        big = total > 100_000
+        writer = index.writer(256_000_000 if big else WRITER_HEAP,
+                              min(2, os.cpu_count() or 1) if big else 1)
         done = 0
         try:
             with engine.connect() as conn:
