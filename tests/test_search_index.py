@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -386,3 +387,23 @@ def test_searches_and_writes_in_many_threads_stay_consistent(store: Store) -> No
         thread.join(timeout=120)
     assert not errors, errors
     assert sorted(found(store, "stint")[0]) == sorted(committed)
+
+
+def test_the_search_page_and_api_say_when_the_index_must_be_rebuilt(
+    client: Any, store: Store, make_actor: ActorFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.web import log_in
+
+    analyst = make_actor(Role.ANALYST)
+    add(store, report("Shelduck", "A shelduck."), report("Shelduck", "Another shelduck."))
+    log_in(client, analyst)
+    assert "Shelduck" in client.get("/reports?q=shelduck").text
+    shutil.rmtree(search_index.index_for(store.engine).path)
+    search_index.index_for(store.engine).invalidate()
+    monkeypatch.setattr(search_index, "AUTO_REBUILD_MAX", 1)
+    page = client.get("/reports?q=shelduck")
+    assert page.status_code == 503
+    assert "drachma search-index rebuild" in page.text
+    api = client.get("/api/reports?q=shelduck")
+    assert api.status_code == 503
+    assert api.json()["error"] == "search_index_unavailable"
