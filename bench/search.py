@@ -436,7 +436,8 @@ def use_bench_index_folder(store: Store) -> None:
     """A PostgreSQL database's index goes under ``bench/.cache/`` too (SQLite's sits beside its
     file), unless ``DRACHMA_SEARCH_INDEX`` says otherwise."""
     if not store.is_sqlite and not os.environ.get("DRACHMA_SEARCH_INDEX"):
-        os.environ["DRACHMA_HOME"] = str(CACHE / "home")
+        default = search_index.index_path(store.engine)  # <home>/search/<digest of the URL>
+        search_index.pin_index_path(store.engine, CACHE / "home" / "search" / default.name)
 
 
 def ensure_index(store: Store, label: str) -> None:

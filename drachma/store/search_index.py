@@ -476,11 +476,20 @@ _INDEXES_LOCK = threading.Lock()
 _PATHS: dict[tuple[str, str | None, str | None], Path] = {}
 
 
+_PINNED: dict[str, Path] = {}
+
+
+def pin_index_path(engine: Engine, path: Path) -> None:
+    """Use ``path`` for this database's index in this process, whatever the settings say (the
+    benchmarks keep theirs in ``bench/.cache/``)."""
+    _PINNED[str(engine.url)] = path
+
+
 def index_for(engine: Engine) -> SearchIndex:
     """The process's :class:`SearchIndex` for this database."""
     key = (str(engine.url), os.environ.get("DRACHMA_SEARCH_INDEX"),
            os.environ.get("DRACHMA_HOME"))
-    path = _PATHS.get(key)
+    path = _PINNED.get(key[0]) or _PATHS.get(key)
     if path is None:
         path = _PATHS[key] = index_path(engine)
         if len(_PATHS) > 256:
