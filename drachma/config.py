@@ -10,6 +10,8 @@
                           ``localhost,127.0.0.1``); any other ``Host`` header gets 400.
 ``DRACHMA_MFA_ROLES``      comma-separated roles that must use a second factor (TOTP) to log
                           in, e.g. ``supervisor,admin`` (default none: anyone may set one up).
+``DRACHMA_SEARCH_INDEX``  folder of the search index (default beside a SQLite database, or
+                          ``<home>/search/<digest of the URL>``; see ``docs/search.md``).
 ``DRACHMA_RATE_LIMIT_STORAGE`` where flood counters live: ``memory://`` (default, one process)
                           or ``redis://host:6379`` when several processes serve.
 

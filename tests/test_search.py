@@ -168,16 +168,19 @@ def test_restricted_report_follows_its_handling_conditions(store: Store) -> None
     assert found[restricted].grading.conditions
 
 
-def test_the_window_counts_only_visible_reports(store: Store) -> None:
-    """Hidden matches do not use up an analyst's window."""
+def test_only_visible_reports_are_ranked_and_counted(store: Store) -> None:
+    """Hidden matches are neither returned nor counted."""
     reports = [make_report(f"Open {i}", "A narwhal was mentioned.", day=i) for i in range(2)]
     reports += [make_report(f"Hidden {i}", "A narwhal was mentioned.", day=10 + i, grading="2BC",
                             visible_to=frozenset({Role.INVESTIGATOR})) for i in range(3)]
-    open_ids = add(store, *reports)[:2]
+    ids = add(store, *reports)
     with store.begin() as conn:
-        result = search(conn, "narwhal", ANALYST, window=2)
-    assert sorted(hit.report.id or 0 for hit in result.hits) == sorted(open_ids)
-    assert result.exhaustive
+        result = search(conn, "narwhal", ANALYST)
+        investigator = search(conn, "narwhal", Visibility(Role.INVESTIGATOR))
+    assert sorted(hit.report.id or 0 for hit in result.hits) == sorted(ids[:2])
+    assert result.exhaustive and result.ranked == 2
+    assert sorted(hit.report.id or 0 for hit in investigator.hits) == sorted(ids)
+    assert investigator.ranked == 5
 
 
 def test_filters(store: Store) -> None:
@@ -205,8 +208,8 @@ def test_filters(store: Store) -> None:
     assert ids_of(store, "okapi", filters=ReportFilters(received_to=date(2024, 3, 1))) == [a]
 
 
-def test_window_ranks_only_the_newest_matches(store: Store) -> None:
-    # The two oldest are the best matches; with a window of 3 they are not ranked at all.
+def test_every_match_is_ranked_so_old_better_matches_come_first(store: Store) -> None:
+    # The two oldest are the best matches; the old design ranked only the newest matches.
     best_old = [make_report("Capybara capybara", "Capybara, capybara and capybara.", day=i)
                 for i in range(2)]
     newer = [make_report(f"Note {i}", "One capybara among a great many other words in a "
@@ -214,23 +217,9 @@ def test_window_ranks_only_the_newest_matches(store: Store) -> None:
              for i in range(3)]
     ids = add(store, *best_old, *newer)
     with store.begin() as conn:
-        result = search(conn, "capybara", ANALYST, window=3)
-    assert not result.exhaustive
-    assert result.ranked == 3
-    assert sorted(hit.report.id or 0 for hit in result.hits) == sorted(ids[2:])
-    with store.begin() as conn:
-        wide = search(conn, "capybara", ANALYST, window=10)
-    assert wide.exhaustive
-    assert {hit.report.id for hit in wide.hits[:2]} == set(ids[:2])
-
-
-def test_window_is_exhaustive_when_matches_fit(store: Store) -> None:
-    ids = add(store, *[make_report(f"R{i}", "A pangolin.", day=i) for i in range(3)])
-    with store.begin() as conn:
-        exact = search(conn, "pangolin", ANALYST, window=3)
-        fewer = search(conn, "pangolin", ANALYST, window=5)
-    assert exact.exhaustive and fewer.exhaustive
-    assert sorted(h.report.id or 0 for h in exact.hits) == sorted(ids)
+        result = search(conn, "capybara", ANALYST, limit=2)
+    assert result.exhaustive and result.ranked == 5
+    assert {hit.report.id for hit in result.hits} == set(ids[:2])
 
 
 def test_limit_and_no_match(store: Store) -> None:
@@ -260,47 +249,25 @@ def test_hits_are_the_stored_reports(store: Store) -> None:
         assert hit.report == get_report(conn, report_id)
 
 
-def test_filtered_window_holds_only_reports_that_pass_the_filter(store: Store) -> None:
-    """With a filter the window is the newest matches that pass it: newer matches that fail the
-    filter (or that the reader may not see) do not use it up."""
-    passing = [make_report(f"G{i}", "A dugong.", day=2 * i, grading="2BP",
-                           source_kind=SourceKind.GROUP) for i in range(4)]
-    failing = [make_report(f"P{i}", "A dugong.", day=2 * i + 1, grading="2CP",
+def test_filtered_search_ranks_every_match_that_passes(store: Store) -> None:
+    """With a filter, every match that passes it (and that the reader may see) is ranked and
+    counted; matches that fail it, or are hidden, are not."""
+    passing = [make_report(f"G{i}", "A dugong." + " Dugong!" * (i == 0), day=2 * i,
+                           grading="2BP", source_kind=SourceKind.GROUP) for i in range(4)]
+    failing = [make_report(f"P{i}", "A dugong. Dugong, dugong.", day=2 * i + 1, grading="2CP",
                            source_kind=SourceKind.GROUP) for i in range(4)]
     hidden = make_report("Hidden", "A dugong.", day=20, grading="2BC",
                          source_kind=SourceKind.GROUP)
     ids = add(store, *passing, *failing, hidden)
     group_b = ReportFilters(source_kind="group", intelligence="B")
     with store.begin() as conn:
-        narrow = search(conn, "dugong", ANALYST, group_b, window=2)
-        wide = search(conn, "dugong", ANALYST, group_b, window=4)
-        everyone = search(conn, "dugong", Visibility(Role.SUPERVISOR, True), group_b, window=4)
-    assert not narrow.exhaustive and narrow.ranked == 2
-    assert sorted(h.report.id or 0 for h in narrow.hits) == sorted(ids[2:4])
-    assert wide.exhaustive and wide.ranked == 4
-    assert sorted(h.report.id or 0 for h in wide.hits) == sorted(ids[:4])
-    # A reader who sees restricted reports gets the newest C report in the window.
-    assert not everyone.exhaustive
-    assert sorted(h.report.id or 0 for h in everyone.hits) == sorted([*ids[1:4], ids[8]])
-
-
-def test_search_statement_uses_the_filter_indexes(store: Store) -> None:
-    """Migration 0006: SQLite checks each walked match in the covering index; PostgreSQL can walk
-    source kind + intelligence newest first."""
-    from sqlalchemy import inspect, text
-
-    from drachma.store.search import conditions_sql, sqlite_search_sql
-
-    names = {ix["name"] for ix in inspect(store.engine).get_indexes("reports")}
-    assert {"ix_reports_search_filters", "ix_reports_kind_intelligence_id"} <= names
-    if store.is_sqlite:
-        conditions = conditions_sql(ANALYST, ReportFilters(source_kind="group"), "sqlite")
-        with store.begin() as conn:
-            plan = conn.execute(text("EXPLAIN QUERY PLAN " + sqlite_search_sql(conditions)), {
-                "q": '"dugong"', "window": 3, "window_only": 2, "limit": 2, "mark_start": "<",
-                "mark_end": ">", **conditions.params}).all()
-        details = " | ".join(str(row[-1]) for row in plan)
-        assert "COVERING INDEX ix_reports_search_filters" in details
+        top = search(conn, "dugong", ANALYST, group_b, limit=1)
+        every = search(conn, "dugong", ANALYST, group_b)
+        everyone = search(conn, "dugong", Visibility(Role.SUPERVISOR, True), group_b)
+    assert top.ranked == 4 and [h.report.id for h in top.hits] == [ids[0]]  # the oldest, best
+    assert sorted(h.report.id or 0 for h in every.hits) == sorted(ids[:4])
+    assert everyone.ranked == 5
+    assert sorted(h.report.id or 0 for h in everyone.hits) == sorted([*ids[:4], ids[8]])
 
 
 def test_received_at_with_or_without_an_offset_reads_the_same(store: Store) -> None:
@@ -311,14 +278,16 @@ def test_received_at_with_or_without_an_offset_reads_the_same(store: Store) -> N
     (report_id,) = add(store, make_report("Offset", "A quagga."))
     with store.begin() as conn:
         before = search(conn, "quagga", ANALYST).hits[0].report.received_at
+    with store.begin() as conn:
         if store.is_sqlite:
             conn.execute(text("UPDATE reports SET received_at = received_at || '+00:00' "
                               "WHERE id = :id"), {"id": report_id})
+    with store.begin() as conn:
         after = search(conn, "quagga", ANALYST).hits[0].report.received_at
     assert before == after == START
 
 
-def test_a_page_of_results_past_the_ranking_window_is_refused_by_name(
+def test_a_page_of_results_past_the_deepest_page_is_refused_by_name(
     store: Store, make_actor: ActorFactory
 ) -> None:
     from drachma.reports import search_page

@@ -904,3 +904,12 @@ class PasswordChangeNotified(AuditedEvent):
     action, kind, id_field = AuditAction.CREATE, RecordKind.USER, "user_id"
     user_id: int | None
     emailed: bool
+# --- search (issue 10): the search index ---------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SearchIndexRebuilt(AuditedEvent):
+    """The search index was built again from every report (words of reports, not shown)."""
+
+    action, kind = AuditAction.CHANGE, RecordKind.REPORT
+    reports: int
+    seconds: float

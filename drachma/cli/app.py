@@ -61,6 +61,10 @@ from drachma.cli import records as records_cli  # noqa: E402  --- records (issue
 backup_cli.register(app)  # --- records (issue 13) ---
 records_cli.register(app)  # --- records (issue 13) ---
 
+from drachma.cli import search_index as search_index_cli  # noqa: E402  --- search (issue 10) ---
+
+search_index_cli.register(app)  # --- search (issue 10) ---
+
 
 def main() -> None:
     app()

@@ -168,9 +168,8 @@ def search(
                                          "title": hit.report.title, "snippet": snippet}) + "\n")
         return
     table = Table("ID", "Received", "Grading", "Title", "Snippet",
-                  title=f"{len(result.hits)} results for {query!r}"
-                  + ("" if result.exhaustive else f" (ranked among the newest {result.window:,} "
-                     "matches)"))
+                  title=f"{len(result.hits)} results for {query!r}, the best of "
+                  f"{result.ranked:,} matches")
     for hit in result.hits:
         snippet = (hit.snippet.replace("[", r"\[")
                    .replace(MARK_START, "[bold yellow]").replace(MARK_END, "[/]"))

@@ -29,6 +29,7 @@ from drachma.errors import ConflictError, DrachmaError, NotFoundError, Validatio
 from drachma.model.dates import uk_today
 from drachma.model.report import SourceKind
 from drachma.store import records as records_store
+from drachma.store import search_index  # --- search (issue 10) ---
 from drachma.store.db import Connection, Store
 from drachma.store.records import ReviewRow
 
@@ -258,6 +259,7 @@ def dispose(store: Store, actor: Actor, report_id: int, reason: str, *, home: Pa
             report_id=report_id, retention_group=review.group, reason=why,
             content_sha256=digest))
         done = records_store.review_of(conn, "report", report_id)
+    search_index.sync(store.engine)  # --- search (issue 10): out of the search index now
     root = home.resolve()
     for stored in orphans:  # after the commit: a failed delete above keeps the files
         path = (root / stored).resolve()

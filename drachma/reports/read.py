@@ -93,16 +93,16 @@ def search_page(
     store: Store, actor: Actor, query: str, filters: ReportFilters = ReportFilters(), *,
     offset: int = 0, limit: int = 20,
 ) -> SearchPage:
-    """One page of ranked search results (``offset`` hits skipped). Ranking reaches the newest
-    :data:`~drachma.store.search.DEFAULT_WINDOW` matches of a common term, so a page past that is
-    refused by name rather than shown empty."""
+    """One page of ranked search results (``offset`` hits skipped). Every match is ranked; pages
+    reach the best :data:`~drachma.store.search.MAX_RESULTS`, and a page past that is refused by
+    name rather than shown empty."""
     if offset < 0 or limit < 1:
         raise ValidationError("offset must be 0 or more and limit 1 or more", field="offset")
-    if offset + limit > search_store.DEFAULT_WINDOW:
+    if offset + limit > search_store.MAX_RESULTS:
         raise ValidationError(
-            f"search results go up to {search_store.DEFAULT_WINDOW:,}; narrow the query or the "
+            f"search results go up to {search_store.MAX_RESULTS:,}; narrow the query or the "
             "dates", field="offset")
-    wanted = min(offset + limit + 1, search_store.DEFAULT_WINDOW)
+    wanted = min(offset + limit + 1, search_store.MAX_RESULTS)
     result = search_reports(store, actor, query, filters, limit=wanted)
     return SearchPage(replace(result, hits=result.hits[offset:offset + limit]),
                       has_next=len(result.hits) > offset + limit)

@@ -1,28 +1,29 @@
-"""Ranked full-text search over reports: FTS5 (SQLite) or tsvector (PostgreSQL).
+"""Ranked full-text search over reports: top-k BM25 over every match, in a tantivy index.
 
-Design (see ``docs/search.md``): raw BM25 / ``ts_rank_cd`` ordering scores every matching row,
-which at a million reports costs over a second for a common term. Drachma ranks within a
-*recency window*: the newest ``window`` matches that the reader may see and that pass the filters
-are found by walking the full-text index in id order (id follows intake order; the walk is cheap
-and stops early), only those are scored, the best ``limit`` are returned, and only they get
-highlighted snippets. When a query matches no more rows than the window - every rare term - the
-ranking is exact over all matches. For a common term the answer is "the most relevant of the
-newest ``window`` matches"; :attr:`SearchResult.exhaustive` says which case applied, so the
-interface can say so.
+Design (see ``docs/search.md``): the reports table is the truth and
+:mod:`drachma.store.search_index` keeps a tantivy index in step with it (an outbox written by
+triggers in every writing transaction, applied before each search). A search asks the index for
+the best ``limit`` documents among *every* match of the query that the reader may see and that
+pass the filters - the reader's role and the filters are required, non-scoring clauses of the
+same query, so the ranking is exhaustive whatever the filters - then reads those reports from the
+database, checking visibility and the filters again there, and makes their snippets.
 
-Visibility (handling code C) and the filters are applied in SQL, inside the walk, so the window is
-a window of what the reader may see.
+The query language (:func:`parse_query`) is the same as before: words, ``"phrases"`` and
+``prefix*``, all required; :func:`fts5_query` and :func:`pg_query` translate it for the
+databases' own full-text indexes, which remain (the benchmark's SQL baseline uses them).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import tantivy
 from sqlalchemy import Connection
 
 from drachma.errors import ValidationError
@@ -38,7 +39,9 @@ from drachma.model.report import Report, SourceKind
 from drachma.model.roles import Role
 from drachma.store.reports import ReportFilters, Visibility
 
-DEFAULT_WINDOW = 2000
+MAX_RESULTS = 2000  # the deepest result a reader can page to (every match is ranked)
+DEFAULT_WINDOW = MAX_RESULTS  # the old name, kept for callers
+TITLE_WEIGHT = 4.0  # a word in the title counts four times one in the body (BM25 per field)
 MAX_TERMS = 32
 MARK_START = "\x02"
 MARK_END = "\x03"
@@ -57,9 +60,9 @@ class SearchHit:
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     hits: list[SearchHit]
-    window: int
-    exhaustive: bool  # True when every match was ranked (no more matches than the window)
-    ranked: int = 0  # how many matches were scored (at most ``window``)
+    window: int  # the deepest result reachable by paging (MAX_RESULTS)
+    exhaustive: bool  # every match was ranked: always True since the search index (0017)
+    ranked: int = 0  # how many matches were ranked: every visible match passing the filters
 
 
 # --- the query language -------------------------------------------------------------------------
@@ -366,11 +369,73 @@ def _reports(rows: list[tuple[Any, ...]]) -> list[SearchHit]:
     return hits
 
 
-_SCORE = len(_REPORT_COLUMNS)  # then snippet, roles, matched (the number walked)
+_SCORE = len(_REPORT_COLUMNS)  # then score, snippet, roles
 assert _SCORE == 19  # _reports() reads the columns by position
 
 
 # --- the search ---------------------------------------------------------------------------------
+
+def index_query(query: str, visibility: Visibility, filters: ReportFilters,
+                left_out: frozenset[int] = frozenset()) -> tantivy.Query | None:
+    """The tantivy query: every term required (BM25 over title x4 and body), documents hidden from
+    the reader's role excluded, and one non-scoring required clause holding the filters. None when
+    a term has no indexable word in it (nothing can match)."""
+    from drachma.store.search_index import ANALYZER, SCHEMA, facet, received_key
+
+    def fields(make: Callable[[str], tantivy.Query]) -> tuple[tantivy.Occur, tantivy.Query]:
+        return tantivy.Occur.Must, tantivy.Query.boolean_query([
+            (tantivy.Occur.Should, tantivy.Query.boost_query(make("title"), TITLE_WEIGHT)),
+            (tantivy.Occur.Should, make("body")),
+        ])
+
+    def prefix(pattern: str) -> Callable[[str], tantivy.Query]:
+        return lambda name: tantivy.Query.regex_query(SCHEMA, name, pattern)
+
+    def word(value: str) -> Callable[[str], tantivy.Query]:
+        return lambda name: tantivy.Query.term_query(SCHEMA, name, value)
+
+    def phrase(values: list[str | tuple[int, str]]) -> Callable[[str], tantivy.Query]:
+        return lambda name: tantivy.Query.phrase_query(SCHEMA, name, values)
+
+    clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    for term in parse_query(query):
+        tokens = [token for word_ in term.words for token in ANALYZER.analyze(word_)]
+        if not tokens:
+            return None
+        whole = tokens
+        if term.prefix:
+            *whole, start = tokens
+            clauses.append(fields(prefix(re.escape(start) + ".*")))
+        if len(whole) == 1:
+            clauses.append(fields(word(whole[0])))
+        elif whole:
+            clauses.append(fields(phrase(list(whole))))
+    if not visibility.sees_all_restricted:  # never what the reader's role may not see
+        clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(
+            SCHEMA, "hidden", visibility.role.value)))
+    if left_out:  # changed since the index last saw them: no stale copy is shown or counted
+        clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_set_query(
+            SCHEMA, "id", sorted(left_out))))
+    required: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    for name, value in (
+        ("source", filters.source_evaluation), ("intelligence", filters.intelligence),
+        ("handling", filters.handling), ("kind", filters.source_kind), ("force", filters.force),
+    ):
+        if value:
+            required.append((tantivy.Occur.Must, tantivy.Query.term_query(
+                SCHEMA, "facets", facet(name, value))))
+    if filters.received_from or filters.received_to:  # UK days (see drachma.model.dates)
+        lower = received_key(uk_day_start(filters.received_from)) if filters.received_from \
+            else None
+        upper = received_key(uk_day_end(filters.received_to)) if filters.received_to else None
+        required.append((tantivy.Occur.Must, tantivy.Query.range_query(
+            SCHEMA, "received", tantivy.FieldType.Integer, lower, upper,
+            include_lower=True, include_upper=upper is None)))
+    if required:
+        clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(
+            tantivy.Query.boolean_query(required), 0.0)))
+    return tantivy.Query.boolean_query(clauses)
+
 
 def search(
     conn: Connection,
@@ -379,113 +444,118 @@ def search(
     filters: ReportFilters = ReportFilters(),
     *,
     limit: int = 20,
-    window: int = DEFAULT_WINDOW,
 ) -> SearchResult:
-    """The best ``limit`` of the newest ``window`` visible matches, best first, with snippets."""
-    if limit < 1 or window < 1:
-        raise ValidationError("limit and window must be positive", field="limit")
-    limit = min(limit, window)
+    """The best ``limit`` of every visible match that passes the filters, best first (BM25),
+    with snippets and the number of such matches."""
+    from drachma.store.search_index import index_for
+
+    if limit < 1:
+        raise ValidationError("limit must be positive", field="limit")
+    limit = min(limit, MAX_RESULTS)
+    if index_query(query, visibility, filters) is None:  # a bad query is refused before any work
+        return SearchResult(hits=[], window=MAX_RESULTS, exhaustive=True, ranked=0)
+    index = index_for(conn.engine)
+    for attempt in (1, 2):
+        left_out = index.ensure_current(conn)
+        parsed = index_query(query, visibility, filters, left_out)
+        assert parsed is not None
+        try:
+            searcher = index.searcher()
+            found = searcher.search(parsed, limit, count=True)
+            ids = [int(i) for i in searcher.fast_field_values(  # type: ignore[arg-type]
+                "id", [address for _, address in found.hits])]
+            break
+        except ValueError:  # files of the index damaged: rebuilt (small) or a clear error
+            if attempt == 2:
+                raise
+            index.invalidate()
+    scores = [float(score) for score, _ in found.hits]  # type: ignore[arg-type]
+    rows = fetch_rows(conn, ids, visibility, filters)
+    marks = snippet_terms(query)
+    ordered: list[tuple[Any, ...]] = []
+    for report_id, score in zip(ids, scores, strict=True):
+        row = rows.get(report_id)
+        if row is None:  # changed in this very transaction, not yet in the index: re-checked
+            continue
+        ordered.append((*row[:_SCORE], score, snippet(row[1], row[2], marks), row[_SCORE]))
+    return SearchResult(hits=_reports(ordered), window=MAX_RESULTS, exhaustive=True,
+                        ranked=int(getattr(found, "count", 0) or 0))
+
+
+def fetch_rows(conn: Connection, ids: list[int], visibility: Visibility,
+               filters: ReportFilters) -> dict[int, tuple[Any, ...]]:
+    """The hits' rows, read from the database and checked again against the reader's visibility
+    and the filters (defence in depth: the index decided, the database confirms)."""
+    if not ids:
+        return {}
     dialect = conn.dialect.name
     conditions = conditions_sql(visibility, filters, dialect)
-    params = {"window": window + 1, "window_only": window, "limit": limit, **conditions.params}
     if dialect == "sqlite":
-        params["q"] = _fts5_query(query)
-        params["mark_start"], params["mark_end"] = MARK_START, MARK_END
-        rows = _run(conn, sqlite_search_sql(conditions), params)
+        chosen = "r.id IN (SELECT value FROM json_each(:ids))"
+        params: dict[str, Any] = {"ids": json.dumps(ids), **conditions.params}
+        roles = "group_concat(a.role)"
     else:
-        params["q"] = _pg_query(query)
-        params["headline"] = HEADLINE_OPTIONS
-        rows = _run(conn, pg_search_sql(conditions), params)
-    # No row: nothing matched (or, on PostgreSQL, the query was only stop words).
-    ranked = int(rows[0][_SCORE + 3]) if rows else 0
-    return SearchResult(hits=_reports(rows), window=window, exhaustive=ranked <= window,
-                        ranked=min(ranked, window))
+        chosen = "r.id = ANY(:ids)"
+        params = {"ids": ids, **conditions.params}
+        roles = "string_agg(a.role, ',')"
+    sql = _cached((dialect, "fetch|" + conditions.key), lambda: (
+        f"SELECT {_COLUMNS}, (SELECT {roles} FROM report_access AS a WHERE a.report_id = r.id) "
+        f"FROM reports AS r WHERE {chosen}{conditions.filters}{conditions.visibility}"))
+    return {row[0]: row for row in _run(conn, sql, params)}
 
 
-# --- SQLite / FTS5 ---------------------------------------------------------------------------
-# FTS5 walks a term's doclist in rowid order, so "newest N matches" is ORDER BY rowid DESC LIMIT
-# N with no sort. bm25() is only computed in the second step, over the rowid range of the window:
-# a range constraint FTS5 applies while walking (unlike `rowid IN (...)`, which re-runs the MATCH
-# once per id).
+# --- snippets -----------------------------------------------------------------------------------
 
-def sqlite_search_sql(conditions: Conditions) -> str:
-    """One statement. ``walk``: the ids of the newest ``:window`` visible matches (one more than
-    the window is asked for, to know whether the ranking is exhaustive), each checked against
-    visibility and the filters in the small covering index ``ix_reports_search_filters``
-    (migration 0006) rather than in the wide table rows; ``win``: the window
-    itself. ``best``: score the window and keep the best ``:limit`` - FTS5 walks just the
-    window's rowid range (``rowid >= (SELECT min(id) FROM win)``, a constraint it applies while
-    walking) and the window's ids (which passed visibility and filters) are checked in a
-    temporary index (``+`` keeps FTS5 from turning the IN list into one MATCH per id), so bm25()
-    is computed only for them. Then, for the hits only, the report, its roles, a snippet, and the
-    number walked."""
-    return _cached(("sqlite", conditions.key), lambda: f"""
-    WITH walk AS MATERIALIZED (
-        SELECT f.rowid AS id
-        FROM reports_fts AS f
-        JOIN reports AS r INDEXED BY ix_reports_search_filters ON r.id = f.rowid
-        WHERE reports_fts MATCH :q{conditions.filters}{conditions.visibility}
-        ORDER BY f.rowid DESC
-        LIMIT :window
-    ),
-    win AS MATERIALIZED (
-        SELECT id FROM walk ORDER BY id DESC LIMIT :window_only
-    ),
-    best AS MATERIALIZED (
-        SELECT f.rowid AS id, bm25(reports_fts, 4.0, 1.0) AS score
-        FROM reports_fts AS f
-        WHERE reports_fts MATCH :q AND f.rowid >= (SELECT min(id) FROM win)
-            AND +f.rowid IN (SELECT id FROM win)
-        ORDER BY score, f.rowid DESC
-        LIMIT :limit
-    )
-    SELECT {_COLUMNS}, -best.score AS score,
-        snippet(reports_fts, -1, :mark_start, :mark_end, '…', 24) AS snippet,
-        (SELECT group_concat(a.role) FROM report_access AS a WHERE a.report_id = r.id) AS roles,
-        (SELECT count(*) FROM walk) AS matched
-    FROM best
-    CROSS JOIN reports_fts ON reports_fts.rowid = best.id
-    CROSS JOIN reports AS r ON r.id = best.id
-    WHERE reports_fts MATCH :q
-    ORDER BY best.score, best.id DESC
-    """)
+SNIPPET_TOKENS = 24
 
 
-# --- PostgreSQL / tsvector ---------------------------------------------------------------------
-# One statement. The walk (`@@` ... ORDER BY id DESC LIMIT) is planned with the actual query
-# (custom plan): for a common term the primary key is read backwards and stops after the window,
-# for a rare one the GIN index finds the few matches and they are sorted. MATERIALIZED keeps the
-# walk from being merged into the ranking.
-
-def pg_search_sql(conditions: Conditions) -> str:
-    return _cached(("postgresql", conditions.key), lambda: f"""
-    WITH recent AS MATERIALIZED (
-        SELECT r.id, r.search_vector, row_number() OVER (ORDER BY r.id DESC) AS n
-        FROM reports AS r
-        WHERE TRUE{conditions.filters}
-            AND r.search_vector @@ to_tsquery('english', :q){conditions.visibility}
-        ORDER BY r.id DESC
-        LIMIT :window
-    ),
-    best AS (
-        SELECT w.id, ts_rank_cd(w.search_vector, to_tsquery('english', :q), 1) AS score
-        FROM recent AS w
-        WHERE w.n <= :window_only
-        ORDER BY score DESC, w.id DESC
-        LIMIT :limit
-    )
-    SELECT {_COLUMNS}, best.score,
-        ts_headline('english', r.title || E'\\n' || r.body, to_tsquery('english', :q),
-                    :headline) AS snippet,
-        (SELECT string_agg(a.role, ',') FROM report_access AS a WHERE a.report_id = r.id)
-            AS roles,
-        (SELECT count(*) FROM recent) AS matched
-    FROM best JOIN reports AS r ON r.id = best.id
-    ORDER BY best.score DESC, best.id DESC
-    """)
+@dataclass(frozen=True, slots=True)
+class SnippetTerms:
+    words: frozenset[str]  # analysed (stemmed) forms
+    prefixes: tuple[str, ...]
 
 
-HEADLINE_OPTIONS = (
-    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, "
-    "FragmentDelimiter=\" … \""
-)
+@functools.lru_cache(maxsize=1024)
+def snippet_terms(query: str) -> SnippetTerms:
+    from drachma.store.search_index import ANALYZER
+
+    words: set[str] = set()
+    prefixes: list[str] = []
+    for term in parse_query(query):
+        tokens = [token for word in term.words for token in ANALYZER.analyze(word)]
+        if term.prefix and tokens:
+            prefixes.append(tokens.pop())
+        words.update(tokens)
+    return SnippetTerms(frozenset(words), tuple(prefixes))
+
+
+def snippet(title: str, body: str, terms: SnippetTerms) -> str:
+    """About ``SNIPPET_TOKENS`` words of title and body around the most matched words, each
+    matched word between MARK_START and MARK_END; ``…`` where text was cut."""
+    from drachma.store.search_index import ANALYZER
+
+    text_ = f"{title}\n{body}"
+    tokens = ANALYZER.pre_tokenize(text_).tokens
+    if not tokens:
+        return text_[:200]
+    hit = [token.text in terms.words or token.text.startswith(terms.prefixes) if terms.prefixes
+           else token.text in terms.words for token in tokens]
+    best_start, best_count = 0, -1
+    for i, matched in enumerate(hit):
+        if matched:
+            start = max(0, i - 3)
+            count = sum(hit[start:start + SNIPPET_TOKENS])
+            if count > best_count:
+                best_start, best_count = start, count
+    end = min(len(tokens), best_start + SNIPPET_TOKENS)
+    out: list[str] = ["…"] if best_start else []
+    cursor = tokens[best_start].char_offset_from
+    for token, matched in zip(tokens[best_start:end], hit[best_start:end], strict=True):
+        if matched:
+            out.append(text_[cursor:token.char_offset_from])
+            out.append(MARK_START + text_[token.char_offset_from:token.char_offset_to] + MARK_END)
+            cursor = token.char_offset_to
+    out.append(text_[cursor:tokens[end - 1].char_offset_to])
+    if end < len(tokens):
+        out.append("…")
+    return "".join(out).replace("\n", " ").strip()

@@ -788,3 +788,19 @@ account_notices = Table(
     Column("seen_at", DateTime(timezone=True)),
     Index("ix_account_notices_user", "user_id", "seen_at"),
 )
+
+
+# --- search (issue 10): the search index's outbox and generation (migration 0017) ---
+search_outbox = Table(
+    "search_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", Integer, nullable=False),
+    sqlite_autoincrement=True,
+)
+search_index_state = Table(
+    "search_index_state",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("generation", String(64), nullable=False),
+)

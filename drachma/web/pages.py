@@ -80,7 +80,8 @@ def form_field(field: str | None) -> str:
     """The form field an error belongs to: ``grading.source`` is the grading box."""
     name = (field or "").split(".")[0]
     return {"role": "visible_to", "query": "q", "since": "received_from",
-            "until": "received_to", "report": "", "report_id": ""}.get(name, name)
+            "until": "received_to", "report": "", "report_id": "",
+            "search_index": "q"}.get(name, name)
 
 
 def page_number(value: str | None) -> int:

@@ -168,7 +168,7 @@ class ReportListOut(BaseModel):
     query: str | None = None
     exhaustive: bool | None = Field(
         default=None,
-        description="Search only: false when a common term was ranked among the newest matches.",
+        description="Search only: always true - every match is ranked (docs/search.md).",
     )
 
 
