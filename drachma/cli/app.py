@@ -61,6 +61,10 @@ from drachma.cli import records as records_cli  # noqa: E402  --- records (issue
 backup_cli.register(app)  # --- records (issue 13) ---
 records_cli.register(app)  # --- records (issue 13) ---
 
+from drachma.cli import sharing as sharing_cli  # noqa: E402  --- sharing (issue 11) ---
+
+sharing_cli.register(app)  # --- sharing (issue 11) ---
+
 
 def main() -> None:
     app()

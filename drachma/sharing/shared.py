@@ -194,8 +194,11 @@ class Shared:
 
 def _report(report: Report, incident_ids: list[int]) -> SharedReport:
     assert report.id is not None
+    # Only a report prepared for dissemination (one with a sanitised text) shares its title: a
+    # title is typed by whoever took the report in and may name the source.
+    title = report.title if report.sanitised_text else f"Report {report.id} (title withheld)"
     return SharedReport(
-        id=report.id, title=report.title, text=report.sanitised_text,
+        id=report.id, title=title, text=report.sanitised_text,
         received_at=report.received_at, occurred_on=report.occurred_on, force=report.force,
         source_kind=report.source_kind.value, grading=report.grading,
         incident_ids=tuple(incident_ids))

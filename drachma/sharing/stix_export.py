@@ -26,6 +26,7 @@ import stix2
 from stix2.properties import StringProperty
 from stix2.v21 import CustomMarking
 
+from drachma.incidents.records import force_name
 from drachma.model.grading import HandlingCode
 from drachma.model.incident import SubjectRole
 from drachma.sharing.shared import Shared, SharedIncident, SharedPerson, SharedReport
@@ -139,7 +140,7 @@ class _Builder:
             confirmed = "confirmed by an analyst" if found.confirmed else "not yet confirmed"
             lines.append(f"Status: {found.status}; {confirmed}.")
             if found.area_force:
-                lines.append(f"Area (police force): {found.area_force}.")
+                lines.append(f"Area: {force_name(found.area_force)}.")
             if found.pages:
                 lines.append("Its own public pages: " + ", ".join(found.pages))
         return str(self.add(stix2.v21.ThreatActor(
