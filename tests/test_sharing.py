@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import stix2
 from followthemoney import model
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drachma.access.actor import Actor
 from drachma.access.audit import view_audit
@@ -363,3 +365,37 @@ def test_only_those_who_may_add_reports_may_import_and_the_default_grading_is_p(
     with pytest.raises(ValidationError) as bad:
         import_stix(store, make_actor(Role.ANALYST), data, grading="2CC")
     assert bad.value.field == "grading"
+
+
+# --------------------------------------------------------------------------------------------
+# Properties: any input is either read or refused by name; no cell stays a formula
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.sampled_from(["type", "id", "objects", "spec_version", "name", "x"]),
+                      inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=JSON)
+def test_any_json_is_read_as_a_bundle_or_refused_by_name(value: object) -> None:
+    try:
+        stix_import.read_bundle(json.dumps(value).encode())
+    except BundleError as exc:
+        assert exc.field and exc.message
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=200))
+def test_any_bytes_are_refused_by_name(data: bytes) -> None:
+    with pytest.raises(BundleError):
+        stix_import.read_bundle(data)
+
+
+@given(text=st.text(max_size=30))
+def test_no_csv_cell_starts_as_a_formula(text: str) -> None:
+    cell = safe_cell(text)
+    assert cell in (text, "'" + text)
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
