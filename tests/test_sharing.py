@@ -312,6 +312,8 @@ BAD_BUNDLES: list[tuple[str, bytes, str]] = [
      "bundle.objects[1].name"),
     ("invalid STIX", json.dumps(_minimal(published="yesterday")).encode(), "bundle"),
     ("deep nesting", b"[" * 200_000 + b"]" * 200_000, "file"),
+    ("nested deep inside", json.dumps(_minimal(labels=json.loads("[" * 50 + "]" * 50))).encode(),
+     "bundle.objects[1].labels" + "[0]" * 10),
     ("no report", json.dumps({**_minimal(), "objects": _minimal()["objects"][:1]}).encode(),  # type: ignore[index]
      "bundle.objects"),
 ]
@@ -365,6 +367,9 @@ def test_only_those_who_may_add_reports_may_import_and_the_default_grading_is_p(
     with pytest.raises(ValidationError) as bad:
         import_stix(store, make_actor(Role.ANALYST), data, grading="2CC")
     assert bad.value.field == "grading"
+    with pytest.raises(ValidationError) as bad:
+        import_stix(store, make_actor(Role.ANALYST), data, visible_to=["wizard"])
+    assert bad.value.field == "role"
 
 
 # --------------------------------------------------------------------------------------------

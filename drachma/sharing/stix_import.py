@@ -35,6 +35,7 @@ from drachma.access.permissions import Permission
 from drachma.errors import ConflictError, DrachmaError, ValidationError
 from drachma.model.grading import parse_grading
 from drachma.model.report import Report, SourceKind
+from drachma.model.roles import parse_role
 from drachma.reports.drafts import MAX_BODY, MAX_TITLE, ReportDraft, validate
 from drachma.sharing.stix_export import GRADING_MARKING, GradingMarking  # noqa: F401 (registers)
 from drachma.store import reports as report_store
@@ -43,6 +44,7 @@ from drachma.store.db import Store
 MAX_BYTES = 5 * 1024 * 1024
 MAX_OBJECTS = 5_000
 MAX_REPORTS = 1_000
+MAX_DEPTH = 12  # a bundle's objects hold lists of dicts of lists at most; 12 leaves room
 DEFAULT_GRADING = "2CP"
 KNOWN_TYPES = frozenset({
     "report", "incident", "threat-actor", "intrusion-set", "identity", "location",
@@ -77,10 +79,13 @@ class ImportResult:
 
 
 def _walk_strings(value: Any, where: str) -> None:
-    """Refuse control characters (NUL, escapes, bidirectional overrides) in any string."""
-    stack: list[tuple[Any, str]] = [(value, where)]
+    """Refuse control characters (NUL, escapes, bidirectional overrides) in any string, strings
+    over :data:`MAX_BODY` characters and nesting deeper than :data:`MAX_DEPTH`."""
+    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
     while stack:
-        item, path = stack.pop()
+        item, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BundleError(f"{path} is nested more than {MAX_DEPTH} levels deep", field=path)
         if isinstance(item, str):
             bad = _CONTROL.search(item)
             if bad:
@@ -90,10 +95,10 @@ def _walk_strings(value: Any, where: str) -> None:
                 raise BundleError(f"{path} is longer than {MAX_BODY:,} characters", field=path)
         elif isinstance(item, dict):
             for key, child in item.items():
-                stack.append((key, path))
-                stack.append((child, f"{path}.{key}"))
+                stack.append((key, path, depth))
+                stack.append((child, f"{path}.{key}", depth + 1))
         elif isinstance(item, list):
-            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
+            stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item))
 
 
 def read_bundle(data: bytes) -> dict[str, Any]:
@@ -136,7 +141,7 @@ def read_bundle(data: bytes) -> dict[str, Any]:
     _walk_strings(parsed, "bundle")
     try:
         stix2.parse(parsed, allow_custom=False, version="2.1")
-    except (STIXError, ValueError, TypeError, KeyError) as exc:
+    except (STIXError, ValueError, TypeError, KeyError, RecursionError) as exc:
         raise BundleError(f"the bundle is not valid STIX 2.1: {str(exc)[:300]}",
                           field="bundle") from None
     return parsed
@@ -252,6 +257,8 @@ def import_stix(store: Store, actor: Actor, data: bytes, *, grading: str = DEFAU
             "(handling C and its conditions come from the sender's markings)", field="grading")
     default = parse_grading(grading).code
     roles = visible_to or ["analyst"]
+    for role in roles:
+        parse_role(role)  # an unknown role is refused even when no object needs it
     parsed = read_bundle(data)
     bundle = _Bundle(parsed)
     sender = bundle.sender()

@@ -140,7 +140,8 @@ page_router = APIRouter(include_in_schema=False)
 LoggedIn = Annotated[Session, Depends(page_session)]
 FormText = Annotated[str, Form(max_length=300)]
 #: The page's field for each error's ``field``.
-_FIELDS = {"record_id": "number", "filters": "kind", "file": "file", "bundle": "file"}
+_FIELDS = {"record_id": "number", "filters": "kind", "file": "file", "bundle": "file",
+           "role": "visible_to", "handling_conditions": "grading"}
 EXPORT_LABELS = {"kind": "What to export", "number": "Number", "format": "Format",
                  "sender": "Your force", "grading": "Grading", "source_kind": "Source",
                  "force": "Force", "received_from": "Received from", "received_to": "Received to",
