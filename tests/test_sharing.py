@@ -152,6 +152,32 @@ def test_followthemoney_entities_are_valid_and_never_state_the_allegation(
         assert value not in text, value
 
 
+def test_a_person_is_shared_as_the_subject_of_an_unproven_allegation(
+        store: Store, make_actor: ActorFactory) -> None:
+    from datetime import date
+
+    from drachma.model.entities import Person
+    from drachma.store import entities as entity_store
+
+    with store.begin() as conn:
+        (person_id,) = entity_store.insert_persons(conn, [Person(
+            name="Gareth Invented-Person", aliases=["Gaz"], date_of_birth=date(1970, 5, 6),
+            addresses=["1 Hidden Road, Bolton"])])
+    by_type = _stix(store, Role.ANALYST, make_actor, Selection(ExportKind.PERSON, person_id))
+    (person,) = [i for i in by_type["identity"] if i.get("identity_class") == "individual"]
+    assert person["name"] == "Gareth Invented-Person" and "unproven" in person["description"]
+    assert "Hidden Road" not in json.dumps(by_type)
+    markings = {m["id"]: m for m in by_type["marking-definition"]}
+    statement = markings[person["object_marking_refs"][0]]["definition"]["statement"]  # type: ignore[index]
+    assert "unproven" in statement
+    events, _ = view_audit(store, make_actor(Role.SUPERVISOR),
+                           AuditFilters(record_kind="person", record_id=str(person_id)))
+    assert [e.detail.get("format") for e in events] == ["stix"]
+    with pytest.raises(PermissionDenied):
+        export(store, make_actor(Role.RECORDS_OFFICER), Selection(ExportKind.PERSON, person_id),
+               ExportFormat.FTM)
+
+
 def test_csv_has_one_row_a_record_and_no_formula_survives(
         store: Store, make_actor: ActorFactory) -> None:
     case = make_case(store, make_actor)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from drachma.access.permissions import CONDITION_ROLES, Permission
@@ -126,8 +127,6 @@ async def api_import_stix(
 ) -> ImportOut:
     """Take in a STIX bundle from another force as graded reports for review (never groups,
     persons or incidents). A malformed bundle is refused naming what was wrong; nothing changes."""
-    from starlette.concurrency import run_in_threadpool
-
     data = await read_upload(file)
     result = await run_in_threadpool(import_stix, store_of(request), session.actor, data,
                                      grading=grading, visible_to=visible_to or None)
@@ -230,8 +229,6 @@ async def import_submit(
     grading: FormText = DEFAULT_GRADING,
     visible_to: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> Response:
-    from starlette.concurrency import run_in_threadpool
-
     check_csrf(session, csrf_token)
     values = {"grading": grading, "visible_to": list(visible_to)}
     try:
