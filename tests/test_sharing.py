@@ -321,6 +321,21 @@ def test_another_forces_tlp_amber_becomes_handling_code_c(
     assert Role.ANALYST in report.visible_to
 
 
+def test_tlp_amber_or_red_is_never_loosened_by_a_3x5x2_code_p(
+        store: Store, make_actor: ActorFactory) -> None:
+    bundle = _minimal(object_marking_refs=[
+        stix2.TLP_RED.id, "marking-definition--9a5b1c1e-1d0e-4f7a-9b7a-3f1f1f1f1f1f"])
+    bundle["objects"].append({  # type: ignore[attr-defined]
+        "type": "marking-definition", "spec_version": "2.1",
+        "id": "marking-definition--9a5b1c1e-1d0e-4f7a-9b7a-3f1f1f1f1f1f",
+        "created": "2026-01-01T00:00:00.000Z", "definition_type": "x-uk-3x5x2-grading",
+        "definition": {"code": "1AP", "source_evaluation": "1", "intelligence_assessment": "A",
+                       "handling_code": "P"}})
+    result = import_stix(store, make_actor(Role.ANALYST), json.dumps(bundle).encode())
+    (report,) = result.reports
+    assert report.grading.code == "1AC" and "TLP:RED" in (report.grading.conditions or "")
+
+
 BAD_BUNDLES: list[tuple[str, bytes, str]] = [
     ("not json", b"{\"type\": \"bundle\",", "file"),
     ("empty", b"  ", "file"),

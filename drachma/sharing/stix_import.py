@@ -185,27 +185,31 @@ class _Bundle:
         return ""
 
     def grading(self, obj: dict[str, Any], default: str) -> tuple[str, str | None]:
-        """The grading code and conditions to store, from the object's markings."""
+        """The grading code and conditions to store, from the object's markings. TLP:AMBER or
+        RED is never loosened: with a 3x5x2 marking of code P it makes code C too."""
         statements: list[str] = []
         tlp: str | None = None
+        graded: tuple[str, str | None] | None = None
         for ref in obj.get("object_marking_refs", []):
-            marking = self.objects.get(ref)
             if ref in TLP_NAMES:
                 tlp = TLP_NAMES[ref]
                 continue
+            marking = self.objects.get(ref)
             if marking is None:
                 continue
             definition = marking.get("definition") or {}
             if marking.get("definition_type") == GRADING_MARKING:
-                return str(definition.get("code", "")), definition.get("handling_conditions")
-            if marking.get("definition_type") == "statement":
+                graded = (str(definition.get("code", "")), definition.get("handling_conditions"))
+            elif marking.get("definition_type") == "statement":
                 statements.append(str(definition.get("statement", "")))
             elif marking.get("definition_type") == "tlp":
                 tlp = str(definition.get("tlp", "")).upper()
-        if tlp in ("AMBER", "RED"):
+        code, conditions = graded or (default, None)
+        if tlp in ("AMBER", "RED") and not code.upper().endswith("C"):
             rule = f"Sent under TLP:{tlp}; share only as TLP:{tlp} allows."
-            return default[:2] + "C", " ".join([rule, *statements])
-        return default, None
+            extra = statements if graded is None else []
+            return code[:2] + "C", " ".join([rule, *extra])
+        return code, conditions
 
     def _named(self, ref: str) -> bool:
         obj = self.objects.get(ref)
