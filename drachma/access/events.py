@@ -913,3 +913,70 @@ class SearchIndexRebuilt(AuditedEvent):
     action, kind = AuditAction.CHANGE, RecordKind.REPORT
     reports: int
     seconds: float
+# --- sharing (issue 11): exports to other forces and tools, and STIX bundles taken in -----------
+# An export is a read of every record it carries: the event names them (ids, comma-separated).
+
+_EXPORT_DETAIL = 16_000  # room for the ids of the largest export (drachma.sharing.MAX_RECORDS)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonExported(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.PERSON, "person_id"
+    person_id: int
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupExported(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.GROUP, "group_id"
+    detail_limit = _EXPORT_DETAIL
+    group_id: int
+    format: str
+    incidents: str
+    reports: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentExported(AuditedEvent):
+    """One incident exported with the reports the actor may see and its subjects (ids)."""
+
+    action, kind, id_field = AuditAction.READ, RecordKind.INCIDENT, "incident_id"
+    detail_limit = _EXPORT_DETAIL
+    incident_id: int
+    format: str
+    reports: str
+    subjects: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportsExported(AuditedEvent):
+    """A filtered set of reports exported (``filters`` as typed; ``reports``: the ids)."""
+
+    action, kind = AuditAction.READ, RecordKind.REPORT
+    detail_limit = _EXPORT_DETAIL
+    format: str
+    filters: str
+    reports: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentsExported(AuditedEvent):
+    action, kind = AuditAction.READ, RecordKind.INCIDENT
+    detail_limit = _EXPORT_DETAIL
+    format: str
+    filters: str
+    incidents: str
+    reports: str
+    subjects: str
+
+
+@dataclass(frozen=True, slots=True)
+class StixBundleImported(AuditedEvent):
+    """A STIX bundle from another force taken in as graded reports for review (their ids)."""
+
+    action, kind = AuditAction.CREATE, RecordKind.REPORT
+    detail_limit = _EXPORT_DETAIL
+    bundle: str
+    sender: str
+    objects: int
+    reports: str

@@ -64,6 +64,9 @@ records_cli.register(app)  # --- records (issue 13) ---
 from drachma.cli import search_index as search_index_cli  # noqa: E402  --- search (issue 10) ---
 
 search_index_cli.register(app)  # --- search (issue 10) ---
+from drachma.cli import sharing as sharing_cli  # noqa: E402  --- sharing (issue 11) ---
+
+sharing_cli.register(app)  # --- sharing (issue 11) ---
 
 
 def main() -> None:
