@@ -69,7 +69,8 @@ NEGATION_RE = re.compile(rf"\b(?:none|no{W}one|nobody|never|neither)\b[^.]*$")
 GENERIC_RE = re.compile(
     r"\b(?:often|usually|typically|sometimes|rarely|seldom|frequently|routinely|generally|"
     r"commonly|normally|invariably|in\s+(?:many|most|some)\s+cases|(?:many|most|some|few)\s+of|"
-    r"those\s+who|anyone\s+who|people\s+who|whoever)\b"
+    r"those\s+who|anyone\s+who|people\s+who|whoever|such\s+(?:stings|cases|operations)|"
+    r"(?:can|could|may|might|will|would)\s+lead\s+to)\b"
 )
 STATISTIC_RE = re.compile(r"\bper[ \u00a0]?cent\b|%|\bproportion\b|\bfigures?\b|\bstatistics\b")
 
