@@ -220,3 +220,83 @@ def test_group_names_from_agents_naming_cues_and_short_forms(
     extractor: Extractor, text: str, groups: list[str]
 ) -> None:
     assert sorted(_field(extractor, text, "groups")) == sorted(groups)  # type: ignore[type-var]
+
+
+# --- more subject-age phrasings, and people who are not subjects --------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "ages"),
+    [
+        ("Police arrested two men, aged 31 and 46, at the retail park.", [31, 46]),
+        ("The accused, who is 58, was remanded.", [58]),
+        ("Brandt, now 63, was arrested in 2019.", [63]),
+        ("Members of the page filmed the 24-year-old outside his flat.", [24]),
+        ("A 67-year-old man was confronted; his 40-year-old son filmed it.", [67]),
+    ],
+)
+def test_subject_ages_in_relative_clauses_lists_and_as_objects(
+    extractor: Extractor, text: str, ages: list[int]
+) -> None:
+    assert sorted(_field(extractor, text, "subject_ages")) == ages  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Her 44-year-old husband was not involved.",
+        "A 26-year-old woman who runs the page said they had handed the logs over.",
+        "Luke Hanley, 25, who leads the group, said it had 40 members.",
+        "The 30-year-old, who founded the group, said so.",
+    ],
+)
+def test_relatives_and_group_leaders_ages_are_not_subject_ages(
+    extractor: Extractor, text: str
+) -> None:
+    assert _field(extractor, text, "subject_ages") == []
+
+
+# --- people, places and forces ------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("Sgt Janelle Roy said officers attended.", ["Janelle Roy"]),
+        ("Cpl. Janelle Roy said officers attended.", ["Janelle Roy"]),
+    ],
+)
+def test_a_name_right_after_a_title_starts_at_once(
+    extractor: Extractor, text: str, people: list[str]
+) -> None:
+    assert _field(extractor, text, "people") == people
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("A Brisbane man was charged on Friday.", ["Brisbane"]),
+        ("A Gold Coast man has been charged.", ["Gold Coast"]),
+        ("The man had admitted the offence at Tarbury Sheriff\nCourt on Monday.", []),
+    ],
+)
+def test_a_place_before_man_at_a_sentence_start_and_wrapped_court_names(
+    extractor: Extractor, text: str, places: list[str]
+) -> None:
+    assert _field(extractor, text, "places") == places
+
+
+def test_a_force_followed_by_officers_is_a_force(extractor: Extractor) -> None:
+    assert _field(extractor, "He said Police Scotland officers arrested him.",
+                  "police_forces") == ["Police Scotland"]
+
+
+@pytest.mark.parametrize(
+    ("text", "outcomes"),
+    [
+        ("He was jailed for two years and four months.", ["jailed"]),
+        ("Man jailed after sting\nHe was jailed for two years on Friday.", ["jailed 2 years"]),
+    ],
+)
+def test_compound_terms_and_headline_jailed(
+    extractor: Extractor, text: str, outcomes: list[str]
+) -> None:
+    assert _field(extractor, text, "outcomes") == outcomes

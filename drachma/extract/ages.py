@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from drachma.extract.common import (
+    FUNCTION_WORDS,
     Context,
     finditer_windows,
     register_triggers,
@@ -114,6 +115,30 @@ HUNTER_TAIL_RE = re.compile(
     r",?(?:[ \u00a0]+who[ \u00a0]+(?:is|was))?[ \u00a0]+(?:an?[ \u00a0]+)?(?:[\w\-]+[ \u00a0]+)?"
     r"(?:hunter|vigilante)"
 )
+# "Name, 25, who leads the group": what a hunter does, right after the appositive age
+HUNTER_WHO_RE = re.compile(
+    r"[ \u00a0]*[,)]?[ \u00a0]*who[ \u00a0]+(?:runs|ran|founded|co-founded|leads|led|heads|"
+    r"joined|organises|organizes|manages|set[ \u00a0]+up|started)\b"
+)
+AFTER_NOMINAL_AGE = words("ages.after_nominal_age")
+# "hunters filmed the 24-year-old": the object of what hunters do to a subject
+TARGET_VERB_BEFORE_RE = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, words("ages.target_verbs")), key=len, reverse=True))
+    + r")[ \u00a0]+the[ \u00a0]+$"
+)
+# "his 70-year-old father", "the man's 40-year-old wife": a possessive right before the age
+RELATIVE_BEFORE_RE = re.compile(r"\b(?:his|her|their|its|[a-z]+['’]s)[ \u00a0]+(?:an?[ \u00a0]+)?$")
+# "two men, aged 31 and 46": an adult noun (plural) before a list of two ages, not a range
+ADULTS_AGED_PAIR_RE = re.compile(
+    r"\b(?:men|women|people|suspects|defendants|brothers|fathers)[ \u00a0]*,?[ \u00a0]+"
+    r"aged[ \u00a0]+"
+    r"(?P<a>\d{2})[ \u00a0]+and[ \u00a0]+(?P<b>\d{2})\b"
+)
+# "The accused, who is 58, was", "Brandt, now 63, was": the age in a relative clause or with
+# "now" between commas after a name or an adult noun
+WHO_IS_AGE_RE = re.compile(
+    r",[ \u00a0]*(?:who[ \u00a0]+is|who[ \u00a0]+was|now)[ \u00a0]+(?P<n>\d{2})[ \u00a0]*,"
+)
 SUBJECT_CONTEXT_RE = re.compile(
     r"\b(?:arrested|charged|jailed|pleaded|convicted|sentenced|sentencing|court|accused|"
     r"admitted|guilty|appeared|facing|confronted|snared|caught|remanded|denied|suspected|"
@@ -177,26 +202,23 @@ def extract_ages(ctx: Context) -> None:
             continue
         if n >= 16:
             if noun in ADULT_NOUNS or named:
-                tail = low[m.end() : m.end() + 60]
+                tail_at = m.start("noun") if m.group("noun") else m.end()
+                tail = low[tail_at : tail_at + 60]
                 if HUNTER_CONTEXT_RE.search(pre[-25:]) or HUNTER_TAIL_RE.match(tail):
                     continue
+                if RELATIVE_BEFORE_RE.search(pre):
+                    continue  # "her 44-year-old husband": a relative of someone, not a subject
                 add(MentionType.AGE_SUBJECT, m.start(), end, n, 0.85)
-            elif not noun or noun in (
-                "was",
-                "is",
-                "had",
-                "has",
-                "who",
-                "appeared",
-                "pleaded",
-                "admitted",
-                "denied",
-                "will",
-                "has",
-                "from",
-                "of",
-            ):
-                if HUNTER_CONTEXT_RE.search(sent) and not SUBJECT_CONTEXT_RE.search(sent):
+            elif not noun or noun in AFTER_NOMINAL_AGE or noun in FUNCTION_WORDS:
+                # "the 24-year-old outside his flat": the age is the noun phrase itself
+                if (
+                    HUNTER_CONTEXT_RE.search(sent)
+                    and not SUBJECT_CONTEXT_RE.search(sent)
+                    and not TARGET_VERB_BEFORE_RE.search(pre)
+                ):
+                    continue
+                tail_at = m.start("noun") if m.group("noun") else m.end()
+                if HUNTER_TAIL_RE.match(low, tail_at) or HUNTER_WHO_RE.match(low, tail_at):
                     continue
                 add(MentionType.AGE_SUBJECT, m.start(), end, n, 0.7)
     for rx, trig in (
@@ -238,7 +260,11 @@ def extract_ages(ctx: Context) -> None:
             and a >= 16
             and (text[m.start() - 2 : m.start()] in (", ", "(") or pre.endswith(", "))
         ):
-            if HUNTER_CONTEXT_RE.search(pre[-25:]) or HUNTER_TAIL_RE.match(low, m.end()):
+            if (
+                HUNTER_CONTEXT_RE.search(pre[-25:])
+                or HUNTER_TAIL_RE.match(low, m.end())
+                or HUNTER_WHO_RE.match(low, m.end())
+            ):
                 continue
             pm = _person_before(ctx, m.start(), person_ends)
             if pm is not None and pm.attributes.get("role") in (
@@ -270,7 +296,11 @@ def extract_ages(ctx: Context) -> None:
         if pm is not None and pm.attributes.get("role") in _NOT_SUBJECT_ROLES:
             continue
         pre = low[max(0, m.start() - 40) : m.start()]
-        if HUNTER_CONTEXT_RE.search(pre[-25:]) or HUNTER_TAIL_RE.match(low, m.end()):
+        if (
+            HUNTER_CONTEXT_RE.search(pre[-25:])
+            or HUNTER_TAIL_RE.match(low, m.end())
+            or HUNTER_WHO_RE.match(low, m.end("n") + 1)
+        ):
             continue
         add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), n, 0.75)
     for pm in ctx.of_type(MentionType.PERSON):
@@ -287,9 +317,30 @@ def extract_ages(ctx: Context) -> None:
             continue
         if not SUBJECT_CONTEXT_RE.search(low[am.end() : am.end() + 120].split(".")[0]):
             continue
-        if HUNTER_NAME_RE.search(text, max(0, pm.end - 60), pm.end):
+        if HUNTER_NAME_RE.search(text, max(0, pm.end - 60), pm.end) or HUNTER_WHO_RE.match(
+            low, am.end()
+        ):
             continue
         add(MentionType.AGE_SUBJECT, am.start("n"), am.end("n"), n, 0.8)
+    if "aged" in ctx.triggers:
+        for m in finditer_windows(ADULTS_AGED_PAIR_RE, low, word_windows(ctx, ("aged",), 30, 20)):
+            if HUNTER_CONTEXT_RE.search(low, max(0, m.start() - 30), m.start("a")):
+                continue
+            for g in ("a", "b"):
+                add(MentionType.AGE_SUBJECT, m.start(g), m.end(g), int(m.group(g)), 0.7)
+    for m in WHO_IS_AGE_RE.finditer(low):
+        pre = text[max(0, m.start() - 30) : m.start()]
+        if not (NAME_END_RE.search(pre) or NOUN_BEFORE_RE.search(low, max(0, m.start() - 25),
+                                                                  m.start())):
+            continue
+        if HUNTER_NAME_RE.search(text, max(0, m.start() - 60), m.start()) or HUNTER_WHO_RE.match(
+            low, m.end()
+        ) or HUNTER_CONTEXT_RE.search(low, max(0, m.start() - 25), m.start()):
+            continue
+        pm = _person_before(ctx, m.start(), person_ends)
+        if pm is not None and pm.attributes.get("role") in _NOT_SUBJECT_ROLES:
+            continue
+        add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
 
 
 _NOT_SUBJECT_ROLES = frozenset(

@@ -182,7 +182,11 @@ def find_chunks(text: str) -> list[Chunk]:
             continue
         start = m.start()
         for s, e, ctext, toks, words in parts:
-            abs_toks = [(start + a, start + b, w) for a, b, w in toks]
+            if len(toks) == 1:
+                a, b, w = toks[0]
+                abs_toks = [(start + a, start + b, w)]
+            else:
+                abs_toks = [(start + a, start + b, w) for a, b, w in toks]
             chunks.append(Chunk(start + s, start + e, ctext, abs_toks, words))
     return chunks
 

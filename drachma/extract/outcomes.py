@@ -72,6 +72,11 @@ GENERIC_RE = re.compile(
     r"those\s+who|anyone\s+who|people\s+who|whoever|such\s+(?:stings|cases|operations)|"
     r"(?:can|could|may|might|will|would)\s+lead\s+to)\b"
 )
+# after a matched term: "... and four months", "..., four months and ten days"
+COMPOUND_TERM_RE = re.compile(
+    r"[ \u00a0]*(?:,|and)[ \u00a0]+(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven)[ \u00a0-]+(?:months?|weeks?|days?)\b"
+)
 STATISTIC_RE = re.compile(r"\bper[ \u00a0]?cent\b|%|\bproportion\b|\bfigures?\b|\bstatistics\b")
 
 
@@ -126,7 +131,8 @@ def extract_outcomes(ctx: Context) -> None:
             value = label
             attrs: dict[str, str] = {}
             if label == "jailed":
-                term = _term(m)
+                # "two years and four months": a compound term is given as plain "jailed"
+                term = None if COMPOUND_TERM_RE.match(low, e) else _term(m)
                 if term:
                     value = f"jailed {term}"
                     n, unit = term.split()

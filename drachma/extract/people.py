@@ -237,10 +237,16 @@ class PeopleFinder:
                         break
                 if title_role is None:
                     title_role = self._title_before(text, toks[0][0])
-                # drop leading stop words and descriptors before a given name ("Filmmaker Ada Ng")
+                titled = title_role is not None
+                # drop leading stop words and descriptors before a given name ("Filmmaker Ada
+                # Ng"); right after a title the name starts at once ("Sgt Janelle Roy")
                 while len(toks) > 1 and (
                     toks[0][2].lower() in stop
-                    or (toks[0][2].lower() not in self.given and toks[1][2].lower() in self.given)
+                    or (
+                        not titled
+                        and toks[0][2].lower() not in self.given
+                        and toks[1][2].lower() in self.given
+                    )
                 ):
                     toks = toks[1:]
                 if not toks or len(toks) > 4:

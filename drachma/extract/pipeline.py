@@ -339,4 +339,7 @@ def to_corpus_annotation(mentions: Iterable[Mention], text: str) -> dict[str, li
             put("people", m.value)
         elif t is MentionType.DATE and m.attributes.get("calendar"):
             put("dates", strip_ends(m.attributes["calendar"]))
+    # a bare "jailed" (a headline's) says nothing a "jailed <term>" of the same report does not
+    if "jailed" in out["outcomes"] and any(o.startswith("jailed ") for o in out["outcomes"]):
+        out["outcomes"].remove("jailed")
     return out

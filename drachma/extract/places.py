@@ -130,8 +130,19 @@ def _stop_chunks() -> frozenset[str]:
     return frozenset(w.lower() for w in (*WEEKDAYS, *MONTH_NAMES)) | FUNCTION_WORDS
 
 
-def _org_chunk(chunk: Chunk) -> bool:
-    return any(t[2].lower().strip(".,") in ORG_HEADS for t in chunk.tokens)
+# the next word after a line break inside a sentence (hard-wrapped text): "Paisley Sheriff\nCourt"
+NEXT_LINE_WORD_RE = re.compile(r"[ \u00a0]*\n[ \u00a0]*([A-Z][a-z]+)")
+
+
+def _org_chunk(chunk: Chunk, text: str = "") -> bool:
+    """A run that is (part of) an organisation's name: an organisation head inside it, or on the
+    next line of hard-wrapped text."""
+    if any(t[2].lower().strip(".,") in ORG_HEADS for t in chunk.tokens):
+        return True
+    if text and text[chunk.end : chunk.end + 1] in (" ", "\n"):
+        m = NEXT_LINE_WORD_RE.match(text, chunk.end)
+        return m is not None and m.group(1).lower() in ORG_HEADS
+    return False
 
 
 def _place_attrs(info: gaz.PlaceInfo | None) -> dict[str, str]:
@@ -382,20 +393,23 @@ class PlaceFinder:
             prev1 = pw[-1] if pw else ""
             nwords = low[c.end : c.end + 24].split(None, 1)
             line_start = c.start == 0 or text[c.start - 1] == "\n"
+            # "A Brisbane man" at a sentence start: the article is inside the capitalised run
+            art = 1 if len(toks) > 1 and words[0] in ARTICLES else 0
             if (
-                (prev1 in ARTICLES or line_start)
+                (prev1 in ARTICLES or line_start or art)
                 and nwords
                 and nwords[0].strip(".,;:") in PERSON_NOUNS
-                and len(toks) <= 2
+                and len(toks) - art <= 2
                 and not (
-                    words[0] in stop
+                    words[art] in stop
                     or DEMONYM_RE.search(words[-1])
-                    or words[0] in given
-                    or words[0] in GENERIC_DOMAIN
+                    or words[art] in given
+                    or words[art] in GENERIC_DOMAIN
                     or _org_chunk(c)
                 )
             ):
-                add(c.start, c.end, 0.7, self._lookup(c.text))
+                ps = toks[art][0]
+                add(ps, c.end, 0.7, self._lookup(text[ps : c.end]))
                 continue
             if last in VENUE_HEADS and len(toks) >= 2:
                 i = 0
@@ -438,7 +452,7 @@ class PlaceFinder:
                 )
             ):
                 continue
-            if words[0] == "the" or len(toks) > 4 or _org_chunk(c):
+            if words[0] == "the" or len(toks) > 4 or _org_chunk(c, text):
                 continue
             if words[0] in stop or words[0] in given:
                 continue
