@@ -162,3 +162,85 @@ def test_a_broken_gazetteer_is_an_error_not_an_extractor_without_places(
         monkeypatch.undo()
         gaz.load.cache_clear()
     assert gaz.load().places
+
+
+# --- named regular expressions (data/patterns.toml) ---------------------------------------------
+
+NAMED = rules.named_patterns()
+
+
+def test_the_rule_modules_take_their_regular_expressions_from_the_pattern_file() -> None:
+    assert len(NAMED) >= 40
+    modules = {name.split(".")[0] for name in NAMED}
+    assert {"ages", "outcomes", "forces", "places", "statistics", "offences"} <= modules
+
+
+@pytest.mark.parametrize(
+    ("name", "example"), [(n, ex) for n, p in NAMED.items() for ex in p.examples]
+)
+def test_every_named_pattern_finds_its_invented_example(name: str, example: str) -> None:
+    assert NAMED[name].regex.search(example), f"{name} finds nothing in {example!r}"
+
+
+@pytest.mark.parametrize(
+    ("name", "example"), [(n, ex) for n, p in NAMED.items() for ex in p.counter_examples]
+)
+def test_no_named_pattern_finds_anything_in_its_counter_example(name: str, example: str) -> None:
+    assert not NAMED[name].regex.search(example), f"{name} finds something in {example!r}"
+
+
+def _patterns_file(entry: str) -> str:
+    return 'about = "test"\nsource = "test"\n[macros]\nS = \'[ ]\'\n[ages.year_old]\n' + entry
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('about = "x"\nregex = \'\'\'(\\d\'\'\'\nexamples = ["1"]\ncounter_examples = ["a"]\n',
+         "does not compile"),
+        ('about = "x"\nregex = \'\'\'{NOPE}\\d\'\'\'\nexamples = ["1"]\ncounter_examples = ["a"]\n',
+         "undefined macro {NOPE}"),
+        ('about = "x"\nregex = \'\'\'{WORDS:ages.nope}\'\'\'\nexamples = ["1"]\n'
+         'counter_examples = ["a"]\n', "no word list [ages.nope]"),
+        ('about = "x"\nregex = \'\'\'\\d\'\'\'\ncounter_examples = ["a"]\n',
+         "'examples' must be a non-empty list"),
+        ('about = "x"\nregex = \'\'\'\\d\'\'\'\nexamples = ["1"]\n',
+         "'counter_examples' must be a non-empty list"),
+        ('regex = \'\'\'\\d\'\'\'\nexamples = ["1"]\ncounter_examples = ["a"]\n', "no 'about'"),
+        ('about = "x"\nregex = \'\'\'\\d\'\'\'\nflags = ["DOTALL"]\nexamples = ["1"]\n'
+         'counter_examples = ["a"]\n', "unknown flag 'DOTALL'"),
+        ('about = "x"\nregex = \'\'\'\\d', "is not valid TOML"),
+    ],
+)
+def test_a_broken_patterns_file_is_an_error_naming_file_and_entry(
+    data_copy: Path, entry: str, message: str
+) -> None:
+    (data_copy / rules.PATTERNS_FILE).write_text(_patterns_file(entry), encoding="utf-8")
+    with pytest.raises(RuleDataError) as err:
+        rules.named_patterns()
+    assert message in err.value.message
+    assert rules.PATTERNS_FILE in err.value.message
+
+
+def test_a_pattern_the_file_does_not_define_is_an_error(data_copy: Path) -> None:
+    (data_copy / rules.PATTERNS_FILE).write_text(
+        _patterns_file('about = "x"\nregex = \'\'\'\\d\'\'\'\nexamples = ["1"]\n'
+                       'counter_examples = ["a"]\n'), encoding="utf-8")
+    with pytest.raises(RuleDataError, match=r"no pattern \[ages.aged\]"):
+        rules.pattern("ages.aged")
+
+
+def test_the_rule_modules_fail_at_import_when_the_patterns_file_is_missing(
+    data_copy: Path
+) -> None:
+    import importlib
+
+    import drachma.extract.ages as ages
+
+    real = Path(str(resources.files("drachma.extract").joinpath("data", rules.PATTERNS_FILE)))
+    (data_copy / rules.PATTERNS_FILE).unlink()
+    with pytest.raises(RuleDataError, match="cannot be read"):
+        importlib.reload(ages)
+    shutil.copy(real, data_copy / rules.PATTERNS_FILE)  # the module whole again for what follows
+    rules.clear_caches()
+    importlib.reload(ages)

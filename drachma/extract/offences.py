@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from drachma.extract.common import Context, finditer_windows, register_triggers, word_windows
+from drachma.extract.rules import pattern
 from drachma.model.mention import MentionType
 
 W = r"\s+"
@@ -53,10 +54,7 @@ OFFENCES: list[tuple[str, str]] = [
     ("exposure", rf"indecent{W}exposure"),
     ("public violence", rf"public{W}violence"),
 ]
-SECTION_RE = re.compile(
-    rf"\b(?:s\.(?:{W})?|section{W})(?P<sec>\d{{1,3}}[A-Z]?)(?:\(\d+\))?(?:{W}of{W}the{W}"
-    rf"(?P<act>[A-Z][\w ]+?Act{W}\d{{4}}))?\b"
-)
+SECTION_RE = pattern("offences.section")
 OFFENCE_RES = [re.compile(p) for _, p in OFFENCES]
 # one or two whole words each offence's wording must contain, to find where to look
 OFFENCE_TRIGGERS: list[tuple[tuple[str, ...], int, int]] = [

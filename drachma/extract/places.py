@@ -16,7 +16,6 @@ from typing import Any
 
 from drachma.extract import gaz, lexicon
 from drachma.extract.common import (
-    CAP_TOKEN,
     FUNCTION_WORDS,
     MONTH_NAMES,
     WEEKDAYS,
@@ -26,50 +25,30 @@ from drachma.extract.common import (
     prev_words,
     trigger_windows,
 )
-from drachma.extract.rules import word_tuple, words
+from drachma.extract.rules import pattern, word_tuple, words
 from drachma.model.mention import MentionType
 
 ORG_HEADS = words("places.org_heads")
 VENUE_HEADS = words("places.venue_heads")
-VENUE_LOWER_RE = re.compile(
-    r"[ \u00a0]+(?:shopping[ \u00a0]+(?:centre|center|mall)|car[ \u00a0]+park|retail[ \u00a0]+park|"
-    r"railway[ \u00a0]+station|train[ \u00a0]+station|bus[ \u00a0]+station|leisure[ \u00a0]+centre|"
-    r"industrial[ \u00a0]+estate|housing[ \u00a0]+estate|station|park|hotel|high[ \u00a0]+street|"
-    r"town[ \u00a0]+centre|city[ \u00a0]+centre)\b"
-)
+VENUE_LOWER_RE = pattern("places.venue_lower")
 GENERIC_DOMAIN = words("places.generic_domain")
 PREPS = words("places.preps")
 PREPS_AFTER_VERB = words("places.preps_after_verb")
-APPOSITIVE_OF_RE = re.compile(
-    r",[ \u00a0]*(?:(?:aged[ \u00a0]+)?\d{1,3},[ \u00a0]*)?(?:of|from)[ \u00a0]+$"
-)
-DATELINE_RE = re.compile(
-    r"[ \t]*(?P<a>[A-Z][A-Z'’.\-]+(?:[ ][A-Z][A-Z'’.\-]+){0,3})"
-    r"(?:,[ ]+(?P<b>[A-Z][A-Za-z.]{0,12}(?:[ ][A-Z][A-Za-z.]+)?))?"
-    r"[ ]*(?:\([A-Z0-9 ]+\))?[ ]*(?:[—–:]|-[ ]|--)"
-)
+APPOSITIVE_OF_RE = pattern("places.appositive_of")
+DATELINE_RE = pattern("places.dateline")
 # DATELINE_RE at every line start at once (the pattern never crosses a line break)
-DATELINE_LINES_RE = re.compile(r"(?m)^" + DATELINE_RE.pattern)
-COUNTY_RE = re.compile(
-    rf"(?<![\w.])(?:(?:Co\.?|County)[ \u00a0]+{CAP_TOKEN}|(?!(?:A|An|The|In|At|Of|From|For|To|By)"
-    rf"[ \u00a0]){CAP_TOKEN}[ \u00a0]+(?:County|COUNTY)("
-    rf"?![ \u00a0]+(?:Court|Council|Hall|Jail|Sheriff)))"
-)
+DATELINE_LINES_RE = pattern("places.dateline_lines")
+COUNTY_RE = pattern("places.county")
 DIRECTIONS = words("places.directions")
-REGION_NATION_RE = re.compile(
-    r"(?<![\w])(?:(?:North|South|East|West|Mid|Central)(?:[ \-](?:East|West))?[ \u00a0]+(?:of[ "
-    r"\u00a0]+)?"
-    r"(?:England|Scotland|Wales|Ireland)|(?:the[ \u00a0]+)(?:North|South)(?:[ \-](?:East|West))?"
-    r"(?![ \u00a0\-]*[A-Z\w]))"
-)
+REGION_NATION_RE = pattern("places.region_nation")
 PERSON_NOUNS = words("places.person_nouns")
 LIST_KEYS = word_tuple("places.list_keys")
-DEMONYM_RE = re.compile(r"(?:ian|ish|ese|ans|an|ic|ch|i)$")
+DEMONYM_RE = pattern("places.demonym")
 AMBIGUOUS = words("places.ambiguous")
 
 
 ARTICLES = frozenset({"a", "an", "the"})
-POSSESSIVE_TOKEN_RE = re.compile(r"[A-Z][\w\-]*(?:['’]s|s['’])$")
+POSSESSIVE_TOKEN_RE = pattern("places.possessive_token")
 
 
 def _common_word(text: str, chunk: Chunk) -> bool:
@@ -131,7 +110,7 @@ def _stop_chunks() -> frozenset[str]:
 
 
 # the next word after a line break inside a sentence (hard-wrapped text): "Paisley Sheriff\nCourt"
-NEXT_LINE_WORD_RE = re.compile(r"[ \u00a0]*\n[ \u00a0]*([A-Z][a-z]+)")
+NEXT_LINE_WORD_RE = pattern("places.next_line_word")
 
 
 def _org_chunk(chunk: Chunk, text: str = "") -> bool:
