@@ -21,7 +21,7 @@ from drachma.extract.common import (
     norm_key,
     register_triggers,
 )
-from drachma.extract.rules import words
+from drachma.extract.rules import pattern, words
 from drachma.model.mention import MentionType
 
 Q = "[\"'‘’“”]"
@@ -115,12 +115,10 @@ VENUE_HEADS = words("places.venue_heads")
 DIRECTIONS = words("places.directions")
 ADJECTIVE_SUFFIXES = ("-based", "-born", "-run", "-led", "-area")
 # a number inside or after a name: "Guardians 4 Kids", "Predator Patrol 247", "Watch 24/7"
-DIGIT_GAP_RE = re.compile(r"[ \u00a0]+\d{1,4}(?:/\d{1,2})?[ \u00a0]+$")
-DIGIT_TAIL_RE = re.compile(r"[ \u00a0]+\d{1,4}(?:/\d{1,2})?(?![\w/])")
-ACRONYM_RE = re.compile(r"[A-Z](?=[a-z0-9&]*[A-Z])[A-Za-z0-9&]{1,7}")
-GROUPISH_SENTENCE_RE = re.compile(
-    r"(?i)\b(?:group|hunt|vigilant|launch|founded|set[ ]up|team|decoy|sting|catch|expos|predator)"
-)
+DIGIT_GAP_RE = pattern("groups.digit_gap")
+DIGIT_TAIL_RE = pattern("groups.digit_tail")
+ACRONYM_RE = pattern("groups.acronym")
+GROUPISH_SENTENCE_RE = pattern("groups.groupish_sentence")
 
 
 def _initials(words: list[str]) -> str:
@@ -136,16 +134,12 @@ LIST_WORDS = words("groups.list_words")
 FOUNDING = words("groups.founding")
 AGENT_VERBS = words("groups.agent_verbs")
 # stems that make one capitalised word a group's name: "Paedohunters", "StingSquadUK"
-STEM_RE = re.compile(r"(?i)(?:hunt(?:er|ing)|predator|paedo|pedo|catcher|vigilant|groomer|creep)")
+STEM_RE = pattern("groups.stem")
 INFLECTIONS = words("groups.inflections")
-NEXT_CAP_RE = re.compile(r" (?:(?:of|for|the) ){0,2}[A-Z][\w'’\-]*")
-CAMEL_RE = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|\d+")
+NEXT_CAP_RE = pattern("groups.next_cap")
+CAMEL_RE = pattern("groups.camel")
 # "X, which confronts suspected paedophiles", "X posted a video": the verbs of what groups do
-ACTION_AFTER_RE = re.compile(
-    r"[\"'‘’“”]?,?[ \u00a0]+(?:(?:who|which)[ \u00a0]+)?(?:confront(?:s|ed)?|expos(?:es|ed)|"
-    r"targets?|targeted|stings?|snared|lured|pos(?:es|ed)[ \u00a0]+as|run[s]?[ \u00a0]+decoy|"
-    r"(?:live-?)?stream(?:s|ed)|filmed|posted[ \u00a0]+(?:a|the)[ \u00a0]+(?:video|footage|clip))\b"
-)
+ACTION_AFTER_RE = pattern("groups.action_after")
 ROLE_CUE_WORDS = words("groups.role_cue_words")
 SKIPPABLE = words("groups.skippable")
 STRIP = "\"'‘’“”,:;"

@@ -288,6 +288,15 @@ def pattern(name: str) -> re.Pattern[str]:
     return found.regex
 
 
+def macro(name: str) -> str:
+    """The text of macro ``name`` of ``data/patterns.toml`` as written (for rules that also need
+    its words)."""
+    macros = load_toml(PATTERNS_FILE).get("macros", {})
+    if not isinstance(macros, dict) or not isinstance(macros.get(name), str):
+        raise RuleDataError(f"data/{PATTERNS_FILE} has no macro {name}", field=name)
+    return str(macros[name])
+
+
 def clear_caches() -> None:
     """Forget what was loaded (tests that load a broken file, then the real one)."""
     for f in (load_toml, words, word_tuple, pattern_rules, named_patterns):
