@@ -229,9 +229,11 @@ class Extractor:
     def _run(self, doc: Any, text: str, report_date: date | None) -> list[Mention]:
         if report_date is None:
             report_date = find_report_date(text) or date.today()
-        sent_starts = doc.user_data.get("sent_starts")
+        sent_starts = doc.user_data.get("sent_starts") if doc.user_data else None
         if sent_starts is None:
-            if doc.has_annotation("SENT_START"):  # a statistical model's parser or senter
+            if self.model_name is None:
+                sent_starts = sentence_starts(text)  # only the tokenizer ran (``_run_batch``)
+            elif doc.has_annotation("SENT_START"):  # a statistical model's parser or senter
                 sent_starts = [s.start_char for s in doc.sents] if len(doc) else [0]
             else:
                 sent_starts = sentence_starts(text)

@@ -23,7 +23,8 @@ from drachma.extract.common import (
     Context,
     finditer_windows,
     prev_words,
-    trigger_windows,
+    register_triggers,
+    word_windows,
 )
 from drachma.extract.rules import pattern, word_tuple, words
 from drachma.model.mention import MentionType
@@ -31,6 +32,11 @@ from drachma.model.mention import MentionType
 ORG_HEADS = words("places.org_heads")
 VENUE_HEADS = words("places.venue_heads")
 VENUE_LOWER_RE = pattern("places.venue_lower")
+# whole words (found once per report by the pipeline's PhraseMatcher) near which the county and
+# region patterns are tried
+COUNTY_TRIGGERS = ("co", "co.", "county")
+NATION_TRIGGERS = ("england", "scotland", "wales", "ireland", "north", "south")
+register_triggers(COUNTY_TRIGGERS, NATION_TRIGGERS)
 GENERIC_DOMAIN = words("places.generic_domain")
 PREPS = words("places.preps")
 PREPS_AFTER_VERB = words("places.preps_after_verb")
@@ -231,7 +237,7 @@ class PlaceFinder:
                 b = m.group("b").strip()
                 add(m.start("b"), m.start("b") + len(b), 0.85, None, self.regions.get(b, b))
         # 2. counties and nations' regions
-        county_windows = trigger_windows(text, ("Co ", "Co. ", "County", "COUNTY"), 30, 30)
+        county_windows = word_windows(ctx, COUNTY_TRIGGERS, 30, 40)
         if county_windows:
             for m in finditer_windows(COUNTY_RE, text, county_windows):
                 last_word = m.group().split()[-1].lower()
@@ -246,9 +252,7 @@ class PlaceFinder:
                 ):
                     continue  # "Greene County Jail": part of a longer name
                 add(m.start(), m.end(), 0.85, self._lookup(m.group()))
-        nation_windows = trigger_windows(
-            text, ("England", "Scotland", "Wales", "Ireland", "the North", "the South"), 24, 24
-        )
+        nation_windows = word_windows(ctx, NATION_TRIGGERS, 30, 34)
         if nation_windows:
             for m in finditer_windows(REGION_NATION_RE, text, nation_windows):
                 s = m.start()
