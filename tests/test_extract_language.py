@@ -300,3 +300,21 @@ def test_compound_terms_and_headline_jailed(
     extractor: Extractor, text: str, outcomes: list[str]
 ) -> None:
     assert _field(extractor, text, "outcomes") == outcomes
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("He grew up in nearby Pellworth.", ["Pellworth"]),
+        ("The man lives on the outskirts of Pellworth.", ["Pellworth"]),
+        ("He was arrested in Pellworth, Quarnbyshire.", ["Pellworth", "Quarnbyshire"]),
+    ],
+)
+def test_places_after_a_place_adjective_an_of_phrase_or_with_their_county(
+    extractor: Extractor, text: str, places: list[str]
+) -> None:
+    assert sorted(_field(extractor, text, "places")) == sorted(places)  # type: ignore[type-var]
+
+
+def test_part_of_a_name_is_not_a_place(extractor: Extractor) -> None:
+    assert _field(extractor, "It is part of Safer Streets, the scheme said.", "places") == []

@@ -32,6 +32,7 @@ from drachma.model.mention import MentionType
 ORG_HEADS = words("places.org_heads")
 VENUE_HEADS = words("places.venue_heads")
 VENUE_LOWER_RE = pattern("places.venue_lower")
+ADJECTIVES_BEFORE = words("places.adjectives_before")
 # whole words (found once per report by the pipeline's PhraseMatcher) near which the county and
 # region patterns are tried
 COUNTY_TRIGGERS = ("co", "co.", "county")
@@ -100,6 +101,8 @@ def _after_prep(low: str, pos: int) -> bool:
 
 
 def _prep_words(words: list[str]) -> bool:
+    if words and words[-1] in ADJECTIVES_BEFORE:
+        words = words[:-1]  # "in nearby X", "in downtown X"
     if words and words[-1] == "the":
         words = words[:-1]
     if not words:
@@ -306,6 +309,16 @@ class PlaceFinder:
             if abbrev in self.region_abbrev:
                 add(c.start, c.end, 0.8, self._lookup(c.text))
                 add(nxt.start, nxt.start + len(abbrev), 0.85, None, self.region_abbrev[abbrev])
+            elif (
+                len(nxt.tokens) == 1
+                and nxt.words[0].endswith(("shire", "shire."))
+                and free(c.start, c.end)
+                and not _org_chunk(c)
+                and _prep_words(prev_words(low, c.start, 3, 40))
+            ):
+                # "in Pellworth, Quarnbyshire": a town and its county
+                add(c.start, c.end, 0.75, self._lookup(c.text))
+                add(nxt.start, nxt.end, 0.75, self._lookup(nxt.text))
             elif nxt.text in self.regions and not _org_chunk(c):
                 add(c.start, c.end, 0.75, self._lookup(c.text))
             elif (
