@@ -318,3 +318,23 @@ def test_places_after_a_place_adjective_an_of_phrase_or_with_their_county(
 
 def test_part_of_a_name_is_not_a_place(extractor: Extractor) -> None:
     assert _field(extractor, "It is part of Safer Streets, the scheme said.", "places") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        ("The men behind Watchtower North said they had no regrets.", ["Watchtower North"]),
+        ("The hunters, operating as Cobweb Collective, posed as a boy.", ["Cobweb Collective"]),
+        ("Decoys working for Silver Owl posed as children.", ["Silver Owl"]),
+        (
+            "Hunters were out again. It was a long night. Footage shared by Silent Night Justice "
+            "showed the man.",
+            ["Silent Night Justice"],
+        ),
+        ("The man behind Tesco said so.", []),
+    ],
+)
+def test_group_names_behind_operating_as_working_for_and_agents_near_group_talk(
+    extractor: Extractor, text: str, groups: list[str]
+) -> None:
+    assert sorted(_field(extractor, text, "groups")) == sorted(groups)  # type: ignore[type-var]

@@ -101,6 +101,7 @@ CUE_TRIGGERS = (
     "administrator",
     "organiser",
     "organizer",
+    "behind",
 )
 register_triggers(CUE_TRIGGERS)
 AFTER_FIRST_CHARS = frozenset(",\"'‘’“”")
@@ -142,6 +143,7 @@ CAMEL_RE = pattern("groups.camel")
 ACTION_AFTER_RE = pattern("groups.action_after")
 ROLE_CUE_WORDS = words("groups.role_cue_words")
 SKIPPABLE = words("groups.skippable")
+BEHIND_WORDS = words("groups.behind_words")
 STRIP = "\"'‘’“”,:;"
 CUE_END_WORDS = (
     GROUP_NOUNS
@@ -151,7 +153,8 @@ CUE_END_WORDS = (
     | FOUNDING
     | frozenset({"up"})
     | frozenset(
-        {"as", "itself", "themselves", "by", "from", "of", "with", "at", "for", "including"}
+        {"as", "itself", "themselves", "by", "from", "of", "with", "at", "for", "including",
+         "behind", "under"}
     )
 )
 
@@ -188,6 +191,10 @@ def cue_before(prev: list[str]) -> float:
             ("themselves", "called"),
             ("by", "going"),
             ("as", "such"),
+            ("as", "operating"),
+            ("as", "operates"),
+            ("as", "operate"),
+            ("under", "operating"),
         }
         or last in LIST_WORDS
     )
@@ -201,6 +208,8 @@ def cue_before(prev: list[str]) -> float:
             if w[k] in HUNTER_WORDS:
                 return 0.8
         return 0.0
+    if last == "behind" and two in BEHIND_WORDS:
+        return 0.75  # "the men behind X"
     if last == "by" and two in AGENT_VERBS:
         # "streamed by X", "confronted by X": the agent of what groups do, in a sentence
         # about hunters or groups (checked by the caller)
@@ -286,9 +295,12 @@ def _name_shaped(surface: str) -> bool:
 
 
 def _about_groups(ctx: Context, pos: int) -> bool:
-    """Whether the sentence at ``pos`` (or the one before) speaks of hunters or groups."""
+    """Whether the sentence at ``pos`` (or one of the two before) speaks of hunters or groups."""
     s, e = ctx.sentence(pos)
-    prev_s = ctx.sentence(max(0, s - 2))[0] if s > 1 else s
+    prev_s = s
+    for _ in range(2):
+        if prev_s > 1:
+            prev_s = ctx.sentence(prev_s - 2)[0]
     return GROUPISH_SENTENCE_RE.search(ctx.text, prev_s, e) is not None
 
 
