@@ -338,3 +338,18 @@ def test_group_names_behind_operating_as_working_for_and_agents_near_group_talk(
     extractor: Extractor, text: str, groups: list[str]
 ) -> None:
     assert sorted(_field(extractor, text, "groups")) == sorted(groups)  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Police said Quarnby's east end had seen several stings.", ["Quarnby"]),
+        ("Quarnby, a small town in Ohio, has three groups.", ["Ohio", "Quarnby"]),
+        ("He was driving through Quarnby when stopped.", ["Quarnby"]),
+        ("Tobin Marsh's city centre flat was searched.", []),
+    ],
+)
+def test_places_by_a_part_of_them_an_appositive_or_through(
+    extractor: Extractor, text: str, places: list[str]
+) -> None:
+    assert sorted(_field(extractor, text, "places")) == sorted(places)  # type: ignore[type-var]

@@ -33,6 +33,8 @@ ORG_HEADS = words("places.org_heads")
 VENUE_HEADS = words("places.venue_heads")
 VENUE_LOWER_RE = pattern("places.venue_lower")
 ADJECTIVES_BEFORE = words("places.adjectives_before")
+AREA_OF_PLACE_RE = pattern("places.area_of_place")
+TOWN_APPOSITIVE_RE = pattern("places.town_appositive")
 # whole words (found once per report by the pipeline's PhraseMatcher) near which the county and
 # region patterns are tried
 COUNTY_TRIGGERS = ("co", "co.", "county")
@@ -426,6 +428,17 @@ class PlaceFinder:
                     i = self._possessive_place(toks, i, add)
                 if i < len(toks) and words[i] not in GENERIC_DOMAIN:
                     add(toks[i][0], c.end, 0.7, self._lookup(text[toks[i][0] : c.end]))
+                continue
+            # "Quarnby's east end", "Quarnby, a small town in Ohio": what only places have
+            if (
+                (len(toks) == 1 or TOWN_APPOSITIVE_RE.match(text, c.end))
+                and len(toks) <= 3
+                and words[0] not in stop
+                and words[0] not in given
+                and not _org_chunk(c)
+                and (AREA_OF_PLACE_RE.match(text, c.end) or TOWN_APPOSITIVE_RE.match(text, c.end))
+            ):
+                add(c.start, c.end, 0.7, self._lookup(c.text))
                 continue
             # "in A and B": a run coordinated with a place just found is a place too
             coordinated = (
