@@ -92,7 +92,7 @@ def extract_offences(ctx: Context) -> None:
             ctx.add(
                 MentionType.OFFENCE, m.start(), m.end(), OFFENCES[idx][0], 0.8, attrs, claim=False
             )
-    if "s." not in low and "section" not in low and "s " not in text:
+    if "s." not in low and "section" not in low:
         return
     for m in SECTION_RE.finditer(text):
         value = f"s.{m.group('sec')}"
