@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from drachma.extract import Extractor, gaz, lexicon, rules
+from drachma.extract import Extractor, gaz, lexicon, offences, rules
 from drachma.extract.outcomes import LABELS, RULES_FILE
 from drachma.extract.rules import RuleDataError
 from drachma.model.mention import MentionType
@@ -48,6 +48,38 @@ def test_no_outcome_rule_counter_example_gives_its_label(
     extractor: Extractor, label: str, example: str
 ) -> None:
     assert label not in _outcomes(extractor, example)
+
+
+OFFENCE_RULES = rules.pattern_rules(offences.RULES_FILE, offences.LABELS)
+
+
+def _offences(extractor: Extractor, text: str) -> set[str]:
+    return {m.value for m in extractor.extract(text) if m.type is MentionType.OFFENCE}
+
+
+@pytest.mark.parametrize(
+    ("label", "example"), [(r.label, ex) for r in OFFENCE_RULES for ex in r.examples]
+)
+def test_every_offence_rule_example_gives_its_offence(
+    extractor: Extractor, label: str, example: str
+) -> None:
+    assert label in _offences(extractor, example)
+
+
+@pytest.mark.parametrize(
+    ("label", "example"), [(r.label, ex) for r in OFFENCE_RULES for ex in r.counter_examples]
+)
+def test_no_offence_rule_counter_example_gives_its_offence(
+    extractor: Extractor, label: str, example: str
+) -> None:
+    assert label not in _offences(extractor, example)
+
+
+def test_a_rule_window_must_be_two_small_numbers(data_copy: Path) -> None:
+    text = _rule_file("patterns = ['''x''']\nexamples = [\"x\"]\nwindow = [5]\n")
+    (data_copy / RULES_FILE).write_text(text, encoding="utf-8")
+    with pytest.raises(RuleDataError, match="'window' must be"):
+        rules.pattern_rules(RULES_FILE, LABELS)
 
 
 def test_every_word_list_names_what_it_is_for_and_its_source() -> None:

@@ -114,6 +114,22 @@ class PatternRule:
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
     note: str
+    # characters before and after each trigger word the patterns are tried in (None: the
+    # module's default)
+    window: tuple[int, int] | None = None
+
+
+def _window(value: Any, where: str) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int) and 0 <= v <= 1000 for v in value)
+    ):
+        raise RuleDataError(f"{where}: 'window' must be [before, after], 0-1000 characters",
+                            field="window")
+    return (value[0], value[1])
 
 
 def _expand(pattern: str, macros: dict[str, str], where: str, counter: list[int]) -> str:
@@ -171,7 +187,7 @@ def pattern_rules(file: str, labels: frozenset[str] | None = None) -> tuple[Patt
         if labels is not None and label not in labels:
             raise RuleDataError(f"{where}: unknown label", field="label")
         unknown = set(rule) - {"label", "triggers", "patterns", "examples", "counter_examples",
-                               "note"}
+                               "note", "window"}
         if unknown:
             raise RuleDataError(f"{where}: unknown keys {sorted(unknown)}", field="rule")
         patterns = _strings(rule.get("patterns"), where, "patterns")
@@ -191,6 +207,7 @@ def pattern_rules(file: str, labels: frozenset[str] | None = None) -> tuple[Patt
                 counter_examples=_strings(rule.get("counter_examples"), where,
                                           "counter_examples", required=False),
                 note=str(rule.get("note", "")),
+                window=_window(rule.get("window"), where),
             )
         )
     return tuple(out)
