@@ -24,50 +24,16 @@ from drachma.extract.common import (
 from drachma.extract.rules import pattern, words
 from drachma.model.mention import MentionType
 
-Q = "[\"'‘’“”]"
+# cues after a name, with the confidence each gives (patterns in data/patterns.toml): "X, a
+# paedophile hunter group", "X is one of the groups", "X, who describe themselves as hunters",
+# "the X Facebook page", "X members said" / "X's founder", "the X group said"
 CUE_AFTER = [
-    # "X, a paedophile hunter group"
-    (
-        re.compile(
-            rf"{Q}?,?[ \u00a0]+(?:a|an|the|one[ \u00a0]of[ \u00a0]the)[ \u00a0]+"
-            rf"(?:[\w\-]+[ \u00a0]+){{0,3}}?"
-            rf"(?:[\w\-]*(?:hunt|vigilant|predator|paedo|pedo|activist|decoy)[\w\-]*[ \u00a0]+)"
-            rf"(?:[\w\-]+[ \u00a0]+){{0,2}}?"
-            rf"(?:groups?|page|organisation|organization|outfit|network|team|collective)\b"
-        ),
-        0.85,
-    ),
-    # "'X' is one of those growing groups"
-    (
-        re.compile(
-            rf"{Q}?[ \u00a0]+(?:is|are|was|were)[ \u00a0]+(?:a|an|one)[ \u00a0]+(?:of[ \u00a0]+)?"
-            rf"(?:the[ \u00a0]+|those[ \u00a0]+|these[ \u00a0]+)?(?:[\w\-]+[ \u00a0]+){{0,3}}"
-            rf"(?:groups?|page)\b"
-        ),
-        0.75,
-    ),
-    # "X, who describe themselves as paedophile hunters"
-    (
-        re.compile(
-            rf"{Q}?,?[ \u00a0]+(?:who|which)[ \u00a0]+(?:describes?|calls?|styles?|bills?)"
-            rf"[ \u00a0]+(?:themselves|itself)[ \u00a0]+(?:as[ \u00a0]+)?(?:an?[ \u00a0]+)?"
-            rf"(?:[\w\-]+[ \u00a0]+){{0,2}}(?:hunters?|vigilantes?|groups?|activists?)\b"
-        ),
-        0.8,
-    ),
-    # "the X Facebook page", "X members said", "X's founder", "the X group said"
-    (
-        re.compile(rf"(?:['’]s)?{Q}?[ \u00a0]+(?:facebook|fb)[ \u00a0]+(?:page|group|account)\b"),
-        0.75,
-    ),
-    (
-        re.compile(
-            rf"(?:['’]s)?{Q}?[ \u00a0]+(?:members?|founders?|co-founders?|admins?|decoys?"
-            rf"|volunteers?)\b"
-        ),
-        0.6,
-    ),
-    (re.compile(rf"{Q}?[ \u00a0]+(?:group|page|team)\b(?![ \u00a0]*-)"), 0.6),
+    (pattern("groups.cue_after_described_as_group"), 0.85),
+    (pattern("groups.cue_after_one_of_the_groups"), 0.75),
+    (pattern("groups.cue_after_describe_themselves"), 0.8),
+    (pattern("groups.cue_after_facebook_page"), 0.75),
+    (pattern("groups.cue_after_members_of"), 0.6),
+    (pattern("groups.cue_after_group_word"), 0.6),
 ]
 GROUP_NOUNS = words("groups.group_nouns")
 # words whose presence in a text window makes the group cues worth running

@@ -35,37 +35,18 @@ ROLE_HOLDER_RE = pattern("people.role_holder")
 SAID_RE = pattern("people.said")
 PSEUDONYM_CUES = word_tuple("people.pseudonym_cues")
 QUOTE_OPEN = "\"'‘“"
+# words near a name that give the person's role, in priority order (data/patterns.toml)
 ROLE_CUES: list[tuple[PersonRole, re.Pattern[str]]] = [
-    (
+    (role, pattern(f"people.role_{role.value}"))
+    for role in (
         PersonRole.JUDGE,
-        re.compile(r"(?i)\b(?:judge|recorder|magistrate|sheriff[ \u00a0]+principal|justice)\b"),
-    ),
-    (
         PersonRole.LAWYER,
-        re.compile(
-            r"(?i)\b(?:defending|prosecuting|prosecutor|barrister|solicitor|lawyer|attorney|counsel|QC|KC)\b"
-        ),
-    ),
-    (PersonRole.SPOKESPERSON, re.compile(r"(?i)\bspokes(?:man|woman|person)\b")),
-    (
+        PersonRole.SPOKESPERSON,
         PersonRole.OFFICER,
-        re.compile(
-            r"(?i)\b(?:officer|detective|police|constable|sergeant|inspector|superintendent|trooper|deputy)\b"
-        ),
-    ),
-    (
         PersonRole.GROUP_MEMBER,
-        re.compile(
-            r"(?i)\b(?:founder|co-founder|leader|member|hunter|vigilante|decoy|admin|runs|president|group)\b"
-        ),
-    ),
-    (
         PersonRole.SUBJECT,
-        re.compile(
-            r"(?i)\b(?:arrested|charged|jailed|pleaded|convicted|accused|sentenced|guilty|appeared|court|confronted|snared|caught|groom\w*|suspect|messag\w*|believed|thought)\b"
-        ),
-    ),
-    (PersonRole.VICTIM, re.compile(r"(?i)\bvictims?\b")),
+        PersonRole.VICTIM,
+    )
 ]
 
 
@@ -73,7 +54,7 @@ ROLE_CUES: list[tuple[PersonRole, re.Pattern[str]]] = [
 # do not share words, so the set of roles found equals those whose own pattern would match)
 ROLE_ORDER = {role: i for i, (role, _) in enumerate(ROLE_CUES)}
 ROLE_ANY_RE = re.compile(
-    "|".join(f"(?P<r{i}>{rx.pattern[4:]})" for i, (_, rx) in enumerate(ROLE_CUES)), re.I
+    "|".join(f"(?P<r{i}>{rx.pattern})" for i, (_, rx) in enumerate(ROLE_CUES)), re.I
 )
 
 
