@@ -353,3 +353,35 @@ def test_places_by_a_part_of_them_an_appositive_or_through(
     extractor: Extractor, text: str, places: list[str]
 ) -> None:
     assert sorted(_field(extractor, text, "places")) == sorted(places)  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    ("text", "ages"),
+    [
+        ("A 40-year-old woman who witnessed the confrontation said it was frightening.", []),
+        ("The volunteer, aged 29, said decoys are adults.", []),
+        ("A 52-year-old man who saw the video contacted police.", []),
+        ("A 45-year-old man who was filmed by the group was arrested.", [45]),
+    ],
+)
+def test_witnesses_and_volunteers_ages_are_not_subject_ages(
+    extractor: Extractor, text: str, ages: list[int]
+) -> None:
+    assert _field(extractor, text, "subject_ages") == ages
+
+
+@pytest.mark.parametrize(
+    ("text", "outcomes"),
+    [
+        ("The case against him was discontinued.", ["charge dropped"]),
+        ("He was kept in custody until his trial.", ["remanded in custody"]),
+        ("Through his barrister he entered a not guilty plea.", ["pleaded not guilty"]),
+        ("His employer dismissed him after the footage appeared.", ["lost job"]),
+        ("He was bailed to appear before magistrates next month.", ["released on bail"]),
+        ("Such stings can lead to men being charged with grooming offences.", []),
+    ],
+)
+def test_court_report_outcomes_and_general_statements(
+    extractor: Extractor, text: str, outcomes: list[str]
+) -> None:
+    assert _field(extractor, text, "outcomes") == outcomes
