@@ -385,3 +385,22 @@ def test_court_report_outcomes_and_general_statements(
     extractor: Extractor, text: str, outcomes: list[str]
 ) -> None:
     assert _field(extractor, text, "outcomes") == outcomes
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("He was referred to the Stop It Now helpline.", "places"),
+        ("The Operation Hydrant team reviewed the case.", "groups"),
+    ],
+)
+def test_pieces_of_titles_are_not_places_and_operations_are_not_groups(
+    extractor: Extractor, text: str, field: str
+) -> None:
+    assert _field(extractor, text, field) == []
+
+
+def test_a_town_in_a_title_case_headline_is_still_found_by_the_gazetteer(
+    extractor: Extractor,
+) -> None:
+    assert _field(extractor, "Man Held After Group Films Him In Derby", "places") == ["Derby"]

@@ -110,6 +110,7 @@ ACTION_AFTER_RE = pattern("groups.action_after")
 ROLE_CUE_WORDS = words("groups.role_cue_words")
 SKIPPABLE = words("groups.skippable")
 BEHIND_WORDS = words("groups.behind_words")
+NOT_FIRST_WORDS = words("groups.not_first_words")
 STRIP = "\"'‘’“”,:;"
 CUE_END_WORDS = (
     GROUP_NOUNS
@@ -433,6 +434,9 @@ class GroupFinder:
             return False  # a person: "known as Tobias and Reece"
         if len(words) == 1 and low[0] in lexicon.titles():
             return False
+        if low[0] in NOT_FIRST_WORDS or (low[0] == "the" and len(low) > 1 and low[1] in
+                                         NOT_FIRST_WORDS):
+            return False  # "the Operation Hydrant team": a police operation or programme
         if low[-1] in VENUE_HEADS and not single_ok and not any(w in GROUP_WORDS for w in low):
             return False  # "Carlow Street Station": a venue, not a group
         if single_ok and len(words) == 1:

@@ -470,8 +470,10 @@ class PlaceFinder:
             if c.text.isupper() and len(c.text) <= 5:
                 continue
             info = self._lookup(c.text)
-            if info is None and (_common_word(text, c) or _in_heading(text, c.start)):
-                continue
+            if info is None and (
+                _common_word(text, c) or _in_heading(text, c.start) or c.split
+            ):
+                continue  # a heading's word, or a piece of a title ("the Stop It Now line")
             if len(toks) >= 2 and POSSESSIVE_TOKEN_RE.match(toks[0][2]):
                 # "in Queensland's Gold Coast": two places
                 i = self._possessive_place(toks, 0, add)
