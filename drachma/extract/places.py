@@ -52,6 +52,10 @@ DIRECTIONS = words("places.directions")
 REGION_NATION_RE = pattern("places.region_nation")
 PERSON_NOUNS = words("places.person_nouns")
 LIST_KEYS = word_tuple("places.list_keys")
+# the first words of the list keys ("provinces" of "provinces of"), found once per report by the
+# pipeline's PhraseMatcher: the keys are searched for only when one of them is there
+LIST_HEADS = tuple(sorted({k.split()[0] for k in LIST_KEYS}))
+register_triggers(LIST_HEADS)
 DEMONYM_RE = pattern("places.demonym")
 AMBIGUOUS = words("places.ambiguous")
 
@@ -330,7 +334,7 @@ class PlaceFinder:
             ):
                 # "Utrecht, Netherlands": a place named with its country
                 add(c.start, c.end, 0.75, self._lookup(c.text))
-        if any(k in low for k in LIST_KEYS):
+        if not ctx.triggers.keys().isdisjoint(LIST_HEADS):
             for key in LIST_KEYS:
                 pos = low.find(key)
                 while pos != -1:
