@@ -404,3 +404,13 @@ def test_a_town_in_a_title_case_headline_is_still_found_by_the_gazetteer(
     extractor: Extractor,
 ) -> None:
     assert _field(extractor, "Man Held After Group Films Him In Derby", "places") == ["Derby"]
+
+
+def test_the_year_of_a_date_is_not_a_statistic(extractor: Extractor) -> None:
+    from drachma.model.mention import MentionType
+
+    text = "He was jailed on 3 March 2023 after members of the group posed as a girl."
+    assert not [m for m in extractor.extract(text) if m.type is MentionType.STATISTIC]
+    text = "Police recorded 320 reports of vigilante activity in 2021."
+    stats = [m for m in extractor.extract(text) if m.type is MentionType.STATISTIC]
+    assert [(m.value, m.attributes["period"]) for m in stats] == [("320", "2021")]

@@ -19,10 +19,13 @@ PERIOD_RE = pattern("statistics.period")
 
 def extract_statistics(ctx: Context) -> None:
     text = ctx.text
+    dates = [(m.start, m.end) for m in ctx.of_type(MentionType.DATE)]
     for d in DIGIT_START_RE.finditer(text):
         p = d.start()
         if p > 0 and (text[p - 1].isalnum() or text[p - 1] in ".,/£$-"):
             continue
+        if any(s <= p < e for s, e in dates):
+            continue  # "on 3 March 2023 after members of ...": a date, not a count
         # only numbers followed, within a few words, by something a statistic counts
         ahead = text[d.end() : d.end() + 48].lower().split()[:5]
         if not any(w.strip(".,;:") in COUNTED or w.startswith(("per", "%")) for w in ahead) and (
