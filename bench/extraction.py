@@ -197,12 +197,18 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # pragma: no cover
 
 
-def run_memory(extractor: Extractor, n: int) -> tuple[list[tuple[int, float]], float, int, int]:
-    """Stream ``n`` unique-string reports through ``extractor.pipe``; RSS after each fifth.
+def run_memory(
+    extractor: Extractor, n: int, progress: bool = False
+) -> tuple[list[tuple[int, float]], float, int, int]:
+    """Stream ``n`` unique-string reports through ``extractor.pipe``; RSS after each fifth
+    (printed as it is measured when ``progress``, so a long run shows where it is).
 
     Returns ([(reports so far, RSS MB)], seconds, words, mentions)."""
     marks = {max(1, round(n * k / 5)) for k in range(1, 6)}
     points: list[tuple[int, float]] = [(0, rss_mb())]
+    t_start = time.perf_counter()
+    if progress:
+        print(f"  after {0:>9,} reports: RSS {points[0][1]:7.1f} MB", flush=True)
     words = [0]
 
     def counted() -> Iterator[str]:
@@ -216,6 +222,12 @@ def run_memory(extractor: Extractor, n: int) -> tuple[list[tuple[int, float]], f
         n_mentions += len(ms)
         if done in marks:
             points.append((done, rss_mb()))
+            if progress:
+                print(
+                    f"  after {done:>9,} reports: RSS {points[-1][1]:7.1f} MB "
+                    f"({time.perf_counter() - t_start:,.0f}s)",
+                    flush=True,
+                )
     return points, time.perf_counter() - t0, words[0], n_mentions
 
 
@@ -382,9 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         zone = "no memory zones" if stream.zone_reports == 0 else (
             f"memory zones of {stream.zone_reports:,} reports")
         print(f"memory: streaming {args.reports:,} unique-string reports ({zone})", flush=True)
-        points, elapsed, n_words, n_mentions = run_memory(stream, args.reports)
-        for done, mb in points:
-            print(f"  after {done:>9,} reports: RSS {mb:7.1f} MB", flush=True)
+        points, elapsed, n_words, n_mentions = run_memory(stream, args.reports, progress=True)
         after = [mb for done, mb in points[1:]]
         spread = (max(after) - min(after)) / min(after) if after else 0.0
         print(

@@ -395,6 +395,9 @@ def test_cli_json(app: typer.Typer, tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     last_week = [d for d in data if d["text"] == "last week"]
     assert last_week and last_week[0]["value"] == "2019-06-03"
+    from drachma.extract.version import pipeline_version
+
+    assert {d["pipeline_version"] for d in data} == {pipeline_version()}
 
 
 def test_cli_corpus_json(app: typer.Typer, tmp_path: Path) -> None:

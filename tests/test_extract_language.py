@@ -220,3 +220,197 @@ def test_group_names_from_agents_naming_cues_and_short_forms(
     extractor: Extractor, text: str, groups: list[str]
 ) -> None:
     assert sorted(_field(extractor, text, "groups")) == sorted(groups)  # type: ignore[type-var]
+
+
+# --- more subject-age phrasings, and people who are not subjects --------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "ages"),
+    [
+        ("Police arrested two men, aged 31 and 46, at the retail park.", [31, 46]),
+        ("The accused, who is 58, was remanded.", [58]),
+        ("Brandt, now 63, was arrested in 2019.", [63]),
+        ("Members of the page filmed the 24-year-old outside his flat.", [24]),
+        ("A 67-year-old man was confronted; his 40-year-old son filmed it.", [67]),
+    ],
+)
+def test_subject_ages_in_relative_clauses_lists_and_as_objects(
+    extractor: Extractor, text: str, ages: list[int]
+) -> None:
+    assert sorted(_field(extractor, text, "subject_ages")) == ages  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Her 44-year-old husband was not involved.",
+        "A 26-year-old woman who runs the page said they had handed the logs over.",
+        "Luke Hanley, 25, who leads the group, said it had 40 members.",
+        "The 30-year-old, who founded the group, said so.",
+    ],
+)
+def test_relatives_and_group_leaders_ages_are_not_subject_ages(
+    extractor: Extractor, text: str
+) -> None:
+    assert _field(extractor, text, "subject_ages") == []
+
+
+# --- people, places and forces ------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("Sgt Janelle Roy said officers attended.", ["Janelle Roy"]),
+        ("Cpl. Janelle Roy said officers attended.", ["Janelle Roy"]),
+    ],
+)
+def test_a_name_right_after_a_title_starts_at_once(
+    extractor: Extractor, text: str, people: list[str]
+) -> None:
+    assert _field(extractor, text, "people") == people
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("A Brisbane man was charged on Friday.", ["Brisbane"]),
+        ("A Gold Coast man has been charged.", ["Gold Coast"]),
+        ("The man had admitted the offence at Tarbury Sheriff\nCourt on Monday.", []),
+    ],
+)
+def test_a_place_before_man_at_a_sentence_start_and_wrapped_court_names(
+    extractor: Extractor, text: str, places: list[str]
+) -> None:
+    assert _field(extractor, text, "places") == places
+
+
+def test_a_force_followed_by_officers_is_a_force(extractor: Extractor) -> None:
+    assert _field(extractor, "He said Police Scotland officers arrested him.",
+                  "police_forces") == ["Police Scotland"]
+
+
+@pytest.mark.parametrize(
+    ("text", "outcomes"),
+    [
+        ("He was jailed for two years and four months.", ["jailed"]),
+        ("Man jailed after sting\nHe was jailed for two years on Friday.", ["jailed 2 years"]),
+    ],
+)
+def test_compound_terms_and_headline_jailed(
+    extractor: Extractor, text: str, outcomes: list[str]
+) -> None:
+    assert _field(extractor, text, "outcomes") == outcomes
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("He grew up in nearby Pellworth.", ["Pellworth"]),
+        ("The man lives on the outskirts of Pellworth.", ["Pellworth"]),
+        ("He was arrested in Pellworth, Quarnbyshire.", ["Pellworth", "Quarnbyshire"]),
+    ],
+)
+def test_places_after_a_place_adjective_an_of_phrase_or_with_their_county(
+    extractor: Extractor, text: str, places: list[str]
+) -> None:
+    assert sorted(_field(extractor, text, "places")) == sorted(places)  # type: ignore[type-var]
+
+
+def test_part_of_a_name_is_not_a_place(extractor: Extractor) -> None:
+    assert _field(extractor, "It is part of Safer Streets, the scheme said.", "places") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        ("The men behind Watchtower North said they had no regrets.", ["Watchtower North"]),
+        ("The hunters, operating as Cobweb Collective, posed as a boy.", ["Cobweb Collective"]),
+        ("Decoys working for Silver Owl posed as children.", ["Silver Owl"]),
+        (
+            "Hunters were out again. It was a long night. Footage shared by Silent Night Justice "
+            "showed the man.",
+            ["Silent Night Justice"],
+        ),
+        ("The man behind Tesco said so.", []),
+    ],
+)
+def test_group_names_behind_operating_as_working_for_and_agents_near_group_talk(
+    extractor: Extractor, text: str, groups: list[str]
+) -> None:
+    assert sorted(_field(extractor, text, "groups")) == sorted(groups)  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Police said Quarnby's east end had seen several stings.", ["Quarnby"]),
+        ("Quarnby, a small town in Ohio, has three groups.", ["Ohio", "Quarnby"]),
+        ("He was driving through Quarnby when stopped.", ["Quarnby"]),
+        ("Tobin Marsh's city centre flat was searched.", []),
+    ],
+)
+def test_places_by_a_part_of_them_an_appositive_or_through(
+    extractor: Extractor, text: str, places: list[str]
+) -> None:
+    assert sorted(_field(extractor, text, "places")) == sorted(places)  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    ("text", "ages"),
+    [
+        ("A 40-year-old woman who witnessed the confrontation said it was frightening.", []),
+        ("The volunteer, aged 29, said decoys are adults.", []),
+        ("A 52-year-old man who saw the video contacted police.", []),
+        ("A 45-year-old man who was filmed by the group was arrested.", [45]),
+    ],
+)
+def test_witnesses_and_volunteers_ages_are_not_subject_ages(
+    extractor: Extractor, text: str, ages: list[int]
+) -> None:
+    assert _field(extractor, text, "subject_ages") == ages
+
+
+@pytest.mark.parametrize(
+    ("text", "outcomes"),
+    [
+        ("The case against him was discontinued.", ["charge dropped"]),
+        ("He was kept in custody until his trial.", ["remanded in custody"]),
+        ("Through his barrister he entered a not guilty plea.", ["pleaded not guilty"]),
+        ("His employer dismissed him after the footage appeared.", ["lost job"]),
+        ("He was bailed to appear before magistrates next month.", ["released on bail"]),
+        ("Such stings can lead to men being charged with grooming offences.", []),
+    ],
+)
+def test_court_report_outcomes_and_general_statements(
+    extractor: Extractor, text: str, outcomes: list[str]
+) -> None:
+    assert _field(extractor, text, "outcomes") == outcomes
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("He was referred to the Stop It Now helpline.", "places"),
+        ("The Operation Hydrant team reviewed the case.", "groups"),
+    ],
+)
+def test_pieces_of_titles_are_not_places_and_operations_are_not_groups(
+    extractor: Extractor, text: str, field: str
+) -> None:
+    assert _field(extractor, text, field) == []
+
+
+def test_a_town_in_a_title_case_headline_is_still_found_by_the_gazetteer(
+    extractor: Extractor,
+) -> None:
+    assert _field(extractor, "Man Held After Group Films Him In Derby", "places") == ["Derby"]
+
+
+def test_the_year_of_a_date_is_not_a_statistic(extractor: Extractor) -> None:
+    from drachma.model.mention import MentionType
+
+    text = "He was jailed on 3 March 2023 after members of the group posed as a girl."
+    assert not [m for m in extractor.extract(text) if m.type is MentionType.STATISTIC]
+    text = "Police recorded 320 reports of vigilante activity in 2021."
+    stats = [m for m in extractor.extract(text) if m.type is MentionType.STATISTIC]
+    assert [(m.value, m.attributes["period"]) for m in stats] == [("320", "2021")]

@@ -78,3 +78,21 @@ def test_a_negative_zone_size_is_refused() -> None:
 
     with pytest.raises(ValidationError, match="zone_reports"):
         Extractor(zone_reports=-1)
+
+
+def test_the_pipeline_is_built_afresh_after_renew_reports_with_the_same_answers() -> None:
+    # zones free each zone's strings, but the vocabulary's lexeme index keeps growing its table;
+    # a fresh spaCy pipeline every ``renew_reports`` reports starts it small again
+    renewing = Extractor(zone_reports=50)
+    renewing.renew_reports = 120
+    first = renewing.nlp
+    reference = Extractor(zone_reports=50)
+    reports = [_report(i) for i in range(4000, 4300)]
+    got = [[(m.type, m.value, m.start) for m in ms] for ms in renewing.pipe(reports)]
+    assert renewing.nlp is not first
+    want = [[(m.type, m.value, m.start) for m in ms] for ms in reference.pipe(reports)]
+    assert got == want
+    second = renewing.nlp
+    for i in range(4300, 4430):
+        assert renewing.extract(_report(i))
+    assert renewing.nlp is not second

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from drachma.extract import Extractor, gaz, lexicon, rules
+from drachma.extract import Extractor, gaz, lexicon, offences, rules
 from drachma.extract.outcomes import LABELS, RULES_FILE
 from drachma.extract.rules import RuleDataError
 from drachma.model.mention import MentionType
@@ -48,6 +48,38 @@ def test_no_outcome_rule_counter_example_gives_its_label(
     extractor: Extractor, label: str, example: str
 ) -> None:
     assert label not in _outcomes(extractor, example)
+
+
+OFFENCE_RULES = rules.pattern_rules(offences.RULES_FILE, offences.LABELS)
+
+
+def _offences(extractor: Extractor, text: str) -> set[str]:
+    return {m.value for m in extractor.extract(text) if m.type is MentionType.OFFENCE}
+
+
+@pytest.mark.parametrize(
+    ("label", "example"), [(r.label, ex) for r in OFFENCE_RULES for ex in r.examples]
+)
+def test_every_offence_rule_example_gives_its_offence(
+    extractor: Extractor, label: str, example: str
+) -> None:
+    assert label in _offences(extractor, example)
+
+
+@pytest.mark.parametrize(
+    ("label", "example"), [(r.label, ex) for r in OFFENCE_RULES for ex in r.counter_examples]
+)
+def test_no_offence_rule_counter_example_gives_its_offence(
+    extractor: Extractor, label: str, example: str
+) -> None:
+    assert label not in _offences(extractor, example)
+
+
+def test_a_rule_window_must_be_two_small_numbers(data_copy: Path) -> None:
+    text = _rule_file("patterns = ['''x''']\nexamples = [\"x\"]\nwindow = [5]\n")
+    (data_copy / RULES_FILE).write_text(text, encoding="utf-8")
+    with pytest.raises(RuleDataError, match="'window' must be"):
+        rules.pattern_rules(RULES_FILE, LABELS)
 
 
 def test_every_word_list_names_what_it_is_for_and_its_source() -> None:
@@ -162,3 +194,86 @@ def test_a_broken_gazetteer_is_an_error_not_an_extractor_without_places(
         monkeypatch.undo()
         gaz.load.cache_clear()
     assert gaz.load().places
+
+
+# --- named regular expressions (data/patterns.toml) ---------------------------------------------
+
+NAMED = rules.named_patterns()
+
+
+def test_the_rule_modules_take_their_regular_expressions_from_the_pattern_file() -> None:
+    assert len(NAMED) >= 65
+    modules = {name.split(".")[0] for name in NAMED}
+    assert {"ages", "outcomes", "forces", "places", "statistics", "offences", "groups", "people",
+            "dates", "sentences", "platforms"} <= modules
+
+
+@pytest.mark.parametrize(
+    ("name", "example"), [(n, ex) for n, p in NAMED.items() for ex in p.examples]
+)
+def test_every_named_pattern_finds_its_invented_example(name: str, example: str) -> None:
+    assert NAMED[name].regex.search(example), f"{name} finds nothing in {example!r}"
+
+
+@pytest.mark.parametrize(
+    ("name", "example"), [(n, ex) for n, p in NAMED.items() for ex in p.counter_examples]
+)
+def test_no_named_pattern_finds_anything_in_its_counter_example(name: str, example: str) -> None:
+    assert not NAMED[name].regex.search(example), f"{name} finds something in {example!r}"
+
+
+def _patterns_file(entry: str) -> str:
+    return 'about = "test"\nsource = "test"\n[macros]\nS = \'[ ]\'\n[ages.year_old]\n' + entry
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('about = "x"\nregex = \'\'\'(\\d\'\'\'\nexamples = ["1"]\ncounter_examples = ["a"]\n',
+         "does not compile"),
+        ('about = "x"\nregex = \'\'\'{NOPE}\\d\'\'\'\nexamples = ["1"]\ncounter_examples = ["a"]\n',
+         "undefined macro {NOPE}"),
+        ('about = "x"\nregex = \'\'\'{WORDS:ages.nope}\'\'\'\nexamples = ["1"]\n'
+         'counter_examples = ["a"]\n', "no word list [ages.nope]"),
+        ('about = "x"\nregex = \'\'\'\\d\'\'\'\ncounter_examples = ["a"]\n',
+         "'examples' must be a non-empty list"),
+        ('about = "x"\nregex = \'\'\'\\d\'\'\'\nexamples = ["1"]\n',
+         "'counter_examples' must be a non-empty list"),
+        ('regex = \'\'\'\\d\'\'\'\nexamples = ["1"]\ncounter_examples = ["a"]\n', "no 'about'"),
+        ('about = "x"\nregex = \'\'\'\\d\'\'\'\nflags = ["DOTALL"]\nexamples = ["1"]\n'
+         'counter_examples = ["a"]\n', "unknown flag 'DOTALL'"),
+        ('about = "x"\nregex = \'\'\'\\d', "is not valid TOML"),
+    ],
+)
+def test_a_broken_patterns_file_is_an_error_naming_file_and_entry(
+    data_copy: Path, entry: str, message: str
+) -> None:
+    (data_copy / rules.PATTERNS_FILE).write_text(_patterns_file(entry), encoding="utf-8")
+    with pytest.raises(RuleDataError) as err:
+        rules.named_patterns()
+    assert message in err.value.message
+    assert rules.PATTERNS_FILE in err.value.message
+
+
+def test_a_pattern_the_file_does_not_define_is_an_error(data_copy: Path) -> None:
+    (data_copy / rules.PATTERNS_FILE).write_text(
+        _patterns_file('about = "x"\nregex = \'\'\'\\d\'\'\'\nexamples = ["1"]\n'
+                       'counter_examples = ["a"]\n'), encoding="utf-8")
+    with pytest.raises(RuleDataError, match=r"no pattern \[ages.aged\]"):
+        rules.pattern("ages.aged")
+
+
+def test_the_rule_modules_fail_at_import_when_the_patterns_file_is_missing(
+    data_copy: Path
+) -> None:
+    import importlib
+
+    import drachma.extract.ages as ages
+
+    real = Path(str(resources.files("drachma.extract").joinpath("data", rules.PATTERNS_FILE)))
+    (data_copy / rules.PATTERNS_FILE).unlink()
+    with pytest.raises(RuleDataError, match="cannot be read"):
+        importlib.reload(ages)
+    shutil.copy(real, data_copy / rules.PATTERNS_FILE)  # the module whole again for what follows
+    rules.clear_caches()
+    importlib.reload(ages)

@@ -59,6 +59,7 @@ def _mention_dict(m: Any) -> dict[str, Any]:
         "value": m.value,
         "confidence": round(m.confidence, 3),
         "attributes": m.attributes,
+        "pipeline_version": m.pipeline_version,
     }
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 
 from drachma.extract.common import (
+    FUNCTION_WORDS,
     Context,
     finditer_windows,
     register_triggers,
     trigger_windows,
     word_windows,
 )
-from drachma.extract.rules import word_tuple, words
+from drachma.extract.rules import pattern, word_tuple, words
 from drachma.model.mention import Mention, MentionType, PersonRole
 
 WORD_NUM = {
@@ -32,49 +33,20 @@ WORD_NUM = {
     "seventeen": 17,
 }
 NUM = r"(?P<n>\d{1,2}|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|ten|nine|eight)"
-YEAR_OLD_RE = re.compile(
-    rf"\b{NUM}(?:[ \u00a0]*-[ \u00a0]*|[ \u00a0]+)years?(?:[ \u00a0]*-[ \u00a0]*|[ \u00a0]+)old"
-    r"(?P<noun>[ \u00a0]+[a-z][\w\-]*(?:[ \u00a0]+[a-z][\w\-]*)?)?"
-)
-AGED_RE = re.compile(
-    r"\baged[ \u00a0]+(?:between[ \u00a0]+)?(?P<a>\d{1,2})(?:[ \u00a0]*(?:to|and|-|–)[ \u00a0]*(?"
-    r"P<b>\d{1,2}))?"
-    r"(?![\d])"
-)
-APPOSITIVE_RE = re.compile(
-    r"[ \u00a0]*(?:,|\()[ \u00a0]*(?:aged[ \u00a0]+)?(?P<n>\d{2})[ \u00a0]*(?:,|\))"
-)
-CLAIM_RE = re.compile(
-    r"\b(?:posing|posed|poses|pose|pretending|pretended|pretend|pretends|masquerading|"
-    r"claiming|claimed|purporting|purported|thought|believed|believing|thinking|thinks|believes|"
-    r"said|told[ \u00a0]+him)[ \u00a0]+(?:(?:she|he|it|they|the[ \u00a0]+\w+)[ \u00a0]+)?"
-    r"(?:was[ \u00a0]+|were[ \u00a0]+|is[ \u00a0]+|to[ \u00a0]+be[ \u00a0]+|as[ \u00a0]+|online[ "
-    r"\u00a0]+as[ \u00a0]+)"
-    r"(?:only[ \u00a0]+|just[ \u00a0]+)?(?:an?[ \u00a0]+)?(?P<n>\d{1,2})(?![\d\-]|[ \u00a0]*-?[ "
-    r"\u00a0]*years?-?[ \u00a0]*old)"
-)
-SHE_WAS_RE = re.compile(
-    r"\b(?:she|he)[ \u00a0]+(?:was|is|were)[ \u00a0]+(?:only[ \u00a0]+|just[ \u00a0]+)?(?P<n>1[0-"
-    r"7]|[89])"
-    r"(?:[ \u00a0]+years?[ \u00a0]+old)?\b"
-)
-YOUNG_AS_RE = re.compile(r"\bas[ \u00a0]+young[ \u00a0]+as[ \u00a0]+(?P<n>\d{1,2})\b")
-IM_RE = re.compile(
-    r"\bI['’]?m[ \u00a0]+(?:only[ \u00a0]+|just[ \u00a0]+)?(?P<n>1[0-7]|[89])\b(?![ \u00a0]*(?:%|"
-    r"per|minutes|mins|miles))"
-)
-RANGE_BEFORE_RE = re.compile(
-    r"\b(?:between[ \u00a0]+\d{1,2}[ \u00a0]+and|\d{1,2}[ \u00a0]*(?:to|-|–))[ \u00a0]*$"
-)
+YEAR_OLD_RE = pattern("ages.year_old")
+AGED_RE = pattern("ages.aged")
+APPOSITIVE_RE = pattern("ages.appositive")
+CLAIM_RE = pattern("ages.claim")
+SHE_WAS_RE = pattern("ages.she_was")
+YOUNG_AS_RE = pattern("ages.young_as")
+IM_RE = pattern("ages.im")
+RANGE_BEFORE_RE = pattern("ages.range_before")
 CHILD_NOUNS = words("ages.child_nouns")
 ADULT_NOUNS = words("ages.adult_nouns")
 # "a man, 52, from Leeds", "the teacher, aged 41, was": any adult noun of the word list before
 # ", N,". The scan starts at the comma (a character class, fast); the noun is checked behind it.
-NOUN_AGE_RE = re.compile(r",[ \u00a0]*(?:aged[ \u00a0]+)?(?P<n>\d{2})[ \u00a0]*,")
-NOUN_BEFORE_RE = re.compile(
-    r"\b(?:" + "|".join(sorted(map(re.escape, ADULT_NOUNS), key=len, reverse=True)) + r")"
-    r"[ \u00a0]*$"
-)
+NOUN_AGE_RE = pattern("ages.noun_age")
+NOUN_BEFORE_RE = pattern("ages.noun_before")
 CLAIM_TRIGGERS = word_tuple("ages.claim_triggers")
 register_triggers(CLAIM_TRIGGERS, ("year", "years", "she", "he", "young", "aged"))
 # A capitalised name followed by its age as an appositive, "Surname, 45, of Town", "Name (45)",
@@ -82,43 +54,31 @@ register_triggers(CLAIM_TRIGGERS, ("year", "years", "she", "he", "young", "aged"
 # introduces a subject (home town, or a verb of the court report).
 # ", 45," or "(45)" then what introduces a subject; starts with a character class so the regex
 # engine scans for the comma or bracket quickly
-AGE_APPOS_RE = re.compile(
-    r"[,(][ \u00a0]*(?:aged[ \u00a0]+)?(?P<n>\d{2})[ \u00a0]*[,)][ \u00a0]*,?[ \u00a0]*"
-    r"(?:of|from|who|was|is|had|has|appeared|pleaded|admitted|denied|and|were|will|faces|must)\b"
-)
-NAME_END_RE = re.compile(r"[A-Z][\w'’\-]*[a-z][ \u00a0]*$")
+AGE_APPOS_RE = pattern("ages.age_appos")
+NAME_END_RE = pattern("ages.name_end")
 # a hunter's role word right before the name: "group founder Name Surname, 34,"
-HUNTER_NAME_RE = re.compile(
-    r"\b(?i:founder|co-founder|leader|members?|hunters?|vigilantes?|organi[sz]er|admin|"
-    r"spokes(?:man|woman|person)|decoy|volunteer)[ \u00a0]+(?:[A-Z][\w'’\-]*[ \u00a0]+){0,2}"
-    r"[A-Z][\w'’\-]*[ \u00a0]*$"
-)
+HUNTER_NAME_RE = pattern("ages.hunter_name")
 # "a man aged 45", "a father aged 38 was": an adult noun just before "aged N"
-ADULT_BEFORE_RE = re.compile(
-    r"\b(?:" + "|".join(sorted(map(re.escape, ADULT_NOUNS), key=len, reverse=True)) + r")"
-    r"[ \u00a0]+$"
-)
-DECOY_CONTEXT_RE = re.compile(
-    r"\b(?:pos(?:e|es|ed|ing)|pretend\w*|decoy\w*|fake|profiles?|fictitious|purport\w*|"
-    r"believed|thought|thinking|acting[ \u00a0]+as|masquerad\w*|sting|lure\w*|groom\w*|meet)\b"
-)
-HUNTER_CONTEXT_RE = re.compile(
-    r"\b(?:hunters?|vigilantes?|founder|leader|members?|joined|professional|decoy|journalist|"
-    r"officer|presenter|spokes(?:man|woman|person))\b"
-)
+ADULT_BEFORE_RE = pattern("ages.adult_before")
+DECOY_CONTEXT_RE = pattern("ages.decoy_context")
+HUNTER_CONTEXT_RE = pattern("ages.hunter_context")
 # what follows "a 30-year-old man" when he is a hunter: "who runs ...", ", a vigilante", "who is a
 # paedophile hunter" (not a hunter merely named later in the sentence: "... was arrested after a
 # hunter group confronted him")
-HUNTER_TAIL_RE = re.compile(
-    r"[^.]{0,40}\bwho[ \u00a0]+(?:runs|founded|leads|joined|set[ \u00a0]+up)|"
-    r",?(?:[ \u00a0]+who[ \u00a0]+(?:is|was))?[ \u00a0]+(?:an?[ \u00a0]+)?(?:[\w\-]+[ \u00a0]+)?"
-    r"(?:hunter|vigilante)"
-)
-SUBJECT_CONTEXT_RE = re.compile(
-    r"\b(?:arrested|charged|jailed|pleaded|convicted|sentenced|sentencing|court|accused|"
-    r"admitted|guilty|appeared|facing|confronted|snared|caught|remanded|denied|suspected|"
-    r"grooming|groomed|from|of)\b"
-)
+HUNTER_TAIL_RE = pattern("ages.hunter_tail")
+# "Name, 25, who leads the group": what a hunter does, right after the appositive age
+HUNTER_WHO_RE = pattern("ages.hunter_who")
+AFTER_NOMINAL_AGE = words("ages.after_nominal_age")
+# "hunters filmed the 24-year-old": the object of what hunters do to a subject
+TARGET_VERB_BEFORE_RE = pattern("ages.target_verb_before")
+# "his 70-year-old father", "the man's 40-year-old wife": a possessive right before the age
+RELATIVE_BEFORE_RE = pattern("ages.relative_before")
+# "two men, aged 31 and 46": an adult noun (plural) before a list of two ages, not a range
+ADULTS_AGED_PAIR_RE = pattern("ages.adults_aged_pair")
+# "The accused, who is 58, was", "Brandt, now 63, was": the age in a relative clause or with
+# "now" between commas after a name or an adult noun
+WHO_IS_AGE_RE = pattern("ages.who_is_age")
+SUBJECT_CONTEXT_RE = pattern("ages.subject_context")
 
 
 def _n(s: str) -> int:
@@ -177,26 +137,23 @@ def extract_ages(ctx: Context) -> None:
             continue
         if n >= 16:
             if noun in ADULT_NOUNS or named:
-                tail = low[m.end() : m.end() + 60]
+                tail_at = m.start("noun") if m.group("noun") else m.end()
+                tail = low[tail_at : tail_at + 60]
                 if HUNTER_CONTEXT_RE.search(pre[-25:]) or HUNTER_TAIL_RE.match(tail):
                     continue
+                if RELATIVE_BEFORE_RE.search(pre):
+                    continue  # "her 44-year-old husband": a relative of someone, not a subject
                 add(MentionType.AGE_SUBJECT, m.start(), end, n, 0.85)
-            elif not noun or noun in (
-                "was",
-                "is",
-                "had",
-                "has",
-                "who",
-                "appeared",
-                "pleaded",
-                "admitted",
-                "denied",
-                "will",
-                "has",
-                "from",
-                "of",
-            ):
-                if HUNTER_CONTEXT_RE.search(sent) and not SUBJECT_CONTEXT_RE.search(sent):
+            elif not noun or noun in AFTER_NOMINAL_AGE or noun in FUNCTION_WORDS:
+                # "the 24-year-old outside his flat": the age is the noun phrase itself
+                if (
+                    HUNTER_CONTEXT_RE.search(sent)
+                    and not SUBJECT_CONTEXT_RE.search(sent)
+                    and not TARGET_VERB_BEFORE_RE.search(pre)
+                ):
+                    continue
+                tail_at = m.start("noun") if m.group("noun") else m.end()
+                if HUNTER_TAIL_RE.match(low, tail_at) or HUNTER_WHO_RE.match(low, tail_at):
                     continue
                 add(MentionType.AGE_SUBJECT, m.start(), end, n, 0.7)
     for rx, trig in (
@@ -238,7 +195,11 @@ def extract_ages(ctx: Context) -> None:
             and a >= 16
             and (text[m.start() - 2 : m.start()] in (", ", "(") or pre.endswith(", "))
         ):
-            if HUNTER_CONTEXT_RE.search(pre[-25:]) or HUNTER_TAIL_RE.match(low, m.end()):
+            if (
+                HUNTER_CONTEXT_RE.search(pre[-25:])
+                or HUNTER_TAIL_RE.match(low, m.end())
+                or HUNTER_WHO_RE.match(low, m.end())
+            ):
                 continue
             pm = _person_before(ctx, m.start(), person_ends)
             if pm is not None and pm.attributes.get("role") in (
@@ -270,7 +231,11 @@ def extract_ages(ctx: Context) -> None:
         if pm is not None and pm.attributes.get("role") in _NOT_SUBJECT_ROLES:
             continue
         pre = low[max(0, m.start() - 40) : m.start()]
-        if HUNTER_CONTEXT_RE.search(pre[-25:]) or HUNTER_TAIL_RE.match(low, m.end()):
+        if (
+            HUNTER_CONTEXT_RE.search(pre[-25:])
+            or HUNTER_TAIL_RE.match(low, m.end())
+            or HUNTER_WHO_RE.match(low, m.end("n") + 1)
+        ):
             continue
         add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), n, 0.75)
     for pm in ctx.of_type(MentionType.PERSON):
@@ -287,9 +252,30 @@ def extract_ages(ctx: Context) -> None:
             continue
         if not SUBJECT_CONTEXT_RE.search(low[am.end() : am.end() + 120].split(".")[0]):
             continue
-        if HUNTER_NAME_RE.search(text, max(0, pm.end - 60), pm.end):
+        if HUNTER_NAME_RE.search(text, max(0, pm.end - 60), pm.end) or HUNTER_WHO_RE.match(
+            low, am.end()
+        ):
             continue
         add(MentionType.AGE_SUBJECT, am.start("n"), am.end("n"), n, 0.8)
+    if "aged" in ctx.triggers:
+        for m in finditer_windows(ADULTS_AGED_PAIR_RE, low, word_windows(ctx, ("aged",), 30, 20)):
+            if HUNTER_CONTEXT_RE.search(low, max(0, m.start() - 30), m.start("a")):
+                continue
+            for g in ("a", "b"):
+                add(MentionType.AGE_SUBJECT, m.start(g), m.end(g), int(m.group(g)), 0.7)
+    for m in WHO_IS_AGE_RE.finditer(low):
+        pre = text[max(0, m.start() - 30) : m.start()]
+        if not (NAME_END_RE.search(pre) or NOUN_BEFORE_RE.search(low, max(0, m.start() - 25),
+                                                                  m.start())):
+            continue
+        if HUNTER_NAME_RE.search(text, max(0, m.start() - 60), m.start()) or HUNTER_WHO_RE.match(
+            low, m.end()
+        ) or HUNTER_CONTEXT_RE.search(low, max(0, m.start() - 25), m.start()):
+            continue
+        pm = _person_before(ctx, m.start(), person_ends)
+        if pm is not None and pm.attributes.get("role") in _NOT_SUBJECT_ROLES:
+            continue
+        add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
 
 
 _NOT_SUBJECT_ROLES = frozenset(

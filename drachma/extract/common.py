@@ -57,6 +57,8 @@ class Chunk:
     text: str
     tokens: list[tuple[int, int, str]]
     words: list[str] = field(default_factory=list)  # lower-cased token texts
+    # a piece of a title-case run split at its headline words ("Stop It Now" gives "Stop")
+    split: bool = False
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -161,7 +163,9 @@ class Context:
 
 # capitalised run as matched -> its chunks as (offset, end offset, text, tokens, lower-cased
 # words), offsets relative to the run: names and headline words recur, so most runs are looked up
-_CHUNK_CACHE: dict[str, list[tuple[int, int, str, list[tuple[int, int, str]], list[str]]]] = {}
+_CHUNK_CACHE: dict[
+    str, list[tuple[int, int, str, list[tuple[int, int, str]], list[str], bool]]
+] = {}
 _CHUNK_CACHE_MAX = 5_000
 
 
@@ -174,16 +178,20 @@ def find_chunks(text: str) -> list[Chunk]:
         if parts is None:
             local: list[Chunk] = []
             _chunks_of_run(local, raw)
-            parts = [(c.start, c.end, c.text, c.tokens, c.words) for c in local]
+            parts = [(c.start, c.end, c.text, c.tokens, c.words, c.split) for c in local]
             if len(cache) >= _CHUNK_CACHE_MAX:
                 cache.clear()
             cache[raw] = parts
         if not parts:
             continue
         start = m.start()
-        for s, e, ctext, toks, words in parts:
-            abs_toks = [(start + a, start + b, w) for a, b, w in toks]
-            chunks.append(Chunk(start + s, start + e, ctext, abs_toks, words))
+        for s, e, ctext, toks, words, split in parts:
+            if len(toks) == 1:
+                a, b, w = toks[0]
+                abs_toks = [(start + a, start + b, w)]
+            else:
+                abs_toks = [(start + a, start + b, w) for a, b, w in toks]
+            chunks.append(Chunk(start + s, start + e, ctext, abs_toks, words, split))
     return chunks
 
 
@@ -201,16 +209,20 @@ def _chunks_of_run(chunks: list[Chunk], raw: str) -> None:
             part: list[tuple[int, int, str]] = []
             for t in toks:
                 if part and t[2].lower() in HEADLINE_BREAKS:
-                    _add_chunk(chunks, raw, part)
+                    _add_chunk(chunks, raw, part, split=True)
                     part = []
                 part.append(t)
             toks = part
             if len(toks) == 1 and toks[0][2].lower() in FUNCTION_WORDS:
                 return
+            _add_chunk(chunks, raw, toks, split=True)
+            return
     _add_chunk(chunks, raw, toks)
 
 
-def _add_chunk(chunks: list[Chunk], text: str, toks: list[tuple[int, int, str]]) -> None:
+def _add_chunk(
+    chunks: list[Chunk], text: str, toks: list[tuple[int, int, str]], split: bool = False
+) -> None:
     # strip a possessive from the last token: "Gareth's" -> "Gareth"
     s, _, w = toks[-1]
     if len(w) > 2 and (w[-2:] in ("'s", "’s") or w[-1] in "'’"):
@@ -225,6 +237,7 @@ def _add_chunk(chunks: list[Chunk], text: str, toks: list[tuple[int, int, str]])
             text[toks[0][0] : toks[-1][1]],
             toks,
             [t[2].lower() for t in toks],
+            split,
         )
     )
 

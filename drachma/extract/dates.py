@@ -10,86 +10,19 @@ import re
 from datetime import date, timedelta
 
 from drachma.extract.common import Context, register_triggers
-from drachma.extract.rules import word_tuple
+from drachma.extract.rules import pattern, word_tuple
 from drachma.model.mention import MentionType
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
-MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?"
-)
-ORD = r"(?:st|nd|rd|th)?"
-YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
-PREPS = (
-    r"(?:[Ii]n|[Oo]n|[Ss]ince|[Dd]uring|[Bb]y|[Ff]rom|[Uu]ntil|[Tt]ill|[Tt]hrough|[Ll]ast|[Tt]his"
-    r"|[Nn]ext|[Oo]f|and|or|to|[Bb]etween|[Bb]efore|[Aa]fter|[Ee]arly|[Ll]ate|[Mm]id|[Ee]nd of"
-    r"|[Bb]eginning of|[Ss]tart of|[Ee]arlier|[Ll]ater)"
-)
-WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+# the month, year, ordinal, weekday and preposition parts of the date patterns are macros of
+# data/patterns.toml
 
-ABSOLUTE_RE = re.compile(
-    rf"(?<![\w/.])(?:"
-    rf"(?P<iy>{YEAR})-(?P<im>\d{{2}})-(?P<id>\d{{2}})(?!\d)"
-    rf"|(?P<nd>\d{{1,2}})/(?P<nm>\d{{1,2}})/(?P<ny>\d{{4}}|\d{{2}})(?![\d/])"
-    # a day or a range of days before the month: "6 August", "12-13 June"
-    rf"|(?:\d{{1,2}}{ORD}[-–])?(?P<d1>\d{{1,2}}){ORD}(?:\s+of)?\s+(?P<m1>{MONTH})"
-    rf"(?:,?\s+(?P<y1>{YEAR})(?!\d))?"
-    rf"|(?P<m2>{MONTH})\s+(?P<d2>\d{{1,2}}){ORD}(?:[-–]\d{{1,2}}{ORD})?(?![\d:.]\d)"
-    rf"(?:,?\s+(?P<y2>{YEAR})(?!\d))?"
-    rf"|(?P<m3>{MONTH}),?\s+(?P<y3>{YEAR})(?!\d)"
-    rf"|(?P<ry>{YEAR})[-–/](?P<ry2>\d{{2}}|{YEAR})(?![\d/-])"
-    rf"|(?P<y>{YEAR})(?![\d,]\d|s\b|\d|-\d|%|[ \u00a0]?per[ \u00a0]?cent)"
-    rf"|\b{PREPS}[ \u00a0]+(?:(?:early|late|mid)-?[ \u00a0]?)?(?P<m4>{MONTH})(?!\.?[ \u00a0]+\d)"
-    rf")"
-)
-STATUTE_BEFORE_RE = re.compile(
-    r"(?:Act|Order|Regulations|Bill|Code|Rules|Directive)[ \u00a0]+(?:of[ \u00a0]+)?$"
-)
-COUNT_AFTER_RE = re.compile(
-    r"[ \u00a0]+(?:people|men|women|children|cases|reports|incidents|offences|arrests|times|"
-    r"members|followers|pounds|dollars|euros|miles|km|hours)\b"
-)
-LOW_MONTH = (
-    MONTH.replace("January", "january")
-    .replace("February", "february")
-    .replace("March", "march")
-    .replace("April", "april")
-    .replace("May", "may")
-    .replace("June", "june")
-    .replace("July", "july")
-    .replace("August", "august")
-    .replace("September", "september")
-    .replace("October", "october")
-    .replace("November", "november")
-    .replace("December", "december")
-    .replace("Jan|", "jan|")
-    .replace("Feb|", "feb|")
-    .replace("Mar|", "mar|")
-    .replace("Apr|", "apr|")
-    .replace("Jun|", "jun|")
-    .replace("Jul|", "jul|")
-    .replace("Aug|", "aug|")
-    .replace("Sept|", "sept|")
-    .replace("Sep|", "sep|")
-    .replace("Oct|", "oct|")
-    .replace("Nov|", "nov|")
-    .replace("Dec)", "dec)")
-)
-LOW_WEEKDAY = WEEKDAY.lower()
-RELATIVE_RE = re.compile(
-    rf"\b(?:"
-    rf"(?P<simple>yesterday|today|tonight|last night|this (?:morning|afternoon|evening))"
-    rf"|(?P<rel>last|this|next|earlier this|later this|the previous|the following)[ \u00a0]+"
-    rf"(?P<unit>week|weekend|month|year)"
-    rf"|(?P<mrel>{LOW_MONTH})[ \u00a0]+(?P<mrelw>last|this|next)[ \u00a0]+year"
-    rf"|(?:on[ \u00a0]+)?(?P<wlast>last[ \u00a0]+)?(?P<wd>{LOW_WEEKDAY})"
-    rf"(?:[ \u00a0]+(?P<part>morning|afternoon|evening|night))?"
-    rf"|(?P<n>a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)[ \u00a0]+"
-    rf"(?P<nunit>day|week|month|year)s?[ \u00a0]+ago"
-    rf")\b"
-)
+ABSOLUTE_RE = pattern("dates.absolute")
+STATUTE_BEFORE_RE = pattern("dates.statute_before")
+COUNT_AFTER_RE = pattern("dates.count_after")
+RELATIVE_RE = pattern("dates.relative")
 NUMBER_WORDS = {
     "a": 1,
     "an": 1,
@@ -108,7 +41,7 @@ REL_TRIGGERS = word_tuple("dates.rel_triggers")
 register_triggers(REL_TRIGGERS)
 DIGITS_RE = re.compile(r"\d+")
 MONTH_INITIALS = frozenset("JFMASOND")
-MONTHWORD_RE = re.compile(r"[JFMASOND][a-z]{2,8}")
+MONTHWORD_RE = pattern("dates.monthword")
 MONTH_WORDS = frozenset(
     [n for n in calendar.month_name if n] + [n for n in calendar.month_abbr if n] + ["Sept"]
 )
@@ -202,7 +135,7 @@ ABS_TRIGGERS = (
 )
 
 
-YEAR_ANYWHERE_RE = re.compile(r"\d\d\d\d|/\d\d")
+YEAR_ANYWHERE_RE = pattern("dates.year_anywhere")
 
 
 def _month(word: str) -> int:

@@ -20,7 +20,7 @@ from drachma.extract.common import (
     Context,
     register_triggers,
 )
-from drachma.extract.rules import words
+from drachma.extract.rules import pattern, words
 from drachma.model.mention import MentionType
 
 POLICE_WORDS = words("forces.police_words")
@@ -29,14 +29,9 @@ HEAD_EXTRA = words("forces.head_extra")
 HEAD_PREFIX = words("forces.head_prefix")
 NOT_FORCE_AFTER = words("forces.not_force_after")
 # "LAPD", "Phoenix PD", "Salt Lake PD"
-PD_RE = re.compile(
-    r"(?<![\w.])(?:[A-Z]{1,5}PD|(?!(?:The|A|An|This|That|Local|City)[ \u00a0])"
-    r"(?:[A-Z][a-z]+[ \u00a0]+){1,3}PD)(?![\w])"
-)
+PD_RE = pattern("forces.pd")
 # US sheriffs: "the Maricopa County Sheriff's Office", "Pima County Sheriff's Department"
-SHERIFF_RE = re.compile(
-    r"(?<![\w])(?:[A-Z][\w\-]*[ \u00a0]+){1,3}Sheriff['’]s[ \u00a0]+(?:Office|Department)\b"
-)
+SHERIFF_RE = pattern("forces.sheriff")
 SKIP_PRE = (
     frozenset(w.lower() for w in (*WEEKDAYS, *MONTH_NAMES))
     | FUNCTION_WORDS
@@ -64,8 +59,8 @@ SKIP_PRE = (
         ]
     )
 )
-DEMONYM_RE = re.compile(r"(?:ian|ish|sh|ese|ch|ic|i)$")
-ACRONYM_AFTER_RE = re.compile(r"[ \u00a0]*\((?P<acr>[A-Z][A-Za-z]{1,6})\)")
+DEMONYM_RE = pattern("forces.demonym")
+ACRONYM_AFTER_RE = pattern("forces.acronym_after")
 BARE_AREA = words("forces.bare_area")
 
 

@@ -21,53 +21,19 @@ from drachma.extract.common import (
     norm_key,
     register_triggers,
 )
-from drachma.extract.rules import words
+from drachma.extract.rules import pattern, words
 from drachma.model.mention import MentionType
 
-Q = "[\"'‘’“”]"
+# cues after a name, with the confidence each gives (patterns in data/patterns.toml): "X, a
+# paedophile hunter group", "X is one of the groups", "X, who describe themselves as hunters",
+# "the X Facebook page", "X members said" / "X's founder", "the X group said"
 CUE_AFTER = [
-    # "X, a paedophile hunter group"
-    (
-        re.compile(
-            rf"{Q}?,?[ \u00a0]+(?:a|an|the|one[ \u00a0]of[ \u00a0]the)[ \u00a0]+"
-            rf"(?:[\w\-]+[ \u00a0]+){{0,3}}?"
-            rf"(?:[\w\-]*(?:hunt|vigilant|predator|paedo|pedo|activist|decoy)[\w\-]*[ \u00a0]+)"
-            rf"(?:[\w\-]+[ \u00a0]+){{0,2}}?"
-            rf"(?:groups?|page|organisation|organization|outfit|network|team|collective)\b"
-        ),
-        0.85,
-    ),
-    # "'X' is one of those growing groups"
-    (
-        re.compile(
-            rf"{Q}?[ \u00a0]+(?:is|are|was|were)[ \u00a0]+(?:a|an|one)[ \u00a0]+(?:of[ \u00a0]+)?"
-            rf"(?:the[ \u00a0]+|those[ \u00a0]+|these[ \u00a0]+)?(?:[\w\-]+[ \u00a0]+){{0,3}}"
-            rf"(?:groups?|page)\b"
-        ),
-        0.75,
-    ),
-    # "X, who describe themselves as paedophile hunters"
-    (
-        re.compile(
-            rf"{Q}?,?[ \u00a0]+(?:who|which)[ \u00a0]+(?:describes?|calls?|styles?|bills?)"
-            rf"[ \u00a0]+(?:themselves|itself)[ \u00a0]+(?:as[ \u00a0]+)?(?:an?[ \u00a0]+)?"
-            rf"(?:[\w\-]+[ \u00a0]+){{0,2}}(?:hunters?|vigilantes?|groups?|activists?)\b"
-        ),
-        0.8,
-    ),
-    # "the X Facebook page", "X members said", "X's founder", "the X group said"
-    (
-        re.compile(rf"(?:['’]s)?{Q}?[ \u00a0]+(?:facebook|fb)[ \u00a0]+(?:page|group|account)\b"),
-        0.75,
-    ),
-    (
-        re.compile(
-            rf"(?:['’]s)?{Q}?[ \u00a0]+(?:members?|founders?|co-founders?|admins?|decoys?"
-            rf"|volunteers?)\b"
-        ),
-        0.6,
-    ),
-    (re.compile(rf"{Q}?[ \u00a0]+(?:group|page|team)\b(?![ \u00a0]*-)"), 0.6),
+    (pattern("groups.cue_after_described_as_group"), 0.85),
+    (pattern("groups.cue_after_one_of_the_groups"), 0.75),
+    (pattern("groups.cue_after_describe_themselves"), 0.8),
+    (pattern("groups.cue_after_facebook_page"), 0.75),
+    (pattern("groups.cue_after_members_of"), 0.6),
+    (pattern("groups.cue_after_group_word"), 0.6),
 ]
 GROUP_NOUNS = words("groups.group_nouns")
 # words whose presence in a text window makes the group cues worth running
@@ -101,6 +67,7 @@ CUE_TRIGGERS = (
     "administrator",
     "organiser",
     "organizer",
+    "behind",
 )
 register_triggers(CUE_TRIGGERS)
 AFTER_FIRST_CHARS = frozenset(",\"'‘’“”")
@@ -115,12 +82,10 @@ VENUE_HEADS = words("places.venue_heads")
 DIRECTIONS = words("places.directions")
 ADJECTIVE_SUFFIXES = ("-based", "-born", "-run", "-led", "-area")
 # a number inside or after a name: "Guardians 4 Kids", "Predator Patrol 247", "Watch 24/7"
-DIGIT_GAP_RE = re.compile(r"[ \u00a0]+\d{1,4}(?:/\d{1,2})?[ \u00a0]+$")
-DIGIT_TAIL_RE = re.compile(r"[ \u00a0]+\d{1,4}(?:/\d{1,2})?(?![\w/])")
-ACRONYM_RE = re.compile(r"[A-Z](?=[a-z0-9&]*[A-Z])[A-Za-z0-9&]{1,7}")
-GROUPISH_SENTENCE_RE = re.compile(
-    r"(?i)\b(?:group|hunt|vigilant|launch|founded|set[ ]up|team|decoy|sting|catch|expos|predator)"
-)
+DIGIT_GAP_RE = pattern("groups.digit_gap")
+DIGIT_TAIL_RE = pattern("groups.digit_tail")
+ACRONYM_RE = pattern("groups.acronym")
+GROUPISH_SENTENCE_RE = pattern("groups.groupish_sentence")
 
 
 def _initials(words: list[str]) -> str:
@@ -136,18 +101,16 @@ LIST_WORDS = words("groups.list_words")
 FOUNDING = words("groups.founding")
 AGENT_VERBS = words("groups.agent_verbs")
 # stems that make one capitalised word a group's name: "Paedohunters", "StingSquadUK"
-STEM_RE = re.compile(r"(?i)(?:hunt(?:er|ing)|predator|paedo|pedo|catcher|vigilant|groomer|creep)")
+STEM_RE = pattern("groups.stem")
 INFLECTIONS = words("groups.inflections")
-NEXT_CAP_RE = re.compile(r" (?:(?:of|for|the) ){0,2}[A-Z][\w'’\-]*")
-CAMEL_RE = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|\d+")
+NEXT_CAP_RE = pattern("groups.next_cap")
+CAMEL_RE = pattern("groups.camel")
 # "X, which confronts suspected paedophiles", "X posted a video": the verbs of what groups do
-ACTION_AFTER_RE = re.compile(
-    r"[\"'‘’“”]?,?[ \u00a0]+(?:(?:who|which)[ \u00a0]+)?(?:confront(?:s|ed)?|expos(?:es|ed)|"
-    r"targets?|targeted|stings?|snared|lured|pos(?:es|ed)[ \u00a0]+as|run[s]?[ \u00a0]+decoy|"
-    r"(?:live-?)?stream(?:s|ed)|filmed|posted[ \u00a0]+(?:a|the)[ \u00a0]+(?:video|footage|clip))\b"
-)
+ACTION_AFTER_RE = pattern("groups.action_after")
 ROLE_CUE_WORDS = words("groups.role_cue_words")
 SKIPPABLE = words("groups.skippable")
+BEHIND_WORDS = words("groups.behind_words")
+NOT_FIRST_WORDS = words("groups.not_first_words")
 STRIP = "\"'‘’“”,:;"
 CUE_END_WORDS = (
     GROUP_NOUNS
@@ -157,7 +120,8 @@ CUE_END_WORDS = (
     | FOUNDING
     | frozenset({"up"})
     | frozenset(
-        {"as", "itself", "themselves", "by", "from", "of", "with", "at", "for", "including"}
+        {"as", "itself", "themselves", "by", "from", "of", "with", "at", "for", "including",
+         "behind", "under"}
     )
 )
 
@@ -194,6 +158,10 @@ def cue_before(prev: list[str]) -> float:
             ("themselves", "called"),
             ("by", "going"),
             ("as", "such"),
+            ("as", "operating"),
+            ("as", "operates"),
+            ("as", "operate"),
+            ("under", "operating"),
         }
         or last in LIST_WORDS
     )
@@ -207,6 +175,8 @@ def cue_before(prev: list[str]) -> float:
             if w[k] in HUNTER_WORDS:
                 return 0.8
         return 0.0
+    if last == "behind" and two in BEHIND_WORDS:
+        return 0.75  # "the men behind X"
     if last == "by" and two in AGENT_VERBS:
         # "streamed by X", "confronted by X": the agent of what groups do, in a sentence
         # about hunters or groups (checked by the caller)
@@ -292,9 +262,12 @@ def _name_shaped(surface: str) -> bool:
 
 
 def _about_groups(ctx: Context, pos: int) -> bool:
-    """Whether the sentence at ``pos`` (or the one before) speaks of hunters or groups."""
+    """Whether the sentence at ``pos`` (or one of the two before) speaks of hunters or groups."""
     s, e = ctx.sentence(pos)
-    prev_s = ctx.sentence(max(0, s - 2))[0] if s > 1 else s
+    prev_s = s
+    for _ in range(2):
+        if prev_s > 1:
+            prev_s = ctx.sentence(prev_s - 2)[0]
     return GROUPISH_SENTENCE_RE.search(ctx.text, prev_s, e) is not None
 
 
@@ -461,6 +434,9 @@ class GroupFinder:
             return False  # a person: "known as Tobias and Reece"
         if len(words) == 1 and low[0] in lexicon.titles():
             return False
+        if low[0] in NOT_FIRST_WORDS or (low[0] == "the" and len(low) > 1 and low[1] in
+                                         NOT_FIRST_WORDS):
+            return False  # "the Operation Hydrant team": a police operation or programme
         if low[-1] in VENUE_HEADS and not single_ok and not any(w in GROUP_WORDS for w in low):
             return False  # "Carlow Street Station": a venue, not a group
         if single_ok and len(words) == 1:

@@ -14,10 +14,9 @@ from __future__ import annotations
 import re
 
 from drachma.extract.common import Context, finditer_windows, register_triggers, word_windows
-from drachma.extract.rules import PatternRule, pattern_rules
+from drachma.extract.rules import PatternRule, pattern, pattern_rules
 from drachma.model.mention import MentionType
 
-W = r"\s+"
 NUMWORDS = {
     "one": 1,
     "two": 2,
@@ -58,20 +57,15 @@ def rules() -> tuple[PatternRule, ...]:
 
 
 register_triggers(*(r.triggers for r in rules()))
-HYPOTHETICAL_RE = re.compile(
-    rf"\b(?:could|may|might|would|should|can|risk|risking|if|unless|whether|not{W}to|"
-    rf"face|faces|facing|avoid|due|expected|scheduled)(?:{W}(?:\w+)){{0,2}}{W}?$"
-)
-NEGATION_RE = re.compile(rf"\b(?:none|no{W}one|nobody|never|neither)\b[^.]*$")
+HYPOTHETICAL_RE = pattern("outcomes.hypothetical")
+NEGATION_RE = pattern("outcomes.negation")
 # General statements about what happens in such cases, not to this subject: a frequency adverb or
 # a generic quantifier earlier in the sentence ("men caught this way are often charged", "in many
 # cases the evidence is ruled inadmissible", "many of those exposed are never charged").
-GENERIC_RE = re.compile(
-    r"\b(?:often|usually|typically|sometimes|rarely|seldom|frequently|routinely|generally|"
-    r"commonly|normally|invariably|in\s+(?:many|most|some)\s+cases|(?:many|most|some|few)\s+of|"
-    r"those\s+who|anyone\s+who|people\s+who|whoever)\b"
-)
-STATISTIC_RE = re.compile(r"\bper[ \u00a0]?cent\b|%|\bproportion\b|\bfigures?\b|\bstatistics\b")
+GENERIC_RE = pattern("outcomes.generic")
+# after a matched term: "... and four months", "..., four months and ten days"
+COMPOUND_TERM_RE = pattern("outcomes.compound_term")
+STATISTIC_RE = pattern("outcomes.statistic")
 
 
 def _term(m: re.Match[str]) -> str | None:
@@ -125,7 +119,8 @@ def extract_outcomes(ctx: Context) -> None:
             value = label
             attrs: dict[str, str] = {}
             if label == "jailed":
-                term = _term(m)
+                # "two years and four months": a compound term is given as plain "jailed"
+                term = None if COMPOUND_TERM_RE.match(low, e) else _term(m)
                 if term:
                     value = f"jailed {term}"
                     n, unit = term.split()

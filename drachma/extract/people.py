@@ -15,92 +15,38 @@ from functools import lru_cache
 
 from drachma.extract import lexicon
 from drachma.extract.common import FUNCTION_WORDS, MONTH_NAMES, WEEKDAYS, Chunk, Context
-from drachma.extract.rules import word_tuple, words
+from drachma.extract.rules import macro, pattern, word_tuple, words
 from drachma.model.mention import MentionType, PersonRole
 
-ROLE_NOUNS = (
-    r"(?:man|woman|father|mother|dad|mum|mom|grandfather|grandmother|grandmother|husband|wife|"
-    r"vigilante|hunter|founder|co-founder|leader|member|admin|spokes(?:man|woman|person)|officer|"
-    r"detective|journalist|presenter|reporter|filmmaker|film-maker|director|producer|teacher|"
-    r"chef|student|pensioner|businessman|volunteer|activist|campaigner|barrister|solicitor|lawyer|"
-    r"attorney|judge|prosecutor|addict|worker|driver|nurse|doctor|soldier|councillor|resident|"
-    r"partner|friend|neighbour|neighbor|boss|head|chief|lead|president|chairman|chair|"
-    r"professional|grandad|granddad|pal|colleague|victim|defendant|suspect|paedophile|pedophile|"
-    r"predator|offender|groomer|retiree|employee|manager|owner|chaplain|priest|vicar|coach)"
-)
-PERSON_AFTER_RE = re.compile(
-    rf"^(?:,[ \u00a0]*(?:aged[ \u00a0]+)?\d{{1,3}}[,)]|[ \u00a0]*\((?:aged[ \u00a0]+)?\d{{1,3}}\)|"
-    rf",[ \u00a0]+(?:a|an|the|who|whose|from|of)[ \u00a0]+(?:[\w'’\-]+[ \u00a0]+){{0,4}}?"
-    rf"(?:{ROLE_NOUNS}s?\b|\d)|,[ \u00a0]+who\b|"
-    # "X Y, of Bangor, ...": how news introduces a person by home town
-    rf",[ \u00a0]+of[ \u00a0]+[A-Z][\w'’\-]+(?:[ \u00a0]+[A-Z][\w'’\-]+){{0,2}}[ \u00a0]*[,(]|"
-    rf"[ \u00a0]+and[ \u00a0]+(?:his|her)[ \u00a0]+\w+|"
-    rf"[ \u00a0]+(?:said|says|told|added|explained|claimed|claims|wrote|posted|admitted|denied|"
-    rf"pleaded|was[ \u00a0]+(?:jailed|arrested|charged|convicted|sentenced|found)|"
-    rf"is[ \u00a0]+(?:a|an)[ \u00a0]+(?:[\w'’\-]+[ \u00a0]+){{0,3}}?{ROLE_NOUNS}\b))"
-)
-PERSON_BEFORE_RE = re.compile(
-    rf"(?:\b(?:said|says|told|asked|according[ \u00a0]+to|named|called|known[ \u00a0]+as|"
-    rf"(?:his|her|their)[ \u00a0]+(?:colleague|friend|partner|wife|husband)s?)|"
-    rf"\b{ROLE_NOUNS},?)[ \u00a0]+$",
-    re.IGNORECASE,
-)
-SINGLE_AFTER_RE = re.compile(
-    r"^(?:,[ \u00a0]*(?:aged[ \u00a0]+)?\d{1,3}[,)]|,[ \u00a0]+(?:a|an|the|who)[ \u00a0]|"
-    r"[ \u00a0]+(?:said|says|told|added|explained|claimed|leads|runs|regards|is[ \u00a0]+(?:a|an|"
-    r"on|the)"
-    r"|was[ \u00a0]+(?:a|an|the)|wrote|posted|and[ \u00a0]+(?:his|her)|showed|responded|agreed))"
-)
-SINGLE_BEFORE_RE = re.compile(
-    r"(?:\b(?:said|says|told|named|called|known[ \u00a0]+(?:only[ \u00a0]+)?as|case[ \u00a0]+of|"
-    r"words[ \u00a0]+of|pal|co-founder|founder|and)|\b(?:as|by)[ \u00a0]+(?:his|her)[ \u00a0]+\w+)"
-    r"[ \u00a0]+[‘'\"“]?$",
-    re.IGNORECASE,
-)
+PERSON_AFTER_RE = pattern("people.person_after")
+PERSON_BEFORE_RE = pattern("people.person_before")
+SINGLE_AFTER_RE = pattern("people.single_after")
+SINGLE_BEFORE_RE = pattern("people.single_before")
 SPEECH_BEFORE = words("people.speech_before")
-ROLE_WORDS = frozenset(ROLE_NOUNS.strip("(?:)").replace("s(?:man|woman|person)", "sman").split("|"))
+# the role nouns of the person patterns (macro ROLE_NOUNS of data/patterns.toml) as words
+ROLE_WORDS = frozenset(
+    macro("ROLE_NOUNS").strip("(?:)").replace("s(?:man|woman|person)", "sman").split("|")
+)
 ROLE_WORDS = ROLE_WORDS | {"spokesman", "spokeswoman", "spokesperson"}
 SINGLE_BEFORE_WORDS = words("people.single_before_words")
-AGE_AFTER_RE = re.compile(r"[ \u00a0]*(?:,|\()[ \u00a0]*(?:aged[ \u00a0]+)?\d{1,2}[ \u00a0]*[,)]")
-GIVEN_AND_RE = re.compile(r"\b([A-Z][a-z]+)[ \u00a0]+(?:and|&)[ \u00a0]+$")
-ROLE_HOLDER_RE = re.compile(
-    r"[ \u00a0]+(?:is|was)[ \u00a0]+(?:the|a)[ \u00a0]+(?:co-)?(?:president|founder|leader|head|"
-    r"admin|spokesman|spokeswoman|spokesperson|organiser|organizer)\b"
-)
-SAID_RE = re.compile(r"[ \u00a0]+(?:said|says|added|explained)\b")
+AGE_AFTER_RE = pattern("people.age_after")
+GIVEN_AND_RE = pattern("people.given_and")
+ROLE_HOLDER_RE = pattern("people.role_holder")
+SAID_RE = pattern("people.said")
 PSEUDONYM_CUES = word_tuple("people.pseudonym_cues")
 QUOTE_OPEN = "\"'‘“"
+# words near a name that give the person's role, in priority order (data/patterns.toml)
 ROLE_CUES: list[tuple[PersonRole, re.Pattern[str]]] = [
-    (
+    (role, pattern(f"people.role_{role.value}"))
+    for role in (
         PersonRole.JUDGE,
-        re.compile(r"(?i)\b(?:judge|recorder|magistrate|sheriff[ \u00a0]+principal|justice)\b"),
-    ),
-    (
         PersonRole.LAWYER,
-        re.compile(
-            r"(?i)\b(?:defending|prosecuting|prosecutor|barrister|solicitor|lawyer|attorney|counsel|QC|KC)\b"
-        ),
-    ),
-    (PersonRole.SPOKESPERSON, re.compile(r"(?i)\bspokes(?:man|woman|person)\b")),
-    (
+        PersonRole.SPOKESPERSON,
         PersonRole.OFFICER,
-        re.compile(
-            r"(?i)\b(?:officer|detective|police|constable|sergeant|inspector|superintendent|trooper|deputy)\b"
-        ),
-    ),
-    (
         PersonRole.GROUP_MEMBER,
-        re.compile(
-            r"(?i)\b(?:founder|co-founder|leader|member|hunter|vigilante|decoy|admin|runs|president|group)\b"
-        ),
-    ),
-    (
         PersonRole.SUBJECT,
-        re.compile(
-            r"(?i)\b(?:arrested|charged|jailed|pleaded|convicted|accused|sentenced|guilty|appeared|court|confronted|snared|caught|groom\w*|suspect|messag\w*|believed|thought)\b"
-        ),
-    ),
-    (PersonRole.VICTIM, re.compile(r"(?i)\bvictims?\b")),
+        PersonRole.VICTIM,
+    )
 ]
 
 
@@ -108,7 +54,7 @@ ROLE_CUES: list[tuple[PersonRole, re.Pattern[str]]] = [
 # do not share words, so the set of roles found equals those whose own pattern would match)
 ROLE_ORDER = {role: i for i, (role, _) in enumerate(ROLE_CUES)}
 ROLE_ANY_RE = re.compile(
-    "|".join(f"(?P<r{i}>{rx.pattern[4:]})" for i, (_, rx) in enumerate(ROLE_CUES)), re.I
+    "|".join(f"(?P<r{i}>{rx.pattern})" for i, (_, rx) in enumerate(ROLE_CUES)), re.I
 )
 
 
@@ -237,10 +183,16 @@ class PeopleFinder:
                         break
                 if title_role is None:
                     title_role = self._title_before(text, toks[0][0])
-                # drop leading stop words and descriptors before a given name ("Filmmaker Ada Ng")
+                titled = title_role is not None
+                # drop leading stop words and descriptors before a given name ("Filmmaker Ada
+                # Ng"); right after a title the name starts at once ("Sgt Janelle Roy")
                 while len(toks) > 1 and (
                     toks[0][2].lower() in stop
-                    or (toks[0][2].lower() not in self.given and toks[1][2].lower() in self.given)
+                    or (
+                        not titled
+                        and toks[0][2].lower() not in self.given
+                        and toks[1][2].lower() in self.given
+                    )
                 ):
                     toks = toks[1:]
                 if not toks or len(toks) > 4:

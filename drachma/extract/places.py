@@ -16,7 +16,6 @@ from typing import Any
 
 from drachma.extract import gaz, lexicon
 from drachma.extract.common import (
-    CAP_TOKEN,
     FUNCTION_WORDS,
     MONTH_NAMES,
     WEEKDAYS,
@@ -24,52 +23,45 @@ from drachma.extract.common import (
     Context,
     finditer_windows,
     prev_words,
-    trigger_windows,
+    register_triggers,
+    word_windows,
 )
-from drachma.extract.rules import word_tuple, words
+from drachma.extract.rules import pattern, word_tuple, words
 from drachma.model.mention import MentionType
 
 ORG_HEADS = words("places.org_heads")
 VENUE_HEADS = words("places.venue_heads")
-VENUE_LOWER_RE = re.compile(
-    r"[ \u00a0]+(?:shopping[ \u00a0]+(?:centre|center|mall)|car[ \u00a0]+park|retail[ \u00a0]+park|"
-    r"railway[ \u00a0]+station|train[ \u00a0]+station|bus[ \u00a0]+station|leisure[ \u00a0]+centre|"
-    r"industrial[ \u00a0]+estate|housing[ \u00a0]+estate|station|park|hotel|high[ \u00a0]+street|"
-    r"town[ \u00a0]+centre|city[ \u00a0]+centre)\b"
-)
+VENUE_LOWER_RE = pattern("places.venue_lower")
+ADJECTIVES_BEFORE = words("places.adjectives_before")
+AREA_OF_PLACE_RE = pattern("places.area_of_place")
+TOWN_APPOSITIVE_RE = pattern("places.town_appositive")
+# whole words (found once per report by the pipeline's PhraseMatcher) near which the county and
+# region patterns are tried
+COUNTY_TRIGGERS = ("co", "co.", "county")
+NATION_TRIGGERS = ("england", "scotland", "wales", "ireland", "north", "south")
+register_triggers(COUNTY_TRIGGERS, NATION_TRIGGERS)
 GENERIC_DOMAIN = words("places.generic_domain")
 PREPS = words("places.preps")
 PREPS_AFTER_VERB = words("places.preps_after_verb")
-APPOSITIVE_OF_RE = re.compile(
-    r",[ \u00a0]*(?:(?:aged[ \u00a0]+)?\d{1,3},[ \u00a0]*)?(?:of|from)[ \u00a0]+$"
-)
-DATELINE_RE = re.compile(
-    r"[ \t]*(?P<a>[A-Z][A-Z'’.\-]+(?:[ ][A-Z][A-Z'’.\-]+){0,3})"
-    r"(?:,[ ]+(?P<b>[A-Z][A-Za-z.]{0,12}(?:[ ][A-Z][A-Za-z.]+)?))?"
-    r"[ ]*(?:\([A-Z0-9 ]+\))?[ ]*(?:[—–:]|-[ ]|--)"
-)
+APPOSITIVE_OF_RE = pattern("places.appositive_of")
+DATELINE_RE = pattern("places.dateline")
 # DATELINE_RE at every line start at once (the pattern never crosses a line break)
-DATELINE_LINES_RE = re.compile(r"(?m)^" + DATELINE_RE.pattern)
-COUNTY_RE = re.compile(
-    rf"(?<![\w.])(?:(?:Co\.?|County)[ \u00a0]+{CAP_TOKEN}|(?!(?:A|An|The|In|At|Of|From|For|To|By)"
-    rf"[ \u00a0]){CAP_TOKEN}[ \u00a0]+(?:County|COUNTY)("
-    rf"?![ \u00a0]+(?:Court|Council|Hall|Jail|Sheriff)))"
-)
+DATELINE_LINES_RE = pattern("places.dateline_lines")
+COUNTY_RE = pattern("places.county")
 DIRECTIONS = words("places.directions")
-REGION_NATION_RE = re.compile(
-    r"(?<![\w])(?:(?:North|South|East|West|Mid|Central)(?:[ \-](?:East|West))?[ \u00a0]+(?:of[ "
-    r"\u00a0]+)?"
-    r"(?:England|Scotland|Wales|Ireland)|(?:the[ \u00a0]+)(?:North|South)(?:[ \-](?:East|West))?"
-    r"(?![ \u00a0\-]*[A-Z\w]))"
-)
+REGION_NATION_RE = pattern("places.region_nation")
 PERSON_NOUNS = words("places.person_nouns")
 LIST_KEYS = word_tuple("places.list_keys")
-DEMONYM_RE = re.compile(r"(?:ian|ish|ese|ans|an|ic|ch|i)$")
+# the first words of the list keys ("provinces" of "provinces of"), found once per report by the
+# pipeline's PhraseMatcher: the keys are searched for only when one of them is there
+LIST_HEADS = tuple(sorted({k.split()[0] for k in LIST_KEYS}))
+register_triggers(LIST_HEADS)
+DEMONYM_RE = pattern("places.demonym")
 AMBIGUOUS = words("places.ambiguous")
 
 
 ARTICLES = frozenset({"a", "an", "the"})
-POSSESSIVE_TOKEN_RE = re.compile(r"[A-Z][\w\-]*(?:['’]s|s['’])$")
+POSSESSIVE_TOKEN_RE = pattern("places.possessive_token")
 
 
 def _common_word(text: str, chunk: Chunk) -> bool:
@@ -115,6 +107,8 @@ def _after_prep(low: str, pos: int) -> bool:
 
 
 def _prep_words(words: list[str]) -> bool:
+    if words and words[-1] in ADJECTIVES_BEFORE:
+        words = words[:-1]  # "in nearby X", "in downtown X"
     if words and words[-1] == "the":
         words = words[:-1]
     if not words:
@@ -130,8 +124,19 @@ def _stop_chunks() -> frozenset[str]:
     return frozenset(w.lower() for w in (*WEEKDAYS, *MONTH_NAMES)) | FUNCTION_WORDS
 
 
-def _org_chunk(chunk: Chunk) -> bool:
-    return any(t[2].lower().strip(".,") in ORG_HEADS for t in chunk.tokens)
+# the next word after a line break inside a sentence (hard-wrapped text): "Paisley Sheriff\nCourt"
+NEXT_LINE_WORD_RE = pattern("places.next_line_word")
+
+
+def _org_chunk(chunk: Chunk, text: str = "") -> bool:
+    """A run that is (part of) an organisation's name: an organisation head inside it, or on the
+    next line of hard-wrapped text."""
+    if any(t[2].lower().strip(".,") in ORG_HEADS for t in chunk.tokens):
+        return True
+    if text and text[chunk.end : chunk.end + 1] in (" ", "\n"):
+        m = NEXT_LINE_WORD_RE.match(text, chunk.end)
+        return m is not None and m.group(1).lower() in ORG_HEADS
+    return False
 
 
 def _place_attrs(info: gaz.PlaceInfo | None) -> dict[str, str]:
@@ -241,7 +246,7 @@ class PlaceFinder:
                 b = m.group("b").strip()
                 add(m.start("b"), m.start("b") + len(b), 0.85, None, self.regions.get(b, b))
         # 2. counties and nations' regions
-        county_windows = trigger_windows(text, ("Co ", "Co. ", "County", "COUNTY"), 30, 30)
+        county_windows = word_windows(ctx, COUNTY_TRIGGERS, 30, 40)
         if county_windows:
             for m in finditer_windows(COUNTY_RE, text, county_windows):
                 last_word = m.group().split()[-1].lower()
@@ -256,9 +261,7 @@ class PlaceFinder:
                 ):
                     continue  # "Greene County Jail": part of a longer name
                 add(m.start(), m.end(), 0.85, self._lookup(m.group()))
-        nation_windows = trigger_windows(
-            text, ("England", "Scotland", "Wales", "Ireland", "the North", "the South"), 24, 24
-        )
+        nation_windows = word_windows(ctx, NATION_TRIGGERS, 30, 34)
         if nation_windows:
             for m in finditer_windows(REGION_NATION_RE, text, nation_windows):
                 s = m.start()
@@ -312,6 +315,16 @@ class PlaceFinder:
             if abbrev in self.region_abbrev:
                 add(c.start, c.end, 0.8, self._lookup(c.text))
                 add(nxt.start, nxt.start + len(abbrev), 0.85, None, self.region_abbrev[abbrev])
+            elif (
+                len(nxt.tokens) == 1
+                and nxt.words[0].endswith(("shire", "shire."))
+                and free(c.start, c.end)
+                and not _org_chunk(c)
+                and _prep_words(prev_words(low, c.start, 3, 40))
+            ):
+                # "in Pellworth, Quarnbyshire": a town and its county
+                add(c.start, c.end, 0.75, self._lookup(c.text))
+                add(nxt.start, nxt.end, 0.75, self._lookup(nxt.text))
             elif nxt.text in self.regions and not _org_chunk(c):
                 add(c.start, c.end, 0.75, self._lookup(c.text))
             elif (
@@ -321,7 +334,7 @@ class PlaceFinder:
             ):
                 # "Utrecht, Netherlands": a place named with its country
                 add(c.start, c.end, 0.75, self._lookup(c.text))
-        if any(k in low for k in LIST_KEYS):
+        if not ctx.triggers.keys().isdisjoint(LIST_HEADS):
             for key in LIST_KEYS:
                 pos = low.find(key)
                 while pos != -1:
@@ -382,20 +395,23 @@ class PlaceFinder:
             prev1 = pw[-1] if pw else ""
             nwords = low[c.end : c.end + 24].split(None, 1)
             line_start = c.start == 0 or text[c.start - 1] == "\n"
+            # "A Brisbane man" at a sentence start: the article is inside the capitalised run
+            art = 1 if len(toks) > 1 and words[0] in ARTICLES else 0
             if (
-                (prev1 in ARTICLES or line_start)
+                (prev1 in ARTICLES or line_start or art)
                 and nwords
                 and nwords[0].strip(".,;:") in PERSON_NOUNS
-                and len(toks) <= 2
+                and len(toks) - art <= 2
                 and not (
-                    words[0] in stop
+                    words[art] in stop
                     or DEMONYM_RE.search(words[-1])
-                    or words[0] in given
-                    or words[0] in GENERIC_DOMAIN
+                    or words[art] in given
+                    or words[art] in GENERIC_DOMAIN
                     or _org_chunk(c)
                 )
             ):
-                add(c.start, c.end, 0.7, self._lookup(c.text))
+                ps = toks[art][0]
+                add(ps, c.end, 0.7, self._lookup(text[ps : c.end]))
                 continue
             if last in VENUE_HEADS and len(toks) >= 2:
                 i = 0
@@ -416,6 +432,17 @@ class PlaceFinder:
                     i = self._possessive_place(toks, i, add)
                 if i < len(toks) and words[i] not in GENERIC_DOMAIN:
                     add(toks[i][0], c.end, 0.7, self._lookup(text[toks[i][0] : c.end]))
+                continue
+            # "Quarnby's east end", "Quarnby, a small town in Ohio": what only places have
+            if (
+                (len(toks) == 1 or TOWN_APPOSITIVE_RE.match(text, c.end))
+                and len(toks) <= 3
+                and words[0] not in stop
+                and words[0] not in given
+                and not _org_chunk(c)
+                and (AREA_OF_PLACE_RE.match(text, c.end) or TOWN_APPOSITIVE_RE.match(text, c.end))
+            ):
+                add(c.start, c.end, 0.7, self._lookup(c.text))
                 continue
             # "in A and B": a run coordinated with a place just found is a place too
             coordinated = (
@@ -438,7 +465,7 @@ class PlaceFinder:
                 )
             ):
                 continue
-            if words[0] == "the" or len(toks) > 4 or _org_chunk(c):
+            if words[0] == "the" or len(toks) > 4 or _org_chunk(c, text):
                 continue
             if words[0] in stop or words[0] in given:
                 continue
@@ -447,8 +474,10 @@ class PlaceFinder:
             if c.text.isupper() and len(c.text) <= 5:
                 continue
             info = self._lookup(c.text)
-            if info is None and (_common_word(text, c) or _in_heading(text, c.start)):
-                continue
+            if info is None and (
+                _common_word(text, c) or _in_heading(text, c.start) or c.split
+            ):
+                continue  # a heading's word, or a piece of a title ("the Stop It Now line")
             if len(toks) >= 2 and POSSESSIVE_TOKEN_RE.match(toks[0][2]):
                 # "in Queensland's Gold Coast": two places
                 i = self._possessive_place(toks, 0, add)

@@ -11,11 +11,10 @@ from functools import lru_cache
 
 from drachma.extract import lexicon
 from drachma.extract.common import Context
+from drachma.extract.rules import pattern
 from drachma.model.mention import MentionType
 
-X_RE = re.compile(
-    r"(?<![\w.])X(?=,?[ \u00a0]+\(?(?:formerly|previously)[ \u00a0]+(?:known as[ \u00a0]+)?Twitter)"
-)
+X_RE = pattern("platforms.x")
 
 
 @lru_cache(maxsize=1)

@@ -114,6 +114,22 @@ class PatternRule:
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
     note: str
+    # characters before and after each trigger word the patterns are tried in (None: the
+    # module's default)
+    window: tuple[int, int] | None = None
+
+
+def _window(value: Any, where: str) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int) and 0 <= v <= 1000 for v in value)
+    ):
+        raise RuleDataError(f"{where}: 'window' must be [before, after], 0-1000 characters",
+                            field="window")
+    return (value[0], value[1])
 
 
 def _expand(pattern: str, macros: dict[str, str], where: str, counter: list[int]) -> str:
@@ -171,7 +187,7 @@ def pattern_rules(file: str, labels: frozenset[str] | None = None) -> tuple[Patt
         if labels is not None and label not in labels:
             raise RuleDataError(f"{where}: unknown label", field="label")
         unknown = set(rule) - {"label", "triggers", "patterns", "examples", "counter_examples",
-                               "note"}
+                               "note", "window"}
         if unknown:
             raise RuleDataError(f"{where}: unknown keys {sorted(unknown)}", field="rule")
         patterns = _strings(rule.get("patterns"), where, "patterns")
@@ -191,12 +207,114 @@ def pattern_rules(file: str, labels: frozenset[str] | None = None) -> tuple[Patt
                 counter_examples=_strings(rule.get("counter_examples"), where,
                                           "counter_examples", required=False),
                 note=str(rule.get("note", "")),
+                window=_window(rule.get("window"), where),
             )
         )
     return tuple(out)
 
 
+PATTERNS_FILE = "patterns.toml"
+WORDS_MACRO_RE = re.compile(r"\{WORDS:([a-z_]+\.[a-z_]+)\}")
+FLAGS = {"IGNORECASE": re.IGNORECASE, "MULTILINE": re.MULTILINE}
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPattern:
+    """One entry of ``data/patterns.toml``: a regular expression a rule module uses by name."""
+
+    name: str
+    regex: re.Pattern[str]
+    examples: tuple[str, ...]
+    counter_examples: tuple[str, ...]
+    about: str
+
+
+def _expand_words(source: str, where: str) -> str:
+    """``{WORDS:list.name}``: the word list as an alternation, longest first, escaped."""
+
+    def sub(m: re.Match[str]) -> str:
+        found = sorted(words(m.group(1)), key=lambda w: (-len(w), w))
+        return "|".join(re.escape(w) for w in found)
+
+    try:
+        return WORDS_MACRO_RE.sub(sub, source)
+    except RuleDataError as exc:
+        raise RuleDataError(f"{where}: {exc}", field=exc.field) from exc
+
+
+@cache
+def named_patterns() -> dict[str, NamedPattern]:
+    """Every pattern of ``data/patterns.toml`` by its dotted name (``ages.year_old``), checked:
+    each has ``about``, ``regex``, invented ``examples`` (text it must find something in) and
+    ``counter_examples`` (text it must find nothing in); macros ``{NAME}`` from ``[macros]`` and
+    ``{WORDS:list.name}`` from ``words.toml``; optional ``flags`` (IGNORECASE, MULTILINE)."""
+    data = load_toml(PATTERNS_FILE)
+    file = PATTERNS_FILE
+    for key in ("about", "source"):
+        if not isinstance(data.get(key), str):
+            raise RuleDataError(f"data/{file} has no {key!r}", field=key)
+    macros = data.get("macros", {})
+    if not isinstance(macros, dict) or not all(isinstance(v, str) for v in macros.values()):
+        raise RuleDataError(f"data/{file}: [macros] must map names to strings", field="macros")
+    out: dict[str, NamedPattern] = {}
+    for module, table in data.items():
+        if module in ("about", "source", "macros"):
+            continue
+        if not isinstance(table, dict) or not table:
+            raise RuleDataError(f"data/{file} [{module}] must hold pattern tables", field=module)
+        for short, entry in table.items():
+            name = f"{module}.{short}"
+            where = f"data/{file} [{name}]"
+            if not isinstance(entry, dict):
+                raise RuleDataError(f"{where} is not a table", field=name)
+            unknown = set(entry) - {"about", "regex", "flags", "examples", "counter_examples"}
+            if unknown:
+                raise RuleDataError(f"{where}: unknown keys {sorted(unknown)}", field=name)
+            if not isinstance(entry.get("about"), str) or not entry["about"]:
+                raise RuleDataError(f"{where} has no 'about'", field=name)
+            source = entry.get("regex")
+            if not isinstance(source, str) or not source:
+                raise RuleDataError(f"{where} has no 'regex'", field=name)
+            flags = 0
+            for flag in _strings(entry.get("flags"), where, "flags", required=False):
+                if flag not in FLAGS:
+                    raise RuleDataError(f"{where}: unknown flag {flag!r}", field=name)
+                flags |= FLAGS[flag]
+            expanded = _expand(_expand_words(source, where), macros, where, [0])
+            try:
+                regex = re.compile(expanded, flags)
+            except re.error as exc:
+                raise RuleDataError(f"{where}: regex does not compile: {exc}", field=name) from exc
+            out[name] = NamedPattern(
+                name=name,
+                regex=regex,
+                examples=_strings(entry.get("examples"), where, "examples"),
+                counter_examples=_strings(entry.get("counter_examples"), where,
+                                          "counter_examples"),
+                about=entry["about"],
+            )
+    return out
+
+
+def pattern(name: str) -> re.Pattern[str]:
+    """The compiled regular expression ``name`` (``module.short_name``) of ``data/patterns.toml``;
+    a name the file does not define is an error."""
+    found = named_patterns().get(name)
+    if found is None:
+        raise RuleDataError(f"data/{PATTERNS_FILE} has no pattern [{name}]", field=name)
+    return found.regex
+
+
+def macro(name: str) -> str:
+    """The text of macro ``name`` of ``data/patterns.toml`` as written (for rules that also need
+    its words)."""
+    macros = load_toml(PATTERNS_FILE).get("macros", {})
+    if not isinstance(macros, dict) or not isinstance(macros.get(name), str):
+        raise RuleDataError(f"data/{PATTERNS_FILE} has no macro {name}", field=name)
+    return str(macros[name])
+
+
 def clear_caches() -> None:
     """Forget what was loaded (tests that load a broken file, then the real one)."""
-    for f in (load_toml, words, word_tuple, pattern_rules):
+    for f in (load_toml, words, word_tuple, pattern_rules, named_patterns):
         f.cache_clear()

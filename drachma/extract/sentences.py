@@ -14,9 +14,9 @@ from typing import Any
 import numpy
 from spacy.language import Language
 
-from drachma.extract.rules import words
+from drachma.extract.rules import pattern, words
 
-BOUNDARY_RE = re.compile(r"[.!?…][\"'’”)\]]*[ \t\u00a0]+(?=[\"'‘“(\[]?[A-Z0-9•])")
+BOUNDARY_RE = pattern("sentences.boundary")
 NEWLINE_RE = re.compile(r"\n\s*")
 ABBREVIATIONS = words("sentences.abbreviations")
 

@@ -6,36 +6,26 @@ from __future__ import annotations
 import re
 
 from drachma.extract.common import Context
-from drachma.extract.rules import words
+from drachma.extract.rules import pattern, words
 from drachma.model.mention import MentionType
 
 W = r"[ \u00a0]+"
 NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
-STAT_RE = re.compile(
-    rf"{NUMBER}(?P<pct>{W}?(?:per{W}?cent|%))?(?:{W}(?:more|fewer|new|such|"
-    rf"alleged|suspected|separate|active|online|different))?{W}(?:of{W}(?:the{W})?)?"
-    rf"(?P<what>(?:[a-z][a-z\-]*{W}){{0,2}}?(?:reports|cases|arrests|prosecutions|convictions|"
-    rf"groups|incidents|people|suspects|men|referrals|stings|exposures|confrontations|investigations|"
-    rf"followers|members|offences|charges|files|complaints|calls|children|victims|paedophiles|"
-    rf"offenders|officers|forces|hunters|operations|court{W}cases))\b"
-    rf"(?P<tail>(?:{W}(?:of|by|from|involving|against|using|where|about){W}[^.;:]{{0,60}}?)?"
-    rf"(?:{W}(?:in|during|between|since|over|across){W}(?:the{W}(?:last|past){W}(?:\w+{W})?"
-    rf"(?:years?|months?|weeks?)|(?:19|20)\d\d(?:{W}(?:and|to|-){W}(?:19|20)\d\d)?)))?"
-)
+STAT_RE = pattern("statistics.stat")
 COUNTED = words("statistics.counted")
-DIGIT_START_RE = re.compile(r"\d[\d,.]*")
-PERIOD_RE = re.compile(
-    r"(?:19|20)\d\d(?:[ \u00a0]+(?:and|to|-)[ \u00a0]+(?:19|20)\d\d)?|(?:last|past)[ \u00a0]+(?:"
-    r"\w+[ \u00a0]+)?(?:years?|months?|weeks?)"
-)
+DIGIT_START_RE = pattern("statistics.digit_start")
+PERIOD_RE = pattern("statistics.period")
 
 
 def extract_statistics(ctx: Context) -> None:
     text = ctx.text
+    dates = [(m.start, m.end) for m in ctx.of_type(MentionType.DATE)]
     for d in DIGIT_START_RE.finditer(text):
         p = d.start()
         if p > 0 and (text[p - 1].isalnum() or text[p - 1] in ".,/£$-"):
             continue
+        if any(s <= p < e for s, e in dates):
+            continue  # "on 3 March 2023 after members of ...": a date, not a count
         # only numbers followed, within a few words, by something a statistic counts
         ahead = text[d.end() : d.end() + 48].lower().split()[:5]
         if not any(w.strip(".,;:") in COUNTED or w.startswith(("per", "%")) for w in ahead) and (
