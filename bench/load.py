@@ -35,8 +35,9 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -50,6 +51,7 @@ CACHE = ROOT / "bench" / ".cache"
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "drachma_load"
 USER, PASSWORD = "loadanalyst", "load-bench-analyst-2026"
+TARGET = "loadtarget"  # the account the wrong log-ins are aimed at
 LOGGED_IN = ("search", "report page", "report list")
 SEARCH_WORDS = ("meeting", "Leeds", "stream", "group", "police", "video", "Manchester", "chat",
                 "sting", "arrest", "Facebook", "decoy")
@@ -119,7 +121,8 @@ def prepare(backend: str, reports: int, postgres: str, rebuild: bool) -> tuple[s
         print(f"{backend}: loading {reports - have:,} generated reports (drachma demo --scale)",
               flush=True)
         _run(env, "demo", "--scale", str(reports - have), "--no-progress")
-    _run(env, "users", "add", USER, "--role", "analyst", "--password", PASSWORD, check=False)
+    for name in (USER, TARGET):
+        _run(env, "users", "add", name, "--role", "analyst", "--password", PASSWORD, check=False)
     return url, home
 
 
@@ -172,19 +175,35 @@ class Plan:
     public_rate: float
     wrong_logins: int
     reports: int
+    connections: int = 64
+    timeout: float = 10.0
 
 
-async def _call(kinds: dict[str, Kind], kind: str, planned: float,
-                send: Coroutine[object, object, httpx.Response],
+def _client(base: str, plan: Plan, local_address: str) -> httpx.AsyncClient:
+    """A client whose connections come from ``local_address`` (any 127.x.y.z is this machine on
+    Linux), so the server sees several callers, as it would in use; a bounded pool and a
+    per-request time-out, so a slow server shows up as late answers and time-outs, never as a
+    client that stops sending."""
+    transport = httpx.AsyncHTTPTransport(
+        local_address=local_address,
+        limits=httpx.Limits(max_connections=plan.connections,
+                            max_keepalive_connections=plan.connections))
+    return httpx.AsyncClient(base_url=base, transport=transport,
+                             timeout=httpx.Timeout(plan.timeout))
+
+
+async def _call(kinds: dict[str, Kind], kind: str, planned: float, lateness: list[float],
+                send: Callable[[], Awaitable[httpx.Response]],
                 expected: tuple[int, ...] = (200,), refused: tuple[int, ...] = ()) -> None:
     stats = kinds[kind]
     stats.sent += 1
+    lateness.append(time.perf_counter() - planned)
     try:
-        response = await send
+        response = await send()
     except httpx.HTTPError as exc:
         stats.error(f"{type(exc).__name__}: {exc}")
         return
-    took = time.perf_counter() - planned
+    took = time.perf_counter() - planned  # from the planned time: a late send counts as slow
     if response.status_code == 429:
         stats.limited += 1
     elif response.status_code in refused:
@@ -197,84 +216,100 @@ async def _call(kinds: dict[str, Kind], kind: str, planned: float,
         stats.error(f"{response.status_code} {response.request.url.path}")
 
 
-async def offer(base: str, plan: Plan) -> dict[str, Kind]:
+PUBLIC_ADDRESSES = [f"127.0.1.{n}" for n in range(1, 41)]  # forty members of the public
+ATTACKER_ADDRESS = "127.0.2.1"  # every wrong log-in comes from here
+
+
+async def offer(base: str, plan: Plan) -> tuple[dict[str, Kind], list[float], float]:
+    """Send the plan's requests at their planned times; (stats per kind, lateness of each send
+    in seconds, elapsed seconds until the last answer)."""
     kinds: dict[str, Kind] = defaultdict(Kind)
+    lateness: list[float] = []
     rng = random.Random(0)
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=100)
-    timeout = httpx.Timeout(30.0)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client, \
-            httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as anonymous:
+    client = _client(base, plan, "127.0.0.1")
+    attacker = _client(base, plan, ATTACKER_ADDRESS)
+    public_clients = [_client(base, plan, a) for a in PUBLIC_ADDRESSES]
+    try:
         login = await client.post("/api/login", json={"username": USER, "password": PASSWORD})
         if login.status_code != 200:
             raise SystemExit(f"the bench's log-in failed: {login.status_code} {login.text}")
         bearer = {"Authorization": f"Bearer {login.json()['token']}"}  # the cookie is kept too
-        public = (await anonymous.get("/public/report")).status_code == 200
-        csrf = ""
-        if public:
-            found = re.search(r'name="csrf_token" value="([^"]*)"',
-                              (await anonymous.get("/public/report")).text)
-            csrf = found.group(1) if found else ""
+        tokens: list[str] = []
+        for public in public_clients:  # each member of the public opens the form once
+            page = await public.get("/public/report")
+            found = re.search(r'name="csrf_token" value="([^"]*)"', page.text)
+            if page.status_code != 200 or found is None:
+                raise SystemExit(f"/public/report answered {page.status_code} with no form")
+            tokens.append(found.group(1))
 
-        tasks: list[asyncio.Task[None]] = []
-        start = time.perf_counter()
         schedule: list[tuple[float, str]] = [(i / plan.rate, "logged-in")
                                              for i in range(int(plan.rate * plan.seconds))]
-        if public and plan.public_rate > 0:
-            schedule += [(i / plan.public_rate, "public form")
-                         for i in range(int(plan.public_rate * plan.seconds))]
-        burst_at = plan.seconds / 3
-        schedule += [(burst_at + i * 0.001, "wrong log-in") for i in range(plan.wrong_logins)]
+        schedule += [(i / plan.public_rate, "public form")
+                     for i in range(int(plan.public_rate * plan.seconds))] \
+            if plan.public_rate > 0 else []
+        burst_at = plan.seconds / 3  # every wrong log-in within 0.1 s, a third of the way in
+        schedule += [(burst_at + i * 0.1 / max(1, plan.wrong_logins), "wrong log-in")
+                     for i in range(plan.wrong_logins)]
         schedule.sort()
-        for offset, what in schedule:
+        tasks: list[asyncio.Task[None]] = []
+        start = time.perf_counter()
+        for number, (offset, what) in enumerate(schedule):
             planned = start + offset
             delay = planned - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
+            send: Callable[[], Awaitable[httpx.Response]]
             if what == "logged-in":
                 pick = rng.random()
                 if pick < 0.4:
                     words = " ".join(rng.sample(SEARCH_WORDS, rng.choice((1, 2))))
-                    send = client.get("/api/reports", params={"q": words, "limit": 20},
-                                      headers=bearer)
+                    send = partial(client.get, "/api/reports",
+                                   params={"q": words, "limit": 20}, headers=bearer)
                     kind = "search"
                 elif pick < 0.7:
-                    send = client.get(f"/reports/{rng.randint(1, plan.reports)}")
+                    send = partial(client.get, f"/reports/{rng.randint(1, plan.reports)}")
                     kind = "report page"
                 else:
                     offset_n = rng.randrange(0, max(1, plan.reports - 50))
-                    send = client.get("/api/reports", params={"offset": offset_n, "limit": 50},
-                                      headers=bearer)
+                    send = partial(client.get, "/api/reports",
+                                   params={"offset": offset_n, "limit": 50}, headers=bearer)
                     kind = "report list"
                 # A report with handling code C whose conditions leave analysts out is refused
-                # (403): the right answer, counted apart.
-                tasks.append(asyncio.create_task(_call(kinds, kind, planned, send,
-                                                       refused=(403,))))
+                # (a 404, as for a missing one): the right answer, counted apart.
+                tasks.append(asyncio.create_task(_call(kinds, kind, planned, lateness, send,
+                                                       refused=(403, 404))))
             elif what == "public form":
-                send = anonymous.post("/public/report", data={
-                    "csrf_token": csrf, "kind": "vigilante",
+                who = number % len(public_clients)
+                send = partial(public_clients[who].post, "/public/report", data={
+                    "csrf_token": tokens[who], "concern": "group_activity",
                     "what_happened": "An invented test: a group said it would meet a man at "
                                      "the station tonight and stream it.",
-                    "when": "today", "where": "Leeds", "platform": "Facebook"},
+                    "when_text": "today, about 7pm", "where_text": "Leeds station",
+                    "platform": "Facebook", "links": "https://example.invalid/live"},
                     follow_redirects=False)
-                tasks.append(asyncio.create_task(_call(kinds, "public form", planned, send,
-                                                       expected=(200, 201, 303))))
+                tasks.append(asyncio.create_task(_call(kinds, "public form", planned, lateness,
+                                                       send, expected=(200,))))
             else:
-                send = anonymous.post("/api/login", json={"username": USER,
-                                                          "password": "not-the-password"})
-                tasks.append(asyncio.create_task(_call(kinds, "wrong log-in", planned, send,
-                                                       expected=(), refused=(401, 403))))
+                send = partial(attacker.post, "/api/login",
+                               json={"username": TARGET, "password": "not-the-password"})
+                tasks.append(asyncio.create_task(_call(kinds, "wrong log-in", planned, lateness,
+                                                       send, expected=(),
+                                                       refused=(401, 403))))
         await asyncio.gather(*tasks)
-        kinds["(elapsed)"].latencies.append(time.perf_counter() - start)
-        if not public:
-            kinds["(no public form)"]
-    return kinds
+        elapsed = time.perf_counter() - start
+    finally:
+        for each in (client, attacker, *public_clients):
+            await each.aclose()
+    return kinds, lateness, elapsed
 
 
-def report(backend: str, kinds: dict[str, Kind], plan: Plan) -> tuple[float, int]:
-    elapsed = kinds.pop("(elapsed)").latencies[0]
-    no_public = kinds.pop("(no public form)", None) is not None
-    print(f"\n{backend}: {plan.reports:,} reports, {plan.rate:g} logged-in req/s for "
-          f"{plan.seconds:g} s (all answers in {elapsed:.1f} s)")
+def report(backend: str, kinds: dict[str, Kind], lateness: list[float], elapsed: float,
+           plan: Plan, load_before: str, load_after: str) -> tuple[float, int]:
+    print(f"\n{backend}: {plan.reports:,} reports, {plan.rate:g} logged-in req/s + "
+          f"{plan.public_rate:g} public-form req/s for {plan.seconds:g} s, a burst of "
+          f"{plan.wrong_logins} wrong log-ins (all answers in {elapsed:.1f} s)")
+    print(f"machine load before: {load_before}")
+    print(f"machine load after:  {load_after}")
     print(f"{'kind':<14}{'sent':>7}{'ok':>7}{'refused':>9}{'limited':>9}{'errors':>8}"
           f"{'answers/s':>11}{'p50 ms':>9}{'p99 ms':>9}")
     for name in (*LOGGED_IN, "public form", "wrong log-in"):
@@ -287,15 +322,22 @@ def report(backend: str, kinds: dict[str, Kind], plan: Plan) -> tuple[float, int
               f"{percentile(k.latencies, 99) * 1000:>9.0f}")
         for example in k.examples:
             print(f"    e.g. {example}")
-    if no_public:
-        print("public form: /public/report is not there in this version; not offered")
     logged_in = [t for name in LOGGED_IN for t in kinds[name].latencies]
     errors = sum(k.errors for k in kinds.values())
-    total = sum(kinds[n].ok + kinds[n].limited for n in LOGGED_IN)
+    total = sum(kinds[n].ok + kinds[n].refused + kinds[n].limited for n in LOGGED_IN)
     p50, p99 = percentile(logged_in, 50) * 1000, percentile(logged_in, 99) * 1000
     print(f"logged-in throughput {total / elapsed:.1f} answers/s, p50 {p50:.0f} ms, "
-          f"p99 {p99:.0f} ms")
-    return percentile(logged_in, 99) * 1000, errors
+          f"p99 {p99:.0f} ms; sends late by p50 {percentile(lateness, 50) * 1000:.1f} ms, "
+          f"p99 {percentile(lateness, 99) * 1000:.1f} ms, max {max(lateness) * 1000:.1f} ms")
+    return p99, errors
+
+
+def uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=False,
+                              timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "(uptime not available)"
 
 
 def main() -> None:
@@ -304,14 +346,18 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="logged-in requests a second")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the load lasts")
     parser.add_argument("--public-rate", type=float, default=5.0,
-                        help="public-form submissions a second (if the form exists)")
+                        help="public-form submissions a second")
     parser.add_argument("--wrong-logins", type=int, default=100,
                         help="wrong log-ins in one burst from one address")
+    parser.add_argument("--connections", type=int, default=64,
+                        help="most connections open at once per client address")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL")
     parser.add_argument("--rebuild", action="store_true", help="load the database again")
     args = parser.parse_args()
-    plan = Plan(args.rate, args.seconds, args.public_rate, args.wrong_logins, args.reports)
+    plan = Plan(args.rate, args.seconds, args.public_rate, args.wrong_logins, args.reports,
+                args.connections, args.timeout)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     worst_p99, all_errors = 0.0, 0
     for backend in backends:
@@ -319,10 +365,12 @@ def main() -> None:
         port = free_port()
         server = start_server(url, home, port)
         try:
-            kinds = asyncio.run(offer(f"http://127.0.0.1:{port}", plan))
+            before = uptime()
+            kinds, lateness, elapsed = asyncio.run(offer(f"http://127.0.0.1:{port}", plan))
+            after = uptime()
         finally:
             stop_server(server)
-        p99, errors = report(backend, kinds, plan)
+        p99, errors = report(backend, kinds, lateness, elapsed, plan, before, after)
         worst_p99, all_errors = max(worst_p99, p99), all_errors + errors
     print(f"load p99 {worst_p99:.0f} ms at {args.rate:g} req/s, errors {all_errors}")
 

@@ -11,7 +11,7 @@ from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPBearer
 from drachma import reports as report_service
 from drachma.access.audit import parse_audit_filters, view_audit
 from drachma.access.permissions import Permission
-from drachma.access.users import log_in, log_out
+from drachma.access.users import log_out
 from drachma.errors import ValidationError
 from drachma.intake.ingest import DEFAULT_GRADING
 from drachma.intake.upload import (
@@ -34,7 +34,7 @@ from drachma.web.auth import (
     Session,
     api_session,
     clear_session_cookie,
-    client_address,
+    log_in_apart,
     set_session_cookie,
     settings_of,
     store_of,
@@ -89,10 +89,9 @@ router = APIRouter(prefix="/api", responses=ERRORS)
 
 @router.post("/login", response_model=LoginOut, tags=["session"],
              responses={401: {"model": ErrorOut, "description": "Wrong username or password."}})
-def api_login(body: LoginIn, request: Request, response: Response) -> LoginOut:
+async def api_login(body: LoginIn, request: Request, response: Response) -> LoginOut:
     """Log in: sets the session cookie and returns its CSRF token and a bearer token."""
-    session = log_in(store_of(request), body.username, body.password, client_address(request),
-                     hours=settings_of(request).session_hours)
+    session = await log_in_apart(request, body.username, body.password)
     set_session_cookie(request, response, session.token, session.expires_at)
     return LoginOut(user=UserOut.of(session.user), csrf_token=session.csrf_token,
                     token=session.token, expires_at=session.expires_at)

@@ -13,11 +13,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
+import anyio
 from fastapi import Request, Response
 
 from drachma.access.actor import Actor
-from drachma.access.users import session_actor
+from drachma.access.policy import login_policy
+from drachma.access.users import LoginSession, log_in, session_actor
 from drachma.config import Settings
 from drachma.errors import AuthenticationError, PermissionDenied
 from drachma.store.db import Store
@@ -179,3 +182,21 @@ def safe_next(value: str | None, default: str = "/") -> str:
     if any(ord(ch) < 32 for ch in value):
         return default
     return value
+
+
+def _login_limiter(request: Request) -> anyio.CapacityLimiter:
+    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "login_limiter", None)
+    if limiter is None:
+        limiter = anyio.CapacityLimiter(login_policy().hashing_concurrency)
+        request.app.state.login_limiter = limiter
+    return limiter
+
+
+async def log_in_apart(request: Request, username: str, password: str) -> LoginSession:
+    """:func:`drachma.access.users.log_in` in threads of its own: a burst of log-ins (each a slow
+    password check) waits for these few threads instead of filling the pool every other page
+    and API answer is made in, so it cannot slow logged-in users down (bench/load.py)."""
+    return await anyio.to_thread.run_sync(
+        partial(log_in, store_of(request), username, password, client_address(request),
+                hours=settings_of(request).session_hours),
+        limiter=_login_limiter(request))
