@@ -83,6 +83,8 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
     rate_limit_storage: str = "memory://"
     evidence: EvidenceSettings | None = None  # None: the defaults under ``home``
+    # --- records: the one folder backups made through the API go into (None: not allowed) ---
+    backup_dir: Path | None = None
 
     def evidence_settings(self) -> EvidenceSettings:
         return self.evidence or load_evidence_settings(self.home)
@@ -108,4 +110,5 @@ def load_settings() -> Settings:
             if h.strip()),
         rate_limit_storage=os.environ.get("DRACHMA_RATE_LIMIT_STORAGE") or "memory://",
         evidence=load_evidence_settings(home),
+        backup_dir=Path(b) if (b := os.environ.get("DRACHMA_BACKUP_DIR")) else None,
     )

@@ -260,3 +260,13 @@ def count_all(conn: Connection) -> int:
 def highest_id(conn: Connection) -> int:
     """The highest report number stored, 0 when there is none."""
     return int(conn.execute(select(func.max(reports.c.id))).scalar_one() or 0)
+
+
+def delete_report(conn: Connection, report_id: int) -> None:
+    """Delete a report and everything that copies from it (mentions, search index, facts,
+    access rows, incident links, attachment rows: by cascade or trigger). The one place a report
+    is deleted (retention disposal calls it), so anything else that copies a report's text (a
+    search index kept elsewhere, a cache) hooks in here."""
+    from sqlalchemy import delete
+
+    conn.execute(delete(reports).where(reports.c.id == report_id))

@@ -24,10 +24,14 @@ router = APIRouter(prefix="/api/records", tags=["records"])
 Authenticated = Annotated[Session, Depends(api_session)]
 PER_PAGE = 50
 ReportId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+RecordId = ReportId
+Kind = Literal["report", "incident", "investigation_subject"]
 
 
 class ReviewOut(BaseModel):
-    report_id: int
+    kind: str
+    record_id: int
+    report_id: int | None  # the record's id when it is a report (as before kinds came)
     group: str
     review_on: date
     status: str
@@ -38,7 +42,9 @@ class ReviewOut(BaseModel):
 
     @classmethod
     def of(cls, row: ReviewRow) -> ReviewOut:
-        return cls(report_id=row.record_id, group=row.group, review_on=row.review_on,
+        return cls(kind=row.record_kind, record_id=row.record_id,
+                   report_id=row.record_id if row.record_kind == "report" else None,
+                   group=row.group, review_on=row.review_on,
                    status=row.status, reason=row.reason, decided_by=row.decided_by,
                    content_sha256=row.content_sha256, title=row.title)
 
@@ -64,17 +70,33 @@ def api_due(session: Authenticated, request: Request,
 @router.post("/{report_id}/retain")
 def api_retain(session: Authenticated, request: Request, report_id: ReportId,
                body: RetainIn) -> ReviewOut:
-    """Keep a record, with the reason, until a new review date."""
-    return ReviewOut.of(retention.retain(store_of(request), session.actor, report_id,
-                                         body.reason, body.review_on))
+    """Keep a report, with the reason, until a new review date."""
+    return api_retain_kind(session, request, "report", report_id, body)
 
 
 @router.post("/{report_id}/dispose")
 def api_dispose(session: Authenticated, request: Request,
                 report_id: ReportId, body: DisposeIn) -> ReviewOut:
-    """Dispose of a due record: its personal data goes; its hash, who and why stay."""
-    return ReviewOut.of(retention.dispose(store_of(request), session.actor, report_id,
-                                          body.reason, home=settings_of(request).home))
+    """Dispose of a due report: its personal data goes; its hash, who and why stay."""
+    return api_dispose_kind(session, request, "report", report_id, body)
+
+
+@router.post("/{kind}/{record_id}/retain")
+def api_retain_kind(session: Authenticated, request: Request, kind: Kind, record_id: RecordId,
+                    body: RetainIn) -> ReviewOut:
+    """Keep a report, incident or investigation subject, with the reason, until a new date."""
+    return ReviewOut.of(retention.retain(store_of(request), session.actor, record_id,
+                                         body.reason, body.review_on, kind=kind))
+
+
+@router.post("/{kind}/{record_id}/dispose")
+def api_dispose_kind(session: Authenticated, request: Request, kind: Kind,
+                     record_id: RecordId, body: DisposeIn) -> ReviewOut:
+    """Dispose of a due report, incident or investigation subject: its personal data goes
+    everywhere it was copied; its hash, who and why stay."""
+    return ReviewOut.of(retention.dispose(store_of(request), session.actor, record_id,
+                                          body.reason, home=settings_of(request).home,
+                                          kind=kind))
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -91,56 +113,79 @@ def _page_url(page: int) -> str:
 @page_router.get("/records")
 def queue_page(request: Request, session: LoggedIn, page: str | None = None,
                done: Literal["retained", "disposed"] | None = None,
-               report: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> Response:
+               report: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+               kind: Kind = "report") -> Response:
     number = page_number(page)
     rows = retention.review_queue(store_of(request), session.actor, limit=PER_PAGE + 1,
                                   offset=(number - 1) * PER_PAGE)
     return render(request, "records/queue.html", {
         "rows": rows[:PER_PAGE], "page": number, "has_next": len(rows) > PER_PAGE,
-        "done": done, "report": report, "page_url": _page_url})
+        "done": done, "report": report, "page_url": _page_url,
+        "done_label": retention.KIND_LABELS[kind].capitalize(),
+        "kind_labels": retention.KIND_LABELS})
 
 
-def _record_page(request: Request, session: Session, report_id: int,
+def _record_page(request: Request, session: Session, kind: str, record_id: int,
                  errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
                  status_code: int = 200) -> Response:
-    row = retention.review_of(store_of(request), session.actor, report_id)
+    row = retention.review_of(store_of(request), session.actor, record_id, kind=kind)
     return render(request, "records/record.html", {
-        "row": row, "errors": errors or {}, "values": values or {}}, status_code)
+        "row": row, "errors": errors or {}, "values": values or {},
+        "kind_label": retention.KIND_LABELS[kind]}, status_code)
 
 
 @page_router.get("/records/{report_id}")
 def record_page(request: Request, session: LoggedIn, report_id: ReportId) -> Response:
-    return _record_page(request, session, report_id)
+    return _record_page(request, session, "report", report_id)
+
+
+@page_router.get("/records/{kind}/{record_id}")
+def record_kind_page(request: Request, session: LoggedIn, kind: Kind,
+                     record_id: RecordId) -> Response:
+    return _record_page(request, session, kind, record_id)
 
 
 @page_router.post("/records/{report_id}/retain")
 def retain_page(request: Request, session: LoggedIn, report_id: ReportId, fields: Fields,
                 reason: FormText = "", csrf_token: FormText = "") -> Response:
+    return retain_kind_page(request, session, "report", report_id, fields, reason, csrf_token)
+
+
+@page_router.post("/records/{kind}/{record_id}/retain")
+def retain_kind_page(request: Request, session: LoggedIn, kind: Kind, record_id: RecordId,
+                     fields: Fields, reason: FormText = "", csrf_token: FormText = ""
+                     ) -> Response:
     check_csrf(session, csrf_token)
     until = date_value(fields, "review_on")
     values = {"retain_reason": reason, "review_on": until}
     try:
         if not until:
             raise ValidationError("enter the next review date", field="review_on")
-        retention.retain(store_of(request), session.actor, report_id, reason,
-                         parse_date(until, "review_on"))
+        retention.retain(store_of(request), session.actor, record_id, reason,
+                         parse_date(until, "review_on"), kind=kind)
     except ValidationError as exc:
         field = "retain_reason" if exc.field == "reason" else exc.field or "review_on"
-        return _record_page(request, session, report_id, {field: exc.message}, values,
+        return _record_page(request, session, kind, record_id, {field: exc.message}, values,
                             exc.http_status)
     return Response(status_code=303, headers={
-        "Location": f"/records?done=retained&report={report_id}"})
+        "Location": f"/records?done=retained&kind={kind}&report={record_id}"})
 
 
 @page_router.post("/records/{report_id}/dispose")
 def dispose_page(request: Request, session: LoggedIn, report_id: ReportId,
                  reason: FormText = "", csrf_token: FormText = "") -> Response:
+    return dispose_kind_page(request, session, "report", report_id, reason, csrf_token)
+
+
+@page_router.post("/records/{kind}/{record_id}/dispose")
+def dispose_kind_page(request: Request, session: LoggedIn, kind: Kind, record_id: RecordId,
+                      reason: FormText = "", csrf_token: FormText = "") -> Response:
     check_csrf(session, csrf_token)
     try:
-        retention.dispose(store_of(request), session.actor, report_id, reason,
-                          home=settings_of(request).home)
+        retention.dispose(store_of(request), session.actor, record_id, reason,
+                          home=settings_of(request).home, kind=kind)
     except ValidationError as exc:
-        return _record_page(request, session, report_id, {"dispose_reason": exc.message},
+        return _record_page(request, session, kind, record_id, {"dispose_reason": exc.message},
                             {"dispose_reason": reason}, exc.http_status)
     return Response(status_code=303, headers={
-        "Location": f"/records?done=disposed&report={report_id}"})
+        "Location": f"/records?done=disposed&kind={kind}&report={record_id}"})
