@@ -177,3 +177,52 @@ def test_the_api_and_pages_take_a_kind(client: Any, store: Store,
                        headers=headers).status_code == 422
     page = client.get(f"/records/incident/{detail.id}")
     assert page.status_code == 200 and "Review incident" in page.text
+
+
+# --- backups through the API ---
+
+
+def test_backups_through_the_api_go_into_the_configured_folder_only_and_are_audited(
+        store: Store, make_actor: ActorFactory, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from drachma.web.app import create_app
+    from tests.web import log_in, settings_for
+
+    home = tmp_path / "home"
+    home.mkdir()
+    settings = settings_for(store, home)
+    new_report(store, make_actor(Role.ANALYST), "Backed up", "Invented words to keep.")
+    unset = TestClient(create_app(store, settings))
+    token = log_in(unset, make_actor(Role.ADMIN))
+    refused = unset.post("/api/records/backups", headers={"X-CSRF-Token": token})
+    assert refused.status_code == 409 and "DRACHMA_BACKUP_DIR" in refused.json()["message"]
+
+    folder = tmp_path / "backups"
+    client = TestClient(create_app(store, replace(settings, backup_dir=folder)))
+    token = log_in(client, make_actor(Role.ANALYST))
+    assert client.post("/api/records/backups",
+                       headers={"X-CSRF-Token": token}).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    token = log_in(client, make_actor(Role.RECORDS_OFFICER))
+    made = client.post("/api/records/backups", headers={"X-CSRF-Token": token})
+    assert made.status_code == 201, made.text
+    name = made.json()["name"]
+    assert (folder / name / "MANIFEST.sha256").is_file() and made.json()["files"] >= 2
+    assert [e["name"] for e in client.get("/api/records/backups").json()] == [name]
+    check = client.post(f"/api/records/backups/{name}/check", headers={"X-CSRF-Token": token})
+    assert check.json() == {"name": name, "verdict": "ok"}
+    (folder / name / "BACKUP.json").write_text("{}", encoding="utf-8")
+    damaged = client.post(f"/api/records/backups/{name}/check",
+                          headers={"X-CSRF-Token": token}).json()["verdict"]
+    assert "does not match its SHA-256" in damaged
+    for bad in ("..%2F..%2Fetc", "drachma-x%2F..", "../home"):
+        answer = client.post(f"/api/records/backups/{bad}/check",
+                             headers={"X-CSRF-Token": token})
+        assert answer.status_code in (404, 422), bad
+    with store.begin() as conn:
+        kinds = [e.action.value for e in audit_store.query(
+            conn, AuditFilters(record_kind="backup"), limit=10)]
+    assert sorted(kinds) == ["create", "read", "read", "read"]

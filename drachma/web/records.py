@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from drachma.errors import ValidationError
 from drachma.model.dates import parse_date
-from drachma.records import retention
+from drachma.records import backup, retention
 from drachma.store.records import ReviewRow
 from drachma.web.auth import Session, api_session, check_csrf, page_session, settings_of, store_of
 from drachma.web.forms import Fields, date_value
@@ -97,6 +97,58 @@ def api_dispose_kind(session: Authenticated, request: Request, kind: Kind,
     return ReviewOut.of(retention.dispose(store_of(request), session.actor, record_id,
                                           body.reason, home=settings_of(request).home,
                                           kind=kind))
+
+
+# --- backups: into the configured folder only (restore stays on the command line) ---
+
+
+class BackupOut(BaseModel):
+    name: str
+    dialect: str
+    revision: str | None
+    files: int
+    bytes: int
+
+
+class BackupEntryOut(BaseModel):
+    name: str
+    finished: str | None
+    dialect: str | None
+    revision: str | None
+    files: int | None
+
+
+class BackupCheckOut(BaseModel):
+    name: str
+    verdict: str
+
+
+BackupName = Annotated[str, Path(max_length=40, pattern=r"^drachma-[0-9TZ-]+$")]
+
+
+@router.post("/backups", status_code=201)
+def api_backup(session: Authenticated, request: Request) -> BackupOut:
+    """Take a backup, while the server runs, into a new folder of ``DRACHMA_BACKUP_DIR`` named
+    for the time (no path is taken from the caller); administrators and records officers."""
+    made = backup.backup_to_folder(store_of(request), session.actor, settings_of(request))
+    return BackupOut(name=made.path.name, dialect=made.dialect, revision=made.revision,
+                     files=made.files, bytes=made.bytes)
+
+
+@router.get("/backups")
+def api_backups(session: Authenticated, request: Request) -> list[BackupEntryOut]:
+    """The backups in the backup folder, newest first (an unfinished one has no ``finished``)."""
+    return [BackupEntryOut(name=e.name, finished=e.finished, dialect=e.dialect,
+                           revision=e.revision, files=e.files)
+            for e in backup.list_backups(store_of(request), session.actor, settings_of(request))]
+
+
+@router.post("/backups/{name}/check")
+def api_backup_check(session: Authenticated, request: Request,
+                     name: BackupName) -> BackupCheckOut:
+    """Check one backup against its SHA-256 manifest: "ok", or the first thing wrong."""
+    return BackupCheckOut(name=name, verdict=backup.check_named_backup(
+        store_of(request), session.actor, settings_of(request), name))
 
 
 # --- pages ---------------------------------------------------------------------------------------
