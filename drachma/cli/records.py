@@ -83,9 +83,16 @@ def sar_cmd(
     out: Path = typer.Option(..., help="A new JSON file to write everything found into."),
     reference: str = typer.Option(..., help="The request's case reference."),
     as_user: str = typer.Option(..., "--as", help=AS_HELP),
+    dob: str = typer.Option(None, "--dob", help="Date of birth, if the request gives it "
+                            "(DD/MM/YYYY): a person's record with another one is left out."),
+    variant: list[str] = typer.Option(
+        [], "--variant", help="Another name the person has been known by (repeat, up to 10)."),
 ) -> None:
-    """Subject access request: gather everything held that names a person, exemptions marked."""
-    result = subject_access(open_store(), acting_user(as_user), name, out, reference=reference)
+    """Subject access request: gather everything held that names a person (names matched
+    loosely, each item saying why), exemptions marked."""
+    result = subject_access(open_store(), acting_user(as_user), name, out, reference=reference,
+                            date_of_birth=parse_date(dob, "dob") if dob else None,
+                            variants=tuple(variant))
     kinds = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result.by_kind.items() if n)
     console.print(f"Wrote {result.items} items ({kinds or 'none'}) to {result.path}; each is "
                   "marked with the exemption to decide before anything is disclosed.")

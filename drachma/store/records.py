@@ -232,17 +232,20 @@ def dispose_record(conn: Connection, review_id: int, kind: str, record_id: int,
     _mark_disposed(conn, review_id, content_sha256, reason, who, at)
 
 
-# --- subject access requests: everything held that names a person ---
+# --- subject access requests: candidates for everything held that may name a person ---
 
 
 @dataclass(frozen=True, slots=True)
 class HeldItem:
-    """One record that names the person: where it is, its id, and the text that names them."""
+    """One record that may name the person: where it is, its id, its text, and for a person's
+    record (incident or investigation subject) their names and date of birth."""
 
-    kind: str  # report, incident_subject, investigation_subject, exhibit, audit
+    kind: str  # report, incident, incident_subject, investigation_subject, exhibit, audit
     record_id: str
     text: str
     source_kind: str | None = None
+    names: tuple[str, ...] = ()
+    date_of_birth: date | None = None
 
 
 def _like(name: str) -> str:
@@ -250,47 +253,63 @@ def _like(name: str) -> str:
     return f"%{escaped}%"
 
 
-def held_about(conn: Connection, name: str, limit: int) -> list[HeldItem]:
-    """Every row of each kind whose text names ``name`` (case-insensitive), at most ``limit``
-    of each kind, in id order."""
+def _names(name: str, aliases: str | None) -> tuple[str, ...]:
+    try:
+        extra = json.loads(aliases or "[]")
+    except ValueError:
+        extra = []
+    return (name, *[str(a) for a in extra if isinstance(a, str)])
+
+
+def held_candidates(conn: Connection, text_words: list[str], name_parts: list[str],
+                    limit: int) -> list[HeldItem]:
+    """Rows that may name the person, at most ``limit`` of each kind in id order: free text
+    (reports, incident timelines, exhibit descriptions, the audit log) containing one of
+    ``text_words``; people's records whose names or aliases contain one of ``name_parts``. The
+    caller decides which of them really name the person."""
     from sqlalchemy import func, or_
 
-    from drachma.store.tables import (
-        audit_events,
-        exhibits,
-        incident_subjects,
-        investigation_subjects,
-    )
+    from drachma.store.tables import audit_events, exhibits
 
-    pattern = _like(name)
-
-    def has(column: Any) -> Any:
-        return func.lower(column).like(pattern, escape="\\")
+    def any_of(words: list[str], *columns: Any) -> Any:
+        return or_(*[func.lower(c).like(_like(w), escape="\\") for w in words for c in columns])
 
     found: list[HeldItem] = []
-    for r in conn.execute(select(reports.c.id, reports.c.title, reports.c.body,
-                                 reports.c.source_kind)
-                          .where(or_(has(reports.c.title), has(reports.c.body),
-                                     has(reports.c.sanitised_text)))
-                          .order_by(reports.c.id).limit(limit)):
-        found.append(HeldItem("report", str(r.id), f"{r.title}\n{r.body}", r.source_kind))
-    for r in conn.execute(select(incident_subjects).where(or_(
-            has(incident_subjects.c.name), has(incident_subjects.c.aliases)))
-            .order_by(incident_subjects.c.id).limit(limit)):
-        found.append(HeldItem("incident_subject", str(r.incident_id),
-                              f"{r.role}: {r.name} (aliases {r.aliases}, handles {r.handles})"))
-    for r in conn.execute(select(investigation_subjects).where(or_(
-            has(investigation_subjects.c.name), has(investigation_subjects.c.aliases)))
-            .order_by(investigation_subjects.c.id).limit(limit)):
-        found.append(HeldItem("investigation_subject", str(r.investigation_id),
-                              f"{r.name} (aliases {r.aliases}, handles {r.handles})"))
-    for r in conn.execute(select(exhibits.c.reference, exhibits.c.description)
-                          .where(has(exhibits.c.description))
-                          .order_by(exhibits.c.id).limit(limit)):
-        found.append(HeldItem("exhibit", r.reference, r.description))
-    for r in conn.execute(select(audit_events).where(or_(
-            has(audit_events.c.detail), has(audit_events.c.actor_name)))
-            .order_by(audit_events.c.id).limit(limit)):
-        found.append(HeldItem("audit", str(r.id), f"{r.at.isoformat()} {r.actor_name} "
-                              f"{r.action} {r.record_kind} {r.record_id or ''} {r.detail}"))
+    if text_words:
+        for r in conn.execute(select(reports.c.id, reports.c.title, reports.c.body,
+                                     reports.c.source_kind)
+                              .where(any_of(text_words, reports.c.title, reports.c.body))
+                              .order_by(reports.c.id).limit(limit)):
+            found.append(HeldItem("report", str(r.id), f"{r.title}\n{r.body}", r.source_kind))
+        for r in conn.execute(select(incident_events.c.incident_id, incident_events.c.detail)
+                              .where(any_of(text_words, incident_events.c.detail))
+                              .order_by(incident_events.c.id).limit(limit)):
+            found.append(HeldItem("incident", str(r.incident_id), r.detail))
+        for r in conn.execute(select(exhibits.c.reference, exhibits.c.description)
+                              .where(any_of(text_words, exhibits.c.description))
+                              .order_by(exhibits.c.id).limit(limit)):
+            found.append(HeldItem("exhibit", r.reference, r.description))
+        for r in conn.execute(select(audit_events)
+                              .where(any_of(text_words, audit_events.c.detail,
+                                            audit_events.c.actor_name))
+                              .order_by(audit_events.c.id).limit(limit)):
+            found.append(HeldItem("audit", str(r.id), f"{r.at.isoformat()} {r.actor_name} "
+                                  f"{r.action} {r.record_kind} {r.record_id or ''} {r.detail}"))
+    if name_parts:
+        for r in conn.execute(select(incident_subjects)
+                              .where(any_of(name_parts, incident_subjects.c.name,
+                                            incident_subjects.c.aliases))
+                              .order_by(incident_subjects.c.id).limit(limit)):
+            found.append(HeldItem(
+                "incident_subject", str(r.incident_id),
+                f"{r.role}: {r.name} (aliases {r.aliases}, handles {r.handles})",
+                names=_names(r.name, r.aliases), date_of_birth=r.date_of_birth))
+        for r in conn.execute(select(investigation_subjects)
+                              .where(any_of(name_parts, investigation_subjects.c.name,
+                                            investigation_subjects.c.aliases))
+                              .order_by(investigation_subjects.c.id).limit(limit)):
+            found.append(HeldItem(
+                "investigation_subject", str(r.investigation_id),
+                f"{r.name} (aliases {r.aliases}, handles {r.handles})",
+                names=_names(r.name, r.aliases), date_of_birth=r.date_of_birth))
     return found

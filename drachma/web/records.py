@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from drachma.access.permissions import Permission
 from drachma.errors import ValidationError
 from drachma.model.dates import parse_date
-from drachma.records import backup, retention
+from drachma.records import backup, retention, subject_access
 from drachma.store.records import ReviewRow
 from drachma.web.auth import Session, api_session, check_csrf, page_session, settings_of, store_of
 from drachma.web.forms import Fields, date_value
@@ -99,6 +100,41 @@ def api_dispose_kind(session: Authenticated, request: Request, kind: Kind,
                                           kind=kind))
 
 
+# --- subject access requests ---
+
+
+class SubjectAccessIn(BaseModel):
+    name: str = Field(max_length=200, description="The person's name as the request gives it.")
+    reference: str = Field(max_length=64, description="The request's case reference.")
+    date_of_birth: date | None = Field(None, description="If the request gives it: a person's "
+                                       "record with another date of birth is left out.")
+    variants: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=subject_access.MAX_VARIANTS,
+        description="Other names the person has been known by (maiden names, spellings).")
+
+
+def _export(gathered: subject_access.Gathered) -> Response:
+    name = subject_access.export_name(gathered.document["subject_access_request"])
+    return Response(subject_access.to_json(gathered), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
+
+
+@router.post("/subject-access", response_class=Response, responses={200: {
+    "description": "The export: a JSON file of every item held that names the person, each "
+                   "with why it matched and the exemption to decide.",
+    "content": {"application/json": {}}}})
+def api_subject_access(session: Authenticated, request: Request,
+                       body: SubjectAccessIn) -> Response:
+    """Subject access request (DPA 2018 Part 3): everything held that names a person, as a file
+    to download; records officers only; audited by the case reference. Nothing is kept on the
+    server."""
+    return _export(subject_access.gather(store_of(request), session.actor,
+                                         subject_access.SubjectAccessRequest(
+                                             body.name, body.reference, body.date_of_birth,
+                                             tuple(body.variants))))
+
+
 # --- backups: into the configured folder only (restore stays on the command line) ---
 
 
@@ -156,6 +192,8 @@ def api_backup_check(session: Authenticated, request: Request,
 page_router = APIRouter(include_in_schema=False)
 LoggedIn = Annotated[Session, Depends(page_session)]
 FormText = Annotated[str, Form(max_length=retention.MAX_REASON + 100)]
+SarText = Annotated[str, Form(max_length=300)]
+VariantsText = Annotated[str, Form(max_length=(subject_access.MAX_VARIANTS + 1) * 202)]
 
 
 def _page_url(page: int) -> str:
@@ -175,6 +213,41 @@ def queue_page(request: Request, session: LoggedIn, page: str | None = None,
         "done": done, "report": report, "page_url": _page_url,
         "done_label": retention.KIND_LABELS[kind].capitalize(),
         "kind_labels": retention.KIND_LABELS})
+
+
+SAR_FIELDS = {"name": "Name", "variants": "Other names", "date_of_birth": "Date of birth",
+              "reference": "Case reference"}
+
+
+def _sar_page(request: Request, values: dict[str, str], errors: dict[str, str],
+              status_code: int = 200) -> Response:
+    return render(request, "records/subject_access.html", {
+        "values": values, "errors": errors, "labels": SAR_FIELDS,
+        "max_variants": subject_access.MAX_VARIANTS}, status_code)
+
+
+@page_router.get("/records/subject-access")
+def sar_page(request: Request, session: LoggedIn) -> Response:
+    session.actor.require(Permission.MANAGE_RECORDS)
+    return _sar_page(request, {}, {})
+
+
+@page_router.post("/records/subject-access")
+def sar_submit(request: Request, session: LoggedIn, fields: Fields,
+               name: SarText = "", reference: SarText = "", variants: VariantsText = "",
+               csrf_token: SarText = "") -> Response:
+    check_csrf(session, csrf_token)
+    born = date_value(fields, "date_of_birth")
+    values = {"name": name, "reference": reference, "variants": variants, "date_of_birth": born}
+    try:
+        gathered = subject_access.gather(store_of(request), session.actor,
+                                         subject_access.SubjectAccessRequest(
+                                             name, reference,
+                                             parse_date(born, "date_of_birth") if born else None,
+                                             tuple(variants.splitlines())))
+    except ValidationError as exc:
+        return _sar_page(request, values, {exc.field or "name": exc.message}, exc.http_status)
+    return _export(gathered)
 
 
 def _record_page(request: Request, session: Session, kind: str, record_id: int,
