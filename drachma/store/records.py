@@ -295,21 +295,15 @@ def held_candidates(conn: Connection, text_words: list[str], name_parts: list[st
                               .order_by(audit_events.c.id).limit(limit)):
             found.append(HeldItem("audit", str(r.id), f"{r.at.isoformat()} {r.actor_name} "
                                   f"{r.action} {r.record_kind} {r.record_id or ''} {r.detail}"))
-    if name_parts:
-        for r in conn.execute(select(incident_subjects)
-                              .where(any_of(name_parts, incident_subjects.c.name,
-                                            incident_subjects.c.aliases))
-                              .order_by(incident_subjects.c.id).limit(limit)):
+    people = (("incident_subject", incident_subjects, "incident_id"),
+              ("investigation_subject", investigation_subjects, "investigation_id"))
+    for kind, table, parent in people if name_parts else ():
+        for r in conn.execute(select(table).where(any_of(name_parts, table.c.name,
+                                                         table.c.aliases))
+                              .order_by(table.c.id).limit(limit)):
+            role = f"{r.role}: " if kind == "incident_subject" else ""
             found.append(HeldItem(
-                "incident_subject", str(r.incident_id),
-                f"{r.role}: {r.name} (aliases {r.aliases}, handles {r.handles})",
-                names=_names(r.name, r.aliases), date_of_birth=r.date_of_birth))
-        for r in conn.execute(select(investigation_subjects)
-                              .where(any_of(name_parts, investigation_subjects.c.name,
-                                            investigation_subjects.c.aliases))
-                              .order_by(investigation_subjects.c.id).limit(limit)):
-            found.append(HeldItem(
-                "investigation_subject", str(r.investigation_id),
-                f"{r.name} (aliases {r.aliases}, handles {r.handles})",
+                kind, str(getattr(r, parent)),
+                f"{role}{r.name} (aliases {r.aliases}, handles {r.handles})",
                 names=_names(r.name, r.aliases), date_of_birth=r.date_of_birth))
     return found
