@@ -6,6 +6,9 @@ the configured folder only."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -226,3 +229,42 @@ def test_backups_through_the_api_go_into_the_configured_folder_only_and_are_audi
         kinds = [e.action.value for e in audit_store.query(
             conn, AuditFilters(record_kind="backup"), limit=10)]
     assert sorted(kinds) == ["create", "read", "read", "read"]
+
+
+# --- a public report's screenshots: exhibits from grading, kept through disposal ---
+
+
+def test_a_graded_public_report_is_disposed_of_and_drachma_evidence_verify_still_passes(
+        store: Store, make_actor: ActorFactory, tmp_path: Path) -> None:
+    from drachma.config import load_evidence_settings
+    from drachma.evidence.exhibits import list_exhibits
+    from drachma.intake.public import grade_public_report, submit_public_report
+    from drachma.store.tables import public_reports, report_attachments
+    from tests.test_public_report import PNG, a_concern
+
+    home = tmp_path / "home"
+    locker = locker_in(home)
+    reference = submit_public_report(store, a_concern(
+        contact_email="sam@example.org", consent=True, screenshots=[("chat.png", PNG)]),
+        home=home)
+    analyst, clerk = make_actor(Role.ANALYST), make_actor(Role.RECORDS_OFFICER)
+    report = grade_public_report(store, analyst, reference, "2BP", home=home,
+                                 evidence=load_evidence_settings(home))
+    [exhibit] = list_exhibits(store, make_actor(Role.INVESTIGATOR))[0]
+    assert verify_locker(store, locker).ok
+    retention.review_queue(store, clerk, today=LATER)
+
+    retention.dispose(store, clerk, report.id or 0, "no further action, period passed",
+                      home=home, today=LATER, blobs=locker.blobs)
+
+    assert count(store, reports) == 0 and count(store, report_attachments) == 0
+    assert count(store, public_reports) == 0  # the submission's text and contact details too
+    assert not [p for p in (home / "attachments").rglob("*") if p.is_file()]
+    assert list_exhibits(store, make_actor(Role.INVESTIGATOR))[1] == 1  # evidence stays
+    assert b"".join(locker.blobs.chunks(exhibit.sha256)) == PNG
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRACHMA_")}
+    env.update(DRACHMA_DATABASE_URL=store.url, DRACHMA_HOME=str(home))
+    verified = subprocess.run([sys.executable, "-c", "from drachma.cli.app import main; main()",
+                               "evidence", "verify"], env=env, capture_output=True, text=True,
+                              timeout=300, check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr

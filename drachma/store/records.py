@@ -206,16 +206,20 @@ def dispose_report(conn: Connection, review_id: int, report_id: int, content_sha
     index, facts, access, incident links and attachment rows go with it); mark the review
     disposed. Returns what of its attachments nothing else uses any more: (plain files' stored
     paths, SHA-256s of blobs in the evidence blob store that no exhibit holds either)."""
+    from drachma.store import public as public_store
     from drachma.store.evidence import sha256_referenced
 
     kept = list(conn.execute(select(report_attachments.c.stored_path, report_attachments.c.sha256)
                              .where(report_attachments.c.report_id == report_id)))
+    submitted = public_store.delete_for_report(conn, report_id)  # a public report's submission
     reports_store.delete_report(conn, report_id)
     still_used = set(conn.execute(select(report_attachments.c.sha256).where(
         report_attachments.c.sha256.in_([k.sha256 for k in kept])).distinct()).scalars())
     _mark_disposed(conn, review_id, content_sha256, reason, who, at)
     unused = [k for k in kept if k.sha256 not in still_used]
-    return ([k.stored_path for k in unused if k.stored_path is not None],
+    plain = {k.stored_path for k in unused if k.stored_path is not None}
+    plain.update(public_store.unused_kept_files(conn, submitted))
+    return (sorted(plain),
             sorted({k.sha256 for k in unused if k.stored_path is None
                     and not sha256_referenced(conn, k.sha256)}))
 
