@@ -2,21 +2,27 @@
 
 Requests are sent on a fixed schedule (``--rate`` a second for ``--seconds``), each at its planned
 time whether or not earlier ones have been answered (open loop), so a slow server cannot slow the
-load down and hide its own slowness; latency is measured from the planned send time. The mix:
+load down and hide its own slowness; latency is measured from the planned send time, and how late
+each send left is recorded too (the client's own delay, so that a starved client shows). Each
+client has a bounded pool of connections and a time-out per request. The mix:
 
-* logged-in searches (``GET /api/reports?q=...``, bearer token),
-* report pages (``GET /reports/<id>``, the HTML page, session cookie),
-* report lists (``GET /api/reports?offset=...``),
-* ``--public-rate`` public-form submissions a second, if ``/public/report`` exists,
-* one burst of ``--wrong-logins`` wrong log-ins from one address, a third of the way in.
+* logged-in searches (``GET /api/reports?q=...``, bearer token), 40%,
+* report pages (``GET /reports/<id>``, the HTML page, session cookie), 30%, of 2,000 reports
+  spread over the database that the extractor has read beforehand (as intake does),
+* report lists (``GET /api/reports?offset=...``, any depth), 30%,
+* ``--public-rate`` public-form submissions a second (the form's own fields and its
+  double-submit CSRF token), from forty client addresses (127.0.1.1-40),
+* one burst of ``--wrong-logins`` wrong log-ins from one address (127.0.2.1) at another
+  account, a third of the way in.
 
-Prints throughput, p50 and p99 and errors per kind (answers 429 "rate-limited" counted apart; a
-wrong log-in refused with 401, 403 or 429 is the expected answer, as is a 403 for a report with
-handling code C that the analyst may not see) and, last, the line
-``load p99 X ms at R req/s, errors N`` where X is the p99 of the logged-in kinds and N counts
-errors (5xx, failed connections, time-outs, unexpected statuses) of every kind.
+Prints, per backend, the machine's load (``uptime``) before and after, and throughput, p50 and
+p99 and errors per kind (answers 429 "rate-limited" counted apart; a wrong log-in refused with
+401 or 403 is the expected answer, as is a 404 for a report with handling code C that the
+analyst may not see) and, last, the line ``load p99 X ms at R req/s, errors N`` where X is the
+worst p99 of the logged-in kinds together and N counts errors (5xx, failed connections,
+time-outs, unexpected statuses) of every kind.
 
-    .venv/bin/python bench/load.py --reports 20000 --backend both
+    .venv/bin/python bench/load.py --backend both
 
 See bench/README.md.
 """
