@@ -374,6 +374,15 @@ def report(backend: str, kinds: dict[str, Kind], lateness: list[float], elapsed:
     return p99, errors
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux ``/proc``), in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def uptime() -> str:
     try:
         return subprocess.run(["uptime"], capture_output=True, text=True, check=False,
@@ -423,12 +432,18 @@ def main() -> None:
         port = free_port()
         server = start_server(url, home, port)
         try:
-            before = uptime()
+            before, cpu_before = uptime(), cpu_seconds(server.pid)
             kinds, lateness, elapsed = asyncio.run(offer(f"http://127.0.0.1:{port}", plan))
-            after = uptime()
+            after, cpu = uptime(), cpu_seconds(server.pid) - cpu_before
         finally:
             stop_server(server)
         p99, errors = report(backend, kinds, lateness, elapsed, plan, before, after)
+        answered = sum(k.ok + k.refused + k.limited for k in kinds.values())
+        # What the server itself spent: on a shared machine this says what it would do with the
+        # cores to itself, whatever share it got during the run.
+        print(f"server CPU {cpu:.1f} s for {answered} answers: {cpu / max(1, answered) * 1000:.1f}"
+              f" ms an answer, so about {answered / cpu if cpu else float('nan'):.0f} answers a "
+              "second per core it has to itself")
         worst_p99, all_errors = max(worst_p99, p99), all_errors + errors
     print(f"load p99 {worst_p99:.0f} ms at {args.rate:g} req/s, errors {all_errors}")
 
