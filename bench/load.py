@@ -233,17 +233,34 @@ def _client(base: str, plan: Plan, local_address: str) -> httpx.AsyncClient:
                              timeout=httpx.Timeout(plan.timeout))
 
 
+@dataclass
+class Slots:
+    """The connections of one client address: a request waits here (a plain FIFO, cheap) for one
+    of them, at most the time-out, so httpx's own pool never holds a queue (its queue costs
+    time in proportion to its length at every step, which stalled the client itself)."""
+
+    free: asyncio.Semaphore
+    wait: float
+
+
 async def _call(kinds: dict[str, Kind], kind: str, planned: float, lateness: list[float],
-                send: Callable[[], Awaitable[httpx.Response]],
+                slots: Slots, send: Callable[[], Awaitable[httpx.Response]],
                 expected: tuple[int, ...] = (200,), refused: tuple[int, ...] = ()) -> None:
     stats = kinds[kind]
     stats.sent += 1
     lateness.append(time.perf_counter() - planned)
     try:
+        await asyncio.wait_for(slots.free.acquire(), slots.wait)
+    except TimeoutError:
+        stats.error(f"no connection free within {slots.wait:g} s (the server was behind)")
+        return
+    try:
         response = await send()
     except httpx.HTTPError as exc:
         stats.error(f"{type(exc).__name__}: {exc}")
         return
+    finally:
+        slots.free.release()
     took = time.perf_counter() - planned  # from the planned time: a late send counts as slow
     if response.status_code == 429:
         stats.limited += 1
@@ -271,6 +288,8 @@ async def offer(base: str, plan: Plan) -> tuple[dict[str, Kind], list[float], fl
     client = _client(base, plan, "127.0.0.1")
     attacker = _client(base, plan, ATTACKER_ADDRESS)
     public_clients = [_client(base, plan, a) for a in PUBLIC_ADDRESSES]
+    mine, theirs = (Slots(asyncio.Semaphore(plan.connections), plan.timeout) for _ in range(2))
+    public_slots = Slots(asyncio.Semaphore(plan.connections), plan.timeout)
     try:
         login = await client.post("/api/login", json={"username": USER, "password": PASSWORD})
         if login.status_code != 200:
@@ -318,8 +337,8 @@ async def offer(base: str, plan: Plan) -> tuple[dict[str, Kind], list[float], fl
                     kind = "report list"
                 # A report with handling code C whose conditions leave analysts out is refused
                 # (a 404, as for a missing one): the right answer, counted apart.
-                tasks.append(asyncio.create_task(_call(kinds, kind, planned, lateness, send,
-                                                       refused=(403, 404))))
+                tasks.append(asyncio.create_task(_call(kinds, kind, planned, lateness, mine,
+                                                       send, refused=(403, 404))))
             elif what == "public form":
                 who = number % len(public_clients)
                 send = partial(public_clients[who].post, "/public/report", data={
@@ -330,12 +349,12 @@ async def offer(base: str, plan: Plan) -> tuple[dict[str, Kind], list[float], fl
                     "platform": "Facebook", "links": "https://example.invalid/live"},
                     follow_redirects=False)
                 tasks.append(asyncio.create_task(_call(kinds, "public form", planned, lateness,
-                                                       send, expected=(200,))))
+                                                       public_slots, send, expected=(200,))))
             else:
                 send = partial(attacker.post, "/api/login",
                                json={"username": TARGET, "password": "not-the-password"})
                 tasks.append(asyncio.create_task(_call(kinds, "wrong log-in", planned, lateness,
-                                                       send, expected=(),
+                                                       theirs, send, expected=(),
                                                        refused=(401, 403))))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - start
