@@ -18,6 +18,7 @@ from functools import partial
 import anyio
 from fastapi import Request, Response
 
+from drachma.access import throttle
 from drachma.access.actor import Actor
 from drachma.access.policy import login_policy
 from drachma.access.users import LoginSession, log_in, session_actor
@@ -192,11 +193,21 @@ def _login_limiter(request: Request) -> anyio.CapacityLimiter:
     return limiter
 
 
+def _locked(store: Store, username: str, address: str | None) -> bool:
+    with store.begin() as conn:
+        return bool(throttle.check_not_locked(conn, throttle.audit_name(username),
+                                              address[:64] if address else None))
+
+
 async def log_in_apart(request: Request, username: str, password: str) -> LoginSession:
     """:func:`drachma.access.users.log_in` in threads of its own: a burst of log-ins (each a slow
     password check) waits for these few threads instead of filling the pool every other page
-    and API answer is made in, so it cannot slow logged-in users down (bench/load.py)."""
-    return await anyio.to_thread.run_sync(
-        partial(log_in, store_of(request), username, password, client_address(request),
-                hours=settings_of(request).session_hours),
-        limiter=_login_limiter(request))
+    and API answer is made in, so it cannot slow logged-in users down (bench/load.py). A log-in
+    already locked out (account or address) needs no password check: it skips that queue, and
+    ``log_in`` refuses and audits it at once."""
+    store, address = store_of(request), client_address(request)
+    attempt = partial(log_in, store, username, password, address,
+                      hours=settings_of(request).session_hours)
+    if await anyio.to_thread.run_sync(_locked, store, username, address):
+        return await anyio.to_thread.run_sync(attempt)
+    return await anyio.to_thread.run_sync(attempt, limiter=_login_limiter(request))
