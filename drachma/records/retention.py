@@ -29,7 +29,6 @@ from pathlib import Path
 from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.events import (
-    AuditedEvent,
     IncidentDisposed,
     IncidentRetained,
     RecordDisposed,
@@ -267,17 +266,16 @@ def retain(store: Store, actor: Actor, report_id: int, reason: str, review_on: d
         review = _open_review(conn, report_id, kind)
         records_store.set_retained(conn, review.id, report_id, review_on, why, actor.name,
                                    datetime.now(UTC), kind)
-        event: AuditedEvent
+        until = review_on.isoformat()
         if kind == INCIDENT:
-            event = IncidentRetained(incident_id=report_id, review_on=review_on.isoformat(),
-                                     reason=why)
+            audit.record(conn, actor, IncidentRetained(incident_id=report_id, review_on=until,
+                                                       reason=why))
         elif kind == SUBJECT:
-            event = SubjectRetained(subject_id=report_id, review_on=review_on.isoformat(),
-                                    reason=why)
+            audit.record(conn, actor, SubjectRetained(subject_id=report_id, review_on=until,
+                                                      reason=why))
         else:
-            event = RecordRetained(report_id=report_id, review_on=review_on.isoformat(),
-                                   reason=why)
-        audit.record(conn, actor, event)
+            audit.record(conn, actor, RecordRetained(report_id=report_id, review_on=until,
+                                                     reason=why))
         updated = records_store.review_of(conn, kind, report_id)
     assert updated is not None
     return updated
@@ -310,7 +308,6 @@ def dispose(store: Store, actor: Actor, report_id: int, reason: str, *, home: Pa
             raise ConflictError(f"{what} is not due for review until "
                                 f"{review.review_on:%d/%m/%Y}", field="record_id")
         at = datetime.now(UTC)
-        event: AuditedEvent
         if kind == REPORT:
             content = records_store.report_content(conn, report_id)
             if content is None:
@@ -318,8 +315,9 @@ def dispose(store: Store, actor: Actor, report_id: int, reason: str, *, home: Pa
             digest = content_sha256(*content)
             paths, shas = records_store.dispose_report(conn, review.id, report_id, digest, why,
                                                        actor.name, at)
-            event = RecordDisposed(report_id=report_id, retention_group=review.group,
-                                   reason=why, content_sha256=digest)
+            audit.record(conn, actor, RecordDisposed(
+                report_id=report_id, retention_group=review.group, reason=why,
+                content_sha256=digest))
         else:
             text = records_store.record_content(conn, kind, report_id)
             if text is None:
@@ -327,11 +325,14 @@ def dispose(store: Store, actor: Actor, report_id: int, reason: str, *, home: Pa
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             records_store.dispose_record(conn, review.id, kind, report_id, digest, why,
                                          actor.name, at)
-            event = (IncidentDisposed(incident_id=report_id, retention_group=review.group,
-                                      reason=why, content_sha256=digest) if kind == INCIDENT
-                     else SubjectDisposed(subject_id=report_id, retention_group=review.group,
-                                          reason=why, content_sha256=digest))
-        audit.record(conn, actor, event)
+            if kind == INCIDENT:
+                audit.record(conn, actor, IncidentDisposed(
+                    incident_id=report_id, retention_group=review.group, reason=why,
+                    content_sha256=digest))
+            else:
+                audit.record(conn, actor, SubjectDisposed(
+                    subject_id=report_id, retention_group=review.group, reason=why,
+                    content_sha256=digest))
         done = records_store.review_of(conn, kind, report_id)
     root = home.resolve()
     for stored in paths:  # after the commit: a failed delete above keeps the files
