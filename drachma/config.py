@@ -88,6 +88,8 @@ class Settings:
     rate_limit_storage: str = "memory://"
     evidence: EvidenceSettings | None = None  # None: the defaults under ``home``
     mfa_required_roles: tuple[str, ...] = ()  # --- security: roles that must use a second factor
+    # --- records: the one folder backups made through the API go into (None: not allowed) ---
+    backup_dir: Path | None = None
 
     def evidence_settings(self) -> EvidenceSettings:
         return self.evidence or load_evidence_settings(self.home)
@@ -140,4 +142,5 @@ def load_settings() -> Settings:
         mfa_required_roles=tuple(  # --- security ---
             r.strip().lower() for r in os.environ.get("DRACHMA_MFA_ROLES", "").split(",")
             if r.strip()),
+        backup_dir=Path(b) if (b := os.environ.get("DRACHMA_BACKUP_DIR")) else None,
     )

@@ -128,3 +128,19 @@ def test_a_confirmation_ignores_a_stray_value(store: Store, make_actor: ActorFac
                                new_value="Somewhere else", new_type=MentionType.GROUP)
     assert (confirmed.value, confirmed.type, confirmed.review) == (
         "Wigan", MentionType.PLACE, Review.CONFIRMED)
+
+
+def test_a_report_with_no_mentions_is_read_once_not_at_every_opening(
+        store: Store, make_actor: ActorFactory) -> None:
+    from drachma.store import audit as audit_store
+    from drachma.store.audit import AuditFilters
+
+    analyst = make_actor(Role.ANALYST)
+    report = add_report(store, analyst, ReportDraft(title="Nothing", body="Nothing to read here.",
+                                                    grading="2BP"))
+    opened = get_report(store, analyst, report.id or 0)
+    assert mentions_of(store, analyst, opened) == []
+    assert mentions_of(store, analyst, opened) == []
+    with store.begin() as conn:
+        readings = audit_store.count(conn, AuditFilters(record_kind="mention"))
+    assert readings == 1

@@ -18,7 +18,12 @@ from sqlalchemy import func, select
 
 from drachma.access.actor import system_actor
 from drachma.access.audit import view_audit
+from drachma.config import load_evidence_settings
 from drachma.errors import ConflictError, GradingError, NotFoundError, PermissionDenied
+from drachma.evidence.custody import history
+from drachma.evidence.exhibits import list_exhibits
+from drachma.evidence.locker import locker_in
+from drachma.evidence.verify import verify_locker
 from drachma.intake.public import (
     LIMITS,
     PublicForm,
@@ -151,11 +156,14 @@ def test_grading_makes_a_public_report_with_its_screenshots_and_a_restricted_sou
         contact_email="sam@example.org", consent=True, screenshots=[("chat.png", PNG)]),
         home=tmp_path)
     analyst = make_actor(Role.ANALYST)
+    locker = locker_in(tmp_path)
+    where: dict[str, Any] = {"home": tmp_path, "evidence": load_evidence_settings(tmp_path)}
     with pytest.raises(GradingError):
-        grade_public_report(store, analyst, reference, "9ZZ")
+        grade_public_report(store, analyst, reference, "9ZZ", **where)
     assert report_count(store) == 0 and list_triage(store, analyst)[1] == 1
+    [kept] = list((tmp_path / "attachments").rglob("*"))[-1:]
 
-    report = grade_public_report(store, analyst, reference, "2CP")
+    report = grade_public_report(store, analyst, reference, "2CP", **where)
     assert report.id is not None
     stored = get_report(store, analyst, report.id)
     assert stored.source_kind is SourceKind.PUBLIC and stored.grading.code == "2CP"
@@ -163,14 +171,25 @@ def test_grading_makes_a_public_report_with_its_screenshots_and_a_restricted_sou
     with store.begin() as conn:
         attachments = intake_store.attachments_for_report(conn, report.id)
     assert [a.media_type for a in attachments] == ["image/png"]
+    # The screenshot is an exhibit now (producer PUB, linked to the report, received by the
+    # grader), read by the report from the same encrypted blob; the plain file is gone.
+    assert attachments[0].stored_path is None
+    assert b"".join(locker.blobs.chunks(attachments[0].sha256)) == PNG
+    assert not kept.is_file()
+    [exhibit] = list_exhibits(store, make_actor(Role.INVESTIGATOR))[0]
+    assert exhibit.reference.startswith("PUB/") and exhibit.sha256 == attachments[0].sha256
+    assert reference in exhibit.description and ("report", report.id) in exhibit.links
+    [event] = history(store, make_actor(Role.INVESTIGATOR), exhibit.reference)
+    assert event.action.value == "received" and event.actor == analyst.name
+    assert verify_locker(store, locker).ok
     assert stored.source_id is not None
     identity = read_source_identity(store, make_actor(Role.SUPERVISOR), stored.source_id)
     assert identity.identity is not None and "sam@example.org" in identity.identity
     assert list_triage(store, analyst)[1] == 0  # out of the waiting queue
     assert list_triage(store, analyst, "graded")[0][0].report_id == report.id
     with pytest.raises(ConflictError):
-        grade_public_report(store, analyst, reference, "2CP")
-    assert report_count(store) == 1
+        grade_public_report(store, analyst, reference, "2CP", **where)
+    assert report_count(store) == 1 and list_exhibits(store, make_actor(Role.SUPERVISOR))[1] == 1
 
 
 def test_the_rate_limits_are_data_and_a_broken_file_is_a_loud_error(tmp_path: Path) -> None:

@@ -132,7 +132,13 @@ def test_a_backup_taken_during_writes_restores_elsewhere_and_verifies(
     assert before <= len(restored) <= len(source)
     assert restored == source[:len(restored)]  # a consistent snapshot: a prefix, none half-done
     restored_audit, source_audit = rows(empty_target, audit_events), rows(store, audit_events)
+    restored_event = dict(zip(audit_events.c.keys(), restored_audit.pop(), strict=True))
     assert restored_audit and restored_audit == source_audit[:len(restored_audit)]
+    # Both are audited: the backup in the source's log, the restore in the restored log.
+    assert (restored_event["action"], restored_event["record_kind"]) == ("change", "backup")
+    made = [dict(zip(audit_events.c.keys(), r, strict=True)) for r in source_audit]
+    assert [(m["action"], m["record_id"]) for m in made if m["record_kind"] == "backup"] == [
+        ("create", "backup")]
     locker = open_locker(settings(empty_target, target_home).evidence_settings())
     report = verify_locker(empty_target, locker)
     assert report.ok and report.exhibits == 1 and report.checkpoints == 1

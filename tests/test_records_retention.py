@@ -87,9 +87,14 @@ def test_a_broken_rules_file_is_a_loud_error_naming_the_problem(text: str, says:
 def test_a_force_can_set_its_own_periods(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     own = tmp_path / "force.toml"
     own.write_text("source='Force policy 12'\n[[group]]\nname='all'\nlabel='All'\n"
-                   "applies_to='report'\nreview_after_years=3\n")
+                   "applies_to='report'\nreview_after_years=3\n"
+                   "[[group]]\nname='inc'\nlabel='Incidents'\napplies_to='incident'\n"
+                   "review_after_years=7\n"
+                   "[[group]]\nname='sub'\nlabel='Subjects'\n"
+                   "applies_to='investigation_subject'\nreview_after_years=8\n")
     monkeypatch.setenv("DRACHMA_RETENTION_RULES", str(own))
     assert load_rules().group_for("public", False).review_after_years == 3
+    assert load_rules().group_for("", True, "incident").review_after_years == 7
 
 
 # --- the queue ---

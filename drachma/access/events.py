@@ -72,6 +72,8 @@ class RecordKind(enum.StrEnum):
     SESSION = "session"
     API_TOKEN = "api_token"
     SECOND_FACTOR = "second_factor"
+    # records (issue 13)
+    BACKUP = "backup"
 
 
 def _text(value: object, limit: int = DETAIL_LIMIT) -> str:
@@ -980,3 +982,82 @@ class StixBundleImported(AuditedEvent):
     sender: str
     objects: int
     reports: str
+
+
+# --- records, more (issue 13): backups, retention of incidents and subjects ---------------------
+
+@dataclass(frozen=True, slots=True)
+class BackupMade(AuditedEvent):
+    """A backup was taken (``backup``: the folder's name; ``via``: cli or api)."""
+
+    action, kind, id_field = AuditAction.CREATE, RecordKind.BACKUP, "backup"
+    backup: str
+    files: int
+    bytes: int
+    revision: str
+    via: str
+
+
+@dataclass(frozen=True, slots=True)
+class BackupRestored(AuditedEvent):
+    """A backup was restored into this installation (written into the restored audit log)."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.BACKUP, "backup"
+    backup: str
+    made_at: str
+    revision: str
+
+
+@dataclass(frozen=True, slots=True)
+class BackupsListed(AuditedEvent):
+    action, kind = AuditAction.READ, RecordKind.BACKUP
+    shown: int
+
+
+@dataclass(frozen=True, slots=True)
+class BackupChecked(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.BACKUP, "backup"
+    backup: str
+    verdict: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRetained(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.INCIDENT, "incident_id"
+    incident_id: int
+    review_on: str
+    reason: str
+    decision: str = "retain"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentDisposed(AuditedEvent):
+    """An incident disposed of under the retention rules; only its content's SHA-256 is kept."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.INCIDENT, "incident_id"
+    incident_id: int
+    retention_group: str
+    reason: str
+    content_sha256: str
+    decision: str = "dispose"
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRetained(AuditedEvent):
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.INVESTIGATION_SUBJECT, "subject_id"
+    subject_id: int
+    review_on: str
+    reason: str
+    decision: str = "retain"
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectDisposed(AuditedEvent):
+    """An investigation subject disposed of; only its content's SHA-256 is kept."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.INVESTIGATION_SUBJECT, "subject_id"
+    subject_id: int
+    retention_group: str
+    reason: str
+    content_sha256: str
+    decision: str = "dispose"

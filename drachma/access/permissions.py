@@ -26,6 +26,7 @@ class Permission(str, enum.Enum):
     MANAGE_USERS = "manage_users"
     UNLOCK_LOG_IN = "unlock_log_in"  # end a log-in lock-out early (security)
     MANAGE_RECORDS = "manage_records"  # --- records (issue 13): MoPI review queue, disposal
+    MAKE_BACKUPS = "make_backups"  # --- records: a backup into the configured folder
 
 
 P = Permission
@@ -57,9 +58,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         }
     ),
     # Administrators run the system; they do not read intelligence or personal data.
-    Role.ADMIN: frozenset({P.MANAGE_USERS, P.VIEW_AUDIT, P.UNLOCK_LOG_IN}),
+    Role.ADMIN: frozenset({P.MANAGE_USERS, P.VIEW_AUDIT, P.UNLOCK_LOG_IN, P.MAKE_BACKUPS}),
     # --- records (issue 13): reviews records when due and decides; reads no intelligence
-    Role.RECORDS_OFFICER: frozenset({P.MANAGE_RECORDS}),
+    Role.RECORDS_OFFICER: frozenset({P.MANAGE_RECORDS, P.MAKE_BACKUPS}),
 }
 
 

@@ -61,7 +61,7 @@ from drachma.model.evidence import (
     format_reference,
 )
 from drachma.store import evidence as evidence_store
-from drachma.store.db import Store
+from drachma.store.db import Connection, Store
 
 HEAD = 8192
 LINK_KINDS = ("report", "incident", "investigation")
@@ -365,49 +365,54 @@ def add_exhibits(store: Store, actor: Actor, locker: Locker, paths: list[Path],
 
 
 def _record(store: Store, actor: Actor, items: list[_Item], handover: Handover) -> Receipt:
+    with store.begin() as conn:
+        return _record_in(conn, actor, items, handover)
+
+
+def _record_in(conn: Connection, actor: Actor, items: list[_Item], handover: Handover
+               ) -> Receipt:
     assert handover.received_at is not None
     lines: list[ReceiptLine] = []
     not_taken: list[tuple[str, str]] = []
     received: list[NewEvent] = []
-    with store.begin() as conn:
-        first = evidence_store.allocate_numbers(conn, handover.producer, len(items))
-        if first is None:
-            raise UnknownProducerError(f"no producer with initials {handover.producer}",
-                                       field="producer")
-        for offset, item in enumerate(items):
-            number = first + offset
-            main = item.main
-            assert main is not None and main.stored is not None
-            newest = _newest([m.modified for m in item.members] or [main.modified])
-            description = handover.description or {
-                "file": f"File {item.name}", "folder": f"Folder {item.name}",
-                "archive": f"Archive {item.name} ({len(item.members)} files)"}[item.kind]
-            parent = _exhibit(handover, format_reference(handover.producer, number),
-                              description, main, newest)
-            parent_id = evidence_store.insert_exhibit(
-                conn, parent, number=number, sub_number=None, parent_id=None, redaction_of=None,
-                sub_count=len(item.members), created_by=actor.name)
-            received.append(_received(actor, parent_id, parent, handover.reason))
-            lines.append(ReceiptLine(parent.reference, main.name, main.size,
-                                     main.stored.sha256, main.media_type, newest))
-            for sub, member in enumerate(item.members, start=1):
-                assert member.stored is not None
-                child = _exhibit(handover, format_reference(handover.producer, number, sub),
-                                 f"{member.name} (from {parent.reference})", member,
-                                 member.modified)
-                child.links = []  # links belong to the parent exhibit
-                child_id = evidence_store.insert_exhibit(
-                    conn, child, number=number, sub_number=sub, parent_id=parent_id,
-                    redaction_of=None, sub_count=0, created_by=actor.name)
-                received.append(_received(actor, child_id, child, handover.reason))
-                lines.append(ReceiptLine(child.reference, member.name, member.size,
-                                         member.stored.sha256, member.media_type,
-                                         member.modified))
-            not_taken.extend((f"{item.name}/{name}", why) for name, why in item.not_taken)
-        record_events(conn, received)
-        audit.record(conn, actor, ExhibitsReceived(
-            reference=lines[0].reference, exhibits=len(lines), from_=handover.received_from,
-            reason=handover.reason))
+    first = evidence_store.allocate_numbers(conn, handover.producer, len(items))
+    if first is None:
+        raise UnknownProducerError(f"no producer with initials {handover.producer}",
+                                   field="producer")
+    for offset, item in enumerate(items):
+        number = first + offset
+        main = item.main
+        assert main is not None and main.stored is not None
+        newest = _newest([m.modified for m in item.members] or [main.modified])
+        description = handover.description or {
+            "file": f"File {item.name}", "folder": f"Folder {item.name}",
+            "archive": f"Archive {item.name} ({len(item.members)} files)"}[item.kind]
+        parent = _exhibit(handover, format_reference(handover.producer, number),
+                          description, main, newest)
+        parent_id = evidence_store.insert_exhibit(
+            conn, parent, number=number, sub_number=None, parent_id=None, redaction_of=None,
+            sub_count=len(item.members), created_by=actor.name)
+        received.append(_received(actor, parent_id, parent, handover.reason))
+        lines.append(ReceiptLine(parent.reference, main.name, main.size,
+                                 main.stored.sha256, main.media_type, newest))
+        for sub, member in enumerate(item.members, start=1):
+            assert member.stored is not None
+            child = _exhibit(handover, format_reference(handover.producer, number, sub),
+                             f"{member.name} (from {parent.reference})", member,
+                             member.modified)
+            child.links = []  # links belong to the parent exhibit
+            child_id = evidence_store.insert_exhibit(
+                conn, child, number=number, sub_number=sub, parent_id=parent_id,
+                redaction_of=None, sub_count=0, created_by=actor.name)
+            received.append(_received(actor, child_id, child, handover.reason))
+            lines.append(ReceiptLine(child.reference, member.name, member.size,
+                                     member.stored.sha256, member.media_type,
+                                     member.modified))
+        not_taken.extend((f"{item.name}/{name}", why) for name, why in item.not_taken)
+    record_events(conn, received)
+    audit.record(conn, actor, ExhibitsReceived(
+        reference=lines[0].reference, exhibits=len(lines), from_=handover.received_from,
+        reason=handover.reason))
     return Receipt(handover, lines, not_taken,
                    _newest([line.modified for line in lines]))
 
@@ -427,6 +432,36 @@ def _exhibit(handover: Handover, reference: str, description: str, part: _Part,
 def _received(actor: Actor, exhibit_id: int, exhibit: Exhibit, reason: str) -> NewEvent:
     return NewEvent(exhibit_id, exhibit.reference, exhibit.sha256, CustodyAction.RECEIVED,
                     actor.name, reason, exhibit.received_at)
+
+
+# --- public reports' screenshots (issue 13) ---
+
+PUBLIC_PRODUCER = Producer("PUB", "Member of the public (the public reporting form)")
+
+
+def take_in_public_screenshots(conn: Connection, actor: Actor, locker: Locker, reference: str,
+                               report_id: int, files: list[tuple[str, bytes]],
+                               written: list[str]) -> Receipt:
+    """Take the screenshots sent with public report ``reference`` into the locker as exhibits of
+    producer PUB, linked to the report it became, with a custody event "received" by the person
+    who graded it, in the caller's transaction (the one that stores the report). Grading is the
+    only way a role without evidence rights takes items in. ``written``: the blobs this call
+    created, for the caller to discard if the transaction then fails."""
+    actor.require(Permission.CREATE_REPORTS)
+    if evidence_store.get_producer(conn, PUBLIC_PRODUCER.initials) is None:
+        evidence_store.add_producer(conn, PUBLIC_PRODUCER)
+        audit.record(conn, actor, EvidenceProducerAdded(initials=PUBLIC_PRODUCER.initials))
+    handover = Handover(
+        producer=PUBLIC_PRODUCER.initials, received_from=f"Member of the public ({reference})",
+        reason=f"sent with public report {reference}; taken in when it was graded",
+        received_place="public reporting form", links=(("report", report_id),),
+        description=f"Screenshot sent with public report {reference}").checked()
+    items = []
+    for name, data in files:
+        part = _Part(name, len(data), None, _bytes_opener(data))
+        _store_part(part, locker, written)
+        items.append(_Item("file", name, part))
+    return _record_in(conn, actor, items, handover)
 
 
 # --- producers, listing, opening ---

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,10 +28,15 @@ from drachma.access.events import (
     ReportAdded,
 )
 from drachma.access.permissions import Permission
+from drachma.config import EvidenceSettings, load_evidence_settings, load_settings
 from drachma.errors import ConflictError, NotFoundError, ValidationError
+from drachma.evidence.custody import make_checkpoint
+from drachma.evidence.exhibits import take_in_public_screenshots
+from drachma.evidence.locker import Locker, open_locker
 from drachma.intake.ingest import keep_attachment
 from drachma.model.report import Report, Source, SourceKind
 from drachma.reports import ReportDraft, validate
+from drachma.store import evidence as evidence_store
 from drachma.store import intake as intake_store
 from drachma.store import public as public_store
 from drachma.store import reports as report_store
@@ -266,15 +271,42 @@ def report_text(submission: PublicSubmission) -> str:
 
 
 def grade_public_report(store: Store, actor: Actor, reference: str, grading: str, *,
-                        conditions: str | None = None, visible_to: Sequence[str] = ()
+                        conditions: str | None = None, visible_to: Sequence[str] = (),
+                        home: Path | None = None, evidence: EvidenceSettings | None = None
                         ) -> Report:
     """Grade a queued submission: it becomes a report with source kind ``public``.
 
-    Contact details (given with consent) go to a source whose identity is restricted; the
-    screenshots go with the report as its attachments. Grading the same item twice is refused.
+    Contact details (given with consent) go to a source whose identity is restricted. The
+    screenshots go into the evidence locker as exhibits (producer PUB, linked to the report,
+    custody event "received" by the grader) and with the report as its attachments, read from
+    the same encrypted blobs; the plain files kept since submission are then removed. All in one
+    transaction: a failure keeps the submission waiting, unchanged. Grading the same item twice
+    is refused. ``home`` and ``evidence``: where the plain files and the locker are (the
+    settings' defaults when not given).
     """
     actor.require(Permission.CREATE_REPORTS)
     ref = reference.strip().upper()
+    settings = load_settings() if home is None or evidence is None else None
+    root = home or (settings.home if settings else Path("."))
+    written: list[str] = []
+    try:
+        report = _grade(store, actor, ref, reference, grading, conditions, visible_to, root,
+                        lambda: open_locker(evidence or load_evidence_settings(root)), written)
+    except BaseException:
+        if written:  # blobs this grading stored, for exhibits that were never committed
+            blobs = open_locker(evidence or load_evidence_settings(root)).blobs
+            with store.begin() as conn:
+                for sha256 in written:
+                    if not evidence_store.sha256_referenced(conn, sha256):
+                        blobs.discard(sha256)
+        raise
+    return report
+
+
+def _grade(store: Store, actor: Actor, ref: str, reference: str, grading: str,
+           conditions: str | None, visible_to: Sequence[str], home: Path,
+           open_the_locker: Callable[[], Locker], written: list[str]) -> Report:
+    locker: Locker | None = None
     with store.begin() as conn:
         submission = public_store.get_submission(conn, ref) if len(ref) <= 16 else None
         if submission is None:
@@ -295,9 +327,13 @@ def grade_public_report(store: Store, actor: Actor, reference: str, grading: str
                 "phone": submission.contact_phone, "consent": "yes"}))
             report.source_id = source_store.insert_source(conn, source)
         report_id = report_store.insert_report(conn, report)
+        if submission.files:
+            locker = open_the_locker()
+            shots = [(f.filename, _read_kept(home, f.stored_path)) for f in submission.files]
+            take_in_public_screenshots(conn, actor, locker, ref, report_id, shots, written)
         intake_store.insert_attachments(conn, [
-            AttachmentRecord(report_id, f.filename, f.media_type, f.size, f.sha256,
-                             f.stored_path) for f in submission.files])
+            AttachmentRecord(report_id, f.filename, f.media_type, f.size, f.sha256, None)
+            for f in submission.files])
         assert submission.id is not None
         if not public_store.mark_graded(conn, submission.id, report_id, actor.user.id,
                                         datetime.now(UTC)):
@@ -305,4 +341,21 @@ def grade_public_report(store: Store, actor: Actor, reference: str, grading: str
                                 field="reference")
         audit.record(conn, actor, ReportAdded(report_id=report_id, grading=report.grading.code,
                                               public_report=ref))
+    if locker is not None:
+        make_checkpoint(store, locker)
+        with store.begin() as conn:
+            unused = public_store.unused_kept_files(conn, [f.stored_path
+                                                           for f in submission.files])
+        for stored in unused:  # now in the blob store; no waiting submission needs them
+            path = (home / stored).resolve()
+            if home.resolve() in path.parents:
+                path.unlink(missing_ok=True)
     return report
+
+
+def _read_kept(home: Path, stored_path: str) -> bytes:
+    path = (home / stored_path).resolve()
+    if home.resolve() not in path.parents or not path.is_file():
+        raise NotFoundError(f"a screenshot of this report is missing from {home} "
+                            f"({stored_path}); restore it from a backup", field="screenshots")
+    return path.read_bytes()

@@ -17,6 +17,12 @@ database names is in the copy (a few newer files may be there too, unused).
 
 ``restore`` checks the whole manifest before it changes anything, then fills an installation
 that has no tables, no evidence, no keys and no attachments; anything else is refused.
+
+Both are audited: a backup as ``BackupMade`` in the running installation's log (after the copy,
+so the copy itself does not hold it), a restore as ``BackupRestored`` in the restored log. The
+API (:func:`backup_to_folder`, :func:`list_backups`, :func:`check_named_backup`) only ever
+writes into the one configured folder (``DRACHMA_BACKUP_DIR``), under a name it chooses itself;
+restore stays on the command line (docs/operations.md says why).
 """
 
 from __future__ import annotations
@@ -27,13 +33,18 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from drachma.access import audit
+from drachma.access.actor import Actor
+from drachma.access.events import BackupChecked, BackupMade, BackupRestored, BackupsListed
+from drachma.access.permissions import Permission
 from drachma.config import Settings
-from drachma.errors import DrachmaError
+from drachma.errors import ConflictError, DrachmaError, NotFoundError
 from drachma.store import backup as backup_store
 from drachma.store.db import Store
 
@@ -134,9 +145,11 @@ def _write_manifest(dest: Path, info: dict[str, object]) -> tuple[int, int]:
 
 
 def backup(store: Store, settings: Settings, dest: Path,
-           progress: Progress = _quiet) -> BackupResult:
+           progress: Progress = _quiet, *, actor: Actor | None = None,
+           via: str = "cli") -> BackupResult:
     """Copy the database, every file it points at and a manifest of SHA-256 sums into ``dest``
-    (a new or empty folder), while the installation keeps running."""
+    (a new or empty folder), while the installation keeps running; audited (``actor`` None: the
+    command line)."""
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupError(f"{dest} is not an empty folder; back up into a new one", field="dest")
     revision = backup_store.schema_revision(store)
@@ -157,6 +170,9 @@ def backup(store: Store, settings: Settings, dest: Path,
     _copy_files(settings, dest, progress)
     info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     files, size = _write_manifest(dest, info)
+    with store.begin() as conn:
+        audit.record(conn, actor, BackupMade(backup=dest.name[:200], files=files, bytes=size,
+                                             revision=revision, via=via), actor_name="cli")
     return BackupResult(dest, store.dialect, revision, files, size)
 
 
@@ -251,4 +267,94 @@ def restore(store: Store, settings: Settings, src: Path,
                 os.chmod(target, 0o600)
         elif source.is_dir():
             shutil.copytree(source, target, dirs_exist_ok=True)
+    with store.begin() as conn:
+        audit.record(conn, None, BackupRestored(
+            backup=src.resolve().name[:200], made_at=str(info.get("finished"))[:40],
+            revision=str(info.get("revision"))[:40]), actor_name="cli")
     return info
+
+
+# --- through the API: the configured folder only -------------------------------------------------
+
+_NAME = re.compile(r"^drachma-\d{8}T\d{6}Z(-\d{1,3})?$")
+_one_at_a_time = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class BackupEntry:
+    name: str
+    finished: str | None  # None: not finished (no manifest) or unreadable
+    dialect: str | None
+    revision: str | None
+    files: int | None
+
+
+def _folder(settings: Settings) -> Path:
+    if settings.backup_dir is None:
+        raise ConflictError("no backup folder is configured: set DRACHMA_BACKUP_DIR on the "
+                            "server (docs/operations.md)", field="backup_dir")
+    return settings.backup_dir
+
+
+def backup_to_folder(store: Store, actor: Actor, settings: Settings) -> BackupResult:
+    """A backup into a new folder, named for the time, in the configured backup folder: the
+    caller names no path. One at a time; a second while one runs is refused."""
+    actor.require(Permission.MAKE_BACKUPS)
+    folder = _folder(settings)
+    if not _one_at_a_time.acquire(blocking=False):
+        raise ConflictError("a backup is being made already; try again when it has finished",
+                            field="backup")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = f"drachma-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+        dest = folder / stem
+        for n in range(1, 1000):
+            if not dest.exists():
+                break
+            dest = folder / f"{stem}-{n}"
+        return backup(store, settings, dest, actor=actor, via="api")
+    finally:
+        _one_at_a_time.release()
+
+
+def _entry(path: Path) -> BackupEntry:
+    try:
+        info = json.loads((path / INFO).read_text(encoding="utf-8")) \
+            if (path / MANIFEST).is_file() else None
+    except (OSError, ValueError):
+        info = None
+    if not isinstance(info, dict):
+        return BackupEntry(path.name, None, None, None, None)
+    files = info.get("files")
+    return BackupEntry(path.name, str(info.get("finished"))[:40], str(info.get("dialect"))[:20],
+                       str(info.get("revision"))[:40], files if isinstance(files, int) else None)
+
+
+def list_backups(store: Store, actor: Actor, settings: Settings,
+                 limit: int = 100) -> list[BackupEntry]:
+    """The backups in the configured folder, newest first (at most ``limit``)."""
+    actor.require(Permission.MAKE_BACKUPS)
+    folder = _folder(settings)
+    names = sorted((p for p in folder.iterdir() if p.is_dir() and _NAME.match(p.name)),
+                   key=lambda p: p.name, reverse=True)[:limit] if folder.is_dir() else []
+    found = [_entry(p) for p in names]
+    with store.begin() as conn:
+        audit.record(conn, actor, BackupsListed(shown=len(found)))
+    return found
+
+
+def check_named_backup(store: Store, actor: Actor, settings: Settings, name: str) -> str:
+    """Check one backup of the configured folder against its manifest: "ok", or what is wrong."""
+    actor.require(Permission.MAKE_BACKUPS)
+    folder = _folder(settings)
+    if not _NAME.match(name) or not (folder / name).is_dir():
+        raise NotFoundError(f"no backup called {name[:60]!r} in the backup folder",
+                            field="name")
+    try:
+        check_backup(folder / name)
+        verdict = "ok"
+    except DamagedBackupError as exc:
+        verdict = exc.message
+    with store.begin() as conn:
+        audit.record(conn, actor, BackupChecked(backup=name, verdict=verdict[:500]))
+    return verdict

@@ -50,7 +50,9 @@ def extract_report(store: Store, actor: Actor, report: Report) -> list[Mention]:
     extractor = extractor_for(known_groups(store))
     found = extractor.extract(report.body, report.occurred_on or uk_day(report.received_at))
     with store.begin() as conn:
-        stored = mention_store.replace_pending(conn, report.id, found)
+        # The version is recorded even when nothing was found, so that a report with no
+        # mentions is not read again at every opening (bench/load.py found that).
+        stored = mention_store.replace_pending(conn, report.id, found, extractor.version)
         audit.record(conn, actor, MentionsRead(report_id=report.id, count=len(found)))
     return stored
 
@@ -61,6 +63,7 @@ def mentions_of(store: Store, actor: Actor, report: Report, *, extract_if_none: 
     assert report.id is not None
     with store.begin() as conn:
         stored = mention_store.for_report(conn, report.id)
-    if not stored and extract_if_none:
+        read = bool(stored) or mention_store.was_read(conn, report.id)
+    if not read and extract_if_none:
         stored = extract_report(store, actor, report)
     return stored

@@ -55,6 +55,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _postgresql_session(dbapi_connection: Any, _record: Any) -> None:
+    """No JIT compilation: PostgreSQL compiles a query whose estimated cost passes
+    ``jit_above_cost``, which for a page of reports deep in a list cost 250 ms of compiling to
+    save nothing (bench/load.py). Drachma's queries are short; none gains from it."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET jit = off")
+    cursor.close()
+    dbapi_connection.commit()
+
+
 def _create_owner_only(path: Path) -> None:
     """Create the SQLite file readable by its owner only (0600) before SQLite opens it; SQLite
     gives its write-ahead log and shared-memory files the same mode as the database file."""
@@ -92,6 +102,7 @@ class Store:
             self.engine = create_engine(
                 self.url, pool_pre_ping=True, connect_args={"connect_timeout": 5}
             )
+            event.listen(self.engine, "connect", _postgresql_session)
 
     @property
     def safe_url(self) -> str:

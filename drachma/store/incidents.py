@@ -371,3 +371,19 @@ def all_incident_ids(conn: Connection) -> list[int]:
     """Every incident id, oldest record first (for loaders that complete the records)."""
     return [int(i) for i in conn.execute(select(incidents.c.id).order_by(incidents.c.id))
             .scalars()]
+
+
+def delete_incident(conn: Connection, incident_id: int) -> None:
+    """Delete an incident and everything that hangs off it (people, timeline, THRIVE
+    assessments, tasks, takedowns, report links, deconfliction alerts, facts; links from exhibits
+    are removed, the exhibits stay). The one place an incident is deleted (retention disposal
+    calls it), so anything else that copies an incident's text hooks in here."""
+    from sqlalchemy import delete
+
+    from drachma.store.tables import exhibit_links, safeguarding_tasks
+
+    conn.execute(delete(exhibit_links).where(exhibit_links.c.kind == "incident",
+                                             exhibit_links.c.target_id == incident_id))
+    # Tasks first: they point at assessments, which the incident's cascade removes too.
+    conn.execute(delete(safeguarding_tasks).where(safeguarding_tasks.c.incident_id == incident_id))
+    conn.execute(delete(incidents).where(incidents.c.id == incident_id))

@@ -97,6 +97,12 @@ def replace_pending(
     return for_report(conn, report_id)
 
 
+def was_read(conn: Connection, report_id: int) -> bool:
+    """Whether the extractor has read the report (even if it found nothing)."""
+    return conn.execute(select(report_readings.c.report_id)
+                        .where(report_readings.c.report_id == report_id)).first() is not None
+
+
 def record_reading(conn: Connection, report_id: int, version: str, at: datetime) -> None:
     """Remember that pipeline ``version`` read the report at ``at`` (one row per report)."""
     conn.execute(delete(report_readings).where(report_readings.c.report_id == report_id))

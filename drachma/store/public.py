@@ -148,3 +148,37 @@ def mark_graded(conn: Connection, submission_id: int, report_id: int, user_id: i
         .where(public_reports.c.id == submission_id, public_reports.c.status == UNGRADED)
         .values(status=GRADED, report_id=report_id, graded_by=user_id, graded_at=at))
     return result.rowcount == 1
+
+
+def unused_kept_files(conn: Connection, stored_paths: Sequence[str]) -> list[str]:
+    """Of these plain files (paths relative to the home), those no waiting submission and no
+    report attachment points at any more: safe to remove."""
+    from drachma.store.tables import report_attachments
+
+    wanted = sorted(set(stored_paths))
+    if not wanted:
+        return []
+    waiting = set(conn.execute(
+        select(public_report_files.c.stored_path)
+        .join(public_reports, public_reports.c.id == public_report_files.c.public_report_id)
+        .where(public_reports.c.status == UNGRADED,
+               public_report_files.c.stored_path.in_(wanted))).scalars())
+    attached = set(conn.execute(select(report_attachments.c.stored_path).where(
+        report_attachments.c.stored_path.in_(wanted))).scalars())
+    return [p for p in wanted if p not in waiting and p not in attached]
+
+
+def delete_for_report(conn: Connection, report_id: int) -> list[str]:
+    """Delete the submissions a report was graded from (their text, contact details and file
+    rows); returns their files' stored paths (retention disposal removes those no longer used)."""
+    from sqlalchemy import delete
+
+    ids = list(conn.execute(select(public_reports.c.id)
+                            .where(public_reports.c.report_id == report_id)).scalars())
+    if not ids:
+        return []
+    paths = list(conn.execute(select(public_report_files.c.stored_path).where(
+        public_report_files.c.public_report_id.in_(ids))).scalars())
+    conn.execute(delete(public_report_files).where(public_report_files.c.public_report_id.in_(ids)))
+    conn.execute(delete(public_reports).where(public_reports.c.id.in_(ids)))
+    return paths

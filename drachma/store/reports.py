@@ -232,15 +232,16 @@ def list_reports(
     limit: int = 50,
     offset: int = 0,
 ) -> list[Report]:
-    """Newest first."""
-    query = (
-        select(*_REPORT_COLUMNS)
-        .where(visibility.clause(), *filters.clauses())
-        .order_by(reports.c.received_at.desc(), reports.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    rows = conn.execute(query).all()
+    """Newest first. The page's ids are found first and only their rows read (a deferred join):
+    a deep ``offset`` then skips index entries, not whole report rows with their text."""
+    newest_first = (reports.c.received_at.desc(), reports.c.id.desc())
+    page = (select(reports.c.id).where(visibility.clause(), *filters.clauses())
+            .order_by(*newest_first).limit(limit).offset(offset))
+    ids = list(conn.execute(page).scalars())
+    if not ids:
+        return []
+    rows = conn.execute(select(*_REPORT_COLUMNS).where(reports.c.id.in_(ids))
+                        .order_by(*newest_first)).all()
     roles = _roles_for(conn, [r.id for r in rows])
     return [row_to_report(row, roles.get(row.id, [])) for row in rows]
 
@@ -260,3 +261,13 @@ def count_all(conn: Connection) -> int:
 def highest_id(conn: Connection) -> int:
     """The highest report number stored, 0 when there is none."""
     return int(conn.execute(select(func.max(reports.c.id))).scalar_one() or 0)
+
+
+def delete_report(conn: Connection, report_id: int) -> None:
+    """Delete a report and everything that copies from it (mentions, search index, facts,
+    access rows, incident links, attachment rows: by cascade or trigger). The one place a report
+    is deleted (retention disposal calls it), so anything else that copies a report's text (a
+    search index kept elsewhere, a cache) hooks in here."""
+    from sqlalchemy import delete
+
+    conn.execute(delete(reports).where(reports.c.id == report_id))

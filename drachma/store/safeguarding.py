@@ -371,3 +371,27 @@ def has_investigation_subjects(conn: Connection, investigation_id: int) -> bool:
     return conn.execute(select(investigation_subjects.c.id).where(
         investigation_subjects.c.investigation_id == investigation_id).limit(1)).first() \
         is not None
+
+
+def delete_investigation_subject(conn: Connection, subject_id: int) -> None:
+    """Delete an investigation subject with its blocking keys and alerts (by cascade), and take
+    its id out of its investigation's list. The one place a subject is deleted (retention
+    disposal calls it)."""
+    from sqlalchemy import delete
+
+    from drachma.store.tables import investigations
+
+    row = conn.execute(select(investigation_subjects.c.investigation_id)
+                       .where(investigation_subjects.c.id == subject_id)).first()
+    if row is None:
+        return
+    listed = conn.execute(select(investigations.c.subject_ids)
+                          .where(investigations.c.id == row.investigation_id)).scalar()
+    try:
+        ids = [i for i in json.loads(listed or "[]") if i != subject_id]
+    except ValueError:
+        ids = None
+    if ids is not None:
+        conn.execute(update(investigations).where(investigations.c.id == row.investigation_id)
+                     .values(subject_ids=json.dumps(ids)))
+    conn.execute(delete(investigation_subjects).where(investigation_subjects.c.id == subject_id))

@@ -13,7 +13,7 @@ from drachma.access.account import take_notices
 from drachma.access.actor import Actor
 from drachma.access.audit import parse_audit_filters, view_audit
 from drachma.access.permissions import Permission
-from drachma.access.users import log_in, log_out
+from drachma.access.users import log_out
 from drachma.errors import ValidationError
 from drachma.intake.ingest import DEFAULT_GRADING
 from drachma.intake.upload import (
@@ -36,7 +36,7 @@ from drachma.web.auth import (
     Session,
     api_session,
     clear_session_cookie,
-    client_address,
+    log_in_apart,
     set_session_cookie,
     settings_of,
     store_of,
@@ -91,12 +91,11 @@ router = APIRouter(prefix="/api", responses=ERRORS)
 
 @router.post("/login", response_model=LoginOut, tags=["session"],
              responses={401: {"model": ErrorOut, "description": "Wrong username or password."}})
-def api_login(body: LoginIn, request: Request, response: Response) -> LoginOut:
+async def api_login(body: LoginIn, request: Request, response: Response) -> LoginOut:
     """Log in: sets the session cookie and returns its CSRF token and a bearer token."""
     settings = settings_of(request)
-    session = log_in(store_of(request), body.username, body.password, client_address(request),
-                     hours=settings.session_hours, code=body.code,
-                     master_key=settings.evidence_settings().master_key)
+    session = await log_in_apart(request, body.username, body.password, code=body.code,
+                                 master_key=settings.evidence_settings().master_key)
     set_session_cookie(request, response, session.token, session.expires_at)
     return LoginOut(user=UserOut.of(session.user), csrf_token=session.csrf_token,
                     token=session.token, expires_at=session.expires_at,

@@ -13,12 +13,17 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any
 
+import anyio
 from fastapi import Request, Response
 
+from drachma.access import throttle
 from drachma.access.actor import Actor
 from drachma.access.mfa import is_enrolled
-from drachma.access.users import API_TOKEN_PREFIX, session_actor
+from drachma.access.policy import login_policy
+from drachma.access.users import API_TOKEN_PREFIX, LoginSession, log_in, session_actor
 from drachma.config import Settings
 from drachma.errors import AuthenticationError, PermissionDenied
 from drachma.store.db import Store
@@ -218,3 +223,32 @@ def safe_next(value: str | None, default: str = "/") -> str:
     if any(ord(ch) < 32 for ch in value):
         return default
     return value
+
+
+def _login_limiter(request: Request) -> anyio.CapacityLimiter:
+    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "login_limiter", None)
+    if limiter is None:
+        limiter = anyio.CapacityLimiter(login_policy().hashing_concurrency)
+        request.app.state.login_limiter = limiter
+    return limiter
+
+
+def _locked(store: Store, username: str, address: str | None) -> bool:
+    with store.begin() as conn:
+        return bool(throttle.check_not_locked(conn, throttle.audit_name(username),
+                                              address[:64] if address else None))
+
+
+async def log_in_apart(request: Request, username: str, password: str,
+                       **options: Any) -> LoginSession:
+    """:func:`drachma.access.users.log_in` in threads of its own: a burst of log-ins (each a slow
+    password check) waits for these few threads instead of filling the pool every other page
+    and API answer is made in, so it cannot slow logged-in users down (bench/load.py). A log-in
+    already locked out (account or address) needs no password check: it skips that queue, and
+    ``log_in`` refuses and audits it at once."""
+    store, address = store_of(request), client_address(request)
+    attempt = partial(log_in, store, username, password, address,
+                      hours=settings_of(request).session_hours, **options)
+    if await anyio.to_thread.run_sync(_locked, store, username, address):
+        return await anyio.to_thread.run_sync(attempt)
+    return await anyio.to_thread.run_sync(attempt, limiter=_login_limiter(request))

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from drachma import reports as report_service
 from drachma.access.audit import parse_audit_filters, view_audit
 from drachma.access.permissions import CONDITION_ROLES, Permission
-from drachma.access.users import SecondFactorNeeded, log_in, log_out
+from drachma.access.users import SecondFactorNeeded, log_out
 from drachma.errors import DrachmaError, NotFoundError, PermissionDenied, ValidationError
 from drachma.intake import upload
 from drachma.intake.ingest import DEFAULT_GRADING
@@ -44,9 +44,9 @@ from drachma.web.auth import (
     Session,
     check_csrf,
     clear_session_cookie,
-    client_address,
     find_session,
     is_secure,
+    log_in_apart,
     login_csrf,
     page_session,
     safe_next,
@@ -122,7 +122,7 @@ def login_form(request: Request, next: str | None = None,
 
 
 @router.post("/login")
-def login_submit(
+async def login_submit(
     request: Request,
     username: Text = "",
     password: Text = "",
@@ -134,8 +134,7 @@ def login_submit(
         return _login_page(request, next_url=next_url, username=username, status_code=403,
                            error="The log-in form had expired. Please try again.")
     try:
-        session = log_in(store_of(request), username, password, client_address(request),
-                         hours=settings_of(request).session_hours, challenge=True)
+        session = await log_in_apart(request, username, password, challenge=True)
     except SecondFactorNeeded as needed:  # --- security: the second step, /login/code ---
         response = redirect(f"/login/code?next={quote(next_url, safe='')}")
         response.set_cookie(MFA_CHALLENGE_COOKIE, needed.challenge or "", max_age=300,

@@ -49,6 +49,12 @@ LoggedIn = Annotated[Session, Depends(page_session)]
 ApiSession = Annotated[Session, Depends(api_session)]
 
 
+def _locker_of(request: Request) -> dict[str, Any]:
+    """Where grading finds the screenshots' plain files and the evidence locker."""
+    settings = settings_of(request)
+    return {"home": settings.home, "evidence": settings.evidence_settings()}
+
+
 def limiter_of(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
@@ -184,7 +190,7 @@ async def triage_grade(request: Request, session: LoggedIn, reference: str) -> R
     try:
         report = public.grade_public_report(
             store_of(request), session.actor, reference, grading,
-            conditions=conditions or None, visible_to=visible_to)
+            conditions=conditions or None, visible_to=visible_to, **_locker_of(request))
     except PermissionDenied:
         raise
     except DrachmaError as exc:
@@ -282,7 +288,7 @@ def api_grade(request: Request, session: ApiSession, reference: str, body: Grade
     """Grade a queued public report (3x5x2): it becomes a report with source kind ``public``."""
     report = public.grade_public_report(
         store_of(request), session.actor, reference, body.grading,
-        conditions=body.handling_conditions, visible_to=body.visible_to)
+        conditions=body.handling_conditions, visible_to=body.visible_to, **_locker_of(request))
     assert report.id is not None
     return GradedOut(reference=reference.strip().upper(), report_id=report.id,
                      grading=report.grading.code)

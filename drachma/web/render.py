@@ -317,8 +317,10 @@ def _environment() -> Environment:
         FileSystemLoader(str(TEMPLATES)),
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ])
+    # auto_reload off: templates are part of the installed package, so checking every file's
+    # time on every page (Jinja's default) only cost time (bench/load.py).
     return Environment(loader=loader, autoescape=select_autoescape(default=True),
-                       trim_blocks=False, lstrip_blocks=False)
+                       trim_blocks=False, lstrip_blocks=False, auto_reload=False)
 
 
 templates = Jinja2Templates(env=_environment(), context_processors=[_context])
