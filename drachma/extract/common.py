@@ -335,3 +335,18 @@ def finditer_windows(
     for s, e in windows:
         out.extend(rx.finditer(text, s, e))
     return out
+
+
+def matches_at(rx: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
+    """``rx.finditer(text)`` for a pattern that can only start at one of ``starts`` (sorted):
+    ``rx.match`` at each start not inside the previous match."""
+    out: list[re.Match[str]] = []
+    last_end = -1
+    for p in starts:
+        if p < last_end:
+            continue
+        m = rx.match(text, p)
+        if m is not None:
+            out.append(m)
+            last_end = m.end()
+    return out

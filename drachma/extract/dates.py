@@ -9,7 +9,7 @@ import calendar
 import re
 from datetime import date, timedelta
 
-from drachma.extract.common import Context, register_triggers
+from drachma.extract.common import Context, matches_at, register_triggers
 from drachma.extract.rules import pattern, word_tuple
 from drachma.model.mention import MentionType
 
@@ -114,16 +114,7 @@ def absolute_matches(text: str) -> list[re.Match[str]]:
             cands.append(m.start())
             cands.extend(_prev_word_starts(text, m.start(), 2))
     cands.sort()
-    out: list[re.Match[str]] = []
-    last_end = -1
-    for p in cands:
-        if p < last_end:
-            continue
-        am = ABSOLUTE_RE.match(text, p)
-        if am:
-            out.append(am)
-            last_end = am.end()
-    return out
+    return matches_at(ABSOLUTE_RE, text, cands)
 
 
 ABS_TRIGGERS = (
