@@ -90,6 +90,7 @@ def extract_outcomes(ctx: Context) -> None:
     people = sorted(ctx.of_type(MentionType.PERSON), key=lambda p: p.start)
     taken: list[tuple[int, int]] = []
     present = ctx.triggers.keys()
+    statistic_in: dict[int, bool] = {}  # sentence start -> whether it states a statistic
     for rule in rules():
         label, rx = rule.label, rule.regex
         if present.isdisjoint(rule.triggers):
@@ -113,8 +114,13 @@ def extract_outcomes(ctx: Context) -> None:
                 continue
             if GENERIC_RE.search(low, sent_s, s) or GENERIC_RE.search(low, s, e):
                 continue
-            sent_e = ctx.sentence(s)[1]
-            if STATISTIC_RE.search(low, sent_s, sent_e) and label not in ("wrongly accused",):
+            statistic = statistic_in.get(sent_s)
+            if statistic is None:
+                sent_e = ctx.sentence(s)[1]
+                statistic = statistic_in[sent_s] = (
+                    STATISTIC_RE.search(low, sent_s, sent_e) is not None
+                )
+            if statistic and label not in ("wrongly accused",):
                 continue
             value = label
             attrs: dict[str, str] = {}
