@@ -153,7 +153,13 @@ class Extractor:
             lower.add("t:" + w, [make(w)])
         self.lower_matcher = lower
         self.orth_matcher = orth
-        self._labels: dict[int, str] = {}  # match id -> label, filled as matches come
+        strings = self.nlp.vocab.strings
+        # match id -> trigger word ("t:<word>" labels), and match id -> label for the others
+        self._triggers = {strings.add("t:" + w): w for w in TRIGGER_WORDS}
+        self._labels = {
+            strings.add(label): label
+            for label in ("PLACE", "FORCE", "PLATFORM_I", "FORCE_ACR", "PLATFORM_S")
+        }
 
     # -- public API --------------------------------------------------------------------------
     def extract(self, text: str, report_date: date | None = None) -> list[Mention]:
@@ -240,18 +246,21 @@ class Extractor:
         ctx = Context(
             text=text, report_date=report_date, sent_starts=sent_starts, chunks=find_chunks(text)
         )
-        labels = self._labels
+        labels, triggers = self._labels, self._triggers
         idx: list[int] = doc.to_array("IDX").tolist() if len(doc) else []
         n_tok, n_chr = len(idx), len(text)
         trig = ctx.triggers
         for matcher in (self.lower_matcher, self.orth_matcher):
             for match_id, ts, te in matcher(doc):
-                label = labels.get(match_id)
-                if label is None:
-                    label = labels[match_id] = self.nlp.vocab.strings[match_id]
-                if label[:2] == "t:":
-                    trig.setdefault(label[2:], []).append(idx[ts])
+                word = triggers.get(match_id)
+                if word is not None:
+                    at = trig.get(word)
+                    if at is None:
+                        trig[word] = [idx[ts]]
+                    else:
+                        at.append(idx[ts])
                     continue
+                label = labels[match_id]
                 end = idx[te] if te < n_tok else n_chr
                 while end > idx[ts] and text[end - 1].isspace():
                     end -= 1
