@@ -350,3 +350,26 @@ def matches_at(rx: re.Pattern[str], text: str, starts: list[int]) -> list[re.Mat
             out.append(m)
             last_end = m.end()
     return out
+
+
+class RuleIndex:
+    """Which pattern rules have one of their trigger words in a report, found from the report's
+    trigger words (a handful) instead of testing every rule's list."""
+
+    def __init__(self) -> None:
+        self._rules: tuple[rules.PatternRule, ...] | None = None
+        self._by_word: dict[str, list[int]] = {}
+
+    def triggered(
+        self, all_rules: tuple[rules.PatternRule, ...], present: dict[str, list[int]]
+    ) -> list[rules.PatternRule]:
+        """The rules of ``all_rules`` with a trigger word in ``present``, in their order."""
+        if all_rules is not self._rules:  # built on first use (and if the rules are reloaded)
+            by_word: dict[str, list[int]] = {}
+            for i, rule in enumerate(all_rules):
+                for w in rule.triggers:
+                    by_word.setdefault(w, []).append(i)
+            self._rules, self._by_word = all_rules, by_word
+        by_word = self._by_word
+        hit = {i for w in present if w in by_word for i in by_word[w]}
+        return [all_rules[i] for i in sorted(hit)]

@@ -7,6 +7,7 @@ import re
 
 from drachma.extract.common import (
     Context,
+    RuleIndex,
     finditer_windows,
     matches_at,
     register_triggers,
@@ -40,15 +41,14 @@ def rules() -> tuple[PatternRule, ...]:
 
 
 register_triggers(*(r.triggers for r in rules()))
+_INDEX = RuleIndex()
 SECTION_RE = pattern("offences.section")
 
 
 def extract_offences(ctx: Context) -> None:
     text, low = ctx.text, ctx.low
     found: list[tuple[int, int]] = []
-    for rule in rules():
-        if ctx.triggers.keys().isdisjoint(rule.triggers):
-            continue
+    for rule in _INDEX.triggered(rules(), ctx.triggers):
         before, after = rule.window or DEFAULT_WINDOW
         windows = word_windows(ctx, rule.triggers, before, after)
         if not windows:

@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import re
 
-from drachma.extract.common import Context, finditer_windows, register_triggers, word_windows
+from drachma.extract.common import (
+    Context,
+    RuleIndex,
+    finditer_windows,
+    register_triggers,
+    word_windows,
+)
 from drachma.extract.rules import PatternRule, pattern, pattern_rules
 from drachma.model.mention import MentionType
 
@@ -57,6 +63,7 @@ def rules() -> tuple[PatternRule, ...]:
 
 
 register_triggers(*(r.triggers for r in rules()))
+_INDEX = RuleIndex()
 HYPOTHETICAL_RE = pattern("outcomes.hypothetical")
 NEGATION_RE = pattern("outcomes.negation")
 # General statements about what happens in such cases, not to this subject: a frequency adverb or
@@ -89,12 +96,9 @@ def extract_outcomes(ctx: Context) -> None:
     low = ctx.low
     people = sorted(ctx.of_type(MentionType.PERSON), key=lambda p: p.start)
     taken: list[tuple[int, int]] = []
-    present = ctx.triggers.keys()
     statistic_in: dict[int, bool] = {}  # sentence start -> whether it states a statistic
-    for rule in rules():
+    for rule in _INDEX.triggered(rules(), ctx.triggers):
         label, rx = rule.label, rule.regex
-        if present.isdisjoint(rule.triggers):
-            continue
         windows = word_windows(ctx, rule.triggers, 50, 70)
         if not windows:
             continue
