@@ -295,14 +295,29 @@ def trigger_windows(
     return merged
 
 
+# word tuple (by identity; the entry keeps it alive) -> the same words as a set
+_WORD_SETS: dict[int, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _word_set(words: tuple[str, ...]) -> frozenset[str]:
+    entry = _WORD_SETS.get(id(words))
+    if entry is None or entry[0] is not words:
+        if len(_WORD_SETS) >= 1_000:  # callers pass a few fixed tuples; bound it regardless
+            _WORD_SETS.clear()
+        entry = _WORD_SETS[id(words)] = (words, frozenset(words))
+    return entry[1]
+
+
 def word_windows(
     ctx: Context, words: tuple[str, ...], before: int = 60, after: int = 100
 ) -> list[tuple[int, int]]:
     """Like :func:`trigger_windows` but from whole-word trigger hits found by the PhraseMatcher."""
     trig = ctx.triggers
-    if trig.keys().isdisjoint(words):
+    wset = _word_set(words)
+    if wset.isdisjoint(trig):
         return []
-    pos = [p for w in words if w in trig for p in trig[w]]
+    # the report's trigger words are a handful; the lists asked about may be long
+    pos = [p for w in trig if w in wset for p in trig[w]]
     if not pos:
         return []
     pos.sort()
