@@ -6,6 +6,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parser  # type: ignore[attr-defined]
 
 from drachma.extract import rules
 from drachma.model.mention import Mention, MentionType
@@ -388,3 +390,43 @@ class RuleIndex:
         by_word = self._by_word
         hit = {i for w in present if w in by_word for i in by_word[w]}
         return [all_rules[i] for i in sorted(hit)]
+
+
+def literal_starts(rx: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Strings one of which every match of ``rx`` starts with (after zero-width ``\\b``/``^``
+    checks), read from the compiled pattern's parse: ``\\bper cent|%|\\bfigures?`` gives
+    ("per ", "%", "figure"). None when a branch does not start with a literal (or the pattern
+    ignores case): then no such test is possible.
+
+    A rule that only needs to know whether ``rx`` matches between two offsets can first look
+    for these with ``str.find`` (C speed) and skip the regex when none is there."""
+    if rx.flags & re.IGNORECASE:
+        return None
+    items = list(sre_parser.parse(rx.pattern, rx.flags))
+    branches = items[0][1][1] if len(items) == 1 and items[0][0] is sre_constants.BRANCH else [
+        items
+    ]
+    out: list[str] = []
+    for branch in branches:
+        seq = list(branch)
+        i = 0
+        while i < len(seq) and seq[i][0] is sre_constants.AT:
+            i += 1
+        lead = ""
+        while i < len(seq) and seq[i][0] is sre_constants.LITERAL:
+            lead += chr(seq[i][1])
+            i += 1
+        if not lead:
+            return None
+        out.append(lead)
+    return tuple(out)
+
+
+def may_match(
+    rx: re.Pattern[str], starts: tuple[str, ...] | None, text: str, pos: int, endpos: int
+) -> bool:
+    """``rx.search(text, pos, endpos) is not None``, skipping the regex when none of its
+    :func:`literal_starts` ``starts`` is written there."""
+    if starts is not None and all(text.find(lead, pos, endpos) == -1 for lead in starts):
+        return False
+    return rx.search(text, pos, endpos) is not None

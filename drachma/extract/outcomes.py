@@ -17,6 +17,8 @@ from drachma.extract.common import (
     Context,
     RuleIndex,
     finditer_windows,
+    literal_starts,
+    may_match,
     register_triggers,
     word_windows,
 )
@@ -73,6 +75,7 @@ GENERIC_RE = pattern("outcomes.generic")
 # after a matched term: "... and four months", "..., four months and ten days"
 COMPOUND_TERM_RE = pattern("outcomes.compound_term")
 STATISTIC_RE = pattern("outcomes.statistic")
+STATISTIC_STARTS = literal_starts(STATISTIC_RE)  # "per", "%", "figure": a quick test first
 
 
 def _term(m: re.Match[str]) -> str | None:
@@ -121,8 +124,8 @@ def extract_outcomes(ctx: Context) -> None:
             statistic = statistic_in.get(sent_s)
             if statistic is None:
                 sent_e = ctx.sentence(s)[1]
-                statistic = statistic_in[sent_s] = (
-                    STATISTIC_RE.search(low, sent_s, sent_e) is not None
+                statistic = statistic_in[sent_s] = may_match(
+                    STATISTIC_RE, STATISTIC_STARTS, low, sent_s, sent_e
                 )
             if statistic and label not in ("wrongly accused",):
                 continue
