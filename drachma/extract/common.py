@@ -6,6 +6,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parser  # type: ignore[attr-defined]
 
 from drachma.extract import rules
 from drachma.model.mention import Mention, MentionType
@@ -295,14 +297,29 @@ def trigger_windows(
     return merged
 
 
+# word tuple (by identity; the entry keeps it alive) -> the same words as a set
+_WORD_SETS: dict[int, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _word_set(words: tuple[str, ...]) -> frozenset[str]:
+    entry = _WORD_SETS.get(id(words))
+    if entry is None or entry[0] is not words:
+        if len(_WORD_SETS) >= 1_000:  # callers pass a few fixed tuples; bound it regardless
+            _WORD_SETS.clear()
+        entry = _WORD_SETS[id(words)] = (words, frozenset(words))
+    return entry[1]
+
+
 def word_windows(
     ctx: Context, words: tuple[str, ...], before: int = 60, after: int = 100
 ) -> list[tuple[int, int]]:
     """Like :func:`trigger_windows` but from whole-word trigger hits found by the PhraseMatcher."""
     trig = ctx.triggers
-    if trig.keys().isdisjoint(words):
+    wset = _word_set(words)
+    if wset.isdisjoint(trig):
         return []
-    pos = [p for w in words if w in trig for p in trig[w]]
+    # the report's trigger words are a handful; the lists asked about may be long
+    pos = [p for w in trig if w in wset for p in trig[w]]
     if not pos:
         return []
     pos.sort()
@@ -335,3 +352,81 @@ def finditer_windows(
     for s, e in windows:
         out.extend(rx.finditer(text, s, e))
     return out
+
+
+def matches_at(rx: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
+    """``rx.finditer(text)`` for a pattern that can only start at one of ``starts`` (sorted):
+    ``rx.match`` at each start not inside the previous match."""
+    out: list[re.Match[str]] = []
+    last_end = -1
+    for p in starts:
+        if p < last_end:
+            continue
+        m = rx.match(text, p)
+        if m is not None:
+            out.append(m)
+            last_end = m.end()
+    return out
+
+
+class RuleIndex:
+    """Which pattern rules have one of their trigger words in a report, found from the report's
+    trigger words (a handful) instead of testing every rule's list."""
+
+    def __init__(self) -> None:
+        self._rules: tuple[rules.PatternRule, ...] | None = None
+        self._by_word: dict[str, list[int]] = {}
+
+    def triggered(
+        self, all_rules: tuple[rules.PatternRule, ...], present: dict[str, list[int]]
+    ) -> list[rules.PatternRule]:
+        """The rules of ``all_rules`` with a trigger word in ``present``, in their order."""
+        if all_rules is not self._rules:  # built on first use (and if the rules are reloaded)
+            by_word: dict[str, list[int]] = {}
+            for i, rule in enumerate(all_rules):
+                for w in rule.triggers:
+                    by_word.setdefault(w, []).append(i)
+            self._rules, self._by_word = all_rules, by_word
+        by_word = self._by_word
+        hit = {i for w in present if w in by_word for i in by_word[w]}
+        return [all_rules[i] for i in sorted(hit)]
+
+
+def literal_starts(rx: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Strings one of which every match of ``rx`` starts with (after zero-width ``\\b``/``^``
+    checks), read from the compiled pattern's parse: ``\\bper cent|%|\\bfigures?`` gives
+    ("per ", "%", "figure"). None when a branch does not start with a literal (or the pattern
+    ignores case): then no such test is possible.
+
+    A rule that only needs to know whether ``rx`` matches between two offsets can first look
+    for these with ``str.find`` (C speed) and skip the regex when none is there."""
+    if rx.flags & re.IGNORECASE:
+        return None
+    items = list(sre_parser.parse(rx.pattern, rx.flags))
+    branches = items[0][1][1] if len(items) == 1 and items[0][0] is sre_constants.BRANCH else [
+        items
+    ]
+    out: list[str] = []
+    for branch in branches:
+        seq = list(branch)
+        i = 0
+        while i < len(seq) and seq[i][0] is sre_constants.AT:
+            i += 1
+        lead = ""
+        while i < len(seq) and seq[i][0] is sre_constants.LITERAL:
+            lead += chr(seq[i][1])
+            i += 1
+        if not lead:
+            return None
+        out.append(lead)
+    return tuple(out)
+
+
+def may_match(
+    rx: re.Pattern[str], starts: tuple[str, ...] | None, text: str, pos: int, endpos: int
+) -> bool:
+    """``rx.search(text, pos, endpos) is not None``, skipping the regex when none of its
+    :func:`literal_starts` ``starts`` is written there."""
+    if starts is not None and all(text.find(lead, pos, endpos) == -1 for lead in starts):
+        return False
+    return rx.search(text, pos, endpos) is not None

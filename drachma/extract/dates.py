@@ -9,7 +9,7 @@ import calendar
 import re
 from datetime import date, timedelta
 
-from drachma.extract.common import Context, register_triggers
+from drachma.extract.common import Context, matches_at, register_triggers
 from drachma.extract.rules import pattern, word_tuple
 from drachma.model.mention import MentionType
 
@@ -114,16 +114,7 @@ def absolute_matches(text: str) -> list[re.Match[str]]:
             cands.append(m.start())
             cands.extend(_prev_word_starts(text, m.start(), 2))
     cands.sort()
-    out: list[re.Match[str]] = []
-    last_end = -1
-    for p in cands:
-        if p < last_end:
-            continue
-        am = ABSOLUTE_RE.match(text, p)
-        if am:
-            out.append(am)
-            last_end = am.end()
-    return out
+    return matches_at(ABSOLUTE_RE, text, cands)
 
 
 ABS_TRIGGERS = (
@@ -215,6 +206,10 @@ def find_report_date(text: str, lines: int = 6) -> date | None:
     return None
 
 
+# weekday names, Monday first (``calendar.day_name`` formats each name anew on every access)
+WEEKDAY_NAMES = [w.lower() for w in calendar.day_name]
+
+
 def _previous_weekday(ref: date, weekday: int) -> date:
     return ref - timedelta(days=(ref.weekday() - weekday) % 7)
 
@@ -247,7 +242,7 @@ def resolve_relative(m: re.Match[str], ref: date) -> tuple[str, str] | None:
         y = ref.year + (-1 if w == "last" else 1 if w == "next" else 0)
         return f"{y:04d}-{_month(g['mrel']):02d}", "month"
     if g["wd"]:
-        wd = [w.lower() for w in calendar.day_name].index(g["wd"].lower())
+        wd = WEEKDAY_NAMES.index(g["wd"].lower())
         d = _previous_weekday(ref, wd)
         if g["wlast"] and d == ref:
             d -= timedelta(days=7)

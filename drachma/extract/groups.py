@@ -94,6 +94,9 @@ def _initials(words: list[str]) -> str:
 
 HUNTER_WORDS = words("groups.hunter_words")
 NAMING_WORDS = frozenset({"called", "named", "dubbed"})
+NAMING_OR_REFLEXIVE = NAMING_WORDS | {"itself", "themselves"}  # "calling itself X"
+# leading words dropped from a name ("The" is kept: "The Hunters")
+FUNCTION_WORDS_BUT_THE = FUNCTION_WORDS - {"the"}
 # words that introduce a list of names after a group noun: "groups such as A, B and C",
 # "hunter groups, including A", "other groups in the area include A and B", "groups like A"
 LIST_WORDS = words("groups.list_words")
@@ -398,7 +401,7 @@ class GroupFinder:
             return toks[0][0], toks[-1][1], 0.75
         # drop leading "-based" / "-born" adjectives and function words
         while toks and (
-            toks[0][2].lower() in FUNCTION_WORDS - {"the"}
+            toks[0][2].lower() in FUNCTION_WORDS_BUT_THE
             or (
                 "-" in toks[0][2]
                 and toks[0][2].lower().endswith(("-based", "-born", "-run", "-led"))
@@ -495,7 +498,7 @@ class GroupFinder:
                         # branch of a larger body ("the East Fenmoor RDF"), not a hunter group
                         cue = 0.0
                     conf = max(conf, cue)
-                    if cue >= 0.85 and last in NAMING_WORDS | {"itself", "themselves"}:
+                    if cue >= 0.85 and last in NAMING_OR_REFLEXIVE:
                         e = _title_case_run(ctx, e)
             nxt = low[e : e + 16]
             if nxt[:1] in AFTER_FIRST_CHARS or nxt[1:].split(" ", 1)[0] in AFTER_FIRST_WORDS:

@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import re
 
-from drachma.extract.common import Context, finditer_windows, register_triggers, word_windows
+from drachma.extract.common import (
+    Context,
+    RuleIndex,
+    finditer_windows,
+    literal_starts,
+    may_match,
+    register_triggers,
+    word_windows,
+)
 from drachma.extract.rules import PatternRule, pattern, pattern_rules
 from drachma.model.mention import MentionType
 
@@ -57,6 +65,7 @@ def rules() -> tuple[PatternRule, ...]:
 
 
 register_triggers(*(r.triggers for r in rules()))
+_INDEX = RuleIndex()
 HYPOTHETICAL_RE = pattern("outcomes.hypothetical")
 NEGATION_RE = pattern("outcomes.negation")
 # General statements about what happens in such cases, not to this subject: a frequency adverb or
@@ -66,6 +75,7 @@ GENERIC_RE = pattern("outcomes.generic")
 # after a matched term: "... and four months", "..., four months and ten days"
 COMPOUND_TERM_RE = pattern("outcomes.compound_term")
 STATISTIC_RE = pattern("outcomes.statistic")
+STATISTIC_STARTS = literal_starts(STATISTIC_RE)  # "per", "%", "figure": a quick test first
 
 
 def _term(m: re.Match[str]) -> str | None:
@@ -89,11 +99,9 @@ def extract_outcomes(ctx: Context) -> None:
     low = ctx.low
     people = sorted(ctx.of_type(MentionType.PERSON), key=lambda p: p.start)
     taken: list[tuple[int, int]] = []
-    present = ctx.triggers.keys()
-    for rule in rules():
+    statistic_in: dict[int, bool] = {}  # sentence start -> whether it states a statistic
+    for rule in _INDEX.triggered(rules(), ctx.triggers):
         label, rx = rule.label, rule.regex
-        if present.isdisjoint(rule.triggers):
-            continue
         windows = word_windows(ctx, rule.triggers, 50, 70)
         if not windows:
             continue
@@ -113,8 +121,13 @@ def extract_outcomes(ctx: Context) -> None:
                 continue
             if GENERIC_RE.search(low, sent_s, s) or GENERIC_RE.search(low, s, e):
                 continue
-            sent_e = ctx.sentence(s)[1]
-            if STATISTIC_RE.search(low, sent_s, sent_e) and label not in ("wrongly accused",):
+            statistic = statistic_in.get(sent_s)
+            if statistic is None:
+                sent_e = ctx.sentence(s)[1]
+                statistic = statistic_in[sent_s] = may_match(
+                    STATISTIC_RE, STATISTIC_STARTS, low, sent_s, sent_e
+                )
+            if statistic and label not in ("wrongly accused",):
                 continue
             value = label
             attrs: dict[str, str] = {}

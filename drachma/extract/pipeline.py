@@ -142,18 +142,33 @@ class Extractor:
 
         make = self.nlp.make_doc
         lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        orth = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         lower.add("PLACE", [make(n) for n in self.places.names()])
         lower.add("FORCE", [make(n) for n in forces.name_surfaces()])
         lower.add("PLATFORM_I", [make(n) for n in platforms.insensitive_surfaces()])
-        orth.add("FORCE_ACR", [make(n) for n in forces.acronym_surfaces()])
-        orth.add("PLATFORM_S", [make(n) for n in platforms.sensitive_surfaces()])
+        # case-sensitive surfaces ("PSNI", "KIK"): matched in lower case with the rest (one pass
+        # over the Doc), then kept only where every token is written exactly as listed
+        exact = {
+            "FORCE_ACR": [make(n) for n in forces.acronym_surfaces()],
+            "PLATFORM_S": [make(n) for n in platforms.sensitive_surfaces()],
+        }
+        for label, docs in exact.items():
+            lower.add(label, docs)
         # trigger words: rules look for their patterns only near these (label "t:<word>")
         for w in sorted(TRIGGER_WORDS):
             lower.add("t:" + w, [make(w)])
         self.lower_matcher = lower
-        self.orth_matcher = orth
-        self._labels: dict[int, str] = {}  # match id -> label, filled as matches come
+        strings = self.nlp.vocab.strings
+        # match id -> trigger word ("t:<word>" labels), and match id -> label for the others
+        self._triggers = {strings.add("t:" + w): w for w in TRIGGER_WORDS}
+        self._labels = {
+            strings.add(label): label
+            for label in ("PLACE", "FORCE", "PLATFORM_I", "FORCE_ACR", "PLATFORM_S")
+        }
+        # match id of a case-sensitive label -> the token texts of its surfaces
+        self._exact = {
+            strings.add(label): frozenset(tuple(t.orth for t in d) for d in docs)
+            for label, docs in exact.items()
+        }
 
     # -- public API --------------------------------------------------------------------------
     def extract(self, text: str, report_date: date | None = None) -> list[Mention]:
@@ -240,22 +255,27 @@ class Extractor:
         ctx = Context(
             text=text, report_date=report_date, sent_starts=sent_starts, chunks=find_chunks(text)
         )
-        labels = self._labels
+        labels, triggers, exact = self._labels, self._triggers, self._exact
         idx: list[int] = doc.to_array("IDX").tolist() if len(doc) else []
         n_tok, n_chr = len(idx), len(text)
         trig = ctx.triggers
-        for matcher in (self.lower_matcher, self.orth_matcher):
-            for match_id, ts, te in matcher(doc):
-                label = labels.get(match_id)
-                if label is None:
-                    label = labels[match_id] = self.nlp.vocab.strings[match_id]
-                if label[:2] == "t:":
-                    trig.setdefault(label[2:], []).append(idx[ts])
-                    continue
-                end = idx[te] if te < n_tok else n_chr
-                while end > idx[ts] and text[end - 1].isspace():
-                    end -= 1
-                ctx.matches.setdefault(label, []).append((idx[ts], end))
+        for match_id, ts, te in self.lower_matcher(doc):
+            word = triggers.get(match_id)
+            if word is not None:
+                at = trig.get(word)
+                if at is None:
+                    trig[word] = [idx[ts]]
+                else:
+                    at.append(idx[ts])
+                continue
+            surfaces = exact.get(match_id)
+            if surfaces is not None and tuple(t.orth for t in doc[ts:te]) not in surfaces:
+                continue  # a case-sensitive surface written otherwise ("zoom", "Psni")
+            label = labels[match_id]
+            end = idx[te] if te < n_tok else n_chr
+            while end > idx[ts] and text[end - 1].isspace():
+                end -= 1
+            ctx.matches.setdefault(label, []).append((idx[ts], end))
         extract_dates(ctx)
         extract_platforms(ctx)
         extract_forces(ctx)
