@@ -61,6 +61,10 @@ from drachma.cli import records as records_cli  # noqa: E402  --- records (issue
 backup_cli.register(app)  # --- records (issue 13) ---
 records_cli.register(app)  # --- records (issue 13) ---
 
+from drachma.cli import link as link_cli  # noqa: E402  --- linkage (issue 11) ---
+
+link_cli.register(app)  # --- linkage (issue 11) ---
+
 
 def main() -> None:
     app()

@@ -14,6 +14,7 @@ month in either order, so a transposed day and month still meet.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -21,7 +22,6 @@ from typing import Any
 from drachma.errors import ValidationError
 from drachma.safeguarding.names import (
     dob_key,
-    fold,
     formal_names,
     normalise_handle,
     phonetic,
@@ -77,6 +77,20 @@ def _postcode(text: str | None) -> tuple[str | None, str | None]:
     return compact, compact[:-3]
 
 
+_STREET_WORDS = {"rd": "road", "st": "street", "ave": "avenue", "ln": "lane", "cl": "close",
+                 "dr": "drive", "ct": "court", "cres": "crescent", "pl": "place", "sq": "square"}
+
+
+def _address(address: str | None, postcode: str | None) -> str:
+    """An address as words and house numbers: lower case, common street abbreviations written
+    out, and the postcode (compared on its own) taken off."""
+    text = (address or "").lower()
+    if postcode:
+        text = text.replace(postcode.lower(), " ")
+    words = re.sub(r"[^a-z0-9 ]+", " ", text).split()
+    return " ".join(_STREET_WORDS.get(w, w) for w in words)
+
+
 def person_features(name: str | None, *, date_of_birth: date | None = None,
                     address: str | None = None, postcode: str | None = None,
                     handles: list[str] | None = None) -> PersonFeatures:
@@ -90,7 +104,7 @@ def person_features(name: str | None, *, date_of_birth: date | None = None,
         if _postcode(tail)[0]:
             postcode = tail
     code, district = _postcode(postcode)
-    folded_address = fold(address or "") or None
+    folded_address = _address(address, postcode) or None
     features = PersonFeatures(
         first_name=given or None,
         formal_first=(min(formal_names(given)) if given else None),
@@ -116,7 +130,8 @@ def person_keys(features: PersonFeatures) -> set[str]:
     """The blocking keys of a record: one per blocking rule of the Splink job.
 
     ``n:`` surname sound + formal given name; ``d:`` date of birth (either order of day and
-    month) + first letter of the given name; ``p:`` postcode + formal given name; ``h:`` handle.
+    month) + first letter of the given name; ``s:`` date of birth (either order) + surname
+    sound; ``p:`` postcode + formal given name; ``q:`` postcode + surname sound; ``h:`` handle.
     """
     f = features
     keys: set[str] = set()
@@ -124,8 +139,12 @@ def person_keys(features: PersonFeatures) -> set[str]:
         keys.add(f"n:{f.surname_sound}:{f.formal_first}")
     if f.dob_key and f.first_name:
         keys.add(f"d:{f.dob_key}:{f.first_name[0]}")
+    if f.dob_key and f.surname_sound:
+        keys.add(f"s:{f.dob_key}:{f.surname_sound}")
     if f.postcode and f.formal_first:
         keys.add(f"p:{f.postcode}:{f.formal_first}")
+    if f.postcode and f.surname_sound:
+        keys.add(f"q:{f.postcode}:{f.surname_sound}")
     if f.handle:
         keys.add(f"h:{f.handle}")
     return {k[:120] for k in keys}
@@ -137,6 +156,8 @@ def person_keys(features: PersonFeatures) -> set[str]:
 BLOCKING_COLUMNS: tuple[tuple[str, ...], ...] = (
     ("surname_sound", "formal_first"),
     ("dob_key", "substr(first_name, 1, 1)"),
+    ("dob_key", "surname_sound"),
     ("postcode", "formal_first"),
+    ("postcode", "surname_sound"),
     ("handle",),
 )

@@ -227,7 +227,8 @@ def train(store: Store, actor: Actor, *, backend: str | None = None, spark: Any 
     frame = _frame(store)
     with _splink_input(store, chosen, frame, spark) as (table, api):
         trained = splink_job.train(table, api, records=len(frame),
-                                   max_iterations=max_iterations)
+                                   max_iterations=max_iterations,
+                                   seed=None if chosen == "postgres" else 7)
     with store.begin() as conn:
         stored = link_store.insert_model(
             conn, PERSON, chosen, {"splink": trained.settings, "not_learnt": trained.not_learnt,

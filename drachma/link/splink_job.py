@@ -30,7 +30,7 @@ FEATURE_COLUMNS = ("first_name", "formal_first", "formal_names", "surname", "sur
                    "dob", "dob_key", "address", "postcode", "postcode_district", "handles",
                    "handle")
 MIN_RECORDS = 20  # fewer than this and EM has nothing to learn from
-MAX_ITERATIONS = 25
+MAX_ITERATIONS = 100
 EM_CONVERGENCE = 0.0001
 U_PAIRS = 2e6  # pairs sampled to estimate u (kept modest: two cores shared)
 
@@ -66,7 +66,9 @@ def _levels(column: str, label: str, middle: list[tuple[Any, str, float]],
     """A comparison: NULL, the given levels (level, label, starting m), everything else.
 
     The starting m values are priors: EM replaces each with what the data shows, and a level
-    the training pairs never fall in keeps its prior rather than a guess of zero."""
+    the training pairs never fall in keeps its prior rather than a guess of zero. The m of
+    "everything else" is set, not trained: on a force's few thousand records EM drives it towards
+    zero, which would let one typo veto a match (and underflows PostgreSQL's float8)."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -76,7 +78,8 @@ def _levels(column: str, label: str, middle: list[tuple[Any, str, float]],
         output_column_name=column,
         comparison_description=label,
         comparison_levels=[cll.NullLevel(column), *levels,
-                           cll.ElseLevel().configure(m_probability=other_m)],
+                           cll.ElseLevel().configure(m_probability=other_m,
+                                                     fix_m_probability=True)],
     )
 
 
@@ -194,7 +197,7 @@ class TrainedModel:
 
 
 def train(input_table: Any, api: Any, *, records: int, link_type: LinkType = "dedupe_only",
-          seed: int = 7, max_iterations: int = MAX_ITERATIONS) -> TrainedModel:
+          seed: int | None = 7, max_iterations: int = MAX_ITERATIONS) -> TrainedModel:
     """Train the model unsupervised: u by random sampling, m by EM on two blocking rules (each
     learns the comparisons it does not block on). Refuses (ModelNotConvergedError) when an EM
     session stops at ``max_iterations`` without its parameters settling."""
@@ -209,7 +212,9 @@ def train(input_table: Any, api: Any, *, records: int, link_type: LinkType = "de
     linker = Linker(input_table, settings, db_api=api, set_up_basic_logging=False)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("surname", "first_name", "dob")], recall=0.7)
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed)
+    # Splink takes a seed on DuckDB and Spark only (its seeded sample SQL fails on PostgreSQL)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=U_PAIRS, seed=seed)  # type: ignore[arg-type]
     iterations = []
     for rule in (block_on("dob"), block_on("surname_sound", "formal_first")):
         session = linker.training.estimate_parameters_using_expectation_maximisation(rule)
