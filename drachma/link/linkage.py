@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -189,28 +188,8 @@ def _splink_input(store: Store, backend: str, frame: pd.DataFrame,
     if backend == "spark":
         yield spark.createDataFrame(frame), splink_job.db_api("spark", spark=spark)
         return
-    from sqlalchemy import Text, create_engine, text
-    from sqlalchemy.dialects.postgresql import ARRAY
-    from sqlalchemy.engine import make_url
-
-    with store.engine.connect() as conn:
-        home = str(conn.execute(text("SELECT current_schema()")).scalar_one())
-    schema = f"splink_{uuid.uuid4().hex[:12]}"
-    url = make_url(store.url).update_query_dict(
-        {"options": f"-csearch_path={schema},{home},public"})
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public"))
-        frame.to_sql("drachma_people", engine, schema=schema, index=False,
-                     dtype={"handles": ARRAY(Text), "formal_names": ARRAY(Text)},
-                     chunksize=10_000)
-        yield "drachma_people", splink_job.db_api("postgres", engine=engine, schema=schema)
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
+    with link_store.splink_schema(store, frame) as (engine, schema, table):
+        yield table, splink_job.db_api("postgres", engine=engine, schema=schema)
 
 
 # ------------------------------------------------------------------------------------------

@@ -4,13 +4,32 @@ and the decisions analysts made (see :mod:`drachma.link.linkage`)."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+import pandas as pd
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Text,
+    and_,
+    create_engine,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import make_url
 
+from drachma.store.db import Store
 from drachma.store.tables import (
     group_aliases,
     groups,
@@ -41,6 +60,36 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+# ------------------------------------------------------------------------------------------
+# Splink inside PostgreSQL: a schema of the job's own
+
+
+@contextmanager
+def splink_schema(store: Store, frame: pd.DataFrame) -> Iterator[tuple[Engine, str, str]]:
+    """(engine, schema, input table) for a Splink job run inside PostgreSQL: the records are
+    written to a new schema, searched first by the engine's connections (where Splink makes its
+    tables and functions), and the schema is dropped when the job ends."""
+    with store.engine.connect() as conn:
+        home = str(conn.execute(text("SELECT current_schema()")).scalar_one())
+    schema = f"splink_{uuid.uuid4().hex[:12]}"
+    url = make_url(store.url).update_query_dict(
+        {"options": f"-csearch_path={schema},{home},public"})
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public"))
+        frame.to_sql("drachma_people", engine, schema=schema, index=False,
+                     dtype={c: ARRAY(Text) for c in frame.columns
+                            if c in ("handles", "formal_names", "names_core", "pages", "years")},
+                     chunksize=10_000)
+        yield engine, schema, "drachma_people"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
 
 
 # ------------------------------------------------------------------------------------------
