@@ -55,6 +55,8 @@ class PersonFeatures:
     postcode_district: str | None = None  # the outward code
     handles: list[str] = field(default_factory=list)
     handle: str | None = None  # the first handle, for blocking
+    name_pair: str | None = None  # given name and surname in either order, for blocking
+    address_start: str | None = None  # postcode + the address's first 4 characters, for blocking
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,6 +120,8 @@ def person_features(name: str | None, *, date_of_birth: date | None = None,
         postcode_district=district,
         handles=plain_handles,
         handle=plain_handles[0] if plain_handles else None,
+        name_pair=" ".join(sorted((given, surname))) if given and surname else None,
+        address_start=(f"{code} {folded_address[:4]}" if code and folded_address else None),
     )
     if not features.usable():
         raise UnusableRecordError(
@@ -129,9 +133,11 @@ def person_features(name: str | None, *, date_of_birth: date | None = None,
 def person_keys(features: PersonFeatures) -> set[str]:
     """The blocking keys of a record: one per blocking rule of the Splink job.
 
-    ``n:`` surname sound + formal given name; ``d:`` date of birth (either order of day and
-    month) + first letter of the given name; ``s:`` date of birth (either order) + surname
-    sound; ``p:`` postcode + formal given name; ``q:`` postcode + surname sound; ``h:`` handle.
+    ``n:`` surname sound + formal given name; ``w:`` given name and surname in either order;
+    ``d:`` date of birth (either order of day and month) + first letter of the given name;
+    ``s:`` date of birth (either order) + surname sound; ``b:`` date of birth + postcode
+    district; ``p:`` postcode + formal given name; ``q:`` postcode + surname sound; ``a:``
+    postcode + start of the address; ``r:`` the whole address; ``h:`` handle.
     """
     f = features
     keys: set[str] = set()
@@ -145,6 +151,14 @@ def person_keys(features: PersonFeatures) -> set[str]:
         keys.add(f"p:{f.postcode}:{f.formal_first}")
     if f.postcode and f.surname_sound:
         keys.add(f"q:{f.postcode}:{f.surname_sound}")
+    if f.name_pair:
+        keys.add(f"w:{f.name_pair}")
+    if f.dob and f.postcode_district:
+        keys.add(f"b:{f.dob}:{f.postcode_district}")
+    if f.address_start:
+        keys.add(f"a:{f.address_start}")
+    if f.address:
+        keys.add(f"r:{f.address}")
     if f.handle:
         keys.add(f"h:{f.handle}")
     return {k[:120] for k in keys}
@@ -159,5 +173,9 @@ BLOCKING_COLUMNS: tuple[tuple[str, ...], ...] = (
     ("dob_key", "surname_sound"),
     ("postcode", "formal_first"),
     ("postcode", "surname_sound"),
+    ("name_pair",),
+    ("dob", "postcode_district"),
+    ("address_start",),
+    ("address",),
     ("handle",),
 )

@@ -33,7 +33,7 @@ MODEL_VERSION_NOTE = "group model 1: parameters set, not trained"
 # Words groups add to their names without becoming another group.
 FILLER = frozenset({"uk", "official", "the", "team", "group", "page", "original", "real",
                     "england", "national"})
-THRESHOLD = 4.0
+THRESHOLD = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,8 +39,9 @@ from drachma.store.db import Store
 
 PERSON = "person"
 SOURCE_KINDS = ("person", "mention", "incident_subject", "investigation_subject")
-#: Candidate pairs at or above this match weight go to the review queue (about 94% probability).
-REVIEW_THRESHOLD = 4.0
+#: Candidate pairs at or above this match weight go to the review queue: 0 is a probability of
+#: one half, so a pair is proposed when it is more likely than not one person.
+REVIEW_THRESHOLD = 0.0
 MIN_THRESHOLD, MAX_THRESHOLD = -10.0, 40.0
 BACKENDS = ("duckdb", "postgres", "spark")
 MAX_CANDIDATES = 500  # one new record is scored against at most this many blocked candidates
@@ -51,6 +52,11 @@ class RefreshResult:
     records: int = 0
     unusable: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    # the records as they now stand, column by column (what the Splink job reads)
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        return splink_job.frame_of_columns(self.columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,34 +134,39 @@ def _sources(conn: Any) -> Iterator[tuple[str, Any]]:
         yield "investigation_subject", row
 
 
+CHUNK = 20_000
+
+
 def refresh_records(store: Store, actor: Actor) -> RefreshResult:
-    """Bring the person records taking part in linkage up to date with their sources (records
-    with no usable identifiers are counted and left out)."""
+    """Bring the person records taking part in linkage up to date with their sources, in chunks
+    (records with no usable identifiers are counted and left out); new and changed records get
+    their blocking keys, unchanged ones are left alone."""
     actor.require(Permission.LINK_RECORDS)
-    result = RefreshResult()
-    with store.begin() as conn:
-        rows = list(_sources(conn))
+    result = RefreshResult(columns={c: [] for c in ("unique_id", *splink_job.FEATURE_COLUMNS)})
+
+    def store_chunk(items: list[tuple[str, int, dict[str, Any], set[str]]]) -> None:
+        with store.begin() as conn:
+            ids = link_store.upsert_records(conn, PERSON, items)
+        result.columns["unique_id"].extend(ids)
+        for column in splink_job.FEATURE_COLUMNS:
+            result.columns[column].extend(item[2][column] for item in items)
+
     items: list[tuple[str, int, dict[str, Any], set[str]]] = []
-    for source_kind, row in rows:
-        try:
-            features = _features(source_kind, row)
-        except UnusableRecordError:
-            result.unusable += 1
-            continue
-        items.append((source_kind, int(row.id), features.as_dict(), person_keys(features)))
-        result.by_kind[source_kind] = result.by_kind.get(source_kind, 0) + 1
     with store.begin() as conn:
-        for start in range(0, len(items), 20_000):
-            link_store.upsert_records(conn, PERSON, items[start:start + 20_000])
-    result.records = len(items)
+        for source_kind, row in _sources(conn):
+            try:
+                features = _features(source_kind, row)
+            except UnusableRecordError:
+                result.unusable += 1
+                continue
+            items.append((source_kind, int(row.id), features.as_dict(), person_keys(features)))
+            result.by_kind[source_kind] = result.by_kind.get(source_kind, 0) + 1
+            if len(items) >= CHUNK:
+                store_chunk(items)
+                items = []
+    store_chunk(items)
+    result.records = len(result.columns["unique_id"])
     return result
-
-
-def _frame(store: Store) -> pd.DataFrame:
-    with store.begin() as conn:
-        rows = [{"unique_id": r.id, **r.features}
-                for r in link_store.iter_records(conn, PERSON)]
-    return splink_job.frame_of(rows)
 
 
 # ------------------------------------------------------------------------------------------
@@ -197,13 +208,14 @@ def _splink_input(store: Store, backend: str, frame: pd.DataFrame,
 
 
 def train(store: Store, actor: Actor, *, backend: str | None = None, spark: Any = None,
-          max_iterations: int = splink_job.MAX_ITERATIONS) -> TrainResult:
-    """Train the person model on the stored records and store it as a new version. A model
-    that does not converge is refused and nothing is stored."""
+          max_iterations: int = splink_job.MAX_ITERATIONS,
+          refreshed: RefreshResult | None = None) -> TrainResult:
+    """Train the person model on the records (brought up to date first, unless ``refreshed``
+    is the refresh just made) and store it as a new version. A model that does not converge is
+    refused and nothing is stored."""
     actor.require(Permission.LINK_RECORDS)
     chosen = _check_backend(store, backend)
-    refresh_records(store, actor)
-    frame = _frame(store)
+    frame = (refreshed or refresh_records(store, actor)).frame()
     with _splink_input(store, chosen, frame, spark) as (table, api):
         trained = splink_job.train(table, api, records=len(frame),
                                    max_iterations=max_iterations,
@@ -238,15 +250,15 @@ def _check_threshold(threshold: float) -> float:
 
 def run(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
         backend: str | None = None, spark: Any = None,
-        progress: Callable[[int], None] | None = None) -> RunResult:
+        progress: Callable[[int], None] | None = None,
+        refreshed: RefreshResult | None = None) -> RunResult:
     """Score every blocked pair of records with the newest model; store pairs at or above
     ``threshold`` for review (decided pairs stay as they were decided)."""
     actor.require(Permission.LINK_RECORDS)
     _check_threshold(threshold)
     chosen = _check_backend(store, backend)
     model = _latest(store)
-    refresh_records(store, actor)
-    frame = _frame(store)
+    frame = (refreshed or refresh_records(store, actor)).frame()
     settings = model.settings["splink"]
     new = 0
 
@@ -264,6 +276,14 @@ def run(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
         audit.record(conn, actor, LinkageRun(model_id=model.id, kind_=PERSON, scored=scored,
                                              new_pairs=new))
     return RunResult(model.id, model.version, scored, new)
+
+
+def deduplicate(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
+                backend: str | None = None) -> tuple[TrainResult, RunResult]:
+    """The whole job at once: bring the records up to date, train, and run (one refresh)."""
+    refreshed = refresh_records(store, actor)
+    trained = train(store, actor, backend=backend, refreshed=refreshed)
+    return trained, run(store, actor, threshold=threshold, backend=backend, refreshed=refreshed)
 
 
 _SOURCE = re.compile(r"^(person|mention|incident_subject|investigation_subject):(\d{1,12})$")

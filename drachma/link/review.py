@@ -81,7 +81,7 @@ class QueuePage:
     threshold: float
 
 
-def review_queue(store: Store, actor: Actor, kind: str = "person", *, threshold: float = 4.0,
+def review_queue(store: Store, actor: Actor, kind: str = "person", *, threshold: float = 0.0,
                  limit: int = 20, offset: int = 0) -> QueuePage:
     """Pending candidate pairs at or above ``threshold``, strongest first."""
     actor.require(Permission.LINK_RECORDS)

@@ -28,9 +28,10 @@ logging.getLogger("splink").setLevel(logging.WARNING)
 
 FEATURE_COLUMNS = ("first_name", "formal_first", "formal_names", "surname", "surname_sound",
                    "dob", "dob_key", "address", "postcode", "postcode_district", "handles",
-                   "handle")
+                   "handle", "name_pair", "address_start")
 MIN_RECORDS = 20  # fewer than this and EM has nothing to learn from
 MAX_ITERATIONS = 100
+FIX_ELSE_M = True
 EM_CONVERGENCE = 0.0001
 U_PAIRS = 2e6  # pairs sampled to estimate u (kept modest: two cores shared)
 
@@ -79,8 +80,16 @@ def _levels(column: str, label: str, middle: list[tuple[Any, str, float]],
         comparison_description=label,
         comparison_levels=[cll.NullLevel(column), *levels,
                            cll.ElseLevel().configure(m_probability=other_m,
-                                                     fix_m_probability=True)],
+                                                     fix_m_probability=FIX_ELSE_M)],
     )
+
+
+def _swapped() -> Any:
+    import splink.comparison_level_library as cll
+
+    # levenshtein is DuckDB's and PostgreSQL's (fuzzystrmatch) alike
+    return cll.CustomLevel('levenshtein("first_name_l", "surname_r") <= 2 AND '
+                           'levenshtein("surname_l", "first_name_r") <= 2')
 
 
 def person_comparisons() -> list[Any]:
@@ -93,11 +102,13 @@ def person_comparisons() -> list[Any]:
             (cll.ExactMatchLevel("first_name"), "same given name", 0.85),
             (cll.ArrayIntersectLevel("formal_names", 1), "nickname of the same name", 0.06),
             (cll.LevenshteinLevel("first_name", 2), "given name spelt within 2 letters", 0.05),
+            (_swapped(), "given name and surname swapped (within 2 letters)", 0.01),
         ], 0.04),
         _levels("surname", "surname", [
             (cll.ExactMatchLevel("surname"), "same surname", 0.85),
             (cll.ExactMatchLevel("surname_sound"), "surname sounds the same", 0.06),
             (cll.LevenshteinLevel("surname", 2), "surname spelt within 2 letters", 0.05),
+            (_swapped(), "given name and surname swapped (within 2 letters)", 0.01),
         ], 0.04),
         _levels("dob", "date of birth", [
             (cll.ExactMatchLevel("dob"), "same date of birth", 0.85),
@@ -332,7 +343,15 @@ def _duckdb() -> Any:
 
 def frame_of(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """A pandas frame of feature rows with every column present (Splink needs them all)."""
-    frame = pd.DataFrame(list(rows), columns=["unique_id", *FEATURE_COLUMNS])
+    return _lists_as_null(pd.DataFrame(list(rows), columns=["unique_id", *FEATURE_COLUMNS]))
+
+
+def frame_of_columns(columns: dict[str, list[Any]]) -> pd.DataFrame:
+    """The same frame from column lists (a million records without a million dicts)."""
+    return _lists_as_null(pd.DataFrame({c: columns[c] for c in ("unique_id", *FEATURE_COLUMNS)}))
+
+
+def _lists_as_null(frame: pd.DataFrame) -> pd.DataFrame:
     # an empty list is not NULL to SQL: no handles is "not known", like any other missing value
     for column in ("handles", "formal_names"):
         frame[column] = frame[column].apply(lambda v: list(v) if v else None)

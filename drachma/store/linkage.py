@@ -232,52 +232,53 @@ def _record(row: Any) -> LinkRecord:
 
 def upsert_records(conn: Connection, kind: str,
                    items: Sequence[tuple[str, int, dict[str, Any], set[str]]]) -> list[int]:
-    """Insert or refresh records (source kind, source id, features, keys); their keys are
-    replaced. Returns their ids in order."""
+    """Insert new records (source kind, source id, features, keys) and refresh changed ones (their
+    keys replaced); unchanged records are left alone. Returns their ids in order."""
     if not items:
         return []
     now = _now()
-    ids: list[int] = []
-    wanted = {(s, i) for s, i, _, _ in items}
-    existing: dict[tuple[str, int], int] = {}
+    existing: dict[tuple[str, int], tuple[int, str]] = {}
     by_kind: dict[str, list[int]] = {}
-    for source_kind, source_id in wanted:
+    for source_kind, source_id, _, _ in items:
         by_kind.setdefault(source_kind, []).append(source_id)
-    for source_kind, source_ids in by_kind.items():
-        for start in range(0, len(source_ids), 5000):
-            chunk = source_ids[start:start + 5000]
-            for row in conn.execute(select(linkage_records.c.id, linkage_records.c.source_id)
-                                    .where(linkage_records.c.source_kind == source_kind,
-                                           linkage_records.c.source_id.in_(chunk))):
-                existing[(source_kind, row.source_id)] = row.id
-    new_rows = [{"kind": kind, "source_kind": s, "source_id": i, "features": json.dumps(f),
-                 "updated_at": now} for s, i, f, _ in items if (s, i) not in existing]
+
+    def look_up() -> None:
+        for source_kind, source_ids in by_kind.items():
+            for start in range(0, len(source_ids), 5000):
+                for row in conn.execute(
+                        select(linkage_records.c.id, linkage_records.c.source_id,
+                               linkage_records.c.features)
+                        .where(linkage_records.c.source_kind == source_kind,
+                               linkage_records.c.source_id.in_(
+                                   source_ids[start:start + 5000]))):
+                    existing[(source_kind, row.source_id)] = (row.id, row.features)
+
+    look_up()
+    texts = [json.dumps(f, sort_keys=True) for _, _, f, _ in items]
+    new_rows = [{"kind": kind, "source_kind": s, "source_id": i, "features": t,
+                 "updated_at": now}
+                for (s, i, _, _), t in zip(items, texts, strict=True) if (s, i) not in existing]
+    fresh = {(r["source_kind"], r["source_id"]) for r in new_rows}
+    changed: list[int] = []
+    for (source_kind, source_id, _, _), text_ in zip(items, texts, strict=True):
+        found = existing.get((source_kind, source_id))
+        if found is not None and found[1] != text_:
+            conn.execute(update(linkage_records).where(linkage_records.c.id == found[0])
+                         .values(features=text_, updated_at=now))
+            changed.append(found[0])
     if new_rows:
         for start in range(0, len(new_rows), 5000):
             conn.execute(insert(linkage_records), new_rows[start:start + 5000])
-        for source_kind, source_ids in by_kind.items():
-            for start in range(0, len(source_ids), 5000):
-                chunk = source_ids[start:start + 5000]
-                for row in conn.execute(
-                        select(linkage_records.c.id, linkage_records.c.source_id)
-                        .where(linkage_records.c.source_kind == source_kind,
-                               linkage_records.c.source_id.in_(chunk))):
-                    existing[(source_kind, row.source_id)] = row.id
-    fresh = {(r["source_kind"], r["source_id"]) for r in new_rows}
-    for source_kind, source_id, features, _ in items:
-        record_id = existing[(source_kind, source_id)]
-        ids.append(record_id)
-        if (source_kind, source_id) not in fresh:
-            conn.execute(update(linkage_records).where(linkage_records.c.id == record_id)
-                         .values(features=json.dumps(features), updated_at=now))
-    for start in range(0, len(ids), 5000):
-        conn.execute(delete(linkage_keys).where(linkage_keys.c.record_id.in_(ids[start:start
-                                                                                   + 5000])))
-    key_rows = [{"record_id": existing[(s, i)], "key": k} for s, i, _, keys in items
-                for k in sorted(keys)]
+        look_up()
+    for start in range(0, len(changed), 5000):
+        conn.execute(delete(linkage_keys).where(
+            linkage_keys.c.record_id.in_(changed[start:start + 5000])))
+    rekey = set(changed)
+    key_rows = [{"record_id": existing[(s, i)][0], "key": k} for s, i, _, keys in items
+                if (s, i) in fresh or existing[(s, i)][0] in rekey for k in sorted(keys)]
     for start in range(0, len(key_rows), 10_000):
         conn.execute(insert(linkage_keys), key_rows[start:start + 10_000])
-    return ids
+    return [existing[(s, i)][0] for s, i, _, _ in items]
 
 
 def records_by_ids(conn: Connection, ids: Iterable[int]) -> dict[int, LinkRecord]:
