@@ -134,7 +134,8 @@ def people(count: int, seed: int) -> list[tuple[str, date | None, str]]:
     while len(rows) < count:
         first, surname = rng.choice(given), _surname(rng)
         dob = date(1940, 1, 1) + timedelta(days=rng.randrange(25_000))
-        street = f"{rng.randrange(1, 200)} {rng.choice(N.SURNAME_HEADS)} {rng.choice(['Road', 'Street', 'Lane'])}"
+        kind = rng.choice(["Road", "Street", "Lane"])
+        street = f"{rng.randrange(1, 200)} {rng.choice(N.SURNAME_HEADS)} {kind}"
         postcode = _postcode(rng)
         rows.append((f"{first} {surname}", dob, f"{street}, {postcode}"))
         if rng.random() < 0.2 and len(rows) < count:

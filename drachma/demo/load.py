@@ -385,7 +385,9 @@ def load_demo(
         summary.investigations = len(plans)
     load_demo_exhibits(store, seed)  # --- evidence ---: a few invented exhibits
     complete_demo_records(store)  # --- incidents and safeguarding ---
-    summary.persons += load_demo_people(store)  # --- linkage (issue 11): variants to review ---
+    people = load_demo_people(store)  # --- linkage (issue 11): invented variants to review ---
+    summary.persons += people.persons
+    summary.groups += people.groups
     refresh_facts(store, system_actor("demo"))  # --- analytics: incidents' facts (issue 10) ---
     link_demo(store)  # --- linkage (issue 11): train, run, and fill the review queue ---
     summary.seconds = time.perf_counter() - began

@@ -188,6 +188,16 @@ def _check_backend(store: Store, backend: str | None) -> str:
     return chosen
 
 
+def _spark_session() -> Any:
+    """The Spark session of the environment (``SPARK_MASTER``, ``spark-defaults.conf``)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ValidationError("the spark backend needs PySpark: pip install 'drachma[spark]' "
+                              "(and a Java runtime)", field="backend") from None
+    return SparkSession.builder.appName("drachma-linkage").getOrCreate()
+
+
 @contextmanager
 def _splink_input(store: Store, backend: str, frame: pd.DataFrame,
                   spark: Any = None) -> Iterator[tuple[Any, Any]]:
@@ -197,7 +207,8 @@ def _splink_input(store: Store, backend: str, frame: pd.DataFrame,
         yield frame, splink_job.db_api("duckdb")
         return
     if backend == "spark":
-        yield spark.createDataFrame(frame), splink_job.db_api("spark", spark=spark)
+        session = spark or _spark_session()
+        yield session.createDataFrame(frame), splink_job.db_api("spark", spark=session)
         return
     with link_store.splink_schema(store, frame) as (engine, schema, table):
         yield table, splink_job.db_api("postgres", engine=engine, schema=schema)

@@ -179,6 +179,19 @@ def source_rows(conn: Connection, source_kind: str, ids: Sequence[int]) -> list[
     return list(conn.execute(query))
 
 
+def first_person_names(conn: Connection, count: int) -> list[tuple[int, str]]:
+    return [(int(r.id), str(r.name)) for r in conn.execute(
+        select(persons.c.id, persons.c.name).order_by(persons.c.id).limit(count))]
+
+
+def report_naming(conn: Connection, name: str) -> tuple[int, str] | None:
+    """The first report (handling code P) whose text names ``name`` (the demo's use)."""
+    row = conn.execute(select(reports.c.id, reports.c.body).where(
+        reports.c.grading_handling == "P", reports.c.body.contains(name, autoescape=True)
+    ).order_by(reports.c.id).limit(1)).first()
+    return (int(row.id), str(row.body)) if row else None
+
+
 def report_visibility(conn: Connection, report_ids: Sequence[int]
                       ) -> dict[int, tuple[str, list[str]]]:
     """Each report's handling code and the roles its conditions allow."""

@@ -98,7 +98,8 @@ class ConfirmIn(BaseModel):
 
 
 class TrainIn(BaseModel):
-    backend: Literal["duckdb", "postgres", "spark"] | None = None
+    # Spark is for the command line and Python (a Spark session is not started from the web)
+    backend: Literal["duckdb", "postgres"] | None = None
 
 
 class RunIn(BaseModel):
