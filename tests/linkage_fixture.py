@@ -10,12 +10,18 @@ from datetime import UTC, date, datetime, timedelta
 
 from drachma.demo.people import load_demo_people
 from drachma.model.entities import Group, GroupStatus, Person
+from drachma.model.grading import parse_grading
 from drachma.model.incident import Incident, IncidentSubject, Investigation, SubjectRole
+from drachma.model.mention import Mention, MentionType, Review
+from drachma.model.report import Report, SourceKind
+from drachma.model.roles import Role
 from drachma.store import entities as entity_store
 from drachma.store import groups as group_store
 from drachma.store import incidents as incident_store
 from drachma.store import linkage as link_store
+from drachma.store import mentions as mention_store
 from drachma.store.db import Store
+from drachma.store.reports import insert_report
 
 GIVEN = ["Adam", "Barry", "Colin", "Derek", "Edward", "Frank", "Gavin", "Harold", "Ivan", "Keith",
          "Lionel", "Martin", "Neville", "Oliver", "Philip", "Roger", "Simon", "Trevor"]
@@ -29,6 +35,8 @@ class World:
     incident_id: int
     investigation_id: int
     group_ids: list[int]
+    restricted_mention_id: int
+    restricted_name: str
 
 
 def seed_world(store: Store) -> World:
@@ -58,7 +66,23 @@ def seed_world(store: Store) -> World:
                         area_force="merseyside", status=GroupStatus.ACTIVE, confirmed=True)]
         group_ids = [group_store.insert_group(conn, g) for g in groups]
     load_demo_people(store, incident_ids=[incident_id], investigation_ids=[investigation_id])
-    return World(incident_id, investigation_id, group_ids)
+    with store.begin() as conn:
+        # A report under handling code C (investigators only) naming a background man, with the
+        # name confirmed: a mention record that analysts may not see.
+        first = people[0]
+        body = f"Restricted: a source names {first.name} as a member of a group's chat."
+        report_id = insert_report(conn, Report(
+            title="Restricted naming", body=body, received_at=datetime(2019, 5, 5, tzinfo=UTC),
+            source_kind=SourceKind.OFFICER,
+            grading=parse_grading("2BC", "investigators only"),
+            visible_to=frozenset({Role.INVESTIGATOR})))
+        start = body.index(first.name)
+        (mention,) = mention_store.replace_pending(conn, report_id, [Mention(
+            type=MentionType.PERSON, start=start, end=start + len(first.name), text=first.name,
+            value=first.name, confidence=0.9)])
+        mention_store.record_review(conn, mention, decision=Review.CONFIRMED, actor_id=None,
+                                    actor_name="test")
+    return World(incident_id, investigation_id, group_ids, mention.id or 0, first.name)
 
 
 def record_id(store: Store, source_kind: str, source_id: int) -> int:

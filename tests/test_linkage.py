@@ -34,7 +34,7 @@ from drachma.store.tables import (
     linkage_records,
 )
 from tests.conftest import ActorFactory
-from tests.linkage_fixture import seed_world, source_ids
+from tests.linkage_fixture import record_id, seed_world, source_ids
 
 
 def count(store: Store, table: Any, *where: Any) -> int:
@@ -87,7 +87,7 @@ def test_group_names_and_pages_are_compared_without_their_trimmings() -> None:
 
 @pytest.fixture
 def trained(store: Store, make_actor: ActorFactory) -> Store:
-    seed_world(store)
+    store.info = seed_world(store)  # type: ignore[attr-defined]
     actor = make_actor(Role.SUPERVISOR)
     linkage.train(store, actor)
     linkage.run(store, actor)
@@ -196,6 +196,15 @@ def test_a_decision_on_a_record_the_user_may_not_see_is_refused_and_changes_noth
         review.review_queue(store, make_actor(Role.ADMIN))
     investigator = make_actor(Role.INVESTIGATOR)
     assert review.confirm(store, investigator, pair.id).decision == "confirm"
+    # a mention in a handling-code-C report for investigators: the analyst may not decide on it
+    world = store.info  # type: ignore[attr-defined]
+    mention = record_id(store, "mention", world.restricted_mention_id)
+    with store.begin() as conn:
+        paired = link_store.pairs_of(conn, [mention])
+    assert paired, "the restricted mention was proposed with the person it names"
+    with pytest.raises(PermissionDenied):
+        review.confirm(store, analyst, paired[0].id)
+    assert review.confirm(store, investigator, paired[0].id).decision == "confirm"
 
 
 def test_one_new_record_is_linked_without_retraining(
