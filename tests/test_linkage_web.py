@@ -86,3 +86,37 @@ def test_the_pages_show_the_queue_the_waterfall_and_take_decisions(
     assert ran.status_code == 200 and ran.json()["new_pairs"] == 2
     groups = client.get("/linkage", params={"kind": "group"})
     assert "Team Lantern Watch Uk" in groups.text
+
+
+def test_the_commands_train_run_list_explain_decide_and_undo(
+        store: Store, make_actor: ActorFactory) -> None:
+    from tests.test_cli_faces import cli
+
+    seed_world(store)
+    analyst = make_actor(Role.ANALYST).name
+    code, out = cli(store, "link", "train", "--as", analyst)
+    assert code == 0 and "Model version 1 trained" in out, out
+    code, out = cli(store, "link", "run", "--as", analyst)
+    assert code == 0 and "new in the review queue" in out, out
+    code, out = cli(store, "link", "groups", "--as", analyst)
+    assert code == 0 and "2 new in the review queue" in out, out
+    pelling = source_ids(store, "pelling")
+    pair = pair_between(store, pelling["person"][0], pelling["incident_subject"][0])
+    assert pair is not None
+    code, out = cli(store, "link", "show-pair", str(pair.id), "--as", analyst)
+    assert code == 0 and "swapped" in out  # day and month (the table wraps it)
+    code, out = cli(store, "link", "confirm", str(pair.id), "--as", analyst)
+    assert code == 0 and "confirmed" in out
+    profile = out.split("profile ")[-1].strip().rstrip(".")
+    code, out = cli(store, "link", "show", profile, "--as", analyst)
+    assert code == 0 and "person record" in out and "not proof" in out
+    code, out = cli(store, "link", "profiles", "--as", analyst)
+    assert code == 0 and "1 profiles." in out
+    code, out = cli(store, "link", "undo", str(pair.id), "--as", analyst)
+    assert code == 0 and "undone" in out
+    code, out = cli(store, "link", "queue", "--as", analyst, "--limit", "5")
+    assert code == 0 and "pending" in out
+    code, out = cli(store, "link", "record", "nobody:1", "--as", analyst)
+    assert code == 1 and "kind:id" in out
+    code, out = cli(store, "link", "train", "--as", analyst, "--backend", "oracle")
+    assert code == 1 and "unknown backend" in out
