@@ -18,6 +18,7 @@ On SQLite the job runs in DuckDB, in process; on PostgreSQL it runs inside Postg
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -190,12 +191,12 @@ def _check_backend(store: Store, backend: str | None) -> str:
 
 def _spark_session() -> Any:
     """The Spark session of the environment (``SPARK_MASTER``, ``spark-defaults.conf``)."""
-    try:
-        from pyspark.sql import SparkSession
+    try:  # an optional extra (drachma[spark]), loaded only when asked for
+        spark_sql = importlib.import_module("pyspark.sql")
     except ImportError:
         raise ValidationError("the spark backend needs PySpark: pip install 'drachma[spark]' "
                               "(and a Java runtime)", field="backend") from None
-    return SparkSession.builder.appName("drachma-linkage").getOrCreate()
+    return spark_sql.SparkSession.builder.appName("drachma-linkage").getOrCreate()
 
 
 @contextmanager
