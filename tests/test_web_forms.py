@@ -41,7 +41,8 @@ def _actor(role: Role) -> Actor:
 def test_the_navigation_shows_what_the_role_may_use_with_the_section_marked() -> None:
     items = navigation("/reports/12", _actor(Role.ANALYST))
     assert [i["text"] for i in items] == ["Reports", "Add report", "Take in files",
-                                        "Public reports", "Analytics"]
+                                        "Public reports", "Analytics",
+                                        "Who is who"]  # --- linkage (issue 11) ---
     assert [i["text"] for i in items if i["active"]] == ["Reports"]
     adding = navigation("/reports/new", _actor(Role.ANALYST))
     assert [i["text"] for i in adding if i["active"]] == ["Add report"]
