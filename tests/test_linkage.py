@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from drachma.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from drachma.link import linkage, review
@@ -28,6 +28,7 @@ from drachma.store.tables import (
     audit_events,
     group_aliases,
     groups,
+    incident_subjects,
     linkage_clusters,
     linkage_models,
     linkage_pairs,
@@ -232,6 +233,11 @@ def test_one_new_record_is_linked_without_retraining(
         linkage.link_record(store, actor, "incident_subject", 999_999)
     with pytest.raises(ValidationError):
         linkage.parse_source("subject 12")
+    # a source that is gone takes its linkage record, keys and pairs with it at the next refresh
+    with store.begin() as conn:
+        conn.execute(delete(incident_subjects).where(incident_subjects.c.id == new_id))
+    refreshed = linkage.refresh_records(store, actor)
+    assert refreshed.removed == 1 and count(store, linkage_records) == records
 
 
 def test_a_model_that_does_not_converge_or_has_too_few_records_stores_nothing(

@@ -52,6 +52,7 @@ MAX_CANDIDATES = 500  # one new record is scored against at most this many block
 class RefreshResult:
     records: int = 0
     unusable: int = 0
+    removed: int = 0  # records whose source is gone
     by_kind: dict[str, int] = field(default_factory=dict)
     # the records as they now stand, column by column (what the Splink job reads)
     columns: dict[str, list[Any]] = field(default_factory=dict)
@@ -167,6 +168,10 @@ def refresh_records(store: Store, actor: Actor) -> RefreshResult:
                 items = []
     store_chunk(items)
     result.records = len(result.columns["unique_id"])
+    with store.begin() as conn:
+        # a source gone (disposed of at its retention review) takes its linkage record with it
+        result.removed = link_store.remove_other_records(conn, PERSON,
+                                                         set(result.columns["unique_id"]))
     return result
 
 

@@ -294,6 +294,23 @@ def upsert_records(conn: Connection, kind: str,
     return [existing[(s, i)][0] for s, i, _, _ in items]
 
 
+def remove_other_records(conn: Connection, kind: str, keep: set[int]) -> int:
+    """Delete the records of ``kind`` not in ``keep`` (their source is gone: disposed of under
+    the retention rules, or no longer usable), with their keys and pairs; returns how many."""
+    gone = [int(i) for i in conn.execute(select(linkage_records.c.id).where(
+        linkage_records.c.kind == kind)).scalars() if int(i) not in keep]
+    for start in range(0, len(gone), 5000):
+        chunk = gone[start:start + 5000]
+        pair_ids = select(linkage_pairs.c.id).where(or_(
+            linkage_pairs.c.left_id.in_(chunk), linkage_pairs.c.right_id.in_(chunk)))
+        conn.execute(delete(linkage_decisions).where(linkage_decisions.c.pair_id.in_(pair_ids)))
+        conn.execute(delete(linkage_pairs).where(or_(
+            linkage_pairs.c.left_id.in_(chunk), linkage_pairs.c.right_id.in_(chunk))))
+        conn.execute(delete(linkage_keys).where(linkage_keys.c.record_id.in_(chunk)))
+        conn.execute(delete(linkage_records).where(linkage_records.c.id.in_(chunk)))
+    return len(gone)
+
+
 def records_by_ids(conn: Connection, ids: Iterable[int]) -> dict[int, LinkRecord]:
     wanted = list(dict.fromkeys(ids))
     found: dict[int, LinkRecord] = {}
