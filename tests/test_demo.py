@@ -153,7 +153,8 @@ def test_load_demo_counts_links_and_gazetteer(store: Store) -> None:
     summary = load_demo(store, seed=0, reports=200, progress=False)
     assert not summary.skipped
     assert summary.reports == _count(store, reports) == 200
-    assert summary.groups == _count(store, groups) == 40
+    # --- linkage (issue 11): two groups calling themselves "Team X UK" (drachma/demo/people.py)
+    assert summary.groups == _count(store, groups) == 40 + 2
     assert _count(store, group_aliases) >= 120
     assert summary.incidents == _count(store, incidents) == 300
     assert summary.investigations == _count(store, investigations) == 30

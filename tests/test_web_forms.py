@@ -42,6 +42,7 @@ def test_the_navigation_shows_what_the_role_may_use_with_the_section_marked() ->
     items = navigation("/reports/12", _actor(Role.ANALYST))
     assert [i["text"] for i in items] == ["Reports", "Add report", "Take in files",
                                         "Public reports", "Analytics",
+                                        "Who is who",  # --- linkage (issue 11) ---
                                         "Share"]  # --- sharing (issue 11) ---
     assert [i["text"] for i in items if i["active"]] == ["Reports"]
     adding = navigation("/reports/new", _actor(Role.ANALYST))

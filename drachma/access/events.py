@@ -74,6 +74,10 @@ class RecordKind(enum.StrEnum):
     SECOND_FACTOR = "second_factor"
     # records (issue 13)
     BACKUP = "backup"
+    # linkage (issue 11)
+    LINKAGE_MODEL = "linkage_model"
+    LINKAGE_PAIR = "linkage_pair"
+    PERSON_PROFILE = "person_profile"
 
 
 def _text(value: object, limit: int = DETAIL_LIMIT) -> str:
@@ -1061,3 +1065,74 @@ class SubjectDisposed(AuditedEvent):
     reason: str
     content_sha256: str
     decision: str = "dispose"
+
+
+# --- linkage (issue 11): people and groups resolved with Splink, reviewed by analysts ------------
+
+@dataclass(frozen=True, slots=True)
+class LinkageModelTrained(AuditedEvent):
+    """A linkage model trained and stored (``kind_``: person or group)."""
+
+    action, kind, id_field = AuditAction.CREATE, RecordKind.LINKAGE_MODEL, "model_id"
+    model_id: int
+    kind_: str
+    version: int
+    backend: str
+    records: int
+
+
+@dataclass(frozen=True, slots=True)
+class LinkageRun(AuditedEvent):
+    """Candidate pairs scored with a stored model (the whole job, or one new record)."""
+
+    action, kind, id_field = AuditAction.CREATE, RecordKind.LINKAGE_MODEL, "model_id"
+    model_id: int
+    kind_: str
+    scored: int
+    new_pairs: int
+    record: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkageQueueRead(AuditedEvent):
+    """A page of the review queue shown (``listed``: the pair ids, comma-separated)."""
+
+    action, kind = AuditAction.READ, RecordKind.LINKAGE_PAIR
+    detail_limit = 1000
+    kind_: str
+    listed: str
+    hidden: int
+
+
+@dataclass(frozen=True, slots=True)
+class LinkagePairRead(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.LINKAGE_PAIR, "pair_id"
+    pair_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class LinkageDecided(AuditedEvent):
+    """An analyst confirmed or rejected a candidate pair, or undid an earlier decision."""
+
+    action, kind, id_field = AuditAction.CHANGE, RecordKind.LINKAGE_PAIR, "pair_id"
+    pair_id: int
+    decision: str
+    decision_id: int
+    cluster_id: int | None = None
+    undid: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkageRefused(AuditedEvent):
+    """A linkage decision or read refused: the actor may not see one of the records."""
+
+    action, kind, id_field = AuditAction.DENIED, RecordKind.LINKAGE_PAIR, "pair_id"
+    pair_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonProfileRead(AuditedEvent):
+    action, kind, id_field = AuditAction.READ, RecordKind.PERSON_PROFILE, "cluster_id"
+    cluster_id: int
+    records: int

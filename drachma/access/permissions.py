@@ -27,17 +27,20 @@ class Permission(str, enum.Enum):
     UNLOCK_LOG_IN = "unlock_log_in"  # end a log-in lock-out early (security)
     MANAGE_RECORDS = "manage_records"  # --- records (issue 13): MoPI review queue, disposal
     MAKE_BACKUPS = "make_backups"  # --- records: a backup into the configured folder
+    LINK_RECORDS = "link_records"  # --- linkage (issue 11): train, review queue, merge and undo
 
 
 P = Permission
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset(
-        {P.READ_REPORTS, P.CREATE_REPORTS, P.READ_PERSONS, P.INGEST, P.REVIEW_MENTIONS}
+        {P.READ_REPORTS, P.CREATE_REPORTS, P.READ_PERSONS, P.INGEST, P.REVIEW_MENTIONS,
+         P.LINK_RECORDS}
     ),
     Role.OFFICER: frozenset({P.READ_REPORTS, P.CREATE_REPORTS, P.READ_PERSONS, P.MANAGE_INCIDENTS}),
     Role.INVESTIGATOR: frozenset(
-        {P.READ_REPORTS, P.CREATE_REPORTS, P.READ_PERSONS, P.MANAGE_EVIDENCE, P.MANAGE_INCIDENTS}
+        {P.READ_REPORTS, P.CREATE_REPORTS, P.READ_PERSONS, P.MANAGE_EVIDENCE, P.MANAGE_INCIDENTS,
+         P.LINK_RECORDS}
     ),
     Role.DISCLOSURE_OFFICER: frozenset(
         {P.READ_REPORTS, P.READ_PERSONS, P.MANAGE_EVIDENCE, P.EDIT_DISCLOSURE}
@@ -55,6 +58,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.MANAGE_EVIDENCE,
             P.VIEW_AUDIT,
             P.UNLOCK_LOG_IN,
+            P.LINK_RECORDS,
         }
     ),
     # Administrators run the system; they do not read intelligence or personal data.

@@ -67,6 +67,9 @@ search_index_cli.register(app)  # --- search (issue 10) ---
 from drachma.cli import sharing as sharing_cli  # noqa: E402  --- sharing (issue 11) ---
 
 sharing_cli.register(app)  # --- sharing (issue 11) ---
+from drachma.cli import link as link_cli  # noqa: E402  --- linkage (issue 11) ---
+
+link_cli.register(app)  # --- linkage (issue 11) ---
 
 
 def main() -> None:

@@ -42,6 +42,7 @@ from drachma.demo.generate import (
     generate_detailed,
 )
 from drachma.demo.incidents import complete_demo_records
+from drachma.demo.people import link_demo, load_demo_people
 from drachma.errors import ConflictError
 from drachma.model.entities import Person
 from drachma.model.incident import Incident, Investigation, InvestigationStatus
@@ -384,7 +385,11 @@ def load_demo(
         summary.investigations = len(plans)
     load_demo_exhibits(store, seed)  # --- evidence ---: a few invented exhibits
     complete_demo_records(store)  # --- incidents and safeguarding ---
+    people = load_demo_people(store)  # --- linkage (issue 11): invented variants to review ---
+    summary.persons += people.persons
+    summary.groups += people.groups
     refresh_facts(store, system_actor("demo"))  # --- analytics: incidents' facts (issue 10) ---
+    link_demo(store)  # --- linkage (issue 11): train, run, and fill the review queue ---
     summary.seconds = time.perf_counter() - began
     return summary
 

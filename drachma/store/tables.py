@@ -804,3 +804,91 @@ search_index_state = Table(
     Column("name", String(32), primary_key=True),
     Column("generation", String(64), nullable=False),
 )
+
+# --- linkage (issue 11, migration 0015): people and groups resolved with Splink, reviewed ---
+linkage_models = Table(
+    "linkage_models",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # person, group
+    Column("version", Integer, nullable=False),
+    Column("backend", String(16), nullable=False),  # duckdb, postgres, spark, fixed
+    Column("settings", Text, nullable=False),  # Splink settings with trained m and u, JSON
+    Column("record_count", Integer, nullable=False),
+    Column("converged", Boolean, nullable=False),
+    Column("trained_by", String(64), nullable=False),
+    Column("trained_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "version", name="uq_linkage_model_version"),
+)
+
+linkage_clusters = Table(
+    "linkage_clusters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+linkage_records = Table(
+    "linkage_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    # person, mention, incident_subject, investigation_subject, group
+    Column("source_kind", String(32), nullable=False),
+    Column("source_id", Integer, nullable=False),
+    Column("features", Text, nullable=False),  # the normalised values compared, JSON
+    Column("cluster_id", Integer, ForeignKey("linkage_clusters.id")),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("source_kind", "source_id", name="uq_linkage_record_source"),
+    Index("ix_linkage_records_cluster", "cluster_id"),
+    Index("ix_linkage_records_kind", "kind", "id"),
+)
+
+linkage_keys = Table(
+    "linkage_keys",
+    metadata,
+    Column("record_id", Integer, ForeignKey("linkage_records.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("key", String(120), nullable=False),
+    Index("ix_linkage_keys_key", "key", "record_id"),
+    Index("ix_linkage_keys_record", "record_id"),
+)
+
+linkage_pairs = Table(
+    "linkage_pairs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("left_id", Integer, ForeignKey("linkage_records.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("right_id", Integer, ForeignKey("linkage_records.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("model_id", Integer, ForeignKey("linkage_models.id"), nullable=False),
+    Column("match_weight", Float, nullable=False),
+    Column("match_probability", Float, nullable=False),
+    Column("waterfall", Text, nullable=False),  # JSON: each comparison's level and weight
+    Column("status", String(16), nullable=False),  # pending, confirmed, rejected
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(64)),
+    Column("decided_at", DateTime(timezone=True)),
+    UniqueConstraint("left_id", "right_id", name="uq_linkage_pair"),
+    Index("ix_linkage_pairs_queue", "kind", "status", "match_weight"),
+)
+
+linkage_decisions = Table(
+    "linkage_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pair_id", Integer, ForeignKey("linkage_pairs.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("decision", String(16), nullable=False),  # confirm, reject, undo
+    Column("changes", Text, nullable=False),  # JSON: what it changed, so it can be undone
+    Column("undone_by", Integer),
+    Column("actor_name", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_linkage_decisions_pair", "pair_id", "id"),
+)
+
+groups.append_column(Column("merged_into", Integer))  # a group confirmed to be another's alias

@@ -28,6 +28,7 @@ from drachma.store.db import DataError, Store
 from drachma.web import account, api, incident_pages, incidents, pages, public
 from drachma.web import analytics as analytics_api
 from drachma.web import evidence as evidence_api
+from drachma.web import linkage as linkage_web  # --- linkage (issue 11) ---
 from drachma.web import records as records_web  # --- records (issue 13) ---
 from drachma.web import sharing as sharing_web  # --- sharing (issue 11) ---
 from drachma.web.auth import (
@@ -304,6 +305,8 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.include_router(records_web.page_router)  # --- records (issue 13) ---
     app.include_router(sharing_web.router)  # --- sharing (issue 11) ---
     app.include_router(sharing_web.page_router)  # --- sharing (issue 11) ---
+    app.include_router(linkage_web.router)  # --- linkage (issue 11) ---
+    app.include_router(linkage_web.page_router)  # --- linkage (issue 11) ---
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi_document(_: Annotated[Session, Depends(api_session)]) -> JSONResponse:

@@ -275,6 +275,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("/board", "Board", Permission.READ_ALL_RESTRICTED),
     NavItem("/analytics", "Analytics", Permission.READ_REPORTS),  # --- analytics (issue 10) ---
     NavItem("/records", "Records review", Permission.MANAGE_RECORDS),  # --- records (issue 13) ---
+    NavItem("/linkage", "Who is who", Permission.LINK_RECORDS),  # --- linkage (issue 11) ---
     NavItem("/sharing/export", "Share", Permission.READ_REPORTS),  # --- sharing (issue 11) ---
 ]
 

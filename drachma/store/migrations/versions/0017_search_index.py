@@ -10,7 +10,7 @@ noticed and rebuilt. Existing rows are not queued: the first search (or ``drachm
 rebuild``) builds the index from the reports table.
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-27
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

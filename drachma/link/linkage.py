@@ -1,0 +1,362 @@
+"""Who is who: person records gathered, the Splink model trained and run, new records linked.
+
+The records taking part are every person (``persons``), every PERSON mention an analyst
+confirmed or corrected, every incident subject and every investigation subject. Each is put into
+the same normalised shape (:mod:`drachma.link.features`) and stored with its blocking keys
+(``linkage_records``, ``linkage_keys``); :func:`refresh_records` brings them up to date.
+
+:func:`train` trains the Splink model unsupervised on them and stores its settings and
+parameters as a new version; :func:`run` scores every blocked pair with the newest model and
+stores those above the review threshold as candidate pairs, each naming the model that scored it
+(:mod:`drachma.link.review` is where analysts decide). :func:`link_record` links one new record
+against the rest without training or running the whole job: its candidates are an indexed lookup
+of its blocking keys, scored with the stored parameters.
+
+On SQLite the job runs in DuckDB, in process; on PostgreSQL it runs inside PostgreSQL (Splink's
+``PostgresAPI``), in a schema of its own that is dropped when the job ends.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from drachma.access import audit
+from drachma.access.actor import Actor
+from drachma.access.events import LinkageModelTrained, LinkageRun
+from drachma.access.permissions import Permission
+from drachma.errors import NotFoundError, ValidationError
+from drachma.link import splink_job
+from drachma.link.features import PersonFeatures, UnusableRecordError, person_features, person_keys
+from drachma.store import linkage as link_store
+from drachma.store.db import Store
+
+PERSON = "person"
+SOURCE_KINDS = ("person", "mention", "incident_subject", "investigation_subject")
+#: Candidate pairs at or above this match weight go to the review queue: 0 is a probability of
+#: one half, so a pair is proposed when it is more likely than not one person.
+REVIEW_THRESHOLD = 0.0
+MIN_THRESHOLD, MAX_THRESHOLD = -10.0, 40.0
+BACKENDS = ("duckdb", "postgres", "spark")
+MAX_CANDIDATES = 500  # one new record is scored against at most this many blocked candidates
+
+
+@dataclass(slots=True)
+class RefreshResult:
+    records: int = 0
+    unusable: int = 0
+    removed: int = 0  # records whose source is gone
+    by_kind: dict[str, int] = field(default_factory=dict)
+    # the records as they now stand, column by column (what the Splink job reads)
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        return splink_job.frame_of_columns(self.columns)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainResult:
+    model_id: int
+    version: int
+    backend: str
+    records: int
+    not_learnt: list[str]
+    iterations: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    model_id: int
+    version: int
+    scored: int
+    new_pairs: int
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    record_id: int
+    model_id: int
+    candidates: int
+    scored: int
+    new_pairs: int
+    pairs: list[tuple[int, float]]  # (other record id, match weight) above the threshold
+
+
+# ------------------------------------------------------------------------------------------
+# Gathering records
+
+
+def _json_list(text: str | None) -> list[str]:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _features(source_kind: str, row: Any) -> PersonFeatures:
+    if source_kind == "person":
+        addresses = _json_list(row.addresses)
+        return person_features(row.name, date_of_birth=row.date_of_birth,
+                               address=addresses[0] if addresses else None)
+    if source_kind == "incident_subject":
+        return person_features(row.name, date_of_birth=row.date_of_birth, address=row.address,
+                               postcode=row.postcode, handles=_json_list(row.handles))
+    if source_kind == "investigation_subject":
+        addresses, postcodes = _json_list(row.addresses), _json_list(row.postcodes)
+        return person_features(row.name, date_of_birth=row.date_of_birth,
+                               address=addresses[0] if addresses else None,
+                               postcode=postcodes[0] if postcodes else None,
+                               handles=_json_list(row.handles))
+    # a confirmed PERSON mention: the name as it now stands, and a handle if the reader saw one
+    try:
+        attributes = json.loads(row.attributes or "{}")
+    except ValueError:
+        attributes = {}
+    handle = attributes.get("handle") if isinstance(attributes, dict) else None
+    return person_features(row.corrected_value or row.value,
+                           handles=[str(handle)] if handle else [])
+
+
+def _sources(conn: Any) -> Iterator[tuple[str, Any]]:
+    for row in link_store.source_persons(conn):
+        yield "person", row
+    for row in link_store.source_person_mentions(conn):
+        yield "mention", row
+    for row in link_store.source_incident_subjects(conn):
+        yield "incident_subject", row
+    for row in link_store.source_investigation_subjects(conn):
+        yield "investigation_subject", row
+
+
+CHUNK = 20_000
+
+
+def refresh_records(store: Store, actor: Actor) -> RefreshResult:
+    """Bring the person records taking part in linkage up to date with their sources, in chunks
+    (records with no usable identifiers are counted and left out); new and changed records get
+    their blocking keys, unchanged ones are left alone."""
+    actor.require(Permission.LINK_RECORDS)
+    result = RefreshResult(columns={c: [] for c in ("unique_id", *splink_job.FEATURE_COLUMNS)})
+
+    def store_chunk(items: list[tuple[str, int, dict[str, Any], set[str]]]) -> None:
+        with store.begin() as conn:
+            ids = link_store.upsert_records(conn, PERSON, items)
+        result.columns["unique_id"].extend(ids)
+        for column in splink_job.FEATURE_COLUMNS:
+            result.columns[column].extend(item[2][column] for item in items)
+
+    items: list[tuple[str, int, dict[str, Any], set[str]]] = []
+    with store.begin() as conn:
+        for source_kind, row in _sources(conn):
+            try:
+                features = _features(source_kind, row)
+            except UnusableRecordError:
+                result.unusable += 1
+                continue
+            items.append((source_kind, int(row.id), features.as_dict(), person_keys(features)))
+            result.by_kind[source_kind] = result.by_kind.get(source_kind, 0) + 1
+            if len(items) >= CHUNK:
+                store_chunk(items)
+                items = []
+    store_chunk(items)
+    result.records = len(result.columns["unique_id"])
+    with store.begin() as conn:
+        # a source gone (disposed of at its retention review) takes its linkage record with it
+        result.removed = link_store.remove_other_records(conn, PERSON,
+                                                         set(result.columns["unique_id"]))
+    return result
+
+
+# ------------------------------------------------------------------------------------------
+# Backends
+
+
+def default_backend(store: Store) -> str:
+    return "duckdb" if store.is_sqlite else "postgres"
+
+
+def _check_backend(store: Store, backend: str | None) -> str:
+    chosen = backend or default_backend(store)
+    if chosen not in BACKENDS:
+        raise ValidationError(f"unknown backend {chosen!r}: {', '.join(BACKENDS)}",
+                              field="backend")
+    if chosen == "postgres" and store.is_sqlite:
+        raise ValidationError("the postgres backend needs a PostgreSQL database",
+                              field="backend")
+    return chosen
+
+
+def _spark_session() -> Any:
+    """The Spark session of the environment (``SPARK_MASTER``, ``spark-defaults.conf``)."""
+    try:  # an optional extra (drachma[spark]), loaded only when asked for
+        spark_sql = importlib.import_module("pyspark.sql")
+    except ImportError:
+        raise ValidationError("the spark backend needs PySpark: pip install 'drachma[spark]' "
+                              "(and a Java runtime)", field="backend") from None
+    return spark_sql.SparkSession.builder.appName("drachma-linkage").getOrCreate()
+
+
+@contextmanager
+def _splink_input(store: Store, backend: str, frame: pd.DataFrame,
+                  spark: Any = None) -> Iterator[tuple[Any, Any]]:
+    """(input table, Splink database API) for a backend; on PostgreSQL the input is written to a
+    schema of the job's own, dropped afterwards."""
+    if backend == "duckdb":
+        yield frame, splink_job.db_api("duckdb")
+        return
+    if backend == "spark":
+        session = spark or _spark_session()
+        yield session.createDataFrame(frame), splink_job.db_api("spark", spark=session)
+        return
+    with link_store.splink_schema(store, frame) as (engine, schema, table):
+        yield table, splink_job.db_api("postgres", engine=engine, schema=schema)
+
+
+# ------------------------------------------------------------------------------------------
+# Training, running, one new record
+
+
+def train(store: Store, actor: Actor, *, backend: str | None = None, spark: Any = None,
+          max_iterations: int = splink_job.MAX_ITERATIONS,
+          refreshed: RefreshResult | None = None) -> TrainResult:
+    """Train the person model on the records (brought up to date first, unless ``refreshed``
+    is the refresh just made) and store it as a new version. A model that does not converge is
+    refused and nothing is stored."""
+    actor.require(Permission.LINK_RECORDS)
+    chosen = _check_backend(store, backend)
+    frame = (refreshed or refresh_records(store, actor)).frame()
+    with _splink_input(store, chosen, frame, spark) as (table, api):
+        trained = splink_job.train(table, api, records=len(frame),
+                                   max_iterations=max_iterations,
+                                   seed=None if chosen == "postgres" else 7)
+    with store.begin() as conn:
+        stored = link_store.insert_model(
+            conn, PERSON, chosen, {"splink": trained.settings, "not_learnt": trained.not_learnt,
+                                   "iterations": trained.iterations},
+            len(frame), True, actor.name)
+        audit.record(conn, actor, LinkageModelTrained(
+            model_id=stored.id, kind_=PERSON, version=stored.version, backend=chosen,
+            records=len(frame)))
+    return TrainResult(stored.id, stored.version, chosen, len(frame), trained.not_learnt,
+                       trained.iterations)
+
+
+def _latest(store: Store, kind: str = PERSON) -> link_store.StoredModel:
+    with store.begin() as conn:
+        model = link_store.latest_model(conn, kind)
+    if model is None:
+        raise NotFoundError(f"no {kind} linkage model has been trained yet: run "
+                            "'drachma link train' first", field="model")
+    return model
+
+
+def _check_threshold(threshold: float) -> float:
+    if not MIN_THRESHOLD <= threshold <= MAX_THRESHOLD:
+        raise ValidationError(f"the threshold is a match weight between {MIN_THRESHOLD:g} and "
+                              f"{MAX_THRESHOLD:g}", field="threshold")
+    return threshold
+
+
+def run(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
+        backend: str | None = None, spark: Any = None,
+        progress: Callable[[int], None] | None = None,
+        refreshed: RefreshResult | None = None) -> RunResult:
+    """Score every blocked pair of records with the newest model; store pairs at or above
+    ``threshold`` for review (decided pairs stay as they were decided)."""
+    actor.require(Permission.LINK_RECORDS)
+    _check_threshold(threshold)
+    chosen = _check_backend(store, backend)
+    model = _latest(store)
+    frame = (refreshed or refresh_records(store, actor)).frame()
+    settings = model.settings["splink"]
+    new = 0
+
+    def keep(chunk: pd.DataFrame) -> None:
+        nonlocal new
+        pairs = list(splink_job.scored_pairs(chunk, settings))
+        with store.begin() as conn:
+            new += link_store.save_pairs(conn, PERSON, model.id, splink_job.pair_rows(pairs))
+        if progress is not None:
+            progress(len(pairs))
+
+    with _splink_input(store, chosen, frame, spark) as (table, api):
+        scored = splink_job.predict(table, api, settings, threshold=threshold, on_frame=keep)
+    with store.begin() as conn:
+        audit.record(conn, actor, LinkageRun(model_id=model.id, kind_=PERSON, scored=scored,
+                                             new_pairs=new))
+    return RunResult(model.id, model.version, scored, new)
+
+
+def deduplicate(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
+                backend: str | None = None) -> tuple[TrainResult, RunResult]:
+    """The whole job at once: bring the records up to date, train, and run (one refresh)."""
+    refreshed = refresh_records(store, actor)
+    trained = train(store, actor, backend=backend, refreshed=refreshed)
+    return trained, run(store, actor, threshold=threshold, backend=backend, refreshed=refreshed)
+
+
+_SOURCE = re.compile(r"^(person|mention|incident_subject|investigation_subject):(\d{1,12})$")
+
+
+def parse_source(text: str) -> tuple[str, int]:
+    """``incident_subject:12`` -> (kind, id)."""
+    match = _SOURCE.match(text.strip())
+    if not match:
+        raise ValidationError("a record is named kind:id, the kind one of "
+                              f"{', '.join(SOURCE_KINDS)} (e.g. incident_subject:12)",
+                              field="record")
+    return match.group(1), int(match.group(2))
+
+
+def link_record(store: Store, actor: Actor, source_kind: str, source_id: int, *,
+                threshold: float = REVIEW_THRESHOLD) -> LinkResult:
+    """Link one new (or changed) record against the stored records, with the newest model:
+    candidates by its blocking keys (indexed), scored in process; no training, no whole job."""
+    actor.require(Permission.LINK_RECORDS)
+    _check_threshold(threshold)
+    model = _latest(store)
+    with store.begin() as conn:
+        row = next((r for kind, r in _source_rows(conn, source_kind, source_id)), None)
+        if row is None:
+            raise NotFoundError(f"no {source_kind.replace('_', ' ')} {source_id}",
+                                field="record")
+        features = _features(source_kind, row)  # UnusableRecordError: nothing is stored
+        keys = person_keys(features)
+        (record_id,) = link_store.upsert_records(
+            conn, PERSON, [(source_kind, source_id, features.as_dict(), keys)])
+        found = link_store.candidates(conn, record_id, keys, limit=MAX_CANDIDATES)
+    settings = model.settings["splink"]
+    scored = splink_job.score_against(
+        {"unique_id": record_id, **features.as_dict()},
+        [{"unique_id": c.id, **c.features} for c in found], settings,
+        cache_key=f"drachma-person-model-{model.id}")
+    above = [p for p in scored if p.match_weight >= threshold]
+    with store.begin() as conn:
+        new = link_store.save_pairs(conn, PERSON, model.id, splink_job.pair_rows(above))
+        audit.record(conn, actor, LinkageRun(model_id=model.id, kind_=PERSON,
+                                             scored=len(scored), new_pairs=new,
+                                             record=f"{source_kind}:{source_id}"))
+    others = [(p.right if p.left == record_id else p.left, p.match_weight) for p in above]
+    return LinkResult(record_id, model.id, len(found), len(scored), new,
+                      sorted(others, key=lambda o: -o[1]))
+
+
+def _source_rows(conn: Any, source_kind: str, source_id: int) -> Iterator[tuple[str, Any]]:
+    readers = {
+        "person": link_store.source_persons,
+        "mention": link_store.source_person_mentions,
+        "incident_subject": link_store.source_incident_subjects,
+        "investigation_subject": link_store.source_investigation_subjects,
+    }
+    if source_kind not in readers:
+        raise ValidationError(f"unknown record kind {source_kind!r}", field="record")
+    for row in readers[source_kind](conn, source_id):
+        yield source_kind, row
