@@ -793,3 +793,16 @@ class SubjectAccessGathered(AuditedEvent):
     action, kind = AuditAction.READ, RecordKind.PERSON
     reference: str
     items: int
+
+
+# --- counts (issue 10): rollups kept in step with writes ---------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class AnalyticsRebuilt(AuditedEvent):
+    """Every fact and count rollup recomputed from the base tables (``drachma analytics
+    rebuild``)."""
+
+    action, kind = AuditAction.CHANGE, RecordKind.ANALYTICS_FACTS
+    reports: int
+    incidents: int
+    rollup_rows: int

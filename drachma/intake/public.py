@@ -28,6 +28,7 @@ from drachma.access.events import (
     ReportAdded,
 )
 from drachma.access.permissions import Permission
+from drachma.analytics import upkeep
 from drachma.errors import ConflictError, NotFoundError, ValidationError
 from drachma.intake.ingest import keep_attachment
 from drachma.model.report import Report, Source, SourceKind
@@ -295,6 +296,7 @@ def grade_public_report(store: Store, actor: Actor, reference: str, grading: str
                 "phone": submission.contact_phone, "consent": "yes"}))
             report.source_id = source_store.insert_source(conn, source)
         report_id = report_store.insert_report(conn, report)
+        upkeep.settle(conn, reports=[report_id])  # counts in step (analytics)
         intake_store.insert_attachments(conn, [
             AttachmentRecord(report_id, f.filename, f.media_type, f.size, f.sha256,
                              f.stored_path) for f in submission.files])

@@ -25,6 +25,7 @@ from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.events import RecordDisposed, RecordRetained, RecordsDueRead
 from drachma.access.permissions import Permission
+from drachma.analytics import upkeep
 from drachma.errors import ConflictError, DrachmaError, NotFoundError, ValidationError
 from drachma.model.dates import uk_today
 from drachma.model.report import SourceKind
@@ -252,6 +253,7 @@ def dispose(store: Store, actor: Actor, report_id: int, reason: str, *, home: Pa
         if content is None:
             raise NotFoundError(f"report {report_id} does not exist", field="report_id")
         digest = content_sha256(*content)
+        upkeep.forget_reports(conn, [report_id])  # out of the counts (analytics)
         orphans = records_store.dispose_report(conn, review.id, report_id, digest, why,
                                                actor.name, datetime.now(UTC))
         audit.record(conn, actor, RecordDisposed(

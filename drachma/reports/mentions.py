@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.events import MentionsRead
+from drachma.analytics import upkeep
 from drachma.model.dates import uk_day
 from drachma.model.mention import Mention
 from drachma.model.report import Report
@@ -51,6 +52,7 @@ def extract_report(store: Store, actor: Actor, report: Report) -> list[Mention]:
     found = extractor.extract(report.body, report.occurred_on or uk_day(report.received_at))
     with store.begin() as conn:
         stored = mention_store.replace_pending(conn, report.id, found)
+        upkeep.settle(conn, reports=[report.id])  # facts and counts in step (analytics)
         audit.record(conn, actor, MentionsRead(report_id=report.id, count=len(found)))
     return stored
 

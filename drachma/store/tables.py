@@ -730,3 +730,57 @@ record_reviews = Table(
     UniqueConstraint("record_kind", "record_id", name="uq_record_reviews_record"),
     Index("ix_record_reviews_due", "status", "review_on"),
 )
+
+# --- counts (issue 10): rollups kept in step with every write (migration 0018) ---
+# One row per combination of what a count can filter on, with how many records have it.
+# ``dimension`` is "" for the record itself, a fact dimension (district, town, group, platform,
+# outcome) for one of its facts, or "+" and a dimension for "has at least one" (for the
+# "not recorded" figure). ``month`` is the UK month (Europe/London) of the record's date;
+# ``access`` is "P" for a report anyone may read, else ",role,role," (handling code C) -
+# incidents are always "P". Columns that do not apply (incidents' source kind, grading) hold "".
+fact_counts = Table(
+    "fact_counts",
+    metadata,
+    Column("subject", String(9), primary_key=True),
+    Column("dimension", String(17), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("force", String(64), primary_key=True),
+    Column("source_kind", String(32), primary_key=True),
+    Column("grading_source", String(1), primary_key=True),
+    Column("grading_intelligence", String(1), primary_key=True),
+    Column("grading_handling", String(1), primary_key=True),
+    Column("access", String(100), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
+# Records with one fact (``dimension_a``/``value_a``) counted by another: a count filtered by a
+# fact and broken down by a fact (a group's districts, co-occurring groups).
+fact_pair_counts = Table(
+    "fact_pair_counts",
+    metadata,
+    Column("subject", String(9), primary_key=True),
+    Column("dimension_a", String(17), primary_key=True),
+    Column("value_a", String(200), primary_key=True),
+    Column("dimension_b", String(17), primary_key=True),
+    Column("value_b", String(200), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("force", String(64), primary_key=True),
+    Column("access", String(100), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
+# What each record was last counted under, so that a change subtracts exactly what it added.
+counted_records = Table(
+    "counted_records",
+    metadata,
+    Column("subject", String(9), primary_key=True),
+    Column("record_id", Integer, primary_key=True),
+    Column("month", String(7), nullable=False),
+    Column("force", String(64), nullable=False),
+    Column("source_kind", String(32), nullable=False),
+    Column("grading_source", String(1), nullable=False),
+    Column("grading_intelligence", String(1), nullable=False),
+    Column("grading_handling", String(1), nullable=False),
+    Column("access", String(100), nullable=False),
+)
