@@ -310,22 +310,29 @@ def _rollup_count(conn: Connection, subject: Subject, by: str | None, filters: C
     # star rollup the fact filter's own rows, or dimension "".
     itself = ([dim_b == "", value_b == ""] if route == "pair"
               else [dim_b == fact_dim, value_b == fact_value])
-    total = int(conn.execute(select(func.coalesce(func.sum(t.c.n), 0)).where(*where, *itself))
-                .scalar_one())
-    if by is None:
-        return Counted([], total, 0, "rollup")
     tally: dict[str | None, int] = {}
-    unrecorded = 0
-    if by in FACT_DIMENSIONS:
-        tally = {key: int(n) for key, n in conn.execute(
-            select(value_b, func.sum(t.c.n)).where(*where, dim_b == by).group_by(value_b))}
+    if by is None or by in FACT_DIMENSIONS:
+        # One read: the total, the values of ``by`` and how many have one ("+" rows).
+        wanted = [and_(*itself)]
+        if by is not None:
+            wanted += [dim_b == by, dim_b == "+" + by]
+        total = with_value = 0
+        for dimension, value, n in conn.execute(
+                select(dim_b, value_b, func.sum(t.c.n)).where(*where, or_(*wanted))
+                .group_by(dim_b, value_b)):
+            if by is not None and dimension == by:
+                tally[value] = int(n)
+            elif by is not None and dimension == "+" + by:
+                with_value = int(n)
+            else:
+                total = int(n)
+        if by is None:
+            return Counted([], total, 0, "rollup")
         if by == fact_dim:  # the filter's own value: every record counted has it
             tally[fact_value] = total
-        else:
-            with_value = int(conn.execute(select(func.coalesce(func.sum(t.c.n), 0)).where(
-                *where, dim_b == "+" + by)).scalar_one())
-            unrecorded = total - with_value
-    elif by in PERIODS:
+            with_value = total
+        return Counted(_sorted(tally), total, total - with_value, "rollup")
+    if by in PERIODS:
         for month, n in conn.execute(select(t.c.month, func.sum(t.c.n)).where(*where, *itself)
                                      .group_by(t.c.month)):
             key = period_of_month(by, month)
@@ -339,7 +346,8 @@ def _rollup_count(conn: Connection, subject: Subject, by: str | None, filters: C
         for key, n in conn.execute(select(key_column, func.sum(t.c.n)).where(*where, *itself)
                                    .group_by(key_column)):
             tally[key or None] = tally.get(key or None, 0) + int(n)
-    return Counted(_sorted(tally), total, unrecorded, "rollup")
+    # A column or a period puts every record in exactly one row.
+    return Counted(_sorted(tally), sum(tally.values()), 0, "rollup")
 
 
 def count(conn: Connection, subject: Subject, by: str | None, filters: CountFilters,

@@ -41,7 +41,7 @@ CHUNK = 500  # ids per IN (...) list
 STAR_COLUMNS = ("subject", "dimension", "value", "month", "force", "source_kind",
                 "grading_source", "grading_intelligence", "grading_handling", "access")
 PAIR_COLUMNS = ("subject", "dimension_a", "value_a", "dimension_b", "value_b", "month", "force",
-                "access")
+                "access")  # the order of PairKey, not of the table's key
 COUNTED_COLUMNS = ("month", "force", "source_kind", "grading_source", "grading_intelligence",
                    "grading_handling", "access")
 

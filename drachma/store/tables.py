@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -741,33 +742,41 @@ record_reviews = Table(
 fact_counts = Table(
     "fact_counts",
     metadata,
-    Column("subject", String(9), primary_key=True),
-    Column("dimension", String(17), primary_key=True),
-    Column("value", String(200), primary_key=True),
-    Column("month", String(7), primary_key=True),
-    Column("force", String(64), primary_key=True),
-    Column("source_kind", String(32), primary_key=True),
-    Column("grading_source", String(1), primary_key=True),
-    Column("grading_intelligence", String(1), primary_key=True),
-    Column("grading_handling", String(1), primary_key=True),
-    Column("access", String(100), primary_key=True),
+    Column("subject", String(9), nullable=False),
+    Column("dimension", String(17), nullable=False),
+    Column("value", String(200), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("force", String(64), nullable=False),
+    Column("source_kind", String(32), nullable=False),
+    Column("grading_source", String(1), nullable=False),
+    Column("grading_intelligence", String(1), nullable=False),
+    Column("grading_handling", String(1), nullable=False),
+    Column("access", String(100), nullable=False),
     Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint("subject", "dimension", "value", "month", "force", "source_kind",
+                         "grading_source", "grading_intelligence", "grading_handling", "access"),
+    sqlite_with_rowid=False,  # the key is the table: a range of it is read in order, n with it
 )
 
-# Records with one fact (``dimension_a``/``value_a``) counted by another: a count filtered by a
-# fact and broken down by a fact (a group's districts, co-occurring groups).
+# Records with one fact (``dimension_a``/``value_a``, or "" for any record) counted by another
+# (``dimension_b``/``value_b``): every count without source kind or grading, such as a group's
+# districts or co-occurring groups. The month comes before ``value_b`` in the key, so a range of
+# months is one range of the key.
 fact_pair_counts = Table(
     "fact_pair_counts",
     metadata,
-    Column("subject", String(9), primary_key=True),
-    Column("dimension_a", String(17), primary_key=True),
-    Column("value_a", String(200), primary_key=True),
-    Column("dimension_b", String(17), primary_key=True),
-    Column("value_b", String(200), primary_key=True),
-    Column("month", String(7), primary_key=True),
-    Column("force", String(64), primary_key=True),
-    Column("access", String(100), primary_key=True),
+    Column("subject", String(9), nullable=False),
+    Column("dimension_a", String(17), nullable=False),
+    Column("value_a", String(200), nullable=False),
+    Column("dimension_b", String(17), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("value_b", String(200), nullable=False),
+    Column("force", String(64), nullable=False),
+    Column("access", String(100), nullable=False),
     Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint("subject", "dimension_a", "value_a", "dimension_b", "month", "value_b",
+                         "force", "access"),
+    sqlite_with_rowid=False,
 )
 
 # What each record was last counted under, so that a change subtracts exactly what it added.

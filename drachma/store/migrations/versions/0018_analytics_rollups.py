@@ -25,23 +25,21 @@ _KEY = (("month", 7), ("force", 64), ("source_kind", 32), ("grading_source", 1),
 def upgrade() -> None:
     op.create_table(
         "fact_counts",
-        sa.Column("subject", sa.String(9), primary_key=True),
-        sa.Column("dimension", sa.String(17), primary_key=True),
-        sa.Column("value", sa.String(200), primary_key=True),
-        *(sa.Column(name, sa.String(size), primary_key=True) for name, size in _KEY),
+        *(sa.Column(name, sa.String(size), nullable=False) for name, size in (
+            ("subject", 9), ("dimension", 17), ("value", 200), *_KEY)),
         sa.Column("n", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint("subject", "dimension", "value", *(name for name, _ in _KEY)),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "fact_pair_counts",
-        sa.Column("subject", sa.String(9), primary_key=True),
-        sa.Column("dimension_a", sa.String(17), primary_key=True),
-        sa.Column("value_a", sa.String(200), primary_key=True),
-        sa.Column("dimension_b", sa.String(17), primary_key=True),
-        sa.Column("value_b", sa.String(200), primary_key=True),
-        sa.Column("month", sa.String(7), primary_key=True),
-        sa.Column("force", sa.String(64), primary_key=True),
-        sa.Column("access", sa.String(100), primary_key=True),
+        *(sa.Column(name, sa.String(size), nullable=False) for name, size in (
+            ("subject", 9), ("dimension_a", 17), ("value_a", 200), ("dimension_b", 17),
+            ("month", 7), ("value_b", 200), ("force", 64), ("access", 100))),
         sa.Column("n", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint("subject", "dimension_a", "value_a", "dimension_b", "month",
+                                "value_b", "force", "access"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "counted_records",
