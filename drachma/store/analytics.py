@@ -13,9 +13,12 @@ the reports list's date filters: a report at 00:30 BST on 1 June is counted in J
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from itertools import combinations
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -23,6 +26,7 @@ from sqlalchemy import (
     Connection,
     Table,
     and_,
+    exists,
     func,
     insert,
     literal,
@@ -33,6 +37,7 @@ from sqlalchemy import (
 
 from drachma.model.dates import local, uk_day_end, uk_day_start
 from drachma.model.grading import HandlingCode
+from drachma.model.roles import Role
 from drachma.store.reports import Visibility
 from drachma.store.tables import (
     fact_counts,
@@ -106,13 +111,17 @@ def _shape(subject: Subject) -> _Shape:
                   incident_facts, incident_facts.c.incident_id)
 
 
-def _has_fact(shape: _Shape, dimension: str, value: str) -> ColumnElement[bool]:
-    # IN (the fact's records), not a correlated EXISTS: both databases read the few records with
-    # the fact from the (dimension, value, record) index once, instead of probing for every row.
+def _has_fact(shape: _Shape, dimension: str, value: str, probe: bool) -> ColumnElement[bool]:
+    # For a count, IN (the fact's records), not a correlated EXISTS: both databases read the
+    # records with the fact from the (dimension, value, record) index once, instead of probing
+    # for every row. For the newest (or oldest) few (``probe``), EXISTS on the facts' key, so
+    # that the records are walked in date order and each probed until enough are found.
     f = shape.facts.alias(f"has_{dimension}")
     record = f.c.report_id if shape.facts is report_facts else f.c.incident_id
-    member: ColumnElement[bool] = shape.id.in_(
-        select(record).where(f.c.dimension == dimension, f.c.value == value))
+    wanted = select(record).where(f.c.dimension == dimension, f.c.value == value)
+    if probe:
+        return exists(wanted.where(record == shape.id))
+    member: ColumnElement[bool] = shape.id.in_(wanted)
     return member
 
 
@@ -128,8 +137,8 @@ def _visible(visibility: Visibility) -> ColumnElement[bool]:
                reports.c.id.in_(allowed))
 
 
-def _where(subject: Subject, filters: CountFilters,
-           visibility: Visibility | None) -> list[ColumnElement[bool]]:
+def _where(subject: Subject, filters: CountFilters, visibility: Visibility | None,
+           probe: bool = False) -> list[ColumnElement[bool]]:
     shape = _shape(subject)
     out: list[ColumnElement[bool]] = []
     if subject == "reports" and visibility is not None:
@@ -151,7 +160,7 @@ def _where(subject: Subject, filters: CountFilters,
     for dimension in FACT_DIMENSIONS:
         value = getattr(filters, dimension)
         if value:
-            out.append(_has_fact(shape, dimension, value))
+            out.append(_has_fact(shape, dimension, value, probe))
     return out
 
 
@@ -274,10 +283,25 @@ def _full_months(date_from: date | None, date_to: date | None
     return ((f"{first:%Y-%m}" if first else None, f"{last:%Y-%m}" if last else None), edges)
 
 
+@cache
+def _access_keys(role: str) -> tuple[str, ...]:
+    """Every rollup access key a reader in ``role`` may count: "P", and each set of roles a
+    handling-code-C report can be open to that includes theirs (as written by
+    ``drachma.analytics.upkeep.access_key``)."""
+    others = sorted(r.value for r in Role if r.value != role)
+    keys = ["P"]
+    for size in range(len(others) + 1):
+        for chosen in combinations(others, size):
+            keys.append("," + "".join(f"{r}," for r in sorted((*chosen, role))))
+    return tuple(keys)
+
+
 def _access(column: Any, visibility: Visibility | None) -> list[ColumnElement[bool]]:
+    """The visibility rule on a rollup: an ``IN`` list of exact keys, which both databases test
+    with an index or a hash rather than a pattern per row."""
     if visibility is None or visibility.sees_all_restricted:
         return []
-    return [or_(column == "P", column.like(f"%,{visibility.role.value},%"))]
+    return [column.in_(_access_keys(visibility.role.value))]
 
 
 def _rollup_count(conn: Connection, subject: Subject, by: str | None, filters: CountFilters,
@@ -313,12 +337,17 @@ def _rollup_count(conn: Connection, subject: Subject, by: str | None, filters: C
     tally: dict[str | None, int] = {}
     if by is None or by in FACT_DIMENSIONS:
         # One read: the total, the values of ``by`` and how many have one ("+" rows).
-        wanted = [and_(*itself)]
-        if by is not None:
-            wanted += [dim_b == by, dim_b == "+" + by]
+        # (``IN`` on the key's column, so each is one range of the key: an OR of the three
+        # would read every row of the month range.)
+        if by is None:
+            wanted = and_(*itself)
+        elif route == "pair" or not fact_dim:  # "itself" is then dimension "" (value "")
+            wanted = dim_b.in_(["", by, "+" + by])
+        else:
+            wanted = or_(and_(*itself), dim_b.in_([by, "+" + by]))
         total = with_value = 0
         for dimension, value, n in conn.execute(
-                select(dim_b, value_b, func.sum(t.c.n)).where(*where, or_(*wanted))
+                select(dim_b, value_b, func.sum(t.c.n)).where(*where, wanted)
                 .group_by(dim_b, value_b)):
             if by is not None and dimension == by:
                 tally[value] = int(n)
@@ -388,12 +417,33 @@ def count_total(conn: Connection, subject: Subject, filters: CountFilters,
     return count(conn, subject, None, filters, visibility).total
 
 
+def _month_bounds(month: str) -> tuple[date, date]:
+    year, number = int(month[:4]), int(month[5:7])
+    return date(year, number, 1), date(year, number, monthrange(year, number)[1])
+
+
+def _within(filters: CountFilters, start: date, end: date) -> CountFilters:
+    """The filters narrowed to the days from ``start`` to ``end`` (inside their own dates)."""
+    return filters.replace(
+        date_from=max(start, filters.date_from) if filters.date_from else start,
+        date_to=min(end, filters.date_to) if filters.date_to else end)
+
+
 def first_and_last(conn: Connection, subject: Subject, filters: CountFilters,
                    visibility: Visibility | None) -> tuple[datetime | None, datetime | None]:
+    """The first and last moment of the records counted: the months from the counts, then the
+    moments from those two months' records only."""
+    months = [key for key, _ in count(conn, subject, "month", filters, visibility).rows if key]
+    if not months:
+        return None, None
     shape = _shape(subject)
-    row = conn.execute(select(func.min(shape.at), func.max(shape.at)).where(
-        *_where(subject, filters, visibility))).one()
-    return _aware(row[0]), _aware(row[1])
+    first = _within(filters, *_month_bounds(min(months)))
+    last = _within(filters, *_month_bounds(max(months)))
+    earliest = conn.execute(select(shape.at).where(*_where(subject, first, visibility, True))
+                            .order_by(shape.at).limit(1)).scalar()
+    latest = conn.execute(select(shape.at).where(*_where(subject, last, visibility, True))
+                          .order_by(shape.at.desc()).limit(1)).scalar()
+    return _aware(earliest), _aware(latest)
 
 
 def _aware(value: Any) -> datetime | None:
@@ -418,9 +468,23 @@ class RecordRow:
 
 def list_records(conn: Connection, subject: Subject, filters: CountFilters,
                  visibility: Visibility | None, *, limit: int, offset: int) -> list[RecordRow]:
-    """The records a figure counts, newest first, one page."""
+    """The records a figure counts, newest first, one page.
+
+    A first pages's records are looked for only in the newest months that hold enough of them
+    (from the counts), so a list of a common fact reads a few months, not every record."""
     shape = _shape(subject)
-    where = _where(subject, filters, visibility)
+    if offset + limit <= 1000:
+        needed = offset + limit
+        for month, n in sorted(
+                ((k, n) for k, n in count(conn, subject, "month", filters, visibility).rows
+                 if k), reverse=True):
+            needed -= n
+            if needed <= 0:
+                start = _month_bounds(month)[0]
+                filters = filters.replace(
+                    date_from=max(start, filters.date_from) if filters.date_from else start)
+                break
+    where = _where(subject, filters, visibility, True)
     if subject == "reports":
         query = select(reports.c.id, reports.c.received_at.label("at"), reports.c.title,
                        reports.c.force, _column_key("reports", "grading").label("grading"))
