@@ -44,6 +44,7 @@ from drachma.store.rollups import CountedKey, Fact, PairKey, StarKey, Subject
 
 MENTION_TYPES = ("GROUP", "PLACE", "PLATFORM", "OUTCOME")
 REBUILD_CHUNK = 2000
+FLUSH_EVERY = 200_000  # records between writes of a rebuild's sums
 NOBODY = ""  # the key's stand-in for "none" (a record with no force; incidents' grading)
 
 
@@ -180,13 +181,18 @@ class RebuildSummary:
     rollup_rows: int
 
 
-def _recompute(conn: Connection, progress: Callable[[str, int, int], None] | None
-               ) -> tuple[Counter[StarKey], Counter[PairKey], int, int]:
-    """Derive every record's facts again and what every record counts for."""
+def rebuild_in(conn: Connection,
+               progress: Callable[[str, int, int], None] | None = None) -> RebuildSummary:
+    """Recompute every fact and rollup on an open connection (the demo loader, migration 0018).
+
+    Contributions are added up in memory and written every ``FLUSH_EVERY`` records, so memory
+    stays bounded at any size."""
+    rollups.clear(conn)
     star: Counter[StarKey] = Counter()
     pairs: Counter[PairKey] = Counter()
     groups = _group_names(conn)
     done = {"incidents": 0, "reports": 0}
+    pending = 0
     subject: Subject
     for subject in ("incidents", "reports"):
         total = rollups.record_count(conn, subject)
@@ -198,19 +204,16 @@ def _recompute(conn: Connection, progress: Callable[[str, int, int], None] | Non
             _add(conn, subject, keys, star, pairs)
             rollups.replace_counted(conn, subject, ids, keys)
             done[subject] += len(ids)
+            pending += len(ids)
+            if pending >= FLUSH_EVERY:
+                rollups.add_deltas(conn, star, pairs)
+                star.clear()
+                pairs.clear()
+                pending = 0
             if progress:
                 progress(subject, done[subject], total)
-    return star, pairs, done["reports"], done["incidents"]
-
-
-def rebuild_in(conn: Connection,
-               progress: Callable[[str, int, int], None] | None = None) -> RebuildSummary:
-    """Recompute every fact and rollup on an open connection (the demo loader, migration 0018)."""
-    rollups.clear(conn)
-    star, pairs, reports, incidents = _recompute(conn, progress)
     rollups.add_deltas(conn, star, pairs)
-    return RebuildSummary(reports, incidents, sum(1 for n in star.values() if n)
-                          + sum(1 for n in pairs.values() if n))
+    return RebuildSummary(done["reports"], done["incidents"], rollups.row_count(conn))
 
 
 def rebuild(store: Store, actor: Actor,

@@ -247,6 +247,11 @@ def rollup_rows(conn: Connection) -> tuple[dict[StarKey, int], dict[PairKey, int
     return star, pairs  # type: ignore[return-value]
 
 
+def row_count(conn: Connection) -> int:
+    return sum(int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+               for table in (fact_counts, fact_pair_counts))
+
+
 def has_rollups(conn: Connection) -> bool:
     return conn.execute(select(counted_records.c.record_id).limit(1)).first() is not None
 
