@@ -1,4 +1,4 @@
-"""The analytics commands: counts, trends, hotspots, maps, groups show, analytics refresh."""
+"""The analytics commands: counts, trends, hotspots, maps, groups show, analytics rebuild."""
 
 from __future__ import annotations
 
