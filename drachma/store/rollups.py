@@ -116,12 +116,17 @@ def facts_of(conn: Connection, subject: Subject, ids: Sequence[int]
 
 
 def counted(conn: Connection, subject: Subject, ids: Sequence[int]) -> dict[int, CountedKey]:
-    """id -> the key a record was last counted under (absent: not counted)."""
+    """id -> the key a record was last counted under (absent: not counted).
+
+    The rows are locked (``FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time) until
+    the transaction ends: a second writer settling the same record waits, then reads what the
+    first wrote, so a contribution is never taken away twice."""
     c = counted_records.c
     out: dict[int, CountedKey] = {}
     for chunk in _chunks(ids):
         for r in conn.execute(select(c.record_id, *(c[name] for name in COUNTED_COLUMNS))
-                              .where(c.subject == subject, c.record_id.in_(chunk))):
+                              .where(c.subject == subject, c.record_id.in_(chunk))
+                              .order_by(c.record_id).with_for_update()):
             out[int(r[0])] = tuple(r[1:])  # type: ignore[assignment]
     return out
 
@@ -211,7 +216,10 @@ def replace_counted(conn: Connection, subject: Subject, ids: Sequence[int],
 
 def _upsert(conn: Connection, table: Table, columns: tuple[str, ...],
             deltas: Mapping[Any, int]) -> None:
-    rows = [{**dict(zip(columns, key, strict=True)), "n": n} for key, n in deltas.items() if n]
+    # In key order, so that two writers settling at once lock rows in the same order (no
+    # deadlock on PostgreSQL).
+    rows = [{**dict(zip(columns, key, strict=True)), "n": n}
+            for key, n in sorted(deltas.items()) if n]
     if not rows:
         return
     maker = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
@@ -225,7 +233,7 @@ def _upsert(conn: Connection, table: Table, columns: tuple[str, ...],
 def add_deltas(conn: Connection, star: Mapping[StarKey, int], pairs: Mapping[PairKey, int]
                ) -> None:
     """Add each delta to its rollup row (creating it). Rows that fall to 0 stay until the next
-    rebuild; every query ignores them (``HAVING sum(n) > 0``)."""
+    rebuild: they add nothing to a sum, and a key whose sum is 0 is not shown."""
     _upsert(conn, fact_counts, STAR_COLUMNS, star)
     _upsert(conn, fact_pair_counts, PAIR_COLUMNS, pairs)
 
