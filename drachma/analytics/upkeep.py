@@ -37,7 +37,6 @@ from drachma.access.events import AnalyticsRebuilt
 from drachma.access.permissions import Permission
 from drachma.analytics.facts import DERIVED, incident_facts, mention_facts
 from drachma.model.dates import local
-from drachma.store import groups as group_store
 from drachma.store import rollups
 from drachma.store.db import Connection, Store
 from drachma.store.rollups import CountedKey, Fact, PairKey, StarKey, Subject
@@ -89,11 +88,7 @@ def _stored_facts(conn: Connection, subject: Subject, ids: Sequence[int]) -> dic
 
 
 def _group_names(conn: Connection) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for group in group_store.all_groups(conn):
-        for form in (group.name, *group.aliases):
-            names.setdefault(form.lower(), group.name)
-    return names
+    return rollups.group_names(conn)
 
 
 def _derive_incidents(conn: Connection, ids: Sequence[int]) -> dict[int, CountedKey]:

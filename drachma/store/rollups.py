@@ -19,6 +19,8 @@ from drachma.store.tables import (
     counted_records,
     fact_counts,
     fact_pair_counts,
+    group_aliases,
+    groups,
     incident_facts,
     incident_reports,
     incidents,
@@ -163,6 +165,21 @@ def mentions_of(conn: Connection, report_ids: Sequence[int], types: Sequence[str
                 mentions.c.report_id.in_(chunk), mentions.c.review != "rejected",
                 kind.in_(types)))]
     return out
+
+
+def group_names(conn: Connection) -> dict[str, str]:
+    """Lower-cased name or alias -> the group's name (only the columns migration 0018 knew, as
+    the migration rebuilds with this)."""
+    by_id = {int(gid): str(name) for gid, name in conn.execute(
+        select(groups.c.id, groups.c.name).order_by(groups.c.name))}
+    names: dict[str, str] = {}
+    for name in by_id.values():
+        names.setdefault(name.lower(), name)
+    for gid, alias in conn.execute(select(group_aliases.c.group_id, group_aliases.c.alias)
+                                   .order_by(group_aliases.c.id)):
+        if gid in by_id:
+            names.setdefault(alias.lower(), by_id[gid])
+    return names
 
 
 def record_ids(conn: Connection, subject: Subject, after: int, limit: int) -> list[int]:
