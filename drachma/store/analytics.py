@@ -336,25 +336,21 @@ def _rollup_count(conn: Connection, subject: Subject, by: str | None, filters: C
               else [dim_b == fact_dim, value_b == fact_value])
     tally: dict[str | None, int] = {}
     if by is None or by in FACT_DIMENSIONS:
-        # One read: the total, the values of ``by`` and how many have one ("+" rows).
-        # (``IN`` on the key's column, so each is one range of the key: an OR of the three
-        # would read every row of the month range.)
-        if by is None:
-            wanted = and_(*itself)
-        elif route == "pair" or not fact_dim:  # "itself" is then dimension "" (value "")
-            wanted = dim_b.in_(["", by, "+" + by])
-        else:
-            wanted = or_(and_(*itself), dim_b.in_([by, "+" + by]))
+        # The total, the values of ``by`` and how many have one ("+" rows): each an equality
+        # on the key's dimension column, so each reads one range of the key (an OR or an IN of
+        # the three makes PostgreSQL read every dimension's rows in the months).
         total = with_value = 0
-        for dimension, value, n in conn.execute(
-                select(dim_b, value_b, func.sum(t.c.n)).where(*where, wanted)
-                .group_by(dim_b, value_b)):
-            if by is not None and dimension == by:
-                tally[value] = int(n)
-            elif by is not None and dimension == "+" + by:
-                with_value = int(n)
-            else:
-                total = int(n)
+        parts = [("", itself)] if by is None else [
+            ("", itself), (by, [dim_b == by]), ("+", [dim_b == "+" + by])]
+        for part, condition in parts:
+            for value, n in conn.execute(select(value_b, func.sum(t.c.n))
+                                         .where(*where, *condition).group_by(value_b)):
+                if part == "":
+                    total += int(n)
+                elif part == "+":
+                    with_value += int(n)
+                else:
+                    tally[value] = int(n)
         if by is None:
             return Counted([], total, 0, "rollup")
         if by == fact_dim:  # the filter's own value: every record counted has it
