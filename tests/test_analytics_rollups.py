@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -288,3 +289,34 @@ def test_incidents_are_counted_only_by_those_who_may_read_incidents(
     profile = profiles.group_profile(store, reader, "Beta Justice")
     assert profile.incidents == 0 and profile.incident_records == []
     assert profile.outcomes.figures == []
+
+
+def test_two_writers_settling_one_report_at_once_keep_the_counts(
+        store: Store, make_actor: ActorFactory, world: World) -> None:
+    """Two reviews of one report's mentions at the same moment (PostgreSQL: real concurrent
+    transactions): the second waits for the first's lock on the report's counted row, so
+    nothing is taken away twice."""
+    if store.is_sqlite:
+        pytest.skip("SQLite has one writer at a time")
+    supervisor = make_actor(Role.SUPERVISOR)
+    with store.begin() as conn:
+        found = mention_store.for_report(conn, world.ids["R2"])
+    assert len(found) >= 2
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def review(mention_id: int, decision: Review) -> None:
+        try:
+            barrier.wait(timeout=10)
+            review_mention(store, supervisor, mention_id, decision)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=review, args=(m.id, Review.REJECTED)) for m in found[:2]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    _assert_in_step(store)
+    _assert_counts_match_base(store)
