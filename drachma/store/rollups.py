@@ -221,14 +221,26 @@ def replace_facts(conn: Connection, subject: Subject, ids: Sequence[int], origin
 
 def replace_counted(conn: Connection, subject: Subject, ids: Sequence[int],
                     now: Mapping[int, CountedKey]) -> None:
+    """Record the keys ``ids`` are counted under now (absent from ``now``: no longer counted).
+
+    A row that stays is updated in place, not deleted and inserted again: a second writer
+    waiting on its lock (:func:`counted`) then reads the new row rather than none."""
     c = counted_records.c
-    for chunk in _chunks(ids):
+    gone = [rid for rid in ids if rid not in now]
+    for chunk in _chunks(gone):
         conn.execute(delete(counted_records).where(c.subject == subject,
                                                    c.record_id.in_(chunk)))
-    if now:
-        conn.execute(insert(counted_records), [
-            {"subject": subject, "record_id": rid, **dict(zip(COUNTED_COLUMNS, key, strict=True))}
-            for rid, key in now.items()])
+    rows = [{"subject": subject, "record_id": rid, **dict(zip(COUNTED_COLUMNS, key, strict=True))}
+            for rid, key in sorted(now.items())]
+    if not rows:
+        return
+    maker = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+    statement = maker(counted_records)
+    statement = statement.on_conflict_do_update(
+        index_elements=["subject", "record_id"],
+        set_={name: statement.excluded[name] for name in COUNTED_COLUMNS})
+    for start in range(0, len(rows), 5000):
+        conn.execute(statement, rows[start:start + 5000])
 
 
 def _upsert(conn: Connection, table: Table, columns: tuple[str, ...],
