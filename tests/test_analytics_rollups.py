@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -46,6 +47,7 @@ from drachma.store.reports import Visibility
 from tests.analytics_fixture import World, build_world
 from tests.conftest import ActorFactory
 
+SERIAL = itertools.count(1)  # every generated report's text is new (a twin is refused)
 PLACES = ["Rochdale", "Salford", "Liverpool", "Manchester", "Wigan", "Leeds"]
 GROUPS = ["Alpha Hunters", "Beta Justice"]
 FORCES = ["greater-manchester", "merseyside", "west-yorkshire", None]
@@ -163,7 +165,7 @@ def test_rollups_stay_equal_to_a_recount_after_any_writes(
             report = add_report(store, officer, ReportDraft(
                 title=f"Report {n} {len(report_ids)}",
                 body=f"{group} met a man in {place} on Facebook; he was charged. "
-                     f"Case {n}-{len(report_ids)}-{id(actions)}.",
+                     f"Case {next(SERIAL)}.",
                 grading="2BC" if restricted else f"{1 + n % 3}{'ABC'[n % 3]}P",
                 handling_conditions="investigators only" if restricted else None,
                 visible_to=["investigator"] if restricted else [],
