@@ -30,6 +30,7 @@ the same run. The last line is
 from __future__ import annotations
 
 import argparse
+import bisect
 import importlib.util
 import json
 import random
@@ -40,7 +41,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import ModuleType
-from typing import Any, cast
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -56,7 +57,7 @@ from drachma.analytics import foi, profiles, upkeep  # noqa: E402
 from drachma.analytics.facts import demo_facts  # noqa: E402
 from drachma.demo import DemoEvent, GeneratedReport, demo_groups, generate_detailed  # noqa: E402
 from drachma.demo.generate import default_events  # noqa: E402
-from drachma.demo.load import _incident, _link_reports  # noqa: E402
+from drachma.demo.load import _incident  # noqa: E402
 from drachma.model.roles import Role  # noqa: E402
 from drachma.model.user import User  # noqa: E402
 from drachma.store import analytics as analytics_store  # noqa: E402
@@ -116,6 +117,53 @@ class _Light:
         self.group = item.group
 
 
+def _nearest(pool: list[tuple[float, int]], when: float, k: int) -> list[int]:
+    """The ``k`` reports of a time-sorted pool nearest ``when``, found by bisection - the demo
+    loader sorts the whole pool per incident, too slow at a million. (Reports received at the
+    same second may be taken in another order than the demo loader's.)"""
+    right = bisect.bisect_left(pool, (when, -1))
+    left = right - 1
+    chosen: list[int] = []
+    while len(chosen) < k and (left >= 0 or right < len(pool)):
+        take_left = right >= len(pool) or (
+            left >= 0 and (when - pool[left][0], pool[left][1])
+            <= (pool[right][0] - when, pool[right][1]))
+        if take_left:
+            chosen.append(pool[left][1])
+            left -= 1
+        else:
+            chosen.append(pool[right][1])
+            right += 1
+    return sorted(chosen)
+
+
+def _link(events: list[DemoEvent], kept: list[_Light], rng: random.Random
+          ) -> dict[int, list[int]]:
+    """Each event's reports (1-3): those that tell of it, else the nearest of its group's (the
+    demo loader's rule, ``drachma.demo.load._link_reports``)."""
+    told: dict[int, list[int]] = {}
+    by_group: dict[int, list[tuple[float, int]]] = {}
+    every: list[tuple[float, int]] = []
+    for item in kept:
+        report_id = item.report.id
+        assert report_id is not None
+        if item.event is not None:
+            told.setdefault(item.event.key, []).append(report_id)
+        stamp = item.report.received_at.timestamp()
+        by_group.setdefault(item.group, []).append((stamp, report_id))
+        every.append((stamp, report_id))
+    for pool in (*by_group.values(), every):
+        pool.sort()
+    links: dict[int, list[int]] = {}
+    for event in events:
+        ids = told.get(event.key, [])[:3]
+        if not ids and every:
+            pool = by_group.get(event.group) or every
+            ids = _nearest(pool, event.occurred_at.timestamp(), 1 + rng.randrange(2))
+        links[event.key] = ids
+    return links
+
+
 def add_analytics_data(store: Store, n: int, incidents: int) -> None:
     """Add groups, report facts, incidents and the rollups to the search benchmark's reports."""
     began = time.perf_counter()
@@ -165,8 +213,7 @@ def add_analytics_data(store: Store, n: int, incidents: int) -> None:
         if batch:
             flush()
         chosen = events[:incidents]
-        links = _link_reports(chosen, cast(list[GeneratedReport], kept),
-                              random.Random(SEARCH_SEED * 1_000_003 + 17))
+        links = _link(chosen, kept, random.Random(SEARCH_SEED * 1_000_003 + 17))
         kept.clear()
         task = bar.add_task("incidents", total=len(chosen))
         for start in range(0, len(chosen), BATCH):
