@@ -1,12 +1,16 @@
 """Benchmark: the analytics pages' queries beside plain SQL GROUP BY on the same data.
 
-    .venv/bin/python bench/analytics.py --reports 100000                 # SQLite
-    .venv/bin/python bench/analytics.py --reports 100000 --backend both  # and PostgreSQL
+    .venv/bin/python bench/analytics.py                                   # SQLite, 1,000,000
+    .venv/bin/python bench/analytics.py --reports 100000 --backend both   # and PostgreSQL
 
-The data is the demo set at scale (:func:`drachma.demo.load.load_demo`: reports, incidents
-(``--incidents``, default a tenth of the reports) linked to them, groups, and the facts analytics
-counts). The databases are cached - SQLite in ``bench/.cache/analytics-<n>.db``, PostgreSQL in
-the schema ``drachma_bench_analytics`` - while a marker says they hold the same seed and counts.
+The data is the search benchmark's cached database (``bench/search.py``: the same reports from
+:func:`drachma.demo.generate_reports`, seed 7, in ``bench/.cache/search-<n>-7.sqlite`` or the
+PostgreSQL schema ``drachma_bench`` - ``--pg-schema`` names another), with what analytics needs
+added once on top and marked (table ``bench_analytics_marker``): the demo groups, what each
+report is about (its town, district and group, as the demo loader records them), the first
+``--incidents`` (default 100,000, at most a tenth of the reports) of the stings the reports tell
+of as incidents linked to their reports, and the facts and count rollups rebuilt from all that
+(:func:`drachma.analytics.upkeep.rebuild_in`, as ``drachma analytics rebuild`` does).
 
 Timed as an analyst (handling-code-C reports limited to their roles), each ``--repeat`` times:
 
@@ -14,115 +18,237 @@ Timed as an analyst (handling-code-C reports limited to their roles), each ``--r
   incidents by reported outcome, and the district hotspots of a year against the year before;
 * a GMP-style FOI table (reports, Greater Manchester, 2017-2018, by district);
 * a group profile (the busiest demo group);
-* the search benchmark's filtered query (a common term, source kind "group", intelligence B).
+* the search benchmark's filtered query (common terms, source kind "group", intelligence B,
+  every match ranked by the search index), through ``bench/search.py``'s
+  ``filtered_query_times``.
 
-Beside each, the plain SQL that answers the same question without visibility rules or the
-library (``GROUP BY`` over the same tables; the same search statement on a raw cursor) in the
-same run. The last line is
+Beside each, the plain SQL that answers the same question without visibility rules, rollups or
+the library (``GROUP BY`` over the base tables; for search, SQL scoring every match of the term
+and keeping the best 20) in the same run. The last line is
 ``analytics worst page p95 X ms, filtered search p95 Y ms at N reports``.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
+import importlib.util
 import json
+import random
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from drachma.access.actor import Actor  # noqa: E402
 from drachma.analytics import counts as A  # noqa: E402
-from drachma.analytics import foi, profiles  # noqa: E402
-from drachma.demo.generate import demo_groups  # noqa: E402
-from drachma.demo.load import load_demo  # noqa: E402
+from drachma.analytics import foi, profiles, upkeep  # noqa: E402
+from drachma.analytics.facts import demo_facts  # noqa: E402
+from drachma.demo import DemoEvent, GeneratedReport, demo_groups, generate_detailed  # noqa: E402
+from drachma.demo.generate import default_events  # noqa: E402
+from drachma.demo.load import _incident  # noqa: E402
 from drachma.model.roles import Role  # noqa: E402
 from drachma.model.user import User  # noqa: E402
-from drachma.store import search as search_store  # noqa: E402
-from drachma.store.db import Store, normalise_url  # noqa: E402
-from drachma.store.migrate import upgrade  # noqa: E402
-from drachma.store.reports import ReportFilters  # noqa: E402
+from drachma.store import analytics as analytics_store  # noqa: E402
+from drachma.store import entities as entity_store  # noqa: E402
+from drachma.store import groups as group_store  # noqa: E402
+from drachma.store.db import Store  # noqa: E402
 
-CACHE = Path(__file__).resolve().parent / ".cache"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_SCHEMA = "drachma_bench_analytics"
 TARGET_PAGE_P95_MS = 300.0
-SEED = 11
+SEARCH_SEED = 7  # bench/search.py's default seed: the same reports
+BATCH = 5000
 console = Console(width=140)
 
 
-# --- data --------------------------------------------------------------------------------------
+def search_bench() -> ModuleType:
+    """``bench/search.py`` as a module (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("drachma_bench_search",
+                                                  ROOT / "bench" / "search.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- data ---------------------------------------------------------------------------------------
 
 def _marker(n: int, incidents: int) -> dict[str, Any]:
-    return {"reports": n, "incidents": incidents, "seed": SEED, "version": 2}
+    return {"reports": n, "incidents": incidents, "seed": SEARCH_SEED, "version": 3}
 
 
-def _load(store: Store, n: int, incidents: int) -> None:
+def _marked(store: Store) -> dict[str, Any] | None:
+    with store.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_analytics_marker (info text)"))
+        found = conn.execute(text("SELECT info FROM bench_analytics_marker")).scalar()
+    return json.loads(found) if found else None
+
+
+class _Stamp:
+    __slots__ = ("id", "received_at")
+
+    def __init__(self, report_id: int | None, received_at: Any) -> None:
+        self.id, self.received_at = report_id, received_at
+
+
+class _Light:
+    """What linking needs of a generated report (its id, time, event, group), without its text:
+    a million reports' bodies need not stay in memory."""
+
+    __slots__ = ("event", "group", "report")
+
+    def __init__(self, item: GeneratedReport) -> None:
+        self.report = _Stamp(item.report.id, item.report.received_at)
+        self.event = item.event
+        self.group = item.group
+
+
+def _nearest(pool: list[tuple[float, int]], when: float, k: int) -> list[int]:
+    """The ``k`` reports of a time-sorted pool nearest ``when``, found by bisection - the demo
+    loader sorts the whole pool per incident, too slow at a million. (Reports received at the
+    same second may be taken in another order than the demo loader's.)"""
+    right = bisect.bisect_left(pool, (when, -1))
+    left = right - 1
+    chosen: list[int] = []
+    while len(chosen) < k and (left >= 0 or right < len(pool)):
+        take_left = right >= len(pool) or (
+            left >= 0 and (when - pool[left][0], pool[left][1])
+            <= (pool[right][0] - when, pool[right][1]))
+        if take_left:
+            chosen.append(pool[left][1])
+            left -= 1
+        else:
+            chosen.append(pool[right][1])
+            right += 1
+    return sorted(chosen)
+
+
+def _link(events: list[DemoEvent], kept: list[_Light], rng: random.Random
+          ) -> dict[int, list[int]]:
+    """Each event's reports (1-3): those that tell of it, else the nearest of its group's (the
+    demo loader's rule, ``drachma.demo.load._link_reports``)."""
+    told: dict[int, list[int]] = {}
+    by_group: dict[int, list[tuple[float, int]]] = {}
+    every: list[tuple[float, int]] = []
+    for item in kept:
+        report_id = item.report.id
+        assert report_id is not None
+        if item.event is not None:
+            told.setdefault(item.event.key, []).append(report_id)
+        stamp = item.report.received_at.timestamp()
+        by_group.setdefault(item.group, []).append((stamp, report_id))
+        every.append((stamp, report_id))
+    for pool in (*by_group.values(), every):
+        pool.sort()
+    links: dict[int, list[int]] = {}
+    for event in events:
+        ids = told.get(event.key, [])[:3]
+        if not ids and every:
+            pool = by_group.get(event.group) or every
+            ids = _nearest(pool, event.occurred_at.timestamp(), 1 + rng.randrange(2))
+        links[event.key] = ids
+    return links
+
+
+def add_analytics_data(store: Store, n: int, incidents: int) -> None:
+    """Add groups, report facts, incidents and the rollups to the search benchmark's reports."""
     began = time.perf_counter()
-    load_demo(store, SEED, reports=n, incidents=incidents, investigations=30, progress=True,
-              console=console)
-    console.print(f"loaded {n:,} reports and {incidents:,} incidents in "
-                  f"{time.perf_counter() - began:.0f} s")
+    with store.begin() as conn:
+        ids = [int(i) for i in conn.execute(text("SELECT id FROM reports ORDER BY id")).scalars()]
+        first_hash = conn.execute(text("SELECT content_hash FROM reports ORDER BY id LIMIT 1")
+                                  ).scalar_one()
+        conn.execute(text("DELETE FROM incident_reports"))
+        conn.execute(text("DELETE FROM incident_facts"))
+        conn.execute(text("DELETE FROM incidents"))
+        conn.execute(text("DELETE FROM report_facts"))
+        for group in demo_groups():
+            if group_store.find_group(conn, group.name) is None:
+                group_store.insert_group(conn, group.to_group())
+    if len(ids) != n:
+        raise SystemExit(f"the search benchmark's database holds {len(ids):,} reports, not {n:,}")
+    events: list[DemoEvent] = []
+    stream = generate_detailed(n, SEARCH_SEED, events=default_events(n), on_event=events.append)
+    kept: list[_Light] = []
+    groups = demo_groups()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("what each report is about", total=n)
+        position = 0
+        batch: list[GeneratedReport] = []
+
+        def flush() -> None:
+            nonlocal position
+            with store.begin() as conn:
+                rows = []
+                for item in batch:
+                    item.report.id = ids[position]
+                    position += 1
+                    rows.append((item.report.id, item.town, groups[item.group].name))
+                analytics_store.insert_facts(conn, "reports", demo_facts(rows))
+            kept.extend(_Light(item) for item in batch)
+            bar.advance(task, len(batch))
+            batch.clear()
+
+        for item in stream:
+            if not kept and not batch and item.report.content_hash != first_hash:
+                raise SystemExit("the cached reports are not generate_reports(n, 7): rebuild "
+                                 "bench/search.py's cache")
+            batch.append(item)
+            if len(batch) >= BATCH:
+                flush()
+        if batch:
+            flush()
+        chosen = events[:incidents]
+        links = _link(chosen, kept, random.Random(SEARCH_SEED * 1_000_003 + 17))
+        kept.clear()
+        task = bar.add_task("incidents", total=len(chosen))
+        for start in range(0, len(chosen), BATCH):
+            with store.begin() as conn:
+                for event in chosen[start:start + BATCH]:
+                    entity_store.insert_incident(conn, _incident(event, SEARCH_SEED,
+                                                                 links[event.key]))
+            bar.advance(task, len(chosen[start:start + BATCH]))
+        tasks: dict[str, Any] = {}
+
+        def advance(subject: str, done: int, total: int) -> None:
+            if subject not in tasks:
+                tasks[subject] = bar.add_task(f"rollups: {subject}", total=total)
+            bar.update(tasks[subject], completed=done)
+
+        with store.begin() as conn:
+            summary = upkeep.rebuild_in(conn, advance)
+    with store.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+    console.print(f"added {len(chosen):,} incidents and the facts of {n:,} reports; "
+                  f"{summary.rollup_rows:,} rollup rows; {time.perf_counter() - began:.0f} s")
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM bench_analytics_marker"))
+        conn.execute(text("INSERT INTO bench_analytics_marker VALUES (:i)"),
+                     {"i": json.dumps(_marker(n, incidents))})
 
 
-def prepare_sqlite(n: int, incidents: int, rebuild: bool) -> Store:
-    CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"analytics-{n}.db"
-    marker = path.with_suffix(".json")
-    if rebuild or not marker.exists() or json.loads(marker.read_text()) != _marker(n, incidents):
-        for old in (path, path.with_suffix(".db-wal"), path.with_suffix(".db-shm"), marker):
-            old.unlink(missing_ok=True)
-        store = Store(f"sqlite:///{path}")
-        upgrade(store)
-        _load(store, n, incidents)
-        with store.engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
-        marker.write_text(json.dumps(_marker(n, incidents)))
-        return store
-    store = Store(f"sqlite:///{path}")
-    upgrade(store)
-    return store
-
-
-def prepare_postgres(url: str, n: int, incidents: int, rebuild: bool) -> Store:
-    base = normalise_url(url)
-    engine = create_engine(base)
-    with engine.begin() as conn:
-        exists = conn.execute(text("SELECT 1 FROM information_schema.schemata WHERE "
-                                   "schema_name = :s"), {"s": PG_SCHEMA}).first() is not None
-        fresh = rebuild or not exists
-        if exists and not fresh:
-            marked = conn.execute(text("SELECT to_regclass(:t)"),
-                                  {"t": f'"{PG_SCHEMA}".bench_marker'}).scalar_one()
-            found = (conn.execute(text(f'SELECT info FROM "{PG_SCHEMA}".bench_marker'))
-                     .scalar_one_or_none() if marked else None)
-            fresh = found is None or json.loads(found) != _marker(n, incidents)
-        if fresh:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
-    engine.dispose()
-    schema_url = make_url(base).update_query_dict(
-        {"options": f"-csearch_path={PG_SCHEMA}"}).render_as_string(hide_password=False)
-    store = Store(schema_url)
-    upgrade(store)
-    if fresh:
-        _load(store, n, incidents)
-        with store.engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
-            conn.execute(text("CREATE TABLE bench_marker (info text)"))
-            conn.execute(text("INSERT INTO bench_marker VALUES (:i)"),
-                         {"i": json.dumps(_marker(n, incidents))})
+def prepare(bench: ModuleType, backend: str, n: int, incidents: int, rebuild: bool,
+            postgres: str) -> Store:
+    if backend == "sqlite":
+        store: Store = bench.prepare_sqlite(n, SEARCH_SEED, rebuild)
+    else:
+        store = bench.prepare_postgres(postgres, n, SEARCH_SEED, rebuild)
+    if rebuild or _marked(store) != _marker(n, incidents):
+        add_analytics_data(store, n, incidents)
     return store
 
 
@@ -161,7 +287,8 @@ def _month_sql(store: Store) -> str:
             else "to_char(timezone('UTC', received_at), 'YYYY-MM')")
 
 
-def run_backend(store: Store, label: str, repeat: int) -> tuple[float, float, int]:
+def run_backend(store: Store, label: str, repeat: int, bench: ModuleType
+                ) -> tuple[float, float, int]:
     with store.engine.connect() as conn:
         total = int(conn.execute(text("SELECT count(*) FROM reports")).scalar_one())
         incidents = int(conn.execute(text("SELECT count(*) FROM incidents")).scalar_one())
@@ -221,33 +348,10 @@ def run_backend(store: Store, label: str, repeat: int) -> tuple[float, float, in
         "f.report_id AND f2.dimension = 'district' WHERE f.dimension = 'group' AND f.value = :g "
         "GROUP BY f2.value", {"g": group})
 
-    filtered = ReportFilters(source_kind="group", intelligence="B")
-    term = "police"
-
-    def library_search() -> object:
-        with store.begin() as conn:
-            return search_store.search(conn, term, analyst.visibility, filtered)
-
-    captured: list[tuple[str, dict[str, Any]]] = []
-    original = search_store._run
-
-    def capture(conn: Any, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        captured.append((sql, dict(params)))
-        return original(conn, sql, params)
-
-    search_store._run = capture  # type: ignore[assignment]
-    try:
-        library_search()
-    finally:
-        search_store._run = original  # type: ignore[assignment]
-
-    def raw_search() -> object:
-        with store.engine.connect() as conn:
-            return [original(conn, sql, params) for sql, params in captured]
-
-    search_times = timed(library_search, repeat)
-    rows.append((f"search '{term}', source kind group + B", search_times,
-                 timed(raw_search, repeat)))
+    # bench/search.py's filtered query (common terms, source kind group + intelligence B, every
+    # match ranked by the search index) beside the plain SQL ranking of every match.
+    search_times, raw_times = bench.filtered_query_times(store, repeat)
+    rows.append(("search: bench/search.py's filtered query", search_times, raw_times))
 
     # A page's cost is the sum of its queries: time them together too.
     dashboard_page = [sum(parts) for parts in zip(*dashboard, strict=True)]
@@ -273,23 +377,28 @@ def run_backend(store: Store, label: str, repeat: int) -> tuple[float, float, in
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reports", type=int, default=100_000, help="how many reports")
+    parser.add_argument("--reports", type=int, default=1_000_000, help="how many reports")
     parser.add_argument("--incidents", type=int, default=None,
-                        help="how many incidents (default a tenth of the reports)")
+                        help="how many incidents (default 100,000, at most a tenth of the "
+                             "reports)")
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per query")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL")
+    parser.add_argument("--pg-schema", default=None,
+                        help="PostgreSQL schema of the cached database (default bench/search.py's)")
     parser.add_argument("--rebuild", action="store_true", help="ignore the cached databases")
     args = parser.parse_args(argv)
-    incidents = args.incidents if args.incidents is not None else max(1, args.reports // 10)
+    incidents = (args.incidents if args.incidents is not None
+                 else min(100_000, max(1, args.reports // 10)))
+    bench = search_bench()
+    if args.pg_schema:
+        setattr(bench, "PG_SCHEMA", args.pg_schema)  # noqa: B010
     results = []
-    if args.backend in ("sqlite", "both"):
-        store = prepare_sqlite(args.reports, incidents, args.rebuild)
-        results.append(run_backend(store, "SQLite", args.repeat))
-        store.dispose()
-    if args.backend in ("postgresql", "both"):
-        store = prepare_postgres(args.postgres, args.reports, incidents, args.rebuild)
-        results.append(run_backend(store, "PostgreSQL", args.repeat))
+    for backend, label in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+        if args.backend not in (backend, "both"):
+            continue
+        store = prepare(bench, backend, args.reports, incidents, args.rebuild, args.postgres)
+        results.append(run_backend(store, label, args.repeat, bench))
         store.dispose()
     worst = max(r[0] for r in results)
     search = max(r[1] for r in results)

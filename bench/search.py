@@ -496,6 +496,15 @@ def filtered_search_timings(store: Store, n_queries: int) -> list[float]:
     return out
 
 
+def filtered_query_times(store: Store, n_queries: int) -> tuple[list[float], list[float]]:
+    """For bench/analytics.py: :func:`filtered_search_timings`, beside the plain SQL ranking of
+    every match of the same terms with the same filter (milliseconds each)."""
+    library = filtered_search_timings(store, n_queries)
+    terms = common_terms(store)
+    plain = [sql_ranked_ms(store, terms[i % len(terms)], GROUP_B) for i in range(n_queries)]
+    return library, plain
+
+
 def _verdict(ok: bool) -> str:
     return "[green]PASS[/]" if ok else "[red]MISS[/]"
 

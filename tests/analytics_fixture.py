@@ -1,7 +1,7 @@
 """A small, hand-countable world for the analytics tests (shared by test_analytics*, test_foi*).
 
 Seven reports, three incidents, mentions, two invented groups. Facts come from the real
-derivation (:func:`drachma.analytics.facts.refresh_facts`): incidents give their linked reports
+derivation (:func:`drachma.analytics.upkeep.rebuild`): incidents give their linked reports
 place, group, platform and outcome; mentions not rejected give the rest.
 
 - R1 2017-03-10 12:00, greater-manchester, 2BP officer: incident I1 (Rochdale, Alpha Hunters,
@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 from drachma import gazetteers
 from drachma.access.actor import Actor
-from drachma.analytics.facts import refresh_facts
+from drachma.analytics.upkeep import rebuild
 from drachma.model.entities import Group, GroupStatus
 from drachma.model.grading import Grading, HandlingCode, IntelligenceAssessment, SourceEvaluation
 from drachma.model.incident import Incident
@@ -115,5 +115,5 @@ def build_world(store: Store, supervisor: Actor) -> World:
                 if wanted.review is Review.REJECTED:
                     mention_store.record_review(conn, mention, decision=Review.REJECTED,
                                                 actor_id=None, actor_name="analyst1")
-    refresh_facts(store, supervisor)
+    rebuild(store, supervisor)  # written with the store's own functions: count them all
     return World(ids, incident_ids)

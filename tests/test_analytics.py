@@ -112,13 +112,13 @@ def test_every_figure_carries_the_filters_of_the_records_behind_it(
         assert audit_store.count(conn, events) > 0
 
 
-def test_months_are_utc_months(store: Store, make_actor: ActorFactory, world: World) -> None:
+def test_months_are_uk_months(store: Store, make_actor: ActorFactory, world: World) -> None:
     counted = A.breakdown(store, make_actor(Role.SUPERVISOR), "reports", "month",
                           CountFilters(force="lancashire"))
-    # R6 was received at 23:30 UTC on 31 May 2018 (00:30 on 1 June in London).
-    assert table(counted) == {"2018-05": 1}
-    assert counted.figures[0].label == "May 2018"
-    assert counted.figures[0].filters.date_from == date(2018, 5, 1)
+    # R6 was received at 23:30 UTC on 31 May 2018: 00:30 on 1 June in London (BST).
+    assert table(counted) == {"2018-06": 1}
+    assert counted.figures[0].label == "June 2018"
+    assert counted.figures[0].filters.date_from == date(2018, 6, 1)
 
 
 def test_incidents_by_outcome_district_and_group(

@@ -1,4 +1,4 @@
-"""The analytics commands: counts, trends, hotspots, maps, groups show, analytics refresh."""
+"""The analytics commands: counts, trends, hotspots, maps, groups show, analytics rebuild."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from drachma.cli.app import app
+from drachma.store import rollups
 from drachma.store.db import Store
 from tests.analytics_fixture import build_world
 
@@ -60,9 +61,16 @@ def test_maps_and_group_profiles(cli_store: Store, tmp_path: Path) -> None:
     assert json.loads(run("groups", "show", "BJ", "--json"))["reports"] == 2
 
 
-def test_refresh_rebuilds_the_facts(cli_store: Store) -> None:
-    assert "report facts" in run("analytics", "refresh")
-    assert json.loads(run("counts", "reports", "--by", "group", "--json"))["total"] == 7
+def test_rebuild_recomputes_the_facts_and_counts_with_a_progress_bar(cli_store: Store) -> None:
+    before = json.loads(run("counts", "reports", "--by", "group", "--json"))
+    with cli_store.begin() as conn:  # lose the rollups: only a rebuild brings them back
+        rollups.clear(conn)
+    assert json.loads(run("counts", "reports", "--by", "group", "--json"))["total"] == 0
+    out = run("analytics", "rebuild")
+    assert "Counting reports" in out and "7/7" in out
+    assert "7 reports and 3 incidents counted" in out
+    assert json.loads(run("counts", "reports", "--by", "group", "--json")) | {
+        "generated_at": None} == before | {"generated_at": None}
 
 
 @pytest.mark.parametrize(

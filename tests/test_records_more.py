@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
+from drachma.analytics import upkeep
 from drachma.errors import ConflictError, PermissionDenied
 from drachma.evidence.custody import make_checkpoint
 from drachma.evidence.exhibits import Handover, add_exhibits, add_producer
@@ -27,6 +28,7 @@ from drachma.model.roles import Role
 from drachma.records import retention
 from drachma.safeguarding import deconfliction
 from drachma.store import audit as audit_store
+from drachma.store import rollups
 from drachma.store.audit import AuditFilters
 from drachma.store.db import Store
 from drachma.store.tables import (
@@ -128,6 +130,9 @@ def test_an_incident_is_scheduled_retained_and_disposed_of_everywhere(
     with pytest.raises(ConflictError, match="already disposed"):
         retention.dispose(store, records_officer, incident_id, "again", home=home, today=LATER,
                           kind="incident")
+    with store.begin() as conn:  # the counts no longer count it, nor its facts on the report
+        stored, expected = rollups.rollup_rows(conn), upkeep.expected_rollups(conn)
+    assert stored[0] == expected[0] and stored[1] == expected[1]
 
 
 def test_an_investigation_subject_is_disposed_of_with_its_keys_and_its_place_in_the_list(

@@ -1136,3 +1136,16 @@ class PersonProfileRead(AuditedEvent):
     action, kind, id_field = AuditAction.READ, RecordKind.PERSON_PROFILE, "cluster_id"
     cluster_id: int
     records: int
+
+
+# --- counts (issue 10): rollups kept in step with writes ---------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class AnalyticsRebuilt(AuditedEvent):
+    """Every fact and count rollup recomputed from the base tables (``drachma analytics
+    rebuild``)."""
+
+    action, kind = AuditAction.CHANGE, RecordKind.ANALYTICS_FACTS
+    reports: int
+    incidents: int
+    rollup_rows: int

@@ -4,7 +4,8 @@ Every figure says what it counts (reports or incidents), over which dates, and c
 filters that list the records behind it (:attr:`Figure.filters`, the query string of
 ``/api/analytics/records`` and ``drachma counts --list``). Reports are counted with the same
 visibility rule as search: a handling-code-C report only for the roles allowed to read it.
-Incidents carry no handling code: anyone who may read reports may count them.
+Incidents carry no handling code; they are counted only for those who may read incidents (the
+rule of ``drachma incidents list``: managing incidents, or reading personal data).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from drachma.access.actor import Actor
 from drachma.access.events import CountedIncidentsListed, CountedReportsListed
 from drachma.access.permissions import Permission
 from drachma.analytics.catalogue import outcome_categories
-from drachma.errors import ValidationError
+from drachma.errors import PermissionDenied, ValidationError
+from drachma.incidents import records as incident_records
 from drachma.model.report import SourceKind
 from drachma.store import analytics as analytics_store
 from drachma.store.analytics import (
@@ -94,8 +96,11 @@ class Breakdown:
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def _visibility(actor: Actor) -> Visibility:
+def _visibility(actor: Actor, subject: str = "reports") -> Visibility:
     actor.require(Permission.READ_REPORTS)
+    if subject == "incidents" and not incident_records.may_read(actor):
+        raise PermissionDenied(f"the {actor.role.label} role may not read incidents, so may not "
+                               "count them", field="role")
     return actor.visibility
 
 
@@ -205,15 +210,11 @@ def _fact_note(subject: Subject, by: str) -> str:
 def breakdown(store: Store, actor: Actor, subject: str, by: str,
               filters: CountFilters = CountFilters()) -> Breakdown:
     """Counts of ``subject`` ("reports" or "incidents") by ``by``, largest first."""
-    visibility = _visibility(actor)
+    visibility = _visibility(actor, subject)
     kind = check_filters(subject, by, filters)
     with store.begin() as conn:
-        rows = analytics_store.count_by(conn, kind, by, filters, visibility)
-        if by in FACT_DIMENSIONS:
-            total, unrecorded = analytics_store.count_total_and_unrecorded(
-                conn, kind, by, filters, visibility)
-        else:  # every record is in exactly one row
-            total, unrecorded = sum(count for _, count in rows), 0
+        counted = analytics_store.count(conn, kind, by, filters, visibility)
+    rows, total, unrecorded = counted.rows, counted.total, counted.unrecorded
     if by in PERIODS:
         rows.sort(key=lambda row: row[0] or "")
     figures = [Figure(key, key_label(by, key), count,
@@ -256,7 +257,7 @@ def records(store: Store, actor: Actor, subject: str, filters: CountFilters, *,
 
     Audited as a search, unless the caller audits the whole read itself (``audited=False``, as
     a group profile does with one event)."""
-    visibility = _visibility(actor)
+    visibility = _visibility(actor, subject)
     kind = check_filters(subject, None, filters)
     if not 1 <= limit <= MAX_LIST or offset < 0:
         raise ValidationError(f"limit must be 1-{MAX_LIST} and offset 0 or more", field="limit")

@@ -3,26 +3,18 @@
 A report's facts come from its mentions that analysts have not rejected (corrections applied)
 and from the incidents it is linked to; an incident's from its own place, groups, platform and
 outcome. Places are resolved through the gazetteer to a town and a **2023** district (older
-districts are mapped to their successor). :func:`refresh_facts` rebuilds every derived fact from
-the database in one transaction; facts the demo loader wrote (origin ``demo``) are kept.
+districts are mapped to their successor). :mod:`drachma.analytics.upkeep` writes them in the same
+transaction as every write that changes them, and rebuilds them all (``drachma analytics
+rebuild``); facts the demo loader wrote (origin ``demo``) are kept.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 
 from drachma import gazetteers
-from drachma.access import audit
-from drachma.access.actor import Actor
-from drachma.access.events import AnalyticsFactsRefreshed
-from drachma.access.permissions import Permission
 from drachma.analytics.catalogue import outcome_category
 from drachma.model.entities import Place, PlaceKind
-from drachma.store import analytics as analytics_store
-from drachma.store import groups as group_store
-from drachma.store.db import Store
 
 DERIVED = ("mention", "incident")
 FactRow = tuple[int, str, str, str]  # record id, dimension, value, origin
@@ -67,24 +59,7 @@ def incident_facts(place: str | None, groups: Iterable[str], platform: str | Non
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class RefreshSummary:
-    report_facts: int
-    incident_facts: int
-
-
-def _group_names(store: Store) -> dict[str, str]:
-    """Lower-cased name or alias -> the group's name, for reading GROUP mentions."""
-    with store.begin() as conn:
-        groups = group_store.all_groups(conn)
-    names: dict[str, str] = {}
-    for group in groups:
-        for form in (group.name, *group.aliases):
-            names.setdefault(form.lower(), group.name)
-    return names
-
-
-def _mention_facts(rows: Iterable[tuple[int, str, str]],
+def mention_facts(rows: Iterable[tuple[int, str, str]],
                    groups: dict[str, str]) -> Iterator[FactRow]:
     for report_id, kind, value in rows:
         if kind == "GROUP":
@@ -100,51 +75,9 @@ def _mention_facts(rows: Iterable[tuple[int, str, str]],
                 yield report_id, "outcome", category, "mention"
 
 
-def refresh_facts(store: Store, actor: Actor,
-                  progress: Callable[[str], None] | None = None) -> RefreshSummary:
-    """Rebuild the derived facts of every report and incident (one transaction; audited)."""
-    actor.require(Permission.INGEST)
-    groups = _group_names(store)
-    with store.begin() as conn:
-        if progress:
-            progress("reading incidents")
-        by_incident: dict[int, list[tuple[str, str]]] = {}
-        for row in analytics_store.incident_rows(conn):
-            by_incident[int(row.id)] = incident_facts(
-                row.place, json.loads(row.groups or "[]"), row.platform, row.outcome,
-                row.district)
-        links = analytics_store.incident_report_links(conn)
-        if progress:
-            progress("reading mentions")
-        mentions = analytics_store.reviewed_mentions(conn, ("GROUP", "PLACE", "PLATFORM",
-                                                            "OUTCOME"))
-        analytics_store.delete_facts(conn, "incidents", DERIVED)
-        analytics_store.delete_facts(conn, "reports", DERIVED)
-        kept_reports = analytics_store.existing_fact_keys(conn, "reports")
-        kept_incidents = analytics_store.existing_fact_keys(conn, "incidents")
-        incident_rows = [(iid, dim, value, "incident") for iid, facts in by_incident.items()
-                         for dim, value in facts if (iid, dim, value) not in kept_incidents]
-        report_rows: dict[tuple[int, str, str], str] = {}
-        for incident_id, report_id in links:
-            for dim, value in by_incident.get(incident_id, []):
-                report_rows.setdefault((report_id, dim, value), "incident")
-        for report_id, dim, value, origin in _mention_facts(mentions, groups):
-            report_rows.setdefault((report_id, dim, value), origin)
-        if progress:
-            progress("writing facts")
-        written_incidents = analytics_store.insert_facts(conn, "incidents", incident_rows)
-        written_reports = analytics_store.insert_facts(
-            conn, "reports", ((rid, dim, value, origin)
-                              for (rid, dim, value), origin in report_rows.items()
-                              if (rid, dim, value) not in kept_reports))
-        audit.record(conn, actor, AnalyticsFactsRefreshed(report_facts=written_reports,
-                                                          incident_facts=written_incidents))
-    return RefreshSummary(written_reports, written_incidents)
-
-
 def demo_facts(items: Iterable[tuple[int, Place | None, str]]) -> Iterator[FactRow]:
     """Facts of invented demo reports from (report id, town, group name): what an analyst would
-    have confirmed in their text. Origin ``demo``, so :func:`refresh_facts` keeps them."""
+    have confirmed in their text. Origin ``demo``, so a rebuild keeps them."""
     for report_id, town, group in items:
         yield report_id, "group", group, "demo"
         if town is not None:

@@ -18,6 +18,7 @@ from drachma.access.actor import Actor
 from drachma.access.events import GroupProfileRead
 from drachma.analytics.counts import Breakdown, TrendPoint, breakdown, records, trend
 from drachma.errors import NotFoundError, ValidationError
+from drachma.incidents import records as incident_records_rule
 from drachma.model.entities import Group
 from drachma.store import analytics as analytics_store
 from drachma.store import groups as group_store
@@ -67,16 +68,23 @@ def group_profile(store: Store, actor: Actor, name: str,
                                     handling=None)
     reports_by_district = breakdown(store, actor, "reports", "district", about)
     visibility = actor.visibility
+    may_read_incidents = incident_records_rule.may_read(actor)
     with store.begin() as conn:
         first, last = analytics_store.first_and_last(conn, "reports", about, visibility)
-        incident_count = analytics_store.count_total(conn, "incidents", about_incidents, None)
+        incident_count = (analytics_store.count_total(conn, "incidents", about_incidents, None)
+                          if may_read_incidents else 0)
     co = breakdown(store, actor, "reports", "group", about)
     co = Breakdown(co.subject, co.by, co.filters, co.description,
                    [f for f in co.figures if f.key != group.name], co.total, co.unrecorded,
                    co.note)
     evidence, _ = records(store, actor, "reports", about, limit=EVIDENCE_PAGE, audited=False)
-    incident_records, _ = records(store, actor, "incidents", about_incidents,
-                                  limit=EVIDENCE_PAGE, audited=False)
+    incident_records: list[RecordRow] = []
+    outcomes = Breakdown("incidents", "outcome", about_incidents,
+                         "Incidents are not shown: your role may not read incidents.", [], 0, 0)
+    if may_read_incidents:
+        incident_records, _ = records(store, actor, "incidents", about_incidents,
+                                      limit=EVIDENCE_PAGE, audited=False)
+        outcomes = breakdown(store, actor, "incidents", "outcome", about_incidents)
     profile = GroupProfile(
         group=group,
         first_seen=first,
@@ -86,7 +94,7 @@ def group_profile(store: Store, actor: Actor, name: str,
         districts=reports_by_district,
         forces=breakdown(store, actor, "reports", "force", about),
         platforms=breakdown(store, actor, "reports", "platform", about),
-        outcomes=breakdown(store, actor, "incidents", "outcome", about_incidents),
+        outcomes=outcomes,
         co_occurring=co,
         activity=trend(store, actor, "reports", "quarter", about),
         evidence=evidence,

@@ -1,5 +1,5 @@
 """``drachma counts|trends|hotspots|maps|foi``, ``drachma groups show`` and
-``drachma analytics refresh``: thin faces over :mod:`drachma.analytics`."""
+``drachma analytics rebuild``: thin faces over :mod:`drachma.analytics`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,17 @@ import json
 from pathlib import Path
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
-from drachma.analytics import charts, export, facts, foi, params, profiles
+from drachma.analytics import charts, export, foi, params, profiles, upkeep
 from drachma.analytics import counts as A
 from drachma.cli.common import cli_actor, console, friendly, open_store
 from drachma.errors import ValidationError
@@ -248,16 +256,24 @@ def register(app: typer.Typer) -> None:
 
     analytics_app = typer.Typer(help="Analytics upkeep.", no_args_is_help=True)
 
-    @analytics_app.command("refresh")
+    @analytics_app.command("rebuild")
     @friendly
-    def refresh() -> None:
-        """Rebuild what each report and incident is about (areas, groups, outcomes) from the
-        reviewed mentions and the incidents, for counting."""
+    def rebuild() -> None:
+        """Recompute what each report and incident is about (areas, groups, outcomes) and every
+        count from the stored records, in one transaction. Writes keep them in step; this is
+        for after a change of the gazetteer or of a group's aliases."""
         store = open_store()
-        with console.status("Refreshing analytics facts") as status:
-            summary = facts.refresh_facts(store, cli_actor(),
-                                          progress=lambda step: status.update(step))
-        console.print(f"{summary.report_facts:,} report facts and {summary.incident_facts:,} "
-                      "incident facts written.")
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def advance(subject: str, done: int, total: int) -> None:
+                if subject not in tasks:
+                    tasks[subject] = bar.add_task(f"Counting {subject}", total=total)
+                bar.update(tasks[subject], completed=done)
+
+            summary = upkeep.rebuild(store, cli_actor(), progress=advance)
+        console.print(f"{summary.reports:,} reports and {summary.incidents:,} incidents counted: "
+                      f"{summary.rollup_rows:,} rollup rows.")
 
     app.add_typer(analytics_app, name="analytics")

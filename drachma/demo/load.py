@@ -30,7 +30,8 @@ from rich.text import Text
 
 from drachma.access import users as user_service
 from drachma.access.actor import system_actor
-from drachma.analytics.facts import demo_facts, refresh_facts
+from drachma.analytics import upkeep
+from drachma.analytics.facts import demo_facts
 from drachma.demo import names as N
 from drachma.demo.evidence import load_demo_exhibits
 from drachma.demo.generate import (
@@ -388,7 +389,7 @@ def load_demo(
     people = load_demo_people(store)  # --- linkage (issue 11): invented variants to review ---
     summary.persons += people.persons
     summary.groups += people.groups
-    refresh_facts(store, system_actor("demo"))  # --- analytics: incidents' facts (issue 10) ---
+    upkeep.rebuild(store, system_actor("demo"))  # --- analytics: facts and counts (issue 10) ---
     link_demo(store)  # --- linkage (issue 11): train, run, and fill the review queue ---
     summary.seconds = time.perf_counter() - began
     return summary

@@ -30,6 +30,7 @@ from drachma.access.events import (
     PlaceAdded,
 )
 from drachma.access.permissions import Permission
+from drachma.analytics import upkeep
 from drachma.errors import DrachmaError, NotFoundError, PermissionDenied, ValidationError
 from drachma.gazetteers import find_places, force_by_code, resolve_force
 from drachma.incidents import checks
@@ -213,6 +214,7 @@ def new_incident(store: Store, actor: Actor, draft: IncidentDraft) -> IncidentDe
             group_id = group_store.insert_group(conn, Group(name=name, area_force=force))
             audit.record(conn, actor, GroupNamedInIncident(group_id=group_id, name=name))
         incident_id = incident_store.insert_incident(conn, detail)
+        upkeep.settle(conn, incidents=[incident_id])  # facts and counts in step (analytics)
         incident_store.add_event(conn, _event(incident_id, EventKind.CREATED, actor,
                                               place=place.name, groups=", ".join(group_names)))
         if called:
@@ -324,8 +326,13 @@ def get_incident(store: Store, actor: Actor, incident_id: int, *, timeline_limit
     return IncidentView(detail, subjects, events, total)
 
 
+def may_read(actor: Actor) -> bool:
+    """Whether the actor may read incidents (and so count them: ``drachma.analytics``)."""
+    return actor.can(Permission.MANAGE_INCIDENTS) or actor.can(Permission.READ_PERSONS)
+
+
 def _require_read(actor: Actor) -> None:
-    if not (actor.can(Permission.MANAGE_INCIDENTS) or actor.can(Permission.READ_PERSONS)):
+    if not may_read(actor):
         raise PermissionDenied(f"the {actor.role.label} role may not read incidents",
                                field="role")
 
@@ -447,6 +454,7 @@ def change_incident(store: Store, actor: Actor, incident_id: int, changes: Incid
         incident_store.update_incident(conn, incident_id, values)
         if changes.report_ids:
             incident_store.link_reports(conn, incident_id, changes.report_ids)
+        upkeep.settle(conn, incidents=[incident_id])  # facts and counts in step (analytics)
         for event in events:
             incident_store.add_event(conn, event)
         changed = sorted(set(values) - {"machine_read", "police_called_at", "police_arrived_at"})
@@ -481,6 +489,7 @@ def record_event(store: Store, actor: Actor, incident_id: int, kind: EventKind,
         event_id = incident_store.add_event(conn, event)
         if kind in (EventKind.ARREST, EventKind.CHARGE, EventKind.COURT_RESULT):
             incident_store.update_incident(conn, incident_id, {"outcome": _OUTCOMES[kind]})
+            upkeep.settle(conn, incidents=[incident_id])  # counts in step (analytics)
         audit.record(conn, actor, IncidentEventRecorded(event_id=event_id, incident=incident_id,
                                                         kind_=kind))
     return replace(event, id=event_id)

@@ -30,6 +30,7 @@ from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.events import IngestRunFinished, IngestRunResumed, IngestRunStarted, ReportAdded
 from drachma.access.permissions import Permission
+from drachma.analytics import upkeep
 from drachma.config import load_evidence_settings, load_settings
 from drachma.errors import ConstraintError, DrachmaError, NotFoundError, ValidationError
 from drachma.evidence.blobs import BlobStore
@@ -542,6 +543,7 @@ class _Run:
                 fresh[digest] = pending
         to_store = list(fresh.values())
         report_store.insert_many(conn, [p.report for p in to_store])
+        upkeep.settle(conn, reports=[p.report.id or 0 for p in to_store])  # counts in step
 
         attachments: list[AttachmentRecord] = []
         events = []

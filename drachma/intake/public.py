@@ -28,6 +28,7 @@ from drachma.access.events import (
     ReportAdded,
 )
 from drachma.access.permissions import Permission
+from drachma.analytics import upkeep
 from drachma.config import EvidenceSettings, load_evidence_settings, load_settings
 from drachma.errors import ConflictError, NotFoundError, ValidationError
 from drachma.evidence.custody import make_checkpoint
@@ -331,6 +332,7 @@ def _grade(store: Store, actor: Actor, ref: str, reference: str, grading: str,
             locker = open_the_locker()
             shots = [(f.filename, _read_kept(home, f.stored_path)) for f in submission.files]
             take_in_public_screenshots(conn, actor, locker, ref, report_id, shots, written)
+        upkeep.settle(conn, reports=[report_id])  # counts in step (analytics)
         intake_store.insert_attachments(conn, [
             AttachmentRecord(report_id, f.filename, f.media_type, f.size, f.sha256, None)
             for f in submission.files])

@@ -13,6 +13,7 @@ from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.events import GroupAdded, GroupConfirmed, MentionReviewed
 from drachma.access.permissions import Permission
+from drachma.analytics import upkeep
 from drachma.errors import NotFoundError, ValidationError
 from drachma.model.entities import Group, GroupStatus
 from drachma.model.mention import Mention, MentionType, Review
@@ -121,6 +122,7 @@ def review_mention(
             elif not group.confirmed and group.id is not None:
                 group_store.confirm_group(conn, group.id)
                 audit.record(conn, actor, GroupConfirmed(group_id=group.id))
+        upkeep.settle(conn, reports=[mention.report_id])  # facts and counts in step (analytics)
         audit.record(conn, actor, MentionReviewed(mention_id=mention_id, decision=decision,
                                                   value=final_value))
         updated = mention_store.get(conn, mention_id)

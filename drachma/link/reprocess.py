@@ -22,6 +22,7 @@ from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.events import MentionsReread
 from drachma.access.permissions import Permission, can_read_restricted
+from drachma.analytics import upkeep
 from drachma.errors import ValidationError
 from drachma.model.mention import Review
 from drachma.model.report import Report
@@ -99,6 +100,7 @@ def reprocess(
                 stored = mention_store.replace_pending(
                     conn, report.id, mentions, extractor.version
                 )
+                upkeep.settle(conn, reports=[report.id])  # facts and counts in step
                 audit.record(conn, actor, MentionsReread(
                     report_id=report.id, reprocessed=extractor.version, count=len(mentions)))
             result.reports += 1

@@ -38,6 +38,7 @@ from drachma.access.events import (
     SubjectRetained,
 )
 from drachma.access.permissions import Permission
+from drachma.analytics import upkeep
 from drachma.errors import ConflictError, DrachmaError, NotFoundError, ValidationError
 from drachma.evidence.blobs import BlobStore
 from drachma.model.dates import uk_today
@@ -314,6 +315,7 @@ def dispose(store: Store, actor: Actor, report_id: int, reason: str, *, home: Pa
             if content is None:
                 raise NotFoundError(f"{what} does not exist", field="record_id")
             digest = content_sha256(*content)
+            upkeep.forget_reports(conn, [report_id])  # out of the counts (analytics)
             paths, shas = records_store.dispose_report(conn, review.id, report_id, digest, why,
                                                        actor.name, at)
             audit.record(conn, actor, RecordDisposed(
@@ -324,8 +326,10 @@ def dispose(store: Store, actor: Actor, report_id: int, reason: str, *, home: Pa
             if text is None:
                 raise NotFoundError(f"{what} does not exist", field="record_id")
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            linked = upkeep.forget_incidents(conn, [report_id]) if kind == INCIDENT else set()
             records_store.dispose_record(conn, review.id, kind, report_id, digest, why,
                                          actor.name, at)
+            upkeep.settle(conn, reports=linked)  # their incident facts are gone (analytics)
             if kind == INCIDENT:
                 audit.record(conn, actor, IncidentDisposed(
                     incident_id=report_id, retention_group=review.group, reason=why,

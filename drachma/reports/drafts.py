@@ -16,6 +16,7 @@ from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.events import ReportAdded
 from drachma.access.permissions import Permission
+from drachma.analytics import upkeep
 from drachma.errors import ConflictError, ValidationError
 from drachma.model.dates import uk_datetime, uk_day, uk_today
 from drachma.model.grading import parse_grading, parse_legacy_grading
@@ -138,5 +139,6 @@ def add_report(store: Store, actor: Actor, draft: ReportDraft) -> Report:
         if twin is not None:
             raise ConflictError(f"the same text is already stored as report {twin}", field="body")
         report_store.insert_report(conn, report)
+        upkeep.settle(conn, reports=[report.id or 0])  # counts in step (analytics)
         audit.record(conn, actor, ReportAdded(report_id=report.id, grading=report.grading.code))
     return report

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.events import MentionsRead
+from drachma.analytics import upkeep
 from drachma.model.dates import uk_day
 from drachma.model.mention import Mention
 from drachma.model.report import Report
@@ -53,6 +54,7 @@ def extract_report(store: Store, actor: Actor, report: Report) -> list[Mention]:
         # The version is recorded even when nothing was found, so that a report with no
         # mentions is not read again at every opening (bench/load.py found that).
         stored = mention_store.replace_pending(conn, report.id, found, extractor.version)
+        upkeep.settle(conn, reports=[report.id])  # facts and counts in step (analytics)
         audit.record(conn, actor, MentionsRead(report_id=report.id, count=len(found)))
     return stored
 

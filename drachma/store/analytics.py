@@ -3,26 +3,30 @@
 The library (``drachma/analytics``) decides who may count what and what a figure means; this
 module only turns a :class:`CountFilters` and a dimension into SQL. Facts (district, town,
 group, platform, outcome) live in ``report_facts`` / ``incident_facts`` (migration 0011); the
-force, source kind, grading and dates are columns of the records themselves.
+force, source kind, grading and dates are columns of the records themselves. Counts are read
+from the rollups ``fact_pair_counts`` / ``fact_counts`` (migration 0018, kept in step with every
+write by ``drachma/analytics/upkeep.py``) wherever they can answer, else from those tables.
 
-Dates are UTC days and periods UTC months, the same as the reports list's date filters.
+Dates are UK days and periods UK months (Europe/London, :mod:`drachma.model.dates`), the same as
+the reports list's date filters: a report at 00:30 BST on 1 June is counted in June.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from calendar import monthrange
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from itertools import combinations
 from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Select,
     Table,
     and_,
-    cast,
-    delete,
+    exists,
     func,
     insert,
     literal,
@@ -30,16 +34,16 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy import Integer as SqlInteger
-from sqlalchemy import String as SqlString
 
+from drachma.model.dates import local, uk_day_end, uk_day_start
 from drachma.model.grading import HandlingCode
+from drachma.model.roles import Role
 from drachma.store.reports import Visibility
 from drachma.store.tables import (
+    fact_counts,
+    fact_pair_counts,
     incident_facts,
-    incident_reports,
     incidents,
-    mentions,
     report_access,
     report_facts,
     reports,
@@ -107,17 +111,17 @@ def _shape(subject: Subject) -> _Shape:
                   incident_facts, incident_facts.c.incident_id)
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def _has_fact(shape: _Shape, dimension: str, value: str) -> ColumnElement[bool]:
-    # IN (the fact's records), not a correlated EXISTS: both databases read the few records with
-    # the fact from the (dimension, value, record) index once, instead of probing for every row.
+def _has_fact(shape: _Shape, dimension: str, value: str, probe: bool) -> ColumnElement[bool]:
+    # For a count, IN (the fact's records), not a correlated EXISTS: both databases read the
+    # records with the fact from the (dimension, value, record) index once, instead of probing
+    # for every row. For the newest (or oldest) few (``probe``), EXISTS on the facts' key, so
+    # that the records are walked in date order and each probed until enough are found.
     f = shape.facts.alias(f"has_{dimension}")
     record = f.c.report_id if shape.facts is report_facts else f.c.incident_id
-    member: ColumnElement[bool] = shape.id.in_(
-        select(record).where(f.c.dimension == dimension, f.c.value == value))
+    wanted = select(record).where(f.c.dimension == dimension, f.c.value == value)
+    if probe:
+        return exists(wanted.where(record == shape.id))
+    member: ColumnElement[bool] = shape.id.in_(wanted)
     return member
 
 
@@ -133,16 +137,16 @@ def _visible(visibility: Visibility) -> ColumnElement[bool]:
                reports.c.id.in_(allowed))
 
 
-def _where(subject: Subject, filters: CountFilters,
-           visibility: Visibility | None) -> list[ColumnElement[bool]]:
+def _where(subject: Subject, filters: CountFilters, visibility: Visibility | None,
+           probe: bool = False) -> list[ColumnElement[bool]]:
     shape = _shape(subject)
     out: list[ColumnElement[bool]] = []
     if subject == "reports" and visibility is not None:
         out.append(_visible(visibility))
     if filters.date_from:
-        out.append(shape.at >= _day_start(filters.date_from))
+        out.append(shape.at >= uk_day_start(filters.date_from))
     if filters.date_to:
-        out.append(shape.at < _day_start(filters.date_to + timedelta(days=1)))
+        out.append(shape.at < uk_day_end(filters.date_to))
     if filters.force:
         out.append(shape.force == filters.force)
     for column, value in (
@@ -156,23 +160,23 @@ def _where(subject: Subject, filters: CountFilters,
     for dimension in FACT_DIMENSIONS:
         value = getattr(filters, dimension)
         if value:
-            out.append(_has_fact(shape, dimension, value))
+            out.append(_has_fact(shape, dimension, value, probe))
     return out
 
 
-def _period_key(conn: Connection, at: Any, period: str) -> ColumnElement[str]:
-    if conn.dialect.name == "sqlite":
-        # SQLite holds the UTC time as text, "YYYY-MM-DD HH:MM:SS.ffffff": cutting it is exact
-        # and several times cheaper than strftime(), which parses every value.
-        if period == "month":
-            return func.substr(at, 1, 7)
-        if period == "year":
-            return func.substr(at, 1, 4)
-        month = cast(func.substr(at, 6, 2), SqlInteger)
-        return func.substr(at, 1, 4) + "-Q" + cast((month + 2) // 3, SqlString)
-    utc = func.timezone("UTC", at)
-    pattern = {"month": "YYYY-MM", "year": "YYYY", "quarter": 'YYYY-"Q"Q'}[period]
-    return func.to_char(utc, pattern)
+def _uk_months(ats: Iterable[Any]) -> Iterator[str]:
+    for at in ats:
+        moment = local(_aware(at) or datetime.min.replace(tzinfo=UTC))
+        yield f"{moment.year:04d}-{moment.month:02d}"
+
+
+def period_of_month(by: str, month: str) -> str:
+    """"2018-05" as a month, quarter ("2018-Q2") or year ("2018") key."""
+    if by == "year":
+        return month[:4]
+    if by == "quarter":
+        return f"{month[:4]}-Q{(int(month[5:7]) + 2) // 3}"
+    return month
 
 
 def _column_key(subject: Subject, by: str) -> ColumnElement[Any]:
@@ -184,66 +188,258 @@ def _column_key(subject: Subject, by: str) -> ColumnElement[Any]:
     return reports.c.grading_source + reports.c.grading_intelligence + reports.c.grading_handling
 
 
-def count_by(
-    conn: Connection, subject: Subject, by: str, filters: CountFilters,
-    visibility: Visibility | None,
-) -> list[tuple[str | None, int]]:
-    """(key, number of records) for each value of ``by``, largest first.
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """``rows``: (key, number of records), largest first; ``total``: distinct records counted;
+    ``unrecorded``: those with no value for a fact dimension ``by`` (else 0)."""
 
-    For a fact dimension a record with two values (a report naming two districts) counts once
-    under each; records with no value are not in the list (see :func:`count_unrecorded`). For a
-    column or a period every record is in exactly one row; a record with no force has key None.
-    """
+    rows: list[tuple[str | None, int]]
+    total: int
+    unrecorded: int
+    path: str  # "rollup", "rollup+base" or "base": how it was answered (for tests and the bench)
+
+
+def _sorted(tally: dict[str | None, int]) -> list[tuple[str | None, int]]:
+    return sorted(((k, n) for k, n in tally.items() if n > 0),
+                  key=lambda row: (-row[1], row[0] or ""))
+
+
+def _base_count(conn: Connection, subject: Subject, by: str | None, filters: CountFilters,
+                visibility: Visibility | None) -> Counted:
+    """The plain way: a ``GROUP BY`` over the records and their facts."""
     shape = _shape(subject)
     where = _where(subject, filters, visibility)
-    query: Select[Any]
+    total = int(conn.execute(select(func.count()).select_from(shape.table).where(*where))
+                .scalar_one())
+    if by is None:
+        return Counted([], total, 0, "base")
+    tally: dict[str | None, int] = {}
+    unrecorded = 0
     if by in FACT_DIMENSIONS:
         f = shape.facts.alias("by_fact")
         record = f.c.report_id if shape.facts is report_facts else f.c.incident_id
-        key: ColumnElement[Any] = f.c.value
-        query = (select(key.label("key"), func.count().label("n"))
-                 .select_from(shape.table.join(f, and_(record == shape.id,
-                                                        f.c.dimension == by))))
+        query = (select(f.c.value, func.count())
+                 .select_from(shape.table.join(f, and_(record == shape.id, f.c.dimension == by)))
+                 .where(*where).group_by(f.c.value))
+        tally = {key: int(n) for key, n in conn.execute(query)}
+        a = shape.facts.alias("any_fact")
+        a_record = a.c.report_id if shape.facts is report_facts else a.c.incident_id
+        with_value = int(conn.execute(select(func.count()).select_from(shape.table).where(
+            *where, shape.id.in_(select(a_record).where(a.c.dimension == by)))).scalar_one())
+        unrecorded = total - with_value
+    elif by in PERIODS:  # UK months, so the month is worked out here, not in SQL
+        for month in _uk_months(conn.execute(select(shape.at).where(*where)).scalars()):
+            key = period_of_month(by, month)
+            tally[key] = tally.get(key, 0) + 1
     else:
-        key = _period_key(conn, shape.at, by) if by in PERIODS else _column_key(subject, by)
-        query = select(key.label("key"), func.count().label("n")).select_from(shape.table)
-    query = query.where(*where).group_by(key).order_by(func.count().desc(), key)
-    return [(row.key, int(row.n)) for row in conn.execute(query)]
+        key_column = _column_key(subject, by)
+        tally = {key: int(n) for key, n in conn.execute(
+            select(key_column, func.count()).select_from(shape.table).where(*where)
+            .group_by(key_column))}
+    return Counted(_sorted(tally), total, unrecorded, "base")
+
+
+# --- the rollups ----------------------------------------------------------------------------------
+
+_FINE = ("source_kind", "source_evaluation", "intelligence", "handling")
+
+
+def _route(subject: Subject, by: str | None, filters: CountFilters) -> str | None:
+    """Which rollup answers this question: "pair" (no source kind or grading involved), "star"
+    (source kind or grading involved, at most one fact), or None (the base tables)."""
+    facts = [d for d in FACT_DIMENSIONS if getattr(filters, d)]
+    if len(facts) > 1:
+        return None
+    fine = subject == "reports" and (any(getattr(filters, n) for n in _FINE)
+                                     or by in ("source_kind", "grading"))
+    if not fine:
+        return "pair"
+    if facts and by in FACT_DIMENSIONS:
+        return None
+    return "star"
+
+
+def _full_months(date_from: date | None, date_to: date | None
+                 ) -> tuple[tuple[str | None, str | None] | None, list[tuple[date, date]]]:
+    """The whole UK months inside the dates (None: none) and the days either side of them."""
+    if date_from is None and date_to is None:
+        return (None, None), []
+    first = None
+    if date_from is not None:
+        first = (date_from if date_from.day == 1
+                 else (date_from.replace(day=28) + timedelta(days=4)).replace(day=1))
+    last = None
+    if date_to is not None:
+        following = date_to + timedelta(days=1)
+        last = date_to if following.day == 1 else date_to.replace(day=1) - timedelta(days=1)
+    if first is not None and last is not None and last < first:
+        assert date_from is not None and date_to is not None
+        return None, [(date_from, date_to)]
+    edges: list[tuple[date, date]] = []
+    if date_from is not None and first is not None and first > date_from:
+        edges.append((date_from, first - timedelta(days=1)))
+    if date_to is not None and last is not None and last < date_to:
+        edges.append((last + timedelta(days=1), date_to))
+    return ((f"{first:%Y-%m}" if first else None, f"{last:%Y-%m}" if last else None), edges)
+
+
+@cache
+def _access_keys(role: str) -> tuple[str, ...]:
+    """Every rollup access key a reader in ``role`` may count: "P", and each set of roles a
+    handling-code-C report can be open to that includes theirs (as written by
+    ``drachma.analytics.upkeep.access_key``)."""
+    others = sorted(r.value for r in Role if r.value != role)
+    keys = ["P"]
+    for size in range(len(others) + 1):
+        for chosen in combinations(others, size):
+            keys.append("," + "".join(f"{r}," for r in sorted((*chosen, role))))
+    return tuple(keys)
+
+
+def _access(column: Any, visibility: Visibility | None) -> list[ColumnElement[bool]]:
+    """The visibility rule on a rollup: an ``IN`` list of exact keys, which both databases test
+    with an index or a hash rather than a pattern per row."""
+    if visibility is None or visibility.sees_all_restricted:
+        return []
+    return [column.in_(_access_keys(visibility.role.value))]
+
+
+def _rollup_count(conn: Connection, subject: Subject, by: str | None, filters: CountFilters,
+                  visibility: Visibility | None, months: tuple[str | None, str | None],
+                  route: str) -> Counted:
+    facts = [(d, getattr(filters, d)) for d in FACT_DIMENSIONS if getattr(filters, d)]
+    fact_dim, fact_value = facts[0] if facts else ("", "")
+    if route == "pair":
+        t = fact_pair_counts
+        dim_b, value_b = t.c.dimension_b, t.c.value_b
+        where = [t.c.subject == subject, t.c.dimension_a == fact_dim, t.c.value_a == fact_value]
+    else:
+        t = fact_counts
+        dim_b, value_b = t.c.dimension, t.c.value
+        where = [t.c.subject == subject]
+        for name, column in (("source_kind", "source_kind"),
+                             ("source_evaluation", "grading_source"),
+                             ("intelligence", "grading_intelligence"),
+                             ("handling", "grading_handling")):
+            if getattr(filters, name):
+                where.append(t.c[column] == getattr(filters, name))
+    if months[0]:
+        where.append(t.c.month >= months[0])
+    if months[1]:
+        where.append(t.c.month <= months[1])
+    if filters.force:
+        where.append(t.c.force == filters.force)
+    where += _access(t.c.access, visibility)
+    # "The records themselves": in the pair rollup b = "" (a = the fact filter or ""); in the
+    # star rollup the fact filter's own rows, or dimension "".
+    itself = ([dim_b == "", value_b == ""] if route == "pair"
+              else [dim_b == fact_dim, value_b == fact_value])
+    tally: dict[str | None, int] = {}
+    if by is None or by in FACT_DIMENSIONS:
+        # The total, the values of ``by`` and how many have one ("+" rows): each an equality
+        # on the key's dimension column, so each reads one range of the key (an OR or an IN of
+        # the three makes PostgreSQL read every dimension's rows in the months).
+        total = with_value = 0
+        parts = [("", itself)] if by is None else [
+            ("", itself), (by, [dim_b == by]), ("+", [dim_b == "+" + by])]
+        for part, condition in parts:
+            for value, n in conn.execute(select(value_b, func.sum(t.c.n))
+                                         .where(*where, *condition).group_by(value_b)):
+                if part == "":
+                    total += int(n)
+                elif part == "+":
+                    with_value += int(n)
+                else:
+                    tally[value] = int(n)
+        if by is None:
+            return Counted([], total, 0, "rollup")
+        if by == fact_dim:  # the filter's own value: every record counted has it
+            tally[fact_value] = total
+            with_value = total
+        return Counted(_sorted(tally), total, total - with_value, "rollup")
+    if by in PERIODS:
+        for month, n in conn.execute(select(t.c.month, func.sum(t.c.n)).where(*where, *itself)
+                                     .group_by(t.c.month)):
+            key = period_of_month(by, month)
+            tally[key] = tally.get(key, 0) + int(n)
+    else:
+        if by == "grading":
+            key_column: ColumnElement[Any] = (t.c.grading_source + t.c.grading_intelligence
+                                              + t.c.grading_handling)
+        else:
+            key_column = t.c[by]
+        for key, n in conn.execute(select(key_column, func.sum(t.c.n)).where(*where, *itself)
+                                   .group_by(key_column)):
+            tally[key or None] = tally.get(key or None, 0) + int(n)
+    # A column or a period puts every record in exactly one row.
+    return Counted(_sorted(tally), sum(tally.values()), 0, "rollup")
+
+
+def count(conn: Connection, subject: Subject, by: str | None, filters: CountFilters,
+          visibility: Visibility | None) -> Counted:
+    """Records of ``subject`` matching ``filters`` that ``visibility`` may see, by ``by``.
+
+    Whole UK months come from the rollups (kept in step with every write); the days of a
+    partly covered month at either end, and questions with two or more fact filters, or a fact
+    filter with source kind or grading and a fact breakdown, from the base tables. For a fact
+    dimension a record with two values (a report naming two districts) counts once under each;
+    records with no value are ``unrecorded``. For a column or a period every record is in
+    exactly one row; a record with no force has key None.
+    """
+    route = _route(subject, by, filters)
+    months, edges = _full_months(filters.date_from, filters.date_to)
+    if route is None or months is None:
+        return _base_count(conn, subject, by, filters, visibility)
+    result = _rollup_count(conn, subject, by, filters, visibility, months, route)
+    if not edges:
+        return result
+    tally = dict(result.rows)
+    total, unrecorded = result.total, result.unrecorded
+    for start, end in edges:
+        part = _base_count(conn, subject, by, filters.replace(date_from=start, date_to=end),
+                           visibility)
+        for key, n in part.rows:
+            tally[key] = tally.get(key, 0) + n
+        total += part.total
+        unrecorded += part.unrecorded
+    if by in FACT_DIMENSIONS and by == next(
+            (d for d in FACT_DIMENSIONS if getattr(filters, d)), None):
+        tally[getattr(filters, by)] = total
+    return Counted(_sorted(tally), total, unrecorded, "rollup+base")
 
 
 def count_total(conn: Connection, subject: Subject, filters: CountFilters,
                 visibility: Visibility | None) -> int:
-    shape = _shape(subject)
-    query = select(func.count()).select_from(shape.table).where(
-        *_where(subject, filters, visibility))
-    return int(conn.execute(query).scalar_one())
+    return count(conn, subject, None, filters, visibility).total
 
 
-def count_total_and_unrecorded(conn: Connection, subject: Subject, dimension: str,
-                               filters: CountFilters,
-                               visibility: Visibility | None) -> tuple[int, int]:
-    """How many records are counted, and how many of them have no value for a fact dimension.
+def _month_bounds(month: str) -> tuple[date, date]:
+    year, number = int(month[:4]), int(month[5:7])
+    return date(year, number, 1), date(year, number, monthrange(year, number)[1])
 
-    The second is the total less those ``IN`` the dimension's records (a semi-join both
-    databases run once), not a correlated probe per record (four times slower on PostgreSQL).
-    """
-    shape = _shape(subject)
-    where = _where(subject, filters, visibility)
-    f = shape.facts.alias("any_fact")
-    record = f.c.report_id if shape.facts is report_facts else f.c.incident_id
-    total = int(conn.execute(select(func.count()).select_from(shape.table).where(*where))
-                .scalar_one())
-    with_value = int(conn.execute(select(func.count()).select_from(shape.table).where(
-        *where, shape.id.in_(select(record).where(f.c.dimension == dimension)))).scalar_one())
-    return total, total - with_value
+
+def _within(filters: CountFilters, start: date, end: date) -> CountFilters:
+    """The filters narrowed to the days from ``start`` to ``end`` (inside their own dates)."""
+    return filters.replace(
+        date_from=max(start, filters.date_from) if filters.date_from else start,
+        date_to=min(end, filters.date_to) if filters.date_to else end)
 
 
 def first_and_last(conn: Connection, subject: Subject, filters: CountFilters,
                    visibility: Visibility | None) -> tuple[datetime | None, datetime | None]:
+    """The first and last moment of the records counted: the months from the counts, then the
+    moments from those two months' records only."""
+    months = [key for key, _ in count(conn, subject, "month", filters, visibility).rows if key]
+    if not months:
+        return None, None
     shape = _shape(subject)
-    row = conn.execute(select(func.min(shape.at), func.max(shape.at)).where(
-        *_where(subject, filters, visibility))).one()
-    return _aware(row[0]), _aware(row[1])
+    first = _within(filters, *_month_bounds(min(months)))
+    last = _within(filters, *_month_bounds(max(months)))
+    earliest = conn.execute(select(shape.at).where(*_where(subject, first, visibility, True))
+                            .order_by(shape.at).limit(1)).scalar()
+    latest = conn.execute(select(shape.at).where(*_where(subject, last, visibility, True))
+                          .order_by(shape.at.desc()).limit(1)).scalar()
+    return _aware(earliest), _aware(latest)
 
 
 def _aware(value: Any) -> datetime | None:
@@ -268,9 +464,23 @@ class RecordRow:
 
 def list_records(conn: Connection, subject: Subject, filters: CountFilters,
                  visibility: Visibility | None, *, limit: int, offset: int) -> list[RecordRow]:
-    """The records a figure counts, newest first, one page."""
+    """The records a figure counts, newest first, one page.
+
+    A first pages's records are looked for only in the newest months that hold enough of them
+    (from the counts), so a list of a common fact reads a few months, not every record."""
     shape = _shape(subject)
-    where = _where(subject, filters, visibility)
+    if offset + limit <= 1000:
+        needed = offset + limit
+        for month, n in sorted(
+                ((k, n) for k, n in count(conn, subject, "month", filters, visibility).rows
+                 if k), reverse=True):
+            needed -= n
+            if needed <= 0:
+                start = _month_bounds(month)[0]
+                filters = filters.replace(
+                    date_from=max(start, filters.date_from) if filters.date_from else start)
+                break
+    where = _where(subject, filters, visibility, True)
     if subject == "reports":
         query = select(reports.c.id, reports.c.received_at.label("at"), reports.c.title,
                        reports.c.force, _column_key("reports", "grading").label("grading"))
@@ -300,37 +510,3 @@ def insert_facts(conn: Connection, subject: Subject,
         for (rid, dim, value), origin in unique.items()
     ])
     return len(unique)
-
-
-def delete_facts(conn: Connection, subject: Subject, origins: Sequence[str]) -> None:
-    shape = _shape(subject)
-    conn.execute(delete(shape.facts).where(shape.facts.c.origin.in_(origins)))
-
-
-def existing_fact_keys(conn: Connection, subject: Subject) -> set[tuple[int, str, str]]:
-    shape = _shape(subject)
-    return {(int(r[0]), r[1], r[2]) for r in conn.execute(
-        select(shape.fact_id, shape.facts.c.dimension, shape.facts.c.value))}
-
-
-def incident_rows(conn: Connection) -> list[Any]:
-    """id, place, district, groups (JSON text), platform, outcome of every incident."""
-    return list(conn.execute(select(incidents.c.id, incidents.c.place, incidents.c.district,
-                                    incidents.c.groups, incidents.c.platform,
-                                    incidents.c.outcome)
-                             .order_by(incidents.c.id)))
-
-
-def incident_report_links(conn: Connection) -> list[tuple[int, int]]:
-    """(incident id, report id) pairs."""
-    return [(int(a), int(b)) for a, b in conn.execute(
-        select(incident_reports.c.incident_id, incident_reports.c.report_id))]
-
-
-def reviewed_mentions(conn: Connection, types: Sequence[str]) -> list[tuple[int, str, str]]:
-    """(report id, type, value) of mentions of ``types`` not rejected, corrections applied."""
-    kind = func.coalesce(mentions.c.corrected_type, mentions.c.type)
-    value = func.coalesce(mentions.c.corrected_value, mentions.c.value)
-    query = select(mentions.c.report_id, kind.label("kind"), value.label("value")).where(
-        mentions.c.review != "rejected", kind.in_(types), true())
-    return [(int(r.report_id), r.kind, r.value) for r in conn.execute(query)]

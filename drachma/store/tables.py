@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -892,3 +893,65 @@ linkage_decisions = Table(
 )
 
 groups.append_column(Column("merged_into", Integer))  # a group confirmed to be another's alias
+
+# --- counts (issue 10): rollups kept in step with every write (migration 0018) ---
+# One row per combination of what a count can filter on, with how many records have it.
+# ``dimension`` is "" for the record itself, a fact dimension (district, town, group, platform,
+# outcome) for one of its facts, or "+" and a dimension for "has at least one" (for the
+# "not recorded" figure). ``month`` is the UK month (Europe/London) of the record's date;
+# ``access`` is "P" for a report anyone may read, else ",role,role," (handling code C) -
+# incidents are always "P". Columns that do not apply (incidents' source kind, grading) hold "".
+fact_counts = Table(
+    "fact_counts",
+    metadata,
+    Column("subject", String(9), nullable=False),
+    Column("dimension", String(17), nullable=False),
+    Column("value", String(200), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("force", String(64), nullable=False),
+    Column("source_kind", String(32), nullable=False),
+    Column("grading_source", String(1), nullable=False),
+    Column("grading_intelligence", String(1), nullable=False),
+    Column("grading_handling", String(1), nullable=False),
+    Column("access", String(100), nullable=False),
+    Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint("subject", "dimension", "value", "month", "force", "source_kind",
+                         "grading_source", "grading_intelligence", "grading_handling", "access"),
+    sqlite_with_rowid=False,  # the key is the table: a range of it is read in order, n with it
+)
+
+# Records with one fact (``dimension_a``/``value_a``, or "" for any record) counted by another
+# (``dimension_b``/``value_b``): every count without source kind or grading, such as a group's
+# districts or co-occurring groups. The month comes before ``value_b`` in the key, so a range of
+# months is one range of the key.
+fact_pair_counts = Table(
+    "fact_pair_counts",
+    metadata,
+    Column("subject", String(9), nullable=False),
+    Column("dimension_a", String(17), nullable=False),
+    Column("value_a", String(200), nullable=False),
+    Column("dimension_b", String(17), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("value_b", String(200), nullable=False),
+    Column("force", String(64), nullable=False),
+    Column("access", String(100), nullable=False),
+    Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint("subject", "dimension_a", "value_a", "dimension_b", "month", "value_b",
+                         "force", "access"),
+    sqlite_with_rowid=False,
+)
+
+# What each record was last counted under, so that a change subtracts exactly what it added.
+counted_records = Table(
+    "counted_records",
+    metadata,
+    Column("subject", String(9), primary_key=True),
+    Column("record_id", Integer, primary_key=True),
+    Column("month", String(7), nullable=False),
+    Column("force", String(64), nullable=False),
+    Column("source_kind", String(32), nullable=False),
+    Column("grading_source", String(1), nullable=False),
+    Column("grading_intelligence", String(1), nullable=False),
+    Column("grading_handling", String(1), nullable=False),
+    Column("access", String(100), nullable=False),
+)

@@ -1,0 +1,294 @@
+"""The count rollups (``fact_counts``, ``fact_pair_counts``) and what each record was counted
+under (``counted_records``): reading the rows a record's contribution is made of, and adding
+deltas. What a contribution *is* (UK months, which facts) is decided in
+``drachma/analytics/upkeep.py``; this module only moves rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from drachma.store.tables import (
+    counted_records,
+    fact_counts,
+    fact_pair_counts,
+    group_aliases,
+    groups,
+    incident_facts,
+    incident_reports,
+    incidents,
+    mentions,
+    report_access,
+    report_facts,
+    reports,
+)
+
+Subject = Literal["reports", "incidents"]
+#: month, force, source kind, grading source, intelligence, handling, access
+CountedKey = tuple[str, str, str, str, str, str, str]
+Fact = tuple[str, str]  # (dimension, value)
+# subject, dimension, value, then a CountedKey
+StarKey = tuple[str, str, str, str, str, str, str, str, str, str]
+# subject, dimension a, value a, dimension b, value b, month, force, access
+PairKey = tuple[str, str, str, str, str, str, str, str]
+CHUNK = 500  # ids per IN (...) list
+
+STAR_COLUMNS = ("subject", "dimension", "value", "month", "force", "source_kind",
+                "grading_source", "grading_intelligence", "grading_handling", "access")
+PAIR_COLUMNS = ("subject", "dimension_a", "value_a", "dimension_b", "value_b", "month", "force",
+                "access")  # the order of PairKey, not of the table's key
+COUNTED_COLUMNS = ("month", "force", "source_kind", "grading_source", "grading_intelligence",
+                   "grading_handling", "access")
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start:start + CHUNK])
+
+
+def _facts_table(subject: Subject) -> tuple[Table, Any]:
+    if subject == "reports":
+        return report_facts, report_facts.c.report_id
+    return incident_facts, incident_facts.c.incident_id
+
+
+def aware(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite may hand back text
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# --- reading what records are now ---------------------------------------------------------------
+
+
+def report_columns(conn: Connection, ids: Sequence[int]
+                   ) -> dict[int, tuple[datetime, str | None, str, str, str, str, frozenset[str]]]:
+    """id -> (received at, force, source kind, grading x3, roles a C report is open to)."""
+    out: dict[int, tuple[datetime, str | None, str, str, str, str, frozenset[str]]] = {}
+    for chunk in _chunks(ids):
+        roles: dict[int, set[str]] = {}
+        for rid, role in conn.execute(select(report_access.c.report_id, report_access.c.role)
+                                      .where(report_access.c.report_id.in_(chunk))):
+            roles.setdefault(int(rid), set()).add(role)
+        for r in conn.execute(select(reports.c.id, reports.c.received_at, reports.c.force,
+                                     reports.c.source_kind, reports.c.grading_source,
+                                     reports.c.grading_intelligence, reports.c.grading_handling)
+                              .where(reports.c.id.in_(chunk))):
+            out[int(r.id)] = (aware(r.received_at), r.force, r.source_kind, r.grading_source,
+                              r.grading_intelligence, r.grading_handling,
+                              frozenset(roles.get(int(r.id), ())))
+    return out
+
+
+def incident_columns(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
+    """id -> row of (id, occurred_at, force, place, district, groups (JSON), platform, outcome)."""
+    out: dict[int, Any] = {}
+    for chunk in _chunks(ids):
+        for r in conn.execute(select(incidents.c.id, incidents.c.occurred_at, incidents.c.force,
+                                     incidents.c.place, incidents.c.district, incidents.c.groups,
+                                     incidents.c.platform, incidents.c.outcome)
+                              .where(incidents.c.id.in_(chunk))):
+            out[int(r.id)] = r
+    return out
+
+
+def groups_of(row: Any) -> list[str]:
+    return [str(g) for g in json.loads(row.groups or "[]")]
+
+
+def facts_of(conn: Connection, subject: Subject, ids: Sequence[int]
+             ) -> dict[int, list[tuple[str, str, str]]]:
+    """id -> [(dimension, value, origin)] as stored."""
+    table, record = _facts_table(subject)
+    out: dict[int, list[tuple[str, str, str]]] = {}
+    for chunk in _chunks(ids):
+        for rid, dim, value, origin in conn.execute(
+                select(record, table.c.dimension, table.c.value, table.c.origin)
+                .where(record.in_(chunk))):
+            out.setdefault(int(rid), []).append((dim, value, origin))
+    return out
+
+
+def counted(conn: Connection, subject: Subject, ids: Sequence[int]) -> dict[int, CountedKey]:
+    """id -> the key a record was last counted under (absent: not counted).
+
+    The rows are locked (``FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time) until
+    the transaction ends: a second writer settling the same record waits, then reads what the
+    first wrote, so a contribution is never taken away twice."""
+    c = counted_records.c
+    out: dict[int, CountedKey] = {}
+    for chunk in _chunks(ids):
+        for r in conn.execute(select(c.record_id, *(c[name] for name in COUNTED_COLUMNS))
+                              .where(c.subject == subject, c.record_id.in_(chunk))
+                              .order_by(c.record_id).with_for_update()):
+            out[int(r[0])] = tuple(r[1:])  # type: ignore[assignment]
+    return out
+
+
+def reports_of_incidents(conn: Connection, incident_ids: Sequence[int]) -> set[int]:
+    out: set[int] = set()
+    for chunk in _chunks(incident_ids):
+        out.update(int(r) for r in conn.execute(select(incident_reports.c.report_id).where(
+            incident_reports.c.incident_id.in_(chunk))).scalars())
+    return out
+
+
+def incidents_of_reports(conn: Connection, report_ids: Sequence[int]) -> dict[int, set[int]]:
+    """report id -> the incidents it is linked to."""
+    out: dict[int, set[int]] = {}
+    for chunk in _chunks(report_ids):
+        for iid, rid in conn.execute(select(incident_reports.c.incident_id,
+                                            incident_reports.c.report_id)
+                                     .where(incident_reports.c.report_id.in_(chunk))):
+            out.setdefault(int(rid), set()).add(int(iid))
+    return out
+
+
+def mentions_of(conn: Connection, report_ids: Sequence[int], types: Sequence[str]
+                ) -> list[tuple[int, str, str]]:
+    """(report id, type, value) of the reports' mentions of ``types`` that are not rejected,
+    corrections applied."""
+    kind = func.coalesce(mentions.c.corrected_type, mentions.c.type)
+    value = func.coalesce(mentions.c.corrected_value, mentions.c.value)
+    out: list[tuple[int, str, str]] = []
+    for chunk in _chunks(report_ids):
+        out += [(int(r[0]), r[1], r[2]) for r in conn.execute(
+            select(mentions.c.report_id, kind, value).where(
+                mentions.c.report_id.in_(chunk), mentions.c.review != "rejected",
+                kind.in_(types)))]
+    return out
+
+
+def group_names(conn: Connection) -> dict[str, str]:
+    """Lower-cased name or alias -> the group's name (only the columns migration 0018 knew, as
+    the migration rebuilds with this)."""
+    by_id = {int(gid): str(name) for gid, name in conn.execute(
+        select(groups.c.id, groups.c.name).order_by(groups.c.name))}
+    names: dict[str, str] = {}
+    for name in by_id.values():
+        names.setdefault(name.lower(), name)
+    for gid, alias in conn.execute(select(group_aliases.c.group_id, group_aliases.c.alias)
+                                   .order_by(group_aliases.c.id)):
+        if gid in by_id:
+            names.setdefault(alias.lower(), by_id[gid])
+    return names
+
+
+def record_ids(conn: Connection, subject: Subject, after: int, limit: int) -> list[int]:
+    """The next ``limit`` record ids above ``after`` (for going through every record)."""
+    table = reports if subject == "reports" else incidents
+    return [int(i) for i in conn.execute(select(table.c.id).where(table.c.id > after)
+                                         .order_by(table.c.id).limit(limit)).scalars()]
+
+
+def record_count(conn: Connection, subject: Subject) -> int:
+    table = reports if subject == "reports" else incidents
+    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def replace_facts(conn: Connection, subject: Subject, ids: Sequence[int], origins: Sequence[str],
+                  rows: Iterable[tuple[int, str, str, str]]) -> None:
+    """Delete the facts of ``ids`` from ``origins`` and insert ``rows`` (id, dimension, value,
+    origin), skipping any a kept origin (the demo's) already holds."""
+    table, record = _facts_table(subject)
+    kept: set[tuple[int, str, str]] = set()
+    for chunk in _chunks(ids):
+        conn.execute(delete(table).where(record.in_(chunk), table.c.origin.in_(origins)))
+        kept.update((int(r[0]), r[1], r[2]) for r in conn.execute(
+            select(record, table.c.dimension, table.c.value).where(record.in_(chunk))))
+    name = "report_id" if subject == "reports" else "incident_id"
+    unique: dict[tuple[int, str, str], str] = {}
+    for rid, dim, value, origin in rows:
+        key = (rid, dim, value[:200])
+        if value and key not in kept:
+            unique.setdefault(key, origin)
+    if unique:
+        conn.execute(insert(table), [{name: rid, "dimension": dim, "value": value,
+                                      "origin": origin}
+                                     for (rid, dim, value), origin in unique.items()])
+
+
+def replace_counted(conn: Connection, subject: Subject, ids: Sequence[int],
+                    now: Mapping[int, CountedKey]) -> None:
+    """Record the keys ``ids`` are counted under now (absent from ``now``: no longer counted).
+
+    A row that stays is updated in place, not deleted and inserted again: a second writer
+    waiting on its lock (:func:`counted`) then reads the new row rather than none."""
+    c = counted_records.c
+    gone = [rid for rid in ids if rid not in now]
+    for chunk in _chunks(gone):
+        conn.execute(delete(counted_records).where(c.subject == subject,
+                                                   c.record_id.in_(chunk)))
+    rows = [{"subject": subject, "record_id": rid, **dict(zip(COUNTED_COLUMNS, key, strict=True))}
+            for rid, key in sorted(now.items())]
+    if not rows:
+        return
+    maker = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+    statement = maker(counted_records)
+    statement = statement.on_conflict_do_update(
+        index_elements=["subject", "record_id"],
+        set_={name: statement.excluded[name] for name in COUNTED_COLUMNS})
+    for start in range(0, len(rows), 5000):
+        conn.execute(statement, rows[start:start + 5000])
+
+
+def _upsert(conn: Connection, table: Table, columns: tuple[str, ...],
+            deltas: Mapping[Any, int]) -> None:
+    # In key order, so that two writers settling at once lock rows in the same order (no
+    # deadlock on PostgreSQL).
+    rows = [{**dict(zip(columns, key, strict=True)), "n": n}
+            for key, n in sorted(deltas.items()) if n]
+    if not rows:
+        return
+    maker = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+    statement = maker(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(columns), set_={"n": table.c.n + statement.excluded.n})
+    for start in range(0, len(rows), 5000):
+        conn.execute(statement, rows[start:start + 5000])
+
+
+def add_deltas(conn: Connection, star: Mapping[StarKey, int], pairs: Mapping[PairKey, int]
+               ) -> None:
+    """Add each delta to its rollup row (creating it). Rows that fall to 0 stay until the next
+    rebuild: they add nothing to a sum, and a key whose sum is 0 is not shown."""
+    _upsert(conn, fact_counts, STAR_COLUMNS, star)
+    _upsert(conn, fact_pair_counts, PAIR_COLUMNS, pairs)
+
+
+def clear(conn: Connection) -> None:
+    """Empty the rollups and the counted keys (before a rebuild)."""
+    for table in (fact_counts, fact_pair_counts, counted_records):
+        conn.execute(delete(table))
+
+
+def rollup_rows(conn: Connection) -> tuple[dict[StarKey, int], dict[PairKey, int]]:
+    """Every non-zero rollup row (for checks: compare with a rebuild)."""
+    star = {tuple(r[:-1]): int(r[-1]) for r in conn.execute(
+        select(*(fact_counts.c[name] for name in STAR_COLUMNS), fact_counts.c.n)
+        .where(fact_counts.c.n != 0))}
+    pairs = {tuple(r[:-1]): int(r[-1]) for r in conn.execute(
+        select(*(fact_pair_counts.c[name] for name in PAIR_COLUMNS), fact_pair_counts.c.n)
+        .where(fact_pair_counts.c.n != 0))}
+    return star, pairs  # type: ignore[return-value]
+
+
+def row_count(conn: Connection) -> int:
+    return sum(int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+               for table in (fact_counts, fact_pair_counts))
+
+
+def has_rollups(conn: Connection) -> bool:
+    return conn.execute(select(counted_records.c.record_id).limit(1)).first() is not None
+
