@@ -19,7 +19,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from drachma.access.policy import deny_list, login_policy
 from drachma.errors import DrachmaError, ValidationError
 
-_hasher = PasswordHasher()
+# argon2id with argon2-cffi's memory (64 MiB) and time (3 passes) costs, above OWASP's minimum
+# (19 MiB, 2 passes, 1 lane), but one lane: a check keeps to one core (see login.toml).
+_hasher = PasswordHasher(parallelism=1)
 MIN_LENGTH = login_policy().min_password
 MAX_LENGTH = login_policy().max_password
 _hashing = threading.BoundedSemaphore(login_policy().hashing_concurrency)
