@@ -140,6 +140,14 @@ def prepare(backend: str, reports: int, postgres: str, rebuild: bool) -> tuple[s
         print(f"{backend}: building the search index", flush=True)
         _run(env, "search-index", "rebuild")
     read_pool(url, reports)
+    if backend != "sqlite":
+        # As an operator does after a bulk load (docs/operations.md): fresh planner statistics
+        # and visibility map, so counts can be answered from indexes alone.
+        from sqlalchemy import create_engine, text
+        engine = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE reports, report_access, mentions"))
+        engine.dispose()
     return url, home
 
 
