@@ -38,9 +38,6 @@ def _ages(extractor: Extractor, text: str) -> list[int]:
         "His daughter, aged 22, said the family had received threats.",
         "The man's brother, 51, was not involved.",
         "His victim, 27, gave evidence by video link.",
-        # other defendants in other cases
-        "In an unrelated case last year, a 51-year-old from Ripon was jailed for similar offences.",
-        "Last month a different man, 39, was jailed at the same court in a separate case.",
     ],
 )
 def test_ages_that_belong_to_someone_other_than_the_subject(
@@ -58,6 +55,13 @@ def test_ages_that_belong_to_someone_other_than_the_subject(
         ("The pensioner, a man of 72, was confronted outside a shop.", [72]),
         ("Two men were sentenced: Aldous Pryor, 63, and Linus Crane, 27.", [27, 63]),
         ("Police arrested three men, aged 24, 37 and 58, in the car park.", [24, 37, 58]),
+        # another case's defendant is still a person prosecuted (the corpus's definition of a
+        # subject); first written as a negative, turned round on reading that definition again
+        ("In an unrelated case last year, a 51-year-old from Ripon was jailed for grooming.", [51]),
+        ("Last month a different man, 39, was jailed at the same court in a separate case.", [39]),
+        # a group naming itself after the group talk does not take the man's age away
+        ("A 43-year-old man was confronted by members of a page calling themselves Dusk Patrol.",
+         [43]),
         # the subject charged with a child offence and something else stays a subject
         ("Fenton Rake, 45, was charged with attempting to meet a child and with assault.", [45]),
         # a hunter's assault on the subject does not take the subject's age away

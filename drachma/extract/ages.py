@@ -73,12 +73,25 @@ AFTER_NOMINAL_AGE = words("ages.after_nominal_age")
 TARGET_VERB_BEFORE_RE = pattern("ages.target_verb_before")
 # "his 70-year-old father", "the man's 40-year-old wife": a possessive right before the age
 RELATIVE_BEFORE_RE = pattern("ages.relative_before")
-# "two men, aged 31 and 46": an adult noun (plural) before a list of two ages, not a range
-ADULTS_AGED_PAIR_RE = pattern("ages.adults_aged_pair")
 # "The accused, who is 58, was", "Brandt, now 63, was": the age in a relative clause or with
 # "now" between commas after a name or an adult noun
 WHO_IS_AGE_RE = pattern("ages.who_is_age")
 SUBJECT_CONTEXT_RE = pattern("ages.subject_context")
+# Whose age is it (third round): a member of the group, a group naming itself, a hunter's
+# "who runs the page" after a home town, people prosecuted for attacking or exposing the man
+# they confronted, relatives and victims of someone.
+MEMBER_TAIL_RE = pattern("ages.member_tail")
+SELF_NAMING_RE = pattern("ages.self_naming")
+HOME_SEGMENT_RE = pattern("ages.home_segment")
+ATTACKER_OFFENCE_RE = pattern("ages.attacker_offence")
+CHILD_OFFENCE_RE = pattern("ages.child_offence")
+RELATION_BEFORE_RE = pattern("ages.relation_before")
+NOUN_OF_AGE_RE = pattern("ages.noun_of_age")
+LAST_IN_LIST_RE = pattern("ages.last_in_list")
+AGED_LIST_RE = pattern("ages.aged_list")
+AGED_LIST_CONTINUES_RE = pattern("ages.aged_list_continues")
+# what the ages between the age and an attacker's offence may not be: talk of the group
+_GROUP_TALK_RE = re.compile(r"\b(?:hunters?|vigilantes?|group|page|members?|who|whom|by)\b")
 
 
 def _n(s: str) -> int:
@@ -95,7 +108,9 @@ def extract_ages(ctx: Context) -> None:
             return
         if kind is MentionType.AGE_DECOY and not 5 <= n <= 17:
             return
-        if kind is MentionType.AGE_SUBJECT and not 16 <= n <= 99:
+        if kind is MentionType.AGE_SUBJECT and (
+            not 16 <= n <= 99 or _owned_by_someone_else(ctx, s, e)
+        ):
             return
         seen.add((s, e))
         ctx.add(kind, s, e, str(n), conf, claim=False)
@@ -177,6 +192,8 @@ def extract_ages(ctx: Context) -> None:
     for m in finditer_windows(AGED_RE, low, word_windows(ctx, ("aged",), 5, 40)):
         a = int(m.group("a"))
         b = int(m.group("b")) if m.group("b") else None
+        if b is None and AGED_LIST_CONTINUES_RE.match(low, m.end()):
+            continue  # "aged 19, 22 and 24": a list, read whole below (or not at all)
         pre = text[max(0, m.start() - 30) : m.start()].lower()
         sent = low[slice(*ctx.sentence(m.start()))]
         child = any(w in CHILD_NOUNS for w in re.findall(r"[a-z]+", pre))
@@ -258,11 +275,25 @@ def extract_ages(ctx: Context) -> None:
             continue
         add(MentionType.AGE_SUBJECT, am.start("n"), am.end("n"), n, 0.8)
     if "aged" in ctx.triggers:
-        for m in finditer_windows(ADULTS_AGED_PAIR_RE, low, word_windows(ctx, ("aged",), 30, 20)):
-            if HUNTER_CONTEXT_RE.search(low, max(0, m.start() - 30), m.start("a")):
+        # "two men, aged 31 and 46", "three men, aged 24, 37 and 58": every age of the list
+        for m in finditer_windows(AGED_LIST_RE, low, word_windows(ctx, ("aged",), 30, 40)):
+            if HUNTER_CONTEXT_RE.search(low, max(0, m.start() - 30), m.start("list")):
                 continue
-            for g in ("a", "b"):
-                add(MentionType.AGE_SUBJECT, m.start(g), m.end(g), int(m.group(g)), 0.7)
+            for d in re.finditer(r"\d{2}", m.group("list")):
+                at = m.start("list") + d.start()
+                add(MentionType.AGE_SUBJECT, at, at + 2, int(d.group()), 0.7)
+    # "a man of 41 was arrested"
+    if " of " in low:
+        for m in NOUN_OF_AGE_RE.finditer(low):
+            if HUNTER_CONTEXT_RE.search(low, max(ctx.sentence(m.start())[0], m.start() - 60),
+                                        m.start()):
+                continue
+            add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
+    # "Name, 63, and Name, 27.": the last of a list of named ages whose first was a subject's
+    for m in LAST_IN_LIST_RE.finditer(text):
+        ss = ctx.sentence(m.start())[0]
+        if any(ss <= a < m.start() for a, _ in seen):
+            add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
     for m in WHO_IS_AGE_RE.finditer(low):
         pre = text[max(0, m.start() - 30) : m.start()]
         if not (NAME_END_RE.search(pre) or NOUN_BEFORE_RE.search(low, max(0, m.start() - 25),
@@ -276,6 +307,34 @@ def extract_ages(ctx: Context) -> None:
         if pm is not None and pm.attributes.get("role") in _NOT_SUBJECT_ROLES:
             continue
         add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
+
+
+def _owned_by_someone_else(ctx: Context, s: int, e: int) -> bool:
+    """Whether the language says this age is not the subject's: a member of the group ("a
+    29-year-old woman from the group"), people who name themselves as a group, a hunter who runs
+    the page after a home town ("Name, 41, of Town, who runs the page"), someone prosecuted for
+    an attack or harassment rather than a child offence, a relative or victim of someone ("his
+    daughter, aged 22"), or another case ("in an unrelated case")."""
+    low, text = ctx.low, ctx.text
+    ss, se = ctx.sentence(s)
+    after = low[e : min(se, e + 80)]
+    if MEMBER_TAIL_RE.search(after):
+        return True
+    rest = low[e:se]
+    naming = SELF_NAMING_RE.search(rest)
+    if naming is not None and not _GROUP_TALK_RE.search(rest, 0, naming.start()):
+        return True  # "the men, aged 19 and 22, called themselves X" (not "a group calling ...")
+    home = HOME_SEGMENT_RE.match(text, e)
+    if home is not None and HUNTER_WHO_RE.match(low, home.end()):
+        return True
+    attack = ATTACKER_OFFENCE_RE.search(rest)
+    if (
+        attack is not None
+        and not CHILD_OFFENCE_RE.search(low, ss, se)
+        and not _GROUP_TALK_RE.search(rest, 0, attack.start())
+    ):
+        return True
+    return RELATION_BEFORE_RE.search(low, max(ss, s - 50), s) is not None
 
 
 _NOT_SUBJECT_ROLES = frozenset(
