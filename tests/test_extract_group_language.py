@@ -29,7 +29,7 @@ def _groups(extractor: Extractor, text: str) -> list[str]:
             ["Tollgate Sentinels"],
         ),
         (
-            "A vigilante group filmed the meeting. A video posted by SafeKidz365 was shared widely.",
+            "A vigilante group filmed him. A video posted by SafeKidz365 was shared widely.",
             ["SafeKidz365"],
         ),
         ("The group Wachtrupp 030 lured the man to a park.", ["Wachtrupp 030"]),
