@@ -63,3 +63,27 @@ def test_group_names_in_more_shapes(extractor: Extractor, text: str, groups: lis
 )
 def test_police_units_and_nicknames_are_not_groups(extractor: Extractor, text: str) -> None:
     assert _groups(extractor, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        (
+            "Groups such as Heron Vigil, Kidsafe Patrol and the Brothers of the Lamp say so.",
+            ["Brothers of the Lamp", "Heron Vigil", "Kidsafe Patrol"],
+        ),
+        (
+            "The group, which operates under the name Wachtrupp 030, posted the video.",
+            ["Wachtrupp 030"],
+        ),
+        ("The page, which styles itself DOKA, said it had passed the logs on.", ["DOKA"]),
+        (
+            "He was caught by the Fenmoor Child Watch, known to its followers as the FCW.",
+            ["FCW", "Fenmoor Child Watch"],
+        ),
+    ],
+)
+def test_group_names_after_naming_phrases_and_in_lists(
+    extractor: Extractor, text: str, groups: list[str]
+) -> None:
+    assert _groups(extractor, text) == groups
