@@ -70,6 +70,7 @@ CUE_TRIGGERS = (
     "organizer",
     "behind",
     "themselves",
+    "known",
     "itself",
 )
 register_triggers(CUE_TRIGGERS)
@@ -96,7 +97,8 @@ UNIT_HEADS = words("groups.unit_heads")
 # people naming themselves collectively: "the men called themselves X", "who call themselves X"
 SELF_NAMING_PAIRS = frozenset(
     {("themselves", "called"), ("themselves", "call"), ("themselves", "calling"),
-     ("itself", "calling"), ("itself", "calls"), ("itself", "called")}
+     ("itself", "calling"), ("itself", "calls"), ("itself", "called"), ("itself", "styles"),
+     ("itself", "styled"), ("themselves", "style"), ("themselves", "styled")}
 )
 
 
@@ -135,7 +137,7 @@ CUE_END_WORDS = (
     | FOUNDING
     | frozenset({"up"})
     | frozenset(
-        {"as", "itself", "themselves", "by", "from", "of", "with", "at", "for", "including",
+        {"as", "itself", "themselves", "by", "from", "of", "with", "at", "for", "including", "name",
          "behind", "under"}
     )
 )
@@ -162,6 +164,21 @@ def cue_before(prev: list[str]) -> float:
     two = w[i - 1] if i > 0 else ""
     if (last, two) in SELF_NAMING_PAIRS:
         return 0.85  # "the men called themselves X": a name a group gives itself
+    if last == "as" and "known" in w[max(0, i - 4) : i]:
+        # "known to its followers as the X", "known by its members as X": something with
+        # members or followers is a group
+        if any(x in ("members", "followers", "supporters") for x in w[max(0, i - 3) : i]):
+            return 0.8
+        for k in range(i - 1, max(-1, i - 12), -1):
+            if w[k] in GROUP_NOUNS or w[k] in HUNTER_WORDS:
+                return 0.8
+    if last == "name" and two in ("the", "its", "their") and i >= 2 and w[i - 2] in (
+        "under", "by"
+    ):
+        # "The group, which operates under the name X": the name a group goes by
+        for k in range(i - 3, max(-1, i - 10), -1):
+            if w[k] in GROUP_NOUNS or w[k] in HUNTER_WORDS:
+                return 0.85
     naming = (
         last in NAMING_WORDS
         or (last, two)
@@ -490,10 +507,12 @@ class GroupFinder:
             if span is None:
                 continue
             s, e, conf = span
-            if 0 < s - prev_group[0] <= 6 and text[prev_group[0] : s].strip(" ,") in (
+            if 0 < s - prev_group[0] <= 10 and text[prev_group[0] : s].strip(" ,") in (
                 "and",
                 "or",
                 "",
+                "and the",
+                "or the",
             ):
                 conf = prev_group[1]  # "groups such as X and Y": Y is listed like X
             if has_cues:
