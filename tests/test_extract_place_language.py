@@ -70,3 +70,35 @@ def test_not_places(extractor: Extractor, text: str) -> None:
 def test_a_short_form_of_a_place_takes_its_long_form(extractor: Extractor) -> None:
     text = "Fenwick father wrongly named\nA father from Fenwick-on-Tarne says he lost his job."
     assert _places(extractor, text) == ["Fenwick-on-Tarne"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Corwin Ashby, 40, was convicted. Jurors saw messages from Ashby to a decoy.",
+        "Tanner Wexcombe was held. The group said it had talked to Wexcombe for a month.",
+        "Halden Marsh was jailed. The case of Marsh was heard in May.",
+    ],
+)
+def test_a_persons_surname_after_from_to_or_of_is_the_person(
+    extractor: Extractor, text: str
+) -> None:
+    assert _places(extractor, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        (
+            "He was charged contrary to the Sexual Conduct (Children) Act 2021 in Quenby.",
+            ["Quenby"],
+        ),
+        ("He was confronted at Castle Court shopping centre.", ["Castle Court shopping centre"]),
+        ("He was confronted at The Square shopping centre.", ["Square shopping centre"]),
+        ("He was arrested at his home in Lawrence, Ind., on Monday.", ["Ind", "Lawrence"]),
+    ],
+)
+def test_statute_titles_venues_with_organisation_words_and_given_name_towns(
+    extractor: Extractor, text: str, places: list[str]
+) -> None:
+    assert _places(extractor, text) == places
