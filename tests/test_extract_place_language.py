@@ -76,7 +76,7 @@ def test_a_short_form_of_a_place_takes_its_long_form(extractor: Extractor) -> No
     "text",
     [
         "Corwin Ashby, 40, was convicted. Jurors saw messages from Ashby to a decoy.",
-        "Tanner Wexcombe was held. The group said it had talked to Wexcombe for a month.",
+        "Thomas Wexcombe was held. The group said it had talked to Wexcombe for a month.",
         "Halden Marsh was jailed. The case of Marsh was heard in May.",
     ],
 )

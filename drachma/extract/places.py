@@ -63,6 +63,8 @@ NATIONALITIES = words("places.nationalities")
 AFTER_COUNTY_ORG = words("places.after_county_org")
 # a town's name joined by "-on-", "-upon-", "-le-" ...: its first part alone is a short form
 COMPOUND_TOWN_RE = pattern("places.compound_town")
+# "(Sexual Offences) Act" after a name: the name is the start of a statute's title
+STATUTE_TAIL_RE = pattern("places.statute_tail")
 # a run-together brand name ("SkyLine", "MetroLink"): capitals inside one word
 BRAND_RE = pattern("places.brand")
 # "N-year-old" before "<Town> woman": the town is an adjective of the person
@@ -250,6 +252,8 @@ class PlaceFinder:
                 return  # "(CPS) North East": part of the organisation's name
             if (s == 0 or text[s - 1] == "\n") and HEADING_LABEL_RE.match(text, s):
                 return  # "NEWS RELEASE:": a heading label
+            if STATUTE_TAIL_RE.match(text, e):
+                return  # "the Criminal Law (Sexual Offences) Act": a statute's title
             val = value or (info.name if info else surface)
             found.append((s, e, val, conf, _place_attrs(info)))
             taken[s:e] = b"\x01" * (e - s)
@@ -333,8 +337,12 @@ class PlaceFinder:
                 continue
             abbrev = nxt.text + "." if text[nxt.end : nxt.end + 1] == "." else nxt.text
             first = c.tokens[0][2].lower()
-            if first in stop or first in given or len(c.tokens) > 3:
+            if first in stop or len(c.tokens) > 3:
                 continue
+            if first in given and not (
+                abbrev in self.region_abbrev and _after_prep(low, c.start)
+            ):
+                continue  # but "in Lawrence, Ind.": a town named like a person
             if abbrev in self.region_abbrev:
                 add(c.start, c.end, 0.8, self._lookup(c.text))
                 add(nxt.start, nxt.start + len(abbrev), 0.85, None, self.region_abbrev[abbrev])
@@ -450,13 +458,14 @@ class PlaceFinder:
                     i += 1
                 i = self._possessive_place(toks, i, add)
                 # an organisation head as the first word is a street's name ("Union Square",
-                # "School Lane"); anywhere else it makes an organisation ("Police Station")
-                if i < len(toks) - 1 and not any(w in ORG_HEADS for w in words[i + 1 :]):
-                    end = toks[-1][1]
-                    lower = VENUE_LOWER_RE.match(text, end)
-                    if lower is not None and not road_dir:
-                        end = lower.end()  # "Union Square shopping centre"
-                    add(toks[i][0], end, 0.75)
+                # "School Lane"); anywhere else it makes an organisation ("Police Station"),
+                # unless a lower-case venue word follows ("Castle Court shopping centre")
+                lower = None if road_dir else VENUE_LOWER_RE.match(text, toks[-1][1])
+                if i < len(toks) and (
+                    lower is not None or i < len(toks) - 1
+                ) and (lower is not None or not any(w in ORG_HEADS for w in words[i + 1 :])):
+                    end = lower.end() if lower is not None else toks[-1][1]
+                    add(toks[i][0], end, 0.75)  # "Union Square shopping centre"
                 continue
             if (
                 last in INSTITUTION_VENUES
@@ -481,9 +490,10 @@ class PlaceFinder:
             if toks[0][2] == "Park" and len(toks) == 2:
                 add(c.start, c.end, 0.7)
                 continue
+            venue_lower = VENUE_LOWER_RE.match(text, c.end)
             if (
-                VENUE_LOWER_RE.match(text, c.end)
-                and not _org_chunk(c)
+                venue_lower is not None
+                and (not _org_chunk(c) or " " in venue_lower.group().strip())
                 and not (prev1 in ("a", "an") and len(toks) == 1 and BRAND_RE.match(toks[0][2]))
             ):  # not "a SkyLine station": a brand of station, not a named one
                 i = 0
@@ -492,7 +502,14 @@ class PlaceFinder:
                 if i < len(toks) - 1:
                     i = self._possessive_place(toks, i, add)
                 if i < len(toks) and words[i] not in GENERIC_DOMAIN:
-                    add(toks[i][0], c.end, 0.7, self._lookup(text[toks[i][0] : c.end]))
+                    info = self._lookup(text[toks[i][0] : c.end])
+                    # "Castle Court shopping centre": the venue's name with its venue words
+                    # (a town before them stays the town: "the Leeds railway station")
+                    # ("a Dayton park": a town before a kind of venue, not its name)
+                    end = (
+                        c.end if info is not None or prev1 in ("a", "an") else venue_lower.end()
+                    )
+                    add(toks[i][0], end, 0.7, info)
                 continue
             # "Quarnby's east end", "Quarnby, a small town in Ohio": what only places have
             if (
