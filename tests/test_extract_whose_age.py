@@ -34,6 +34,11 @@ def _ages(extractor: Extractor, text: str) -> list[int]:
         "Orla Fenn, 38, was found guilty of harassment after posting the man's address online.",
         "A 44-year-old was arrested on suspicion of causing grievous bodily harm.",
         "Jory Pask, 30, admitted common assault and was fined.",
+        # the agent of running the group; witnesses, neighbours and reporters named with a role
+        "The page is run by a 33-year-old woman from Hull.",
+        "The group was founded by a 41-year-old former soldier.",
+        "Witness Dora Pell, 55, told the court she saw the group arrive.",
+        "Neighbour Amos Kray, 70, said he heard shouting.",
         # relatives and the subject's victims: a possessive before the relation noun
         "His daughter, aged 22, said the family had received threats.",
         "The man's brother, 51, was not involved.",
