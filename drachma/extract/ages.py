@@ -87,9 +87,12 @@ ATTACKER_OFFENCE_RE = pattern("ages.attacker_offence")
 CHILD_OFFENCE_RE = pattern("ages.child_offence")
 RELATION_BEFORE_RE = pattern("ages.relation_before")
 NOUN_OF_AGE_RE = pattern("ages.noun_of_age")
+OF_NUMBER_RE = pattern("ages.of_number")
 LAST_IN_LIST_RE = pattern("ages.last_in_list")
 AGED_LIST_RE = pattern("ages.aged_list")
 AGED_LIST_CONTINUES_RE = pattern("ages.aged_list_continues")
+RUN_BY_BEFORE_RE = pattern("ages.run_by_before")
+OTHER_ROLE_NAME_RE = pattern("ages.other_role_name")
 # what the ages between the age and an attacker's offence may not be: talk of the group
 _GROUP_TALK_RE = re.compile(r"\b(?:hunters?|vigilantes?|group|page|members?|who|whom|by)\b")
 
@@ -282,18 +285,23 @@ def extract_ages(ctx: Context) -> None:
             for d in re.finditer(r"\d{2}", m.group("list")):
                 at = m.start("list") + d.start()
                 add(MentionType.AGE_SUBJECT, at, at + 2, int(d.group()), 0.7)
-    # "a man of 41 was arrested"
-    if " of " in low:
-        for m in NOUN_OF_AGE_RE.finditer(low):
-            if HUNTER_CONTEXT_RE.search(low, max(ctx.sentence(m.start())[0], m.start() - 60),
-                                        m.start()):
-                continue
-            add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
+    # "a man of 41 was arrested": "of NN" is rare, so it is found first (a literal scan) and
+    # the noun phrase is checked behind it
+    for o in OF_NUMBER_RE.finditer(low):
+        if o.start() and low[o.start() - 1].isalnum():
+            continue  # "...of" inside a word (the pattern starts with a literal: a fast scan)
+        m = NOUN_OF_AGE_RE.search(low, max(0, o.start() - 30), o.end() + 12)
+        if m is None or m.start("n") != o.start("n"):
+            continue
+        if HUNTER_CONTEXT_RE.search(low, max(ctx.sentence(m.start())[0], m.start() - 60),
+                                    m.start()):
+            continue
+        add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
     # "Name, 63, and Name, 27.": the last of a list of named ages whose first was a subject's
-    for m in LAST_IN_LIST_RE.finditer(text):
-        ss = ctx.sentence(m.start())[0]
-        if any(ss <= a < m.start() for a, _ in seen):
-            add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
+    for ss, se in sorted({ctx.sentence(a) for a, _ in seen}):
+        for m in LAST_IN_LIST_RE.finditer(text, ss, se):
+            if any(ss <= a < m.start() for a, _ in seen):
+                add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
     for m in WHO_IS_AGE_RE.finditer(low):
         pre = text[max(0, m.start() - 30) : m.start()]
         if not (NAME_END_RE.search(pre) or NOUN_BEFORE_RE.search(low, max(0, m.start() - 25),
@@ -334,6 +342,10 @@ def _owned_by_someone_else(ctx: Context, s: int, e: int) -> bool:
         and not _GROUP_TALK_RE.search(rest, 0, attack.start())
     ):
         return True
+    if RUN_BY_BEFORE_RE.search(low, max(ss, s - 30), s):
+        return True  # "the page is run by a 33-year-old woman"
+    if OTHER_ROLE_NAME_RE.search(text, max(ss, s - 60), max(ss, s - 2)):
+        return True  # "Witness Dora Pell, 55,"
     return RELATION_BEFORE_RE.search(low, max(ss, s - 50), s) is not None
 
 
