@@ -290,13 +290,13 @@ def extract_ages(ctx: Context) -> None:
     for o in OF_NUMBER_RE.finditer(low):
         if o.start() and low[o.start() - 1].isalnum():
             continue  # "...of" inside a word (the pattern starts with a literal: a fast scan)
-        m = NOUN_OF_AGE_RE.search(low, max(0, o.start() - 30), o.end() + 12)
-        if m is None or m.start("n") != o.start("n"):
+        nm = NOUN_OF_AGE_RE.search(low, max(0, o.start() - 30), o.end() + 12)
+        if nm is None or nm.start("n") != o.start("n"):
             continue
-        if HUNTER_CONTEXT_RE.search(low, max(ctx.sentence(m.start())[0], m.start() - 60),
-                                    m.start()):
+        if HUNTER_CONTEXT_RE.search(low, max(ctx.sentence(nm.start())[0], nm.start() - 60),
+                                    nm.start()):
             continue
-        add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
+        add(MentionType.AGE_SUBJECT, nm.start("n"), nm.end("n"), int(nm.group("n")), 0.7)
     # "Name, 63, and Name, 27.": the last of a list of named ages whose first was a subject's
     for ss, se in sorted({ctx.sentence(a) for a, _ in seen}):
         for m in LAST_IN_LIST_RE.finditer(text, ss, se):
