@@ -94,7 +94,11 @@ AGED_LIST_CONTINUES_RE = pattern("ages.aged_list_continues")
 RUN_BY_BEFORE_RE = pattern("ages.run_by_before")
 OTHER_ROLE_NAME_RE = pattern("ages.other_role_name")
 # what the ages between the age and an attacker's offence may not be: talk of the group
-_GROUP_TALK_RE = re.compile(r"\b(?:hunters?|vigilantes?|group|page|members?|who|whom|by)\b")
+_GROUP_TALK_RE = pattern("ages.group_talk")
+# "posing as a", "pretending to be": a decoy's claimed age follows
+POSE_BEFORE_RE = pattern("ages.pose_before")
+# a sentence that counts charges ("charged with three counts"): child ages in it are victims'
+CHARGE_SENTENCE_RE = pattern("ages.charge_sentence")
 
 
 def _n(s: str) -> int:
@@ -144,9 +148,7 @@ def extract_ages(ctx: Context) -> None:
             if n <= 17:
                 add(MentionType.AGE_DECOY, m.start(), end, n, 0.85)
             continue
-        if re.search(
-            r"\b(?:pos(?:e|es|ed|ing)|pretend\w*|masquerad\w*|as)[ \u00a0]+(?:an?[ \u00a0]+)?$", pre
-        ):
+        if POSE_BEFORE_RE.search(pre):
             if n <= 17:
                 add(MentionType.AGE_DECOY, m.start(), end, n, 0.85)
             continue
@@ -201,7 +203,7 @@ def extract_ages(ctx: Context) -> None:
         sent = low[slice(*ctx.sentence(m.start()))]
         child = any(w in CHILD_NOUNS for w in re.findall(r"[a-z]+", pre))
         if child and a <= 17:
-            if DECOY_CONTEXT_RE.search(sent) and not re.search(r"\bcharged\b|\bcount", sent):
+            if DECOY_CONTEXT_RE.search(sent) and not CHARGE_SENTENCE_RE.search(sent):
                 add(MentionType.AGE_DECOY, m.start("a"), m.end("a"), a, 0.75)
                 if b is not None:
                     add(MentionType.AGE_DECOY, m.start("b"), m.end("b"), b, 0.75)

@@ -109,7 +109,7 @@ def _value_for(pre: str, head: str) -> str:
     return " ".join(w if w.isupper() else w[:1].upper() + w[1:] for w in f"{pre} {head}".split())
 
 
-MET_RE = re.compile(r"\b[Tt]he[ \u00a0]+Met\b(?![\w'’-]|[ \u00a0]+Office)")
+MET_RE = pattern("forces.the_met")
 
 
 def extract_forces(ctx: Context) -> None:

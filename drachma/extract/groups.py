@@ -96,10 +96,8 @@ POLICE_UNIT_WORDS = words("groups.police_unit_words")
 UNIT_HEADS = words("groups.unit_heads")
 # people naming themselves collectively: "the men called themselves X", "who call themselves X"
 SELF_NAMING_PAIRS = frozenset(
-    {("themselves", "called"), ("themselves", "call"), ("themselves", "calling"),
-     ("itself", "calling"), ("itself", "calls"), ("itself", "called"), ("itself", "styles"),
-     ("itself", "styled"), ("themselves", "style"), ("themselves", "styled")}
-)
+    (pair.split()[1], pair.split()[0]) for pair in words("groups.self_naming")
+)  # (reflexive, verb): the words in the order cue_before reads them, last first
 
 
 def _initials(words: list[str]) -> str:
