@@ -43,6 +43,8 @@ def _ages(extractor: Extractor, text: str) -> list[int]:
         "His daughter, aged 22, said the family had received threats.",
         "The man's brother, 51, was not involved.",
         "His victim, 27, gave evidence by video link.",
+        "His mother, Jean Orrell, 70, said she had not known.",
+        "The man's wife, Petra, 44, was at home.",
     ],
 )
 def test_ages_that_belong_to_someone_other_than_the_subject(
