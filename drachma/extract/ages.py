@@ -87,6 +87,8 @@ ATTACKER_OFFENCE_RE = pattern("ages.attacker_offence")
 CHILD_OFFENCE_RE = pattern("ages.child_offence")
 RELATION_BEFORE_RE = pattern("ages.relation_before")
 NOUN_OF_AGE_RE = pattern("ages.noun_of_age")
+CHILD_OF_AGE_RE = pattern("ages.child_of_age")
+REAL_CHILD_TAIL_RE = pattern("ages.real_child_tail")
 OF_NUMBER_RE = pattern("ages.of_number")
 LAST_IN_LIST_RE = pattern("ages.last_in_list")
 AGED_LIST_RE = pattern("ages.aged_list")
@@ -113,8 +115,10 @@ def extract_ages(ctx: Context) -> None:
     def add(kind: MentionType, s: int, e: int, n: int, conf: float) -> None:
         if (s, e) in seen:
             return
-        if kind is MentionType.AGE_DECOY and not 5 <= n <= 17:
-            return
+        if kind is MentionType.AGE_DECOY and (
+            not 5 <= n <= 17 or REAL_CHILD_TAIL_RE.search(ctx.low[e : ctx.sentence(s)[1]])
+        ):
+            return  # "a 16-year-old girl who gave evidence": a real child, not a decoy
         if kind is MentionType.AGE_SUBJECT and (
             not 16 <= n <= 99 or _owned_by_someone_else(ctx, s, e)
         ):
@@ -294,6 +298,15 @@ def extract_ages(ctx: Context) -> None:
             continue  # "...of" inside a word (the pattern starts with a literal: a fast scan)
         nm = NOUN_OF_AGE_RE.search(low, max(0, o.start() - 30), o.end() + 12)
         if nm is None or nm.start("n") != o.start("n"):
+            cm = CHILD_OF_AGE_RE.search(low, max(0, o.start() - 20), o.end() + 1)
+            if (
+                cm is not None
+                and cm.start("n") == o.start("n")
+                and DECOY_CONTEXT_RE.search(low, *ctx.sentence(cm.start()))
+            ):
+                # "a decoy account claiming to be a girl of 13"
+                n = int(cm.group("n"))
+                add(MentionType.AGE_DECOY, cm.start("n"), cm.end("n"), n, 0.7)
             continue
         if HUNTER_CONTEXT_RE.search(low, max(ctx.sentence(nm.start())[0], nm.start() - 60),
                                     nm.start()):
