@@ -134,3 +134,24 @@ def test_one_outcome_in_the_language_of_reporting(
 )
 def test_general_statements_are_not_outcomes(extractor: Extractor, text: str) -> None:
     assert _outcomes(extractor, text) == []
+
+
+@pytest.mark.parametrize(
+    ("label", "text"),
+    [
+        (
+            "released on bail",
+            "Judge Ann Fell adjourned sentencing until May and released Corran on bail.",
+        ),
+        ("charge dropped", "Prosecutors have stayed a child-luring charge against the man."),
+        (
+            "released under investigation",
+            "Police arrested him and released him under investigation the same night.",
+        ),
+        ("not charged", "The man, who was wrongly named, was not prosecuted."),
+    ],
+)
+def test_an_outcome_among_others(extractor: Extractor, label: str, text: str) -> None:
+    """The month "May" is not the modal "may"; a person between "released" and "under
+    investigation"; a described charge stayed; "not prosecuted"."""
+    assert label in _outcomes(extractor, text)
