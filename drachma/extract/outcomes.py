@@ -112,9 +112,15 @@ def extract_outcomes(ctx: Context) -> None:
                 continue
             sent_s, _ = ctx.sentence(s)
             pre = low[max(sent_s, s - 40) : s]
-            if label not in ("wrongly accused", "not charged", "died", "suicide") and (
-                HYPOTHETICAL_RE.search(pre)
+            hyp = HYPOTHETICAL_RE.search(pre)
+            if (
+                hyp is not None
+                and pre[hyp.start() : hyp.start() + 4] == "may "
+                and ctx.text[max(sent_s, s - 40) + hyp.start()] == "M"
+                and not ctx.is_sentence_start(max(sent_s, s - 40) + hyp.start())
             ):
+                hyp = None  # "until May and released him on bail": the month, not the modal
+            if label not in ("wrongly accused", "not charged", "died", "suicide") and hyp:
                 continue
             if label in ("charged", "arrested", "convicted") and (
                 NEGATION_RE.search(low, sent_s, s) or pre.rstrip().endswith(" not")
