@@ -429,14 +429,14 @@ class PlaceFinder:
             # "A Brisbane man" at a sentence start: the article is inside the capitalised run
             art = 1 if len(toks) > 1 and words[0] in ARTICLES else 0
             if (
-                (
+                nwords
+                and nwords[0].strip(".,;:") in PERSON_NOUNS
+                and (
                     prev1 in ARTICLES
                     or line_start
                     or art
                     or (AGE_ADJECTIVE_RE.match(prev1) and words[-1] not in NATIONALITIES)
                 )
-                and nwords
-                and nwords[0].strip(".,;:") in PERSON_NOUNS
                 and len(toks) - art <= 2
                 and not (
                     words[art] in stop
