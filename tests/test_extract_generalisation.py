@@ -147,7 +147,8 @@ stings.
         {
             "groups": ["Buckeye Predator Patrol"],
             "police_forces": ["Dayton police"],
-            "places": ["DAYTON", "Ohio", "Dayton"],
+            # a named jail is a venue (issue 12, third round: the invented yardstick's annotation)
+            "places": ["DAYTON", "Ohio", "Dayton", "Montgomery County Jail"],
             "platforms": ["Grindr", "Facebook Live"],
             "subject_ages": [28],
             "decoy_ages": [15],

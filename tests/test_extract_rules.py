@@ -149,6 +149,24 @@ def test_an_unknown_outcome_label_is_an_error(data_copy: Path) -> None:
         rules.pattern_rules(RULES_FILE, LABELS)
 
 
+def test_a_rule_may_yield_only_to_known_labels(data_copy: Path) -> None:
+    text = _rule_file("patterns = ['''x''']\nexamples = [\"x\"]\nyields_to = [\"shamed\"]\n")
+    (data_copy / RULES_FILE).write_text(text, encoding="utf-8")
+    with pytest.raises(RuleDataError, match="yields_to names an unknown label"):
+        rules.pattern_rules(RULES_FILE, LABELS)
+
+
+def test_in_custody_yields_to_remanded_in_custody_in_the_same_sentence(
+    extractor: Extractor,
+) -> None:
+    assert _outcomes(extractor, "He was refused bail and will remain in custody.") == {
+        "remanded in custody"
+    }
+    assert "in custody" in _outcomes(
+        extractor, "He was refused bail last month. He will remain in custody until June."
+    )
+
+
 def test_a_missing_rule_file_is_an_error(data_copy: Path) -> None:
     (data_copy / RULES_FILE).unlink()
     with pytest.raises(RuleDataError, match="cannot be read"):

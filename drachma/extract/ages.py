@@ -73,12 +73,34 @@ AFTER_NOMINAL_AGE = words("ages.after_nominal_age")
 TARGET_VERB_BEFORE_RE = pattern("ages.target_verb_before")
 # "his 70-year-old father", "the man's 40-year-old wife": a possessive right before the age
 RELATIVE_BEFORE_RE = pattern("ages.relative_before")
-# "two men, aged 31 and 46": an adult noun (plural) before a list of two ages, not a range
-ADULTS_AGED_PAIR_RE = pattern("ages.adults_aged_pair")
 # "The accused, who is 58, was", "Brandt, now 63, was": the age in a relative clause or with
 # "now" between commas after a name or an adult noun
 WHO_IS_AGE_RE = pattern("ages.who_is_age")
 SUBJECT_CONTEXT_RE = pattern("ages.subject_context")
+# Whose age is it (third round): a member of the group, a group naming itself, a hunter's
+# "who runs the page" after a home town, people prosecuted for attacking or exposing the man
+# they confronted, relatives and victims of someone.
+MEMBER_TAIL_RE = pattern("ages.member_tail")
+SELF_NAMING_RE = pattern("ages.self_naming")
+HOME_SEGMENT_RE = pattern("ages.home_segment")
+ATTACKER_OFFENCE_RE = pattern("ages.attacker_offence")
+CHILD_OFFENCE_RE = pattern("ages.child_offence")
+RELATION_BEFORE_RE = pattern("ages.relation_before")
+NOUN_OF_AGE_RE = pattern("ages.noun_of_age")
+CHILD_OF_AGE_RE = pattern("ages.child_of_age")
+REAL_CHILD_TAIL_RE = pattern("ages.real_child_tail")
+OF_NUMBER_RE = pattern("ages.of_number")
+LAST_IN_LIST_RE = pattern("ages.last_in_list")
+AGED_LIST_RE = pattern("ages.aged_list")
+AGED_LIST_CONTINUES_RE = pattern("ages.aged_list_continues")
+RUN_BY_BEFORE_RE = pattern("ages.run_by_before")
+OTHER_ROLE_NAME_RE = pattern("ages.other_role_name")
+# what the ages between the age and an attacker's offence may not be: talk of the group
+_GROUP_TALK_RE = pattern("ages.group_talk")
+# "posing as a", "pretending to be": a decoy's claimed age follows
+POSE_BEFORE_RE = pattern("ages.pose_before")
+# a sentence that counts charges ("charged with three counts"): child ages in it are victims'
+CHARGE_SENTENCE_RE = pattern("ages.charge_sentence")
 
 
 def _n(s: str) -> int:
@@ -93,9 +115,13 @@ def extract_ages(ctx: Context) -> None:
     def add(kind: MentionType, s: int, e: int, n: int, conf: float) -> None:
         if (s, e) in seen:
             return
-        if kind is MentionType.AGE_DECOY and not 5 <= n <= 17:
-            return
-        if kind is MentionType.AGE_SUBJECT and not 16 <= n <= 99:
+        if kind is MentionType.AGE_DECOY and (
+            not 5 <= n <= 17 or REAL_CHILD_TAIL_RE.search(ctx.low[e : ctx.sentence(s)[1]])
+        ):
+            return  # "a 16-year-old girl who gave evidence": a real child, not a decoy
+        if kind is MentionType.AGE_SUBJECT and (
+            not 16 <= n <= 99 or _owned_by_someone_else(ctx, s, e)
+        ):
             return
         seen.add((s, e))
         ctx.add(kind, s, e, str(n), conf, claim=False)
@@ -126,9 +152,7 @@ def extract_ages(ctx: Context) -> None:
             if n <= 17:
                 add(MentionType.AGE_DECOY, m.start(), end, n, 0.85)
             continue
-        if re.search(
-            r"\b(?:pos(?:e|es|ed|ing)|pretend\w*|masquerad\w*|as)[ \u00a0]+(?:an?[ \u00a0]+)?$", pre
-        ):
+        if POSE_BEFORE_RE.search(pre):
             if n <= 17:
                 add(MentionType.AGE_DECOY, m.start(), end, n, 0.85)
             continue
@@ -177,11 +201,13 @@ def extract_ages(ctx: Context) -> None:
     for m in finditer_windows(AGED_RE, low, word_windows(ctx, ("aged",), 5, 40)):
         a = int(m.group("a"))
         b = int(m.group("b")) if m.group("b") else None
+        if b is None and AGED_LIST_CONTINUES_RE.match(low, m.end()):
+            continue  # "aged 19, 22 and 24": a list, read whole below (or not at all)
         pre = text[max(0, m.start() - 30) : m.start()].lower()
         sent = low[slice(*ctx.sentence(m.start()))]
         child = any(w in CHILD_NOUNS for w in re.findall(r"[a-z]+", pre))
         if child and a <= 17:
-            if DECOY_CONTEXT_RE.search(sent) and not re.search(r"\bcharged\b|\bcount", sent):
+            if DECOY_CONTEXT_RE.search(sent) and not CHARGE_SENTENCE_RE.search(sent):
                 add(MentionType.AGE_DECOY, m.start("a"), m.end("a"), a, 0.75)
                 if b is not None:
                     add(MentionType.AGE_DECOY, m.start("b"), m.end("b"), b, 0.75)
@@ -258,11 +284,39 @@ def extract_ages(ctx: Context) -> None:
             continue
         add(MentionType.AGE_SUBJECT, am.start("n"), am.end("n"), n, 0.8)
     if "aged" in ctx.triggers:
-        for m in finditer_windows(ADULTS_AGED_PAIR_RE, low, word_windows(ctx, ("aged",), 30, 20)):
-            if HUNTER_CONTEXT_RE.search(low, max(0, m.start() - 30), m.start("a")):
+        # "two men, aged 31 and 46", "three men, aged 24, 37 and 58": every age of the list
+        for m in finditer_windows(AGED_LIST_RE, low, word_windows(ctx, ("aged",), 30, 40)):
+            if HUNTER_CONTEXT_RE.search(low, max(0, m.start() - 30), m.start("list")):
                 continue
-            for g in ("a", "b"):
-                add(MentionType.AGE_SUBJECT, m.start(g), m.end(g), int(m.group(g)), 0.7)
+            for d in re.finditer(r"\d{2}", m.group("list")):
+                at = m.start("list") + d.start()
+                add(MentionType.AGE_SUBJECT, at, at + 2, int(d.group()), 0.7)
+    # "a man of 41 was arrested": "of NN" is rare, so it is found first (a literal scan) and
+    # the noun phrase is checked behind it
+    for o in OF_NUMBER_RE.finditer(low):
+        if o.start() and low[o.start() - 1].isalnum():
+            continue  # "...of" inside a word (the pattern starts with a literal: a fast scan)
+        nm = NOUN_OF_AGE_RE.search(low, max(0, o.start() - 30), o.end() + 12)
+        if nm is None or nm.start("n") != o.start("n"):
+            cm = CHILD_OF_AGE_RE.search(low, max(0, o.start() - 20), o.end() + 1)
+            if (
+                cm is not None
+                and cm.start("n") == o.start("n")
+                and DECOY_CONTEXT_RE.search(low, *ctx.sentence(cm.start()))
+            ):
+                # "a decoy account claiming to be a girl of 13"
+                n = int(cm.group("n"))
+                add(MentionType.AGE_DECOY, cm.start("n"), cm.end("n"), n, 0.7)
+            continue
+        if HUNTER_CONTEXT_RE.search(low, max(ctx.sentence(nm.start())[0], nm.start() - 60),
+                                    nm.start()):
+            continue
+        add(MentionType.AGE_SUBJECT, nm.start("n"), nm.end("n"), int(nm.group("n")), 0.7)
+    # "Name, 63, and Name, 27.": the last of a list of named ages whose first was a subject's
+    for ss, se in sorted({ctx.sentence(a) for a, _ in seen}):
+        for m in LAST_IN_LIST_RE.finditer(text, ss, se):
+            if any(ss <= a < m.start() for a, _ in seen):
+                add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
     for m in WHO_IS_AGE_RE.finditer(low):
         pre = text[max(0, m.start() - 30) : m.start()]
         if not (NAME_END_RE.search(pre) or NOUN_BEFORE_RE.search(low, max(0, m.start() - 25),
@@ -276,6 +330,38 @@ def extract_ages(ctx: Context) -> None:
         if pm is not None and pm.attributes.get("role") in _NOT_SUBJECT_ROLES:
             continue
         add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
+
+
+def _owned_by_someone_else(ctx: Context, s: int, e: int) -> bool:
+    """Whether the language says this age is not the subject's: a member of the group ("a
+    29-year-old woman from the group"), people who name themselves as a group, a hunter who runs
+    the page after a home town ("Name, 41, of Town, who runs the page"), someone prosecuted for
+    an attack or harassment rather than a child offence, a relative or victim of someone ("his
+    daughter, aged 22"), or another case ("in an unrelated case")."""
+    low, text = ctx.low, ctx.text
+    ss, se = ctx.sentence(s)
+    after = low[e : min(se, e + 80)]
+    if MEMBER_TAIL_RE.search(after):
+        return True
+    rest = low[e:se]
+    naming = SELF_NAMING_RE.search(rest)
+    if naming is not None and not _GROUP_TALK_RE.search(rest, 0, naming.start()):
+        return True  # "the men, aged 19 and 22, called themselves X" (not "a group calling ...")
+    home = HOME_SEGMENT_RE.match(text, e)
+    if home is not None and HUNTER_WHO_RE.match(low, home.end()):
+        return True
+    attack = ATTACKER_OFFENCE_RE.search(rest)
+    if (
+        attack is not None
+        and not CHILD_OFFENCE_RE.search(low, ss, se)
+        and not _GROUP_TALK_RE.search(rest, 0, attack.start())
+    ):
+        return True
+    if RUN_BY_BEFORE_RE.search(low, max(ss, s - 30), s):
+        return True  # "the page is run by a 33-year-old woman"
+    if OTHER_ROLE_NAME_RE.search(text, max(ss, s - 60), max(ss, s - 2)):
+        return True  # "Witness Dora Pell, 55,"
+    return RELATION_BEFORE_RE.search(low, max(ss, s - 50), s) is not None
 
 
 _NOT_SUBJECT_ROLES = frozenset(

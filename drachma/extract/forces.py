@@ -60,6 +60,7 @@ SKIP_PRE = (
     )
 )
 DEMONYM_RE = pattern("forces.demonym")
+NATIONAL_POLICE = words("forces.national_police")
 ACRONYM_AFTER_RE = pattern("forces.acronym_after")
 BARE_AREA = words("forces.bare_area")
 
@@ -109,7 +110,7 @@ def _value_for(pre: str, head: str) -> str:
     return " ".join(w if w.isupper() else w[:1].upper() + w[1:] for w in f"{pre} {head}".split())
 
 
-MET_RE = re.compile(r"\b[Tt]he[ \u00a0]+Met\b(?![\w'’-]|[ \u00a0]+Office)")
+MET_RE = pattern("forces.the_met")
 
 
 def extract_forces(ctx: Context) -> None:
@@ -224,8 +225,9 @@ def extract_forces(ctx: Context) -> None:
                 len(pre_toks) == 1
                 and DEMONYM_RE.search(pre_toks[0][2])
                 and pre_toks[0][2].lower() not in gaz.load().places
+                and pre_toks[0][2].lower() not in NATIONAL_POLICE
             ):
-                continue
+                continue  # "Canadian police": many forces (but "Dutch police": one)
             start = pre_toks[0][0]
             if overlaps(start, end):
                 inner = [sp for sp in spans if start <= sp[0] and sp[1] <= end]

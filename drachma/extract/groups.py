@@ -33,6 +33,7 @@ CUE_AFTER = [
     (pattern("groups.cue_after_describe_themselves"), 0.8),
     (pattern("groups.cue_after_facebook_page"), 0.75),
     (pattern("groups.cue_after_members_of"), 0.6),
+    (pattern("groups.cue_after_social_page"), 0.8),
     (pattern("groups.cue_after_group_word"), 0.6),
 ]
 GROUP_NOUNS = words("groups.group_nouns")
@@ -68,6 +69,9 @@ CUE_TRIGGERS = (
     "organiser",
     "organizer",
     "behind",
+    "themselves",
+    "known",
+    "itself",
 )
 register_triggers(CUE_TRIGGERS)
 AFTER_FIRST_CHARS = frozenset(",\"'‘’“”")
@@ -86,6 +90,14 @@ DIGIT_GAP_RE = pattern("groups.digit_gap")
 DIGIT_TAIL_RE = pattern("groups.digit_tail")
 ACRONYM_RE = pattern("groups.acronym")
 GROUPISH_SENTENCE_RE = pattern("groups.groupish_sentence")
+HANDLE_RE = pattern("groups.handle")
+NUMBER_TAIL_RE = pattern("groups.number_tail")
+POLICE_UNIT_WORDS = words("groups.police_unit_words")
+UNIT_HEADS = words("groups.unit_heads")
+# people naming themselves collectively: "the men called themselves X", "who call themselves X"
+SELF_NAMING_PAIRS = frozenset(
+    (pair.split()[1], pair.split()[0]) for pair in words("groups.self_naming")
+)  # (reflexive, verb): the words in the order cue_before reads them, last first
 
 
 def _initials(words: list[str]) -> str:
@@ -123,7 +135,7 @@ CUE_END_WORDS = (
     | FOUNDING
     | frozenset({"up"})
     | frozenset(
-        {"as", "itself", "themselves", "by", "from", "of", "with", "at", "for", "including",
+        {"as", "itself", "themselves", "by", "from", "of", "with", "at", "for", "including", "name",
          "behind", "under"}
     )
 )
@@ -148,6 +160,23 @@ def cue_before(prev: list[str]) -> float:
     if last in HUNTER_WORDS:
         return 0.8
     two = w[i - 1] if i > 0 else ""
+    if (last, two) in SELF_NAMING_PAIRS:
+        return 0.85  # "the men called themselves X": a name a group gives itself
+    if last == "as" and "known" in w[max(0, i - 4) : i]:
+        # "known to its followers as the X", "known by its members as X": something with
+        # members or followers is a group
+        if any(x in ("members", "followers", "supporters") for x in w[max(0, i - 3) : i]):
+            return 0.8
+        for k in range(i - 1, max(-1, i - 12), -1):
+            if w[k] in GROUP_NOUNS or w[k] in HUNTER_WORDS:
+                return 0.8
+    if last == "name" and two in ("the", "its", "their") and i >= 2 and w[i - 2] in (
+        "under", "by"
+    ):
+        # "The group, which operates under the name X": the name a group goes by
+        for k in range(i - 3, max(-1, i - 10), -1):
+            if w[k] in GROUP_NOUNS or w[k] in HUNTER_WORDS:
+                return 0.85
     naming = (
         last in NAMING_WORDS
         or (last, two)
@@ -300,7 +329,10 @@ def _with_numbers(ctx: Context) -> list[Chunk]:
             i += 2
             continue
         m = DIGIT_TAIL_RE.match(text, c.end)
-        if m is not None and any(w in GROUP_WORDS for w in c.words):
+        if m is not None and not any(w in GROUP_WORDS for w in c.words):
+            # "the group Wachtrupp 030": a short number after a one-word name, not a year
+            m = NUMBER_TAIL_RE.match(text, c.end) if len(c.words) == 1 else None
+        if m is not None:
             gap = m.group().strip()
             out.append(Chunk(c.start, m.end(), text[c.start : m.end()],
                              [*c.tokens, (m.end() - len(gap), m.end(), gap)], [*c.words, gap]))
@@ -353,15 +385,15 @@ class GroupFinder:
             chunk = ctx.chunk_by_end.get(k)
             if chunk is None:
                 return None
-            toks = [t for t in chunk.tokens if t[2][:1].isupper()]
-            n = len(inside.replace("&", ""))
-            if len(toks) < n:
-                return None
-            long_toks = [t for t in chunk.tokens if t[0] >= toks[-n][0]]
-            words = [t[2] for t in long_toks]
-            if not _initials_agree(words, inside):
-                return None
-            return (long_toks[0][0], long_toks[-1][1]), (pos + 1, close)
+            # the shortest run of the chunk's last words whose initials agree, small words
+            # counted or not: "Keepers of the Lantern (KOTL)", "Shielding Kids in Public (SKP)"
+            for k in range(1, len(chunk.tokens) + 1):
+                long_toks = chunk.tokens[-k:]
+                if not long_toks[0][2][:1].isupper():
+                    continue
+                if _initials_agree([t[2] for t in long_toks], inside):
+                    return (long_toks[0][0], long_toks[-1][1]), (pos + 1, close)
+            return None
         # "ACR (Long Name)": an acronym right before the bracket, initials inside
         words = inside.split()
         if not 2 <= len(words) <= 8 or not words[0][:1].isupper() or not words[-1][:1].isupper():
@@ -440,6 +472,8 @@ class GroupFinder:
         if low[0] in NOT_FIRST_WORDS or (low[0] == "the" and len(low) > 1 and low[1] in
                                          NOT_FIRST_WORDS):
             return False  # "the Operation Hydrant team": a police operation or programme
+        if low[-1] in UNIT_HEADS and any(w in POLICE_UNIT_WORDS for w in low[:-1]):
+            return False  # "the Sexual Crimes Squad": a police unit
         if low[-1] in VENUE_HEADS and not single_ok and not any(w in GROUP_WORDS for w in low):
             return False  # "Carlow Street Station": a venue, not a group
         if single_ok and len(words) == 1:
@@ -447,7 +481,9 @@ class GroupFinder:
 
         if strict and (key in self.places or surface in lexicon.regions()):
             return False  # "the Leeds group": a place, not a group's name
-        return not (strict and len(words) == 1 and not words[0].isupper())
+        return not (
+            strict and len(words) == 1 and not words[0].isupper() and not HANDLE_RE.match(words[0])
+        )
 
     def extract(self, ctx: Context) -> None:
         text = ctx.text
@@ -469,10 +505,12 @@ class GroupFinder:
             if span is None:
                 continue
             s, e, conf = span
-            if 0 < s - prev_group[0] <= 6 and text[prev_group[0] : s].strip(" ,") in (
+            if 0 < s - prev_group[0] <= 10 and text[prev_group[0] : s].strip(" ,") in (
                 "and",
                 "or",
                 "",
+                "and the",
+                "or the",
             ):
                 conf = prev_group[1]  # "groups such as X and Y": Y is listed like X
             if has_cues:
@@ -547,7 +585,9 @@ class GroupFinder:
             if ctx.is_claimed(ls, le) or ctx.is_claimed(as_, ae):
                 continue
             known = norm_key(long) in names or norm_key(acr) in names
-            if known or GROUPISH_SENTENCE_RE.search(ctx.sentence_text(ls)):
+            # in a sentence about groups, or doing what groups do: "X (ACR) confronted him"
+            acts = ACTION_AFTER_RE.match(ctx.low, max(le, ae) + 1) is not None
+            if known or acts or GROUPISH_SENTENCE_RE.search(ctx.sentence_text(ls)):
                 if norm_key(long) in self.not_groups or norm_key(acr) in self.not_groups:
                     continue
                 names.setdefault(norm_key(long), (long, 0.8))

@@ -100,6 +100,7 @@ def extract_outcomes(ctx: Context) -> None:
     people = sorted(ctx.of_type(MentionType.PERSON), key=lambda p: p.start)
     taken: list[tuple[int, int]] = []
     statistic_in: dict[int, bool] = {}  # sentence start -> whether it states a statistic
+    found: list[tuple[int, str, tuple[str, ...], int]] = []  # sentence, label, yields, index
     for rule in _INDEX.triggered(rules(), ctx.triggers):
         label, rx = rule.label, rule.regex
         windows = word_windows(ctx, rule.triggers, 50, 70)
@@ -111,9 +112,15 @@ def extract_outcomes(ctx: Context) -> None:
                 continue
             sent_s, _ = ctx.sentence(s)
             pre = low[max(sent_s, s - 40) : s]
-            if label not in ("wrongly accused", "not charged", "died", "suicide") and (
-                HYPOTHETICAL_RE.search(pre)
+            hyp = HYPOTHETICAL_RE.search(pre)
+            if (
+                hyp is not None
+                and pre[hyp.start() : hyp.start() + 4] == "may "
+                and ctx.text[max(sent_s, s - 40) + hyp.start()] == "M"
+                and not ctx.is_sentence_start(max(sent_s, s - 40) + hyp.start())
             ):
+                hyp = None  # "until May and released him on bail": the month, not the modal
+            if label not in ("wrongly accused", "not charged", "died", "suicide") and hyp:
                 continue
             if label in ("charged", "arrested", "convicted") and (
                 NEGATION_RE.search(low, sent_s, s) or pre.rstrip().endswith(" not")
@@ -146,4 +153,14 @@ def extract_outcomes(ctx: Context) -> None:
             if subj:
                 attrs["person"] = subj[-1].value
             taken.append((s, e))
+            found.append((sent_s, label, rule.yields_to, len(ctx.mentions)))
             ctx.add(MentionType.OUTCOME, s, e, value, 0.8, attrs, claim=False)
+    # a label that yields to another found in the same sentence gives way to it
+    labels_in = {(sent, label) for sent, label, _, _ in found}
+    drop = {
+        i
+        for sent, _, yields_to, i in found
+        if any((sent, other) in labels_in for other in yields_to)
+    }
+    if drop:
+        ctx.mentions[:] = [m for i, m in enumerate(ctx.mentions) if i not in drop]

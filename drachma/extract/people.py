@@ -19,6 +19,9 @@ from drachma.extract.rules import macro, pattern, word_tuple, words
 from drachma.model.mention import MentionType, PersonRole
 
 PERSON_AFTER_RE = pattern("people.person_after")
+# "a girl called 'Amy'": an invented decoy persona's name, not a person
+PERSONA_NAMING_RE = pattern("people.persona_naming")
+PERSONA_WORDS_RE = pattern("people.persona_words")
 PERSON_BEFORE_RE = pattern("people.person_before")
 SINGLE_AFTER_RE = pattern("people.single_after")
 SINGLE_BEFORE_RE = pattern("people.single_before")
@@ -240,8 +243,8 @@ class PeopleFinder:
                     continue
                 if (
                     quoted
-                    and re.search(r"(?i)\b(?:called|named|as)[ \u00a0]+[\"'‘“]$", pre)
-                    and re.search(r"(?i)\b(?:girl|boy|child|teen|persona|profile|decoy)\b", pre)
+                    and PERSONA_NAMING_RE.search(pre)
+                    and PERSONA_WORDS_RE.search(pre)
                 ):
                     continue  # an invented decoy persona
                 role: PersonRole | None = None

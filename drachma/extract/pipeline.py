@@ -334,8 +334,8 @@ class _Zone:
 
 
 def _drop_surname_places(ctx: Context) -> None:
-    """A place name that is also a named person's surname, written without "in"/"at"/"from"
-    ("Holloway pleaded guilty"), is the person."""
+    """A place name that is also a named person's surname, written without "in"/"at"/"near"
+    ("Holloway pleaded guilty", "messages from Holloway"), is the person."""
     people = ctx.of_type(MentionType.PERSON)
     if not people:
         return
@@ -344,7 +344,9 @@ def _drop_surname_places(ctx: Context) -> None:
     for m in ctx.mentions:
         if m.type is MentionType.PLACE and m.text in surnames and m.confidence < 0.95:
             pw = ctx.low[max(0, m.start - 12) : m.start].split()[-1:]
-            if not pw or pw[0] not in ("in", "at", "from", "near", "of", "to"):
+            # "in/at/near Holloway" is the place; "messages from Holloway", "talked to
+            # Holloway", "the case of Holloway" are the person
+            if not pw or pw[0] not in ("in", "at", "near"):
                 continue
         keep.append(m)
     ctx.mentions[:] = keep

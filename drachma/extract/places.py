@@ -58,6 +58,24 @@ LIST_HEADS = tuple(sorted({k.split()[0] for k in LIST_KEYS}))
 register_triggers(LIST_HEADS)
 DEMONYM_RE = pattern("places.demonym")
 AMBIGUOUS = words("places.ambiguous")
+INSTITUTION_VENUES = words("places.institution_venues")
+NATIONALITIES = words("places.nationalities")
+AFTER_COUNTY_ORG = words("places.after_county_org")
+# a town's name joined by "-on-", "-upon-", "-le-" ...: its first part alone is a short form
+COMPOUND_TOWN_RE = pattern("places.compound_town")
+# "(Sexual Offences) Act" after a name: the name is the start of a statute's title
+STATUTE_TAIL_RE = pattern("places.statute_tail")
+# a run-together brand name ("SkyLine", "MetroLink"): capitals inside one word
+BRAND_RE = pattern("places.brand")
+# "N-year-old" before "<Town> woman": the town is an adjective of the person
+AGE_ADJECTIVE_RE = pattern("places.age_adjective")
+# "in A, B and C": the list goes on after this name
+LIST_GOES_ON_RE = pattern("places.list_goes_on")
+# "NEWS RELEASE:", "OUR VIEW:": a heading label in capitals at a line start
+HEADING_LABEL_RE = pattern("places.heading_label")
+# "(CPS) North East", "CPS North East": a name right after an organisation's acronym is part of
+# the organisation's name
+AFTER_ACRONYM_RE = pattern("places.after_acronym")
 
 
 ARTICLES = frozenset({"a", "an", "the"})
@@ -230,6 +248,12 @@ class PlaceFinder:
             surface = text[s:e]
             if surface.lower() in self.countries or not free(s, e):
                 return
+            if AFTER_ACRONYM_RE.search(text, max(0, s - 12), s):
+                return  # "(CPS) North East": part of the organisation's name
+            if (s == 0 or text[s - 1] == "\n") and HEADING_LABEL_RE.match(text, s):
+                return  # "NEWS RELEASE:": a heading label
+            if STATUTE_TAIL_RE.match(text, e):
+                return  # "the Criminal Law (Sexual Offences) Act": a statute's title
             val = value or (info.name if info else surface)
             found.append((s, e, val, conf, _place_attrs(info)))
             taken[s:e] = b"\x01" * (e - s)
@@ -252,6 +276,9 @@ class PlaceFinder:
                 last_word = m.group().split()[-1].lower()
                 if last_word in ORG_HEADS or last_word in ("jail", "sheriff", "attorney"):
                     continue
+                next_word = text[m.end() : m.end() + 24].split(None, 1)[:1]
+                if next_word and next_word[0].lower().strip(",.") in AFTER_COUNTY_ORG:
+                    continue  # "<Name> County Common Pleas Judge", "... County sheriff's"
                 before_word = text[max(0, m.start() - 20) : m.start()].split()[-1:]
                 if (
                     m.group().startswith(("Co", "County"))
@@ -310,8 +337,12 @@ class PlaceFinder:
                 continue
             abbrev = nxt.text + "." if text[nxt.end : nxt.end + 1] == "." else nxt.text
             first = c.tokens[0][2].lower()
-            if first in stop or first in given or len(c.tokens) > 3:
+            if first in stop or len(c.tokens) > 3:
                 continue
+            if first in given and not (
+                abbrev in self.region_abbrev and _after_prep(low, c.start)
+            ):
+                continue  # but "in Lawrence, Ind.": a town named like a person
             if abbrev in self.region_abbrev:
                 add(c.start, c.end, 0.8, self._lookup(c.text))
                 add(nxt.start, nxt.start + len(abbrev), 0.85, None, self.region_abbrev[abbrev])
@@ -398,9 +429,14 @@ class PlaceFinder:
             # "A Brisbane man" at a sentence start: the article is inside the capitalised run
             art = 1 if len(toks) > 1 and words[0] in ARTICLES else 0
             if (
-                (prev1 in ARTICLES or line_start or art)
-                and nwords
+                nwords
                 and nwords[0].strip(".,;:") in PERSON_NOUNS
+                and (
+                    prev1 in ARTICLES
+                    or line_start
+                    or art
+                    or (AGE_ADJECTIVE_RE.match(prev1) and words[-1] not in NATIONALITIES)
+                )
                 and len(toks) - art <= 2
                 and not (
                     words[art] in stop
@@ -413,25 +449,67 @@ class PlaceFinder:
                 ps = toks[art][0]
                 add(ps, c.end, 0.7, self._lookup(text[ps : c.end]))
                 continue
-            if last in VENUE_HEADS and len(toks) >= 2:
+            road_dir = (
+                len(toks) >= 3 and last in DIRECTIONS and words[-2].strip(".") in VENUE_HEADS
+            )  # "Quarrywood Road West"
+            if (last in VENUE_HEADS or road_dir) and len(toks) >= 2:
                 i = 0
                 while i < len(toks) - 1 and words[i] in stop:
                     i += 1
                 i = self._possessive_place(toks, i, add)
-                if i < len(toks) - 1 and not any(w in ORG_HEADS for w in words):
-                    add(toks[i][0], toks[-1][1], 0.75)
+                # an organisation head as the first word is a street's name ("Union Square",
+                # "School Lane"); anywhere else it makes an organisation ("Police Station"),
+                # unless a lower-case venue word follows ("Castle Court shopping centre")
+                lower = None if road_dir else VENUE_LOWER_RE.match(text, toks[-1][1])
+                if i < len(toks) and (
+                    lower is not None or i < len(toks) - 1
+                ) and (lower is not None or not any(w in ORG_HEADS for w in words[i + 1 :])):
+                    end = lower.end() if lower is not None else toks[-1][1]
+                    add(toks[i][0], end, 0.75)  # "Union Square shopping centre"
+                continue
+            if (
+                last in INSTITUTION_VENUES
+                and len(toks) >= 2
+                and words[0] not in stop
+                and not any(w in ORG_HEADS for w in words[:-1] if w != "county")
+                and (_after_prep(low, c.start) or (prev1 == "the" and len(pw) >= 2
+                                                    and pw[-2] in PREPS))
+            ):
+                add(c.start, c.end, 0.7)  # "taken to Hallam General Hospital": a venue
+                continue
+            if (
+                len(toks) == 1
+                and last in VENUE_HEADS
+                and prev1 == "the"
+                and len(pw) >= 2
+                and (pw[-2] in PREPS or pw[-2] in ("on", "along"))
+                and not ctx.is_sentence_start(c.start)
+            ):
+                add(c.start, c.end, 0.65)  # "on the Esplanade"
                 continue
             if toks[0][2] == "Park" and len(toks) == 2:
                 add(c.start, c.end, 0.7)
                 continue
-            if VENUE_LOWER_RE.match(text, c.end) and not _org_chunk(c):
+            venue_lower = VENUE_LOWER_RE.match(text, c.end)
+            if (
+                venue_lower is not None
+                and (not _org_chunk(c) or " " in venue_lower.group().strip())
+                and not (prev1 in ("a", "an") and len(toks) == 1 and BRAND_RE.match(toks[0][2]))
+            ):  # not "a SkyLine station": a brand of station, not a named one
                 i = 0
                 while i < len(toks) and words[i] in stop:
                     i += 1
                 if i < len(toks) - 1:
                     i = self._possessive_place(toks, i, add)
                 if i < len(toks) and words[i] not in GENERIC_DOMAIN:
-                    add(toks[i][0], c.end, 0.7, self._lookup(text[toks[i][0] : c.end]))
+                    info = self._lookup(text[toks[i][0] : c.end])
+                    # "Castle Court shopping centre": the venue's name with its venue words
+                    # (a town before them stays the town: "the Leeds railway station")
+                    # ("a Dayton park": a town before a kind of venue, not its name)
+                    end = (
+                        c.end if info is not None or prev1 in ("a", "an") else venue_lower.end()
+                    )
+                    add(toks[i][0], end, 0.7, info)
                 continue
             # "Quarnby's east end", "Quarnby, a small town in Ohio": what only places have
             if (
@@ -454,6 +532,13 @@ class PlaceFinder:
                     e2 == c.start - len(prev1) - 2 or e2 == c.start - len(prev1) - 3
                     for _, e2, *_ in found
                 )
+            ) or (
+                # "in A, B and C": a middle name of a list that goes on
+                text[c.start - 2 : c.start] == ", "
+                and len(toks) <= 2
+                and words[0] not in given
+                and LIST_GOES_ON_RE.match(text, c.end) is not None
+                and any(e2 == c.start - 2 for _, e2, *_ in found)
             )
             # after a preposition, or in an appositive ", of <Name>"
             if not (
@@ -512,6 +597,15 @@ class PlaceFinder:
 
     def _emit(self, ctx: Context, found: list[tuple[int, int, str, float, dict[str, str]]]) -> None:
         found.sort()
+        # "Fenwick" where the text also writes "Fenwick-on-Tarne": the long form only (not
+        # "Rotterdam" beside "Rotterdam-Zuid": a district is a place of its own)
+        longs = {v.lower() for _, _, v, _, _ in found if COMPOUND_TOWN_RE.search(v)}
+        if longs:
+            found = [
+                f
+                for f in found
+                if not any(lv.startswith(f[2].lower() + "-") for lv in longs)
+            ]
         towns = [(s, v) for s, _, v, _, a in found if a.get("kind")]
         for s, e, value, conf, attrs in found:
             words = ctx.text[s:e].lower().split()

@@ -117,6 +117,9 @@ class PatternRule:
     # characters before and after each trigger word the patterns are tried in (None: the
     # module's default)
     window: tuple[int, int] | None = None
+    # labels that, found in the same sentence, take this one's place ("in custody" yields to
+    # "remanded in custody": "refused bail and will remain in custody")
+    yields_to: tuple[str, ...] = ()
 
 
 def _window(value: Any, where: str) -> tuple[int, int] | None:
@@ -187,10 +190,13 @@ def pattern_rules(file: str, labels: frozenset[str] | None = None) -> tuple[Patt
         if labels is not None and label not in labels:
             raise RuleDataError(f"{where}: unknown label", field="label")
         unknown = set(rule) - {"label", "triggers", "patterns", "examples", "counter_examples",
-                               "note", "window"}
+                               "note", "window", "yields_to"}
         if unknown:
             raise RuleDataError(f"{where}: unknown keys {sorted(unknown)}", field="rule")
         patterns = _strings(rule.get("patterns"), where, "patterns")
+        yields_to = _strings(rule.get("yields_to"), where, "yields_to", required=False)
+        if labels is not None and not set(yields_to) <= labels:
+            raise RuleDataError(f"{where}: yields_to names an unknown label", field="yields_to")
         source = "|".join(f"(?:{_expand(p, macros, where, counter)})" for p in patterns)
         try:
             regex = re.compile(source)
@@ -208,6 +214,7 @@ def pattern_rules(file: str, labels: frozenset[str] | None = None) -> tuple[Patt
                                           "counter_examples", required=False),
                 note=str(rule.get("note", "")),
                 window=_window(rule.get("window"), where),
+                yields_to=yields_to,
             )
         )
     return tuple(out)

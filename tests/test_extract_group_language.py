@@ -1,0 +1,89 @@
+"""Group names in the language of reporting (issue 12, third round): people who call
+themselves by a name, handle-shaped names with digits, a number after a cued name, names headed
+by protector nouns, "Long Name (ACR)" in a sentence about what groups do, "X, a Facebook page";
+and police units that are not groups. Every sentence is invented (all names too) and was
+written before the rules it checks were changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from drachma.extract import Extractor, to_corpus_annotation
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor()
+
+
+def _groups(extractor: Extractor, text: str) -> list[str]:
+    return sorted(str(v) for v in to_corpus_annotation(extractor.extract(text), text)["groups"])
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        ("The men called themselves Nachtrabe and posted their videos on Snapchat.", ["Nachtrabe"]),
+        (
+            "The three friends, who call themselves Tollgate Sentinels, filmed the man.",
+            ["Tollgate Sentinels"],
+        ),
+        (
+            "A vigilante group filmed him. A video posted by SafeKidz365 was shared widely.",
+            ["SafeKidz365"],
+        ),
+        ("The group Wachtrupp 030 lured the man to a park.", ["Wachtrupp 030"]),
+        (
+            "Footage was filmed by the Fenland Child Defenders Network, which has 3,000 followers.",
+            ["Fenland Child Defenders Network"],
+        ),
+        ("Marshgate Watchdogs said it had passed its evidence to police.", ["Marshgate Watchdogs"]),
+        (
+            "Keepers of the Lantern (KOTL) confronted the man. KOTL said it would go on.",
+            ["KOTL", "Keepers of the Lantern"],
+        ),
+        (
+            "Guardyans of the Young, a Facebook page with 8,000 followers, streamed the meeting.",
+            ["Guardyans of the Young"],
+        ),
+    ],
+)
+def test_group_names_in_more_shapes(extractor: Extractor, text: str, groups: list[str]) -> None:
+    assert _groups(extractor, text) == groups
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Officers from the Sexual Crimes Squad are investigating.",
+        "The force's Child Abuse Squad took over the case.",
+        "Detectives from the Online Exploitation Unit arrested him.",
+        "He called himself Dazza in the chat.",
+    ],
+)
+def test_police_units_and_nicknames_are_not_groups(extractor: Extractor, text: str) -> None:
+    assert _groups(extractor, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        (
+            "Groups such as Heron Vigil, Kidsafe Patrol and the Brothers of the Lamp say so.",
+            ["Brothers of the Lamp", "Heron Vigil", "Kidsafe Patrol"],
+        ),
+        (
+            "The group, which operates under the name Wachtrupp 030, posted the video.",
+            ["Wachtrupp 030"],
+        ),
+        ("The page, which styles itself DOKA, said it had passed the logs on.", ["DOKA"]),
+        (
+            "He was caught by the Fenmoor Child Watch, known to its followers as the FCW.",
+            ["FCW", "Fenmoor Child Watch"],
+        ),
+    ],
+)
+def test_group_names_after_naming_phrases_and_in_lists(
+    extractor: Extractor, text: str, groups: list[str]
+) -> None:
+    assert _groups(extractor, text) == groups
