@@ -227,6 +227,44 @@ def read_pool(url: str, reports: int) -> None:
     store.dispose()
 
 
+def list_costs(url: str, reports: int, rounds: int = 40) -> list[tuple[str, float, float]]:
+    """What the list's two parts cost in the database, the way before this design (a count of
+    every visible report; a page at a random ``OFFSET``) against now (the counts kept with
+    writes; a page after a cursor at a random position), timed in turn on one connection in the
+    same run, as the bench's analyst sees them: (what, median ms before, median ms now)."""
+    from datetime import UTC, datetime
+    from datetime import time as day_time
+
+    from drachma.model.roles import Role
+    from drachma.store import reports as report_store
+
+    store = Store(url)
+    visibility = report_store.Visibility(Role.ANALYST)
+    rng = random.Random(2)
+    timings: dict[str, list[float]] = defaultdict(list)
+
+    def timed(name: str, work: Callable[[], object]) -> None:
+        began = time.perf_counter()
+        work()
+        timings[name].append((time.perf_counter() - began) * 1000)
+
+    with store.begin() as conn:
+        for _ in range(rounds):
+            depth = rng.randrange(0, max(1, reports - 50))
+            day = DATA_START + timedelta(days=rng.randrange((DATA_END - DATA_START).days))
+            at = report_store.Position(datetime.combine(day, day_time(12), tzinfo=UTC), 2**31 - 1)
+            timed("count, every row", lambda: report_store.count_reports_plain(conn, visibility))
+            timed("count, kept", lambda: report_store.count_reports(conn, visibility))
+            timed("page, offset", partial(report_store.list_page, conn, visibility, limit=50,
+                                          offset=depth))
+            timed("page, cursor", partial(report_store.list_page, conn, visibility, limit=50,
+                                          after=at))
+    store.dispose()
+    middle = {name: percentile(values, 50) for name, values in timings.items()}
+    return [("a list's total", middle["count, every row"], middle["count, kept"]),
+            ("a page at any depth", middle["page, offset"], middle["page, cursor"])]
+
+
 def server_env(url: str, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRACHMA_")}
     env.update(DRACHMA_DATABASE_URL=url, DRACHMA_HOME=str(home))
@@ -554,6 +592,7 @@ def main() -> None:
         if made.returncode != 0:
             raise SystemExit(f"making the {backend} database failed:\n{made.stdout}{made.stderr}")
         url = made.stdout.strip().splitlines()[-1]
+        costs = list_costs(url, args.reports)
         home = home_of(backend, args.reports, args.schema)
         port = free_port()
         server = start_server(url, home, port)
@@ -564,6 +603,9 @@ def main() -> None:
         finally:
             stop_server(server)
         p99, errors = report(backend, kinds, lateness, elapsed, plan, before, after)
+        for what, then, now in costs:
+            print(f"{what} in the database (median of 40, before the load): every row / OFFSET "
+                  f"{then:.1f} ms, kept count / cursor {now:.1f} ms: {then / now:.1f}x")
         answered = sum(k.ok + k.refused + k.limited for k in kinds.values())
         # What the server itself spent: on a shared machine this says what it would do with the
         # cores to itself, whatever share it got during the run.

@@ -60,6 +60,7 @@ def get_report(store: Store, actor: Actor, report_id: int) -> Report:
 #: pages are reached by following a page's ``next`` cursor (or by narrowing the dates).
 MAX_LIST_OFFSET = 5_000
 MAX_LIST_LIMIT = 1_000  # the CLI's most; the API takes up to 200
+MAX_REPORT_ID = 2**31 - 1  # report numbers are 32-bit integers in the database
 _CURSOR = re.compile(r"(-?[0-9]{1,17})_([0-9]{1,19})")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -83,7 +84,7 @@ def parse_cursor(value: str, field: str) -> Position:
         at = _EPOCH + timedelta(microseconds=int(found.group(1)))
     except OverflowError:
         raise ValidationError(problem, field=field) from None
-    if not 1 <= report_id < 2**63 or not 1900 <= at.year <= 9998:
+    if not 1 <= report_id <= MAX_REPORT_ID or not 1900 <= at.year <= 9998:
         raise ValidationError(problem, field=field)
     return Position(at, report_id)
 
