@@ -9,7 +9,12 @@ client has a bounded pool of connections and a time-out per request. The mix:
 * logged-in searches (``GET /api/reports?q=...``, bearer token), 40%,
 * report pages (``GET /reports/<id>``, the HTML page, session cookie), 30%, of 2,000 reports
   spread over the database that the extractor has read beforehand (as intake does),
-* report lists (``GET /api/reports?offset=...``, any depth), 30%,
+* report lists, 30%, read as a client of the list does: 10% shallow pages by number
+  (``GET /api/reports?offset=...``, any offset up to the list's limit of 5,000, as its numbered
+  pages ask), 20% next pages (a reader jumps into the list at a random date with
+  ``received_to=...`` and then follows each answer's ``Link: <...>; rel="next"`` - the same
+  filters and the next cursor - for up to 20 pages; eight such readers at once, and a new one
+  starts when every reader is waiting for an answer), so every depth of the list is read,
 * ``--public-rate`` public-form submissions a second (the form's own fields and its
   double-submit CSRF token), from forty client addresses (127.0.1.1-40),
 * one burst of ``--wrong-logins`` wrong log-ins from one address (127.0.2.1) at another
@@ -23,6 +28,7 @@ worst p99 of the logged-in kinds together and N counts errors (5xx, failed conne
 time-outs, unexpected statuses) of every kind.
 
     .venv/bin/python bench/load.py --backend both
+    .venv/bin/python bench/load.py --backend postgresql --schema mine_load   # another schema
 
 See bench/README.md.
 """
@@ -43,6 +49,7 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -51,6 +58,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from drachma.demo.generate import DEFAULT_END as DATA_END  # noqa: E402
+from drachma.demo.generate import DEFAULT_START as DATA_START  # noqa: E402
+from drachma.reports.read import MAX_LIST_OFFSET  # noqa: E402
 from drachma.store.db import Store, normalise_url  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
@@ -58,7 +68,9 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "drachma_load"
 USER, PASSWORD = "loadanalyst", "load-bench-analyst-2026"
 TARGET = "loadtarget"  # the account the wrong log-ins are aimed at
-LOGGED_IN = ("search", "report page", "report list")
+LOGGED_IN = ("search", "report page", "list, offset", "list, next page")
+WALKS = 8  # report lists being read page by page at once (a reader following Next)
+WALK_PAGES = 20  # pages a reader follows before starting again elsewhere
 SEARCH_WORDS = ("meeting", "Leeds", "stream", "group", "police", "video", "Manchester", "chat",
                 "sting", "arrest", "Facebook", "decoy")
 CLI = [sys.executable, "-c", "from drachma.cli.app import main; main()"]
@@ -99,9 +111,10 @@ def _run(env: dict[str, str], *args: str, check: bool = True
     return done
 
 
-def prepare(backend: str, reports: int, postgres: str, rebuild: bool) -> tuple[str, Path]:
+def prepare(backend: str, reports: int, postgres: str, rebuild: bool,
+            schema: str = SCHEMA) -> tuple[str, Path]:
     """A database of ``reports`` generated reports and the bench's analyst; (URL, home)."""
-    home = CACHE / f"load-{backend}-{reports}"
+    home = home_of(backend, reports, schema)
     if backend == "sqlite":
         url = f"sqlite:///{home / 'drachma.db'}"
         if rebuild and home.exists():
@@ -112,11 +125,11 @@ def prepare(backend: str, reports: int, postgres: str, rebuild: bool) -> tuple[s
         engine = create_engine(base)
         with engine.begin() as conn:
             if rebuild:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         engine.dispose()
         sep = "&" if "?" in base else "?"
-        url = f"{base}{sep}options=-csearch_path%3D{SCHEMA}"
+        url = f"{base}{sep}options=-csearch_path%3D{schema}"
     home.mkdir(parents=True, exist_ok=True)
     env = server_env(url, home)
     _run(env, "init")
@@ -128,6 +141,11 @@ def prepare(backend: str, reports: int, postgres: str, rebuild: bool) -> tuple[s
         print(f"{backend}: loading {reports - have:,} generated reports (drachma demo --scale)",
               flush=True)
         _run(env, "demo", "--scale", str(reports - have), "--no-progress")
+    if not counts_in_step(url):
+        # a database loaded before the scale loader kept the counts in step with its writes
+        print(f"{backend}: the stored counts are behind the reports: drachma analytics rebuild",
+              flush=True)
+        _run(env, "analytics", "rebuild")
     for name in (USER, TARGET):
         _run(env, "users", "add", name, "--role", "analyst", "--password", PASSWORD, check=False)
         # a cached database: the password hashed again with today's parameters, and no lock-out
@@ -149,6 +167,33 @@ def prepare(backend: str, reports: int, postgres: str, rebuild: bool) -> tuple[s
             conn.execute(text("VACUUM ANALYZE reports, report_access, mentions"))
         engine.dispose()
     return url, home
+
+
+def counts_in_step(url: str) -> bool:
+    """Whether the counts kept with every write (which answer a list's total) count every
+    stored report."""
+    from drachma.store import rollups
+    from drachma.store.reports import count_all
+
+    store = Store(url)
+    with store.begin() as conn:
+        in_step = rollups.count_listed(conn, role=None, months=(None, None)) == count_all(conn)
+    store.dispose()
+    return in_step
+
+
+def home_of(backend: str, reports: int, schema: str) -> Path:
+    """The folder of a bench database's home (its search index, the server's log)."""
+    other = f"-{schema}" if backend != "sqlite" and schema != SCHEMA else ""
+    return CACHE / f"load-{backend}-{reports}{other}"
+
+
+def schema_name(value: str) -> str:
+    """A PostgreSQL schema name the bench may create and drop: letters, digits, underscores."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: a schema name is lower-case letters, digits and underscores, up to 63")
+    return value
 
 
 def page_pool(reports: int) -> list[int]:
@@ -180,6 +225,44 @@ def read_pool(url: str, reports: int) -> None:
     for report in todo:
         extract_report(store, actor, report)
     store.dispose()
+
+
+def list_costs(url: str, reports: int, rounds: int = 40) -> list[tuple[str, float, float]]:
+    """What the list's two parts cost in the database, the way before this design (a count of
+    every visible report; a page at a random ``OFFSET``) against now (the counts kept with
+    writes; a page after a cursor at a random position), timed in turn on one connection in the
+    same run, as the bench's analyst sees them: (what, median ms before, median ms now)."""
+    from datetime import UTC, datetime
+    from datetime import time as day_time
+
+    from drachma.model.roles import Role
+    from drachma.store import reports as report_store
+
+    store = Store(url)
+    visibility = report_store.Visibility(Role.ANALYST)
+    rng = random.Random(2)
+    timings: dict[str, list[float]] = defaultdict(list)
+
+    def timed(name: str, work: Callable[[], object]) -> None:
+        began = time.perf_counter()
+        work()
+        timings[name].append((time.perf_counter() - began) * 1000)
+
+    with store.begin() as conn:
+        for _ in range(rounds):
+            depth = rng.randrange(0, max(1, reports - 50))
+            day = DATA_START + timedelta(days=rng.randrange((DATA_END - DATA_START).days))
+            at = report_store.Position(datetime.combine(day, day_time(12), tzinfo=UTC), 2**31 - 1)
+            timed("count, every row", lambda: report_store.count_reports_plain(conn, visibility))
+            timed("count, kept", lambda: report_store.count_reports(conn, visibility))
+            timed("page, offset", partial(report_store.list_page, conn, visibility, limit=50,
+                                          offset=depth))
+            timed("page, cursor", partial(report_store.list_page, conn, visibility, limit=50,
+                                          after=at))
+    store.dispose()
+    middle = {name: percentile(values, 50) for name, values in timings.items()}
+    return [("a list's total", middle["count, every row"], middle["count, kept"]),
+            ("a page at any depth", middle["page, offset"], middle["page, cursor"])]
 
 
 def server_env(url: str, home: Path) -> dict[str, str]:
@@ -262,7 +345,8 @@ class Slots:
 
 async def _call(kinds: dict[str, Kind], kind: str, planned: float, lateness: list[float],
                 slots: Slots, send: Callable[[], Awaitable[httpx.Response]],
-                expected: tuple[int, ...] = (200,), refused: tuple[int, ...] = ()) -> None:
+                expected: tuple[int, ...] = (200,), refused: tuple[int, ...] = (),
+                answered: Callable[[httpx.Response], None] | None = None) -> None:
     stats = kinds[kind]
     stats.sent += 1
     lateness.append(time.perf_counter() - planned)
@@ -287,8 +371,41 @@ async def _call(kinds: dict[str, Kind], kind: str, planned: float, lateness: lis
     elif response.status_code in expected:
         stats.ok += 1
         stats.latencies.append(took)
+        if answered is not None:
+            answered(response)
     else:
         stats.error(f"{response.status_code} {response.request.url.path}")
+
+
+@dataclass
+class Walks:
+    """Readers paging through the report list as a client does: each starts at a random date
+    (``received_to``, the way to jump into the list) and then follows the answer's
+    ``Link: <...>; rel="next"`` - the same filters, the next cursor - for up to ``WALK_PAGES``
+    pages. At most ``WALKS`` walks wait for a next page; a request due while every walk waits for
+    its answer starts a new walk (the load is open-loop: nothing waits for an answer)."""
+
+    rng: random.Random
+    ready: list[tuple[str, int]] = field(default_factory=list)  # (next page's URL, pages read)
+
+    def next_request(self, client: httpx.AsyncClient, bearer: dict[str, str]
+                     ) -> tuple[Callable[[], Awaitable[httpx.Response]],
+                                Callable[[httpx.Response], None]]:
+        if self.ready:
+            url, read = self.ready.pop(self.rng.randrange(len(self.ready)))
+            send = partial(client.get, url, headers=bearer)
+        else:
+            read = 0
+            day = DATA_START + timedelta(days=self.rng.randrange((DATA_END - DATA_START).days))
+            send = partial(client.get, "/api/reports", headers=bearer,
+                           params={"received_to": day.isoformat(), "limit": 50})
+
+        def answered(response: httpx.Response) -> None:
+            found = re.search(r'<([^>]*)>; rel="next"', response.headers.get("link", ""))
+            if found and read + 1 < WALK_PAGES and len(self.ready) < WALKS:
+                self.ready.append((found.group(1), read + 1))
+
+        return send, answered
 
 
 PUBLIC_ADDRESSES = [f"127.0.1.{n}" for n in range(1, 41)]  # forty members of the public
@@ -301,6 +418,7 @@ async def offer(base: str, plan: Plan) -> tuple[dict[str, Kind], list[float], fl
     kinds: dict[str, Kind] = defaultdict(Kind)
     lateness: list[float] = []
     rng = random.Random(0)
+    walks = Walks(random.Random(1))
     pool = page_pool(plan.reports)
     client = _client(base, plan, "127.0.0.1")
     attacker = _client(base, plan, ATTACKER_ADDRESS)
@@ -347,11 +465,18 @@ async def offer(base: str, plan: Plan) -> tuple[dict[str, Kind], list[float], fl
                 elif pick < 0.7:
                     send = partial(client.get, f"/reports/{rng.choice(pool)}")
                     kind = "report page"
-                else:
-                    offset_n = rng.randrange(0, max(1, plan.reports - 50))
+                elif pick < 0.8:
+                    # a shallow page by number, as the list's numbered pages ask for
+                    offset_n = rng.randrange(0, min(MAX_LIST_OFFSET, plan.reports) + 1)
                     send = partial(client.get, "/api/reports",
                                    params={"offset": offset_n, "limit": 50}, headers=bearer)
-                    kind = "report list"
+                    kind = "list, offset"
+                else:
+                    send, walk = walks.next_request(client, bearer)
+                    kind = "list, next page"
+                    tasks.append(asyncio.create_task(_call(
+                        kinds, kind, planned, lateness, mine, send, answered=walk)))
+                    continue
                 # A report with handling code C whose conditions leave analysts out is refused
                 # (a 404, as for a missing one): the right answer, counted apart.
                 tasks.append(asyncio.create_task(_call(kinds, kind, planned, lateness, mine,
@@ -441,13 +566,16 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL")
+    parser.add_argument("--schema", default=SCHEMA, type=schema_name,
+                        help=f"PostgreSQL schema of the bench's database (default {SCHEMA})")
     parser.add_argument("--rebuild", action="store_true", help="load the database again")
     parser.add_argument("--prepare-only", action="store_true",
                         help="only make the database (run by the bench itself, niced)")
     args = parser.parse_args()
     if args.prepare_only:
         for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
-            print(prepare(backend, args.reports, args.postgres, args.rebuild)[0], flush=True)
+            print(prepare(backend, args.reports, args.postgres, args.rebuild, args.schema)[0],
+                  flush=True)
         return
     plan = Plan(args.rate, args.seconds, args.public_rate, args.wrong_logins, args.reports,
                 args.connections, args.timeout)
@@ -458,13 +586,14 @@ def main() -> None:
         # own; the measured minute runs at the priority the bench was started with.
         made = subprocess.run(
             [sys.executable, __file__, "--prepare-only", "--backend", backend, "--reports",
-             str(args.reports), "--postgres", args.postgres, *(["--rebuild"] if args.rebuild
-                                                                else [])],
+             str(args.reports), "--postgres", args.postgres, "--schema", args.schema,
+             *(["--rebuild"] if args.rebuild else [])],
             preexec_fn=lambda: os.nice(10), capture_output=True, text=True, check=False)
         if made.returncode != 0:
             raise SystemExit(f"making the {backend} database failed:\n{made.stdout}{made.stderr}")
         url = made.stdout.strip().splitlines()[-1]
-        home = CACHE / f"load-{backend}-{args.reports}"
+        costs = list_costs(url, args.reports)
+        home = home_of(backend, args.reports, args.schema)
         port = free_port()
         server = start_server(url, home, port)
         try:
@@ -474,6 +603,9 @@ def main() -> None:
         finally:
             stop_server(server)
         p99, errors = report(backend, kinds, lateness, elapsed, plan, before, after)
+        for what, then, now in costs:
+            print(f"{what} in the database (median of 40, before the load): every row / OFFSET "
+                  f"{then:.1f} ms, kept count / cursor {now:.1f} ms: {then / now:.1f}x")
         answered = sum(k.ok + k.refused + k.limited for k in kinds.values())
         # What the server itself spent: on a shared machine this says what it would do with the
         # cores to itself, whatever share it got during the run.

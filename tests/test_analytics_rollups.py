@@ -82,8 +82,10 @@ def _assert_in_step(store: Store) -> None:
     with store.begin() as conn:
         stored = rollups.rollup_rows(conn)
         expected = upkeep.expected_rollups(conn)
+        listed = rollups.list_count_rows(conn)  # the report list's totals (migration 0020)
     assert stored[0] == expected[0]
     assert stored[1] == expected[1]
+    assert listed == rollups.list_deltas(expected[0])
     with store.engine.connect() as conn:
         transaction = conn.begin()
         facts = _facts(conn)

@@ -34,6 +34,7 @@ from drachma.sharing import (
     stix_import,
 )
 from drachma.sharing.csv_export import safe_cell
+from drachma.store import reports as report_store
 from drachma.store.audit import AuditFilters
 from drachma.store.db import Store
 from tests.conftest import PASSWORD, ActorFactory
@@ -294,6 +295,11 @@ def test_round_trip_export_then_import_into_a_fresh_store_makes_graded_reports(
     with pytest.raises(ConflictError, match="taken in before"):
         import_stix(fresh, analyst, bundle)
     assert row_counts(fresh, "reports") == before
+    # The reports imported are in the counts kept with writes (the report list's total).
+    with fresh.begin() as conn:
+        for reader in (analyst, officer, supervisor):
+            assert (report_store.count_reports(conn, reader.visibility)
+                    == report_store.count_reports_plain(conn, reader.visibility) > 0)
 
 
 def _minimal(**changes: object) -> dict[str, object]:

@@ -198,6 +198,8 @@ class ReportsListed(AuditedEvent):
     offset: int
     shown: str
     total: int
+    after: str | None = None  # the page's cursor, when it was reached by one
+    before: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

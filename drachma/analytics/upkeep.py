@@ -190,12 +190,14 @@ class RebuildSummary:
 
 
 def rebuild_in(conn: Connection,
-               progress: Callable[[str, int, int], None] | None = None) -> RebuildSummary:
+               progress: Callable[[str, int, int], None] | None = None, *,
+               list_counts: bool = True) -> RebuildSummary:
     """Recompute every fact and rollup on an open connection (the demo loader, migration 0018).
 
     Contributions are added up in memory and written every ``FLUSH_EVERY`` records, so memory
-    stays bounded at any size."""
-    rollups.clear(conn)
+    stays bounded at any size. ``list_counts`` false: not the report list's counts (migration
+    0018 runs before their table exists; migration 0020 fills it from the rollups)."""
+    rollups.clear(conn, list_counts=list_counts)
     star: Counter[StarKey] = Counter()
     pairs: Counter[PairKey] = Counter()
     groups = _group_names(conn)
@@ -214,13 +216,13 @@ def rebuild_in(conn: Connection,
             done[subject] += len(ids)
             pending += len(ids)
             if pending >= FLUSH_EVERY:
-                rollups.add_deltas(conn, star, pairs)
+                rollups.add_deltas(conn, star, pairs, list_counts=list_counts)
                 star.clear()
                 pairs.clear()
                 pending = 0
             if progress:
                 progress(subject, done[subject], total)
-    rollups.add_deltas(conn, star, pairs)
+    rollups.add_deltas(conn, star, pairs, list_counts=list_counts)
     return RebuildSummary(done["reports"], done["incidents"], rollups.row_count(conn))
 
 

@@ -192,6 +192,8 @@ def _load_reports(
                 analytics_store.insert_facts(conn, "reports", demo_facts(
                     (item.report.id or 0, item.town,
                      demo_groups()[item.group].name) for item in batch))
+                # counts in step, as every writer keeps them (analytics; the list's total)
+                upkeep.settle(conn, reports=[r.id or 0 for r in reports])
             if keep is not None:
                 keep.extend(batch)
             loaded += len(batch)

@@ -6,7 +6,9 @@ every search is audited with its query.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from drachma import gazetteers
 from drachma.access import audit
@@ -20,7 +22,7 @@ from drachma.reports.drafts import parse_source_kind
 from drachma.store import reports as report_store
 from drachma.store import search as search_store
 from drachma.store.db import Store
-from drachma.store.reports import ReportFilters
+from drachma.store.reports import Position, ReportFilters
 from drachma.store.search import SearchResult
 
 
@@ -54,19 +56,90 @@ def get_report(store: Store, actor: Actor, report_id: int) -> Report:
     return report
 
 
+#: The deepest ``offset`` a report list takes. An offset walks every entry before it, so deeper
+#: pages are reached by following a page's ``next`` cursor (or by narrowing the dates).
+MAX_LIST_OFFSET = 5_000
+MAX_LIST_LIMIT = 1_000  # the CLI's most; the API takes up to 200
+MAX_REPORT_ID = 2**31 - 1  # report numbers are 32-bit integers in the database
+_CURSOR = re.compile(r"(-?[0-9]{1,17})_([0-9]{1,19})")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def cursor_of(report: Report) -> str:
+    """The cursor of a report's place in the list: its received time (microseconds since 1970,
+    UTC) and its number. It only says where a page starts; nothing is shown through it that the
+    reader may not see."""
+    micros = (report.received_at - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}_{report.id}"
+
+
+def parse_cursor(value: str, field: str) -> Position:
+    """A cursor given back by a client: refused by name unless it is one a list gave out."""
+    found = _CURSOR.fullmatch(value)
+    problem = f"{field} must be a cursor from a report list's next or previous link"
+    if found is None:
+        raise ValidationError(problem, field=field)
+    report_id = int(found.group(2))
+    try:
+        at = _EPOCH + timedelta(microseconds=int(found.group(1)))
+    except OverflowError:
+        raise ValidationError(problem, field=field) from None
+    if not 1 <= report_id <= MAX_REPORT_ID or not 1900 <= at.year <= 9998:
+        raise ValidationError(problem, field=field)
+    return Position(at, report_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportList:
+    """One page of the report list, newest first, with the cursors of the pages either side
+    (``None`` where there is none) and the total the reader may see."""
+
+    reports: list[Report]
+    total: int
+    next: str | None
+    previous: str | None
+
+
+def list_page(
+    store: Store, actor: Actor, filters: ReportFilters = ReportFilters(), *,
+    limit: int = 50, offset: int = 0, after: str | None = None, before: str | None = None,
+) -> ReportList:
+    """Newest first, only what the actor may see: the page after the cursor ``after``, before
+    ``before``, or ``offset`` reports in (up to :data:`MAX_LIST_OFFSET`); audited."""
+    actor.require(Permission.READ_REPORTS)
+    if not 1 <= limit <= MAX_LIST_LIMIT:
+        raise ValidationError(f"limit must be 1 to {MAX_LIST_LIMIT}", field="limit")
+    if after is not None and before is not None:
+        raise ValidationError("give after or before, not both", field="before")
+    if offset and (after is not None or before is not None):
+        raise ValidationError("give offset or a cursor (after, before), not both", field="offset")
+    if not 0 <= offset <= MAX_LIST_OFFSET:
+        raise ValidationError(
+            f"offset goes from 0 to {MAX_LIST_OFFSET:,} in a report list; for older reports "
+            "follow the list's next cursor (the Next link) or narrow the dates",
+            field="offset")
+    start = None if after is None else parse_cursor(after, "after")
+    end = None if before is None else parse_cursor(before, "before")
+    with store.begin() as conn:
+        page = report_store.list_page(conn, actor.visibility, filters, limit=limit,
+                                      offset=offset, after=start, before=end)
+        total = report_store.count_reports(conn, actor.visibility, filters)
+        found = page.reports
+        audit.record(conn, actor, ReportsListed(
+            offset=offset, shown=",".join(str(r.id) for r in found), total=total,
+            after=after, before=before))
+    return ReportList(found, total,
+                      next=cursor_of(found[-1]) if found and page.has_older else None,
+                      previous=cursor_of(found[0]) if found and page.has_newer else None)
+
+
 def list_reports(
     store: Store, actor: Actor, filters: ReportFilters = ReportFilters(), *,
     limit: int = 50, offset: int = 0,
 ) -> tuple[list[Report], int]:
     """Newest first, only what the actor may see; returns the page and the total."""
-    actor.require(Permission.READ_REPORTS)
-    with store.begin() as conn:
-        page = report_store.list_reports(conn, actor.visibility, filters, limit=limit,
-                                         offset=offset)
-        total = report_store.count_reports(conn, actor.visibility, filters)
-        audit.record(conn, actor, ReportsListed(
-            offset=offset, shown=",".join(str(r.id) for r in page), total=total))
-    return page, total
+    listed = list_page(store, actor, filters, limit=limit, offset=offset)
+    return listed.reports, listed.total
 
 
 def search_reports(

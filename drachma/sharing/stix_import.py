@@ -32,6 +32,7 @@ from drachma.access import audit
 from drachma.access.actor import Actor
 from drachma.access.events import ReportAdded, StixBundleImported
 from drachma.access.permissions import Permission
+from drachma.analytics import upkeep
 from drachma.errors import ConflictError, DrachmaError, ValidationError
 from drachma.model.grading import parse_grading
 from drachma.model.report import Report, SourceKind
@@ -295,6 +296,8 @@ def import_stix(store: Store, actor: Actor, data: bytes, *, grading: str = DEFAU
             audit.record(conn, actor, ReportAdded(
                 report_id=report.id, grading=report.grading.code,
                 origin=f"STIX {obj['id']} in {bundle.id}"))
+        # counts in step (analytics, and the report list's total)
+        upkeep.settle(conn, reports=[r.id or 0 for r in reports])
         audit.record(conn, actor, StixBundleImported(
             bundle=bundle.id, sender=sender or "unnamed", objects=len(bundle.objects),
             reports=",".join(str(r.id) for r in reports)))

@@ -55,6 +55,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: PostgreSQL connections a process keeps open, and how many more it may open at a peak (each
+#: ``drachma serve`` process; the server's ``max_connections`` must allow for every process).
+POOL_SIZE = 16
+POOL_OVERFLOW = 8
+
+
 def _postgresql_session(dbapi_connection: Any, _record: Any) -> None:
     """No JIT compilation: PostgreSQL compiles a query whose estimated cost passes
     ``jit_above_cost``, which for a page of reports deep in a list cost 250 ms of compiling to
@@ -99,8 +105,13 @@ class Store:
             self.engine: Engine = create_engine(self.url, connect_args={"timeout": 10})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
+            # A pool as wide as the requests a server runs at once: with the default (5 kept,
+            # 10 more opened and closed as needed) a loaded server opened a new PostgreSQL
+            # connection for most requests - a backend process started, its caches cold, the
+            # session set up again (bench/load.py, py-spy: about 10% of the server's time).
             self.engine = create_engine(
-                self.url, pool_pre_ping=True, connect_args={"connect_timeout": 5}
+                self.url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                connect_args={"connect_timeout": 5}
             )
             event.listen(self.engine, "connect", _postgresql_session)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, or_, select, true
@@ -224,6 +224,59 @@ def id_for_content_hash(conn: Connection, content_hash: str) -> int | None:
     return int(value) if value is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a report stands in the list, newest first: its received time and number. A page
+    that starts after (or ends before) a position is found from the index, however deep."""
+
+    received_at: datetime
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    """One page of the list, newest first, and whether older / newer visible reports exist."""
+
+    reports: list[Report]
+    has_older: bool
+    has_newer: bool
+
+
+_NEWEST_FIRST = (reports.c.received_at.desc(), reports.c.id.desc())
+_OLDEST_FIRST = (reports.c.received_at.asc(), reports.c.id.asc())
+
+
+def _older_than(at: Position) -> ColumnElement[bool]:
+    # ``received_at <=`` first, so the index on received_at bounds the scan on every backend
+    return and_(reports.c.received_at <= at.received_at,
+                or_(reports.c.received_at < at.received_at, reports.c.id < at.id))
+
+
+def _newer_than(at: Position) -> ColumnElement[bool]:
+    return and_(reports.c.received_at >= at.received_at,
+                or_(reports.c.received_at > at.received_at, reports.c.id > at.id))
+
+
+def _rows_of(conn: Connection, ids: list[int]) -> list[Report]:
+    """The reports of these ids, newest first (only their rows are read: a deferred join)."""
+    if not ids:
+        return []
+    rows = conn.execute(select(*_REPORT_COLUMNS).where(reports.c.id.in_(ids))
+                        .order_by(*_NEWEST_FIRST)).all()
+    roles = _roles_for(conn, [r.id for r in rows])
+    return [row_to_report(row, roles.get(row.id, [])) for row in rows]
+
+
+def _any(conn: Connection, visibility: Visibility, filters: ReportFilters,
+         where: ColumnElement[bool], nearest_first: tuple[Any, ...]) -> bool:
+    """Whether a visible report lies beyond a page's end; the one nearest the end is looked for
+    (in index order: without the order PostgreSQL may walk from the far end)."""
+    found = conn.execute(select(reports.c.id).where(visibility.clause(), *filters.clauses(),
+                                                    where)
+                         .order_by(*nearest_first).limit(1)).first()
+    return found is not None
+
+
 def list_reports(
     conn: Connection,
     visibility: Visibility,
@@ -232,25 +285,111 @@ def list_reports(
     limit: int = 50,
     offset: int = 0,
 ) -> list[Report]:
-    """Newest first. The page's ids are found first and only their rows read (a deferred join):
-    a deep ``offset`` then skips index entries, not whole report rows with their text."""
-    newest_first = (reports.c.received_at.desc(), reports.c.id.desc())
-    page = (select(reports.c.id).where(visibility.clause(), *filters.clauses())
-            .order_by(*newest_first).limit(limit).offset(offset))
-    ids = list(conn.execute(page).scalars())
-    if not ids:
-        return []
-    rows = conn.execute(select(*_REPORT_COLUMNS).where(reports.c.id.in_(ids))
-                        .order_by(*newest_first)).all()
-    roles = _roles_for(conn, [r.id for r in rows])
-    return [row_to_report(row, roles.get(row.id, [])) for row in rows]
+    """Newest first, ``offset`` reports skipped (see :func:`list_page` for paging by position).
+    The page's ids are found first and only their rows read (a deferred join)."""
+    return list_page(conn, visibility, filters, limit=limit, offset=offset).reports
+
+
+def list_page(
+    conn: Connection,
+    visibility: Visibility,
+    filters: ReportFilters = ReportFilters(),
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    after: Position | None = None,
+    before: Position | None = None,
+) -> ListPage:
+    """One page, newest first: the ``limit`` visible reports just older than ``after``, or just
+    newer than ``before``, or (neither) those ``offset`` reports in. Paging by position (keyset)
+    reads only the page's own index entries, however deep it is; an ``offset`` walks every entry
+    before it, so callers keep it shallow."""
+    if after is not None and before is not None:
+        raise ValueError("a page starts after one position or ends before one, not both")
+    base = select(reports.c.id).where(visibility.clause(), *filters.clauses())
+    if before is not None:
+        ids = list(conn.execute(base.where(_newer_than(before)).order_by(*_OLDEST_FIRST)
+                                .limit(limit + 1)).scalars())
+        has_newer = len(ids) > limit
+        found = _rows_of(conn, ids[:limit])
+        has_older = bool(found) and _any(conn, visibility, filters, _older_than(
+            Position(found[-1].received_at, found[-1].id or 0)), _NEWEST_FIRST)
+        return ListPage(found, has_older=has_older, has_newer=has_newer)
+    query = base.order_by(*_NEWEST_FIRST).limit(limit + 1)
+    query = query.where(_older_than(after)) if after is not None else query.offset(offset)
+    ids = list(conn.execute(query).scalars())
+    found = _rows_of(conn, ids[:limit])
+    if after is not None:
+        has_newer = bool(found) and _any(conn, visibility, filters, _newer_than(
+            Position(found[0].received_at, found[0].id or 0)), _OLDEST_FIRST)
+    else:
+        has_newer = offset > 0
+    return ListPage(found, has_older=len(ids) > limit, has_newer=has_newer)
+
+
+def count_reports_plain(
+    conn: Connection, visibility: Visibility, filters: ReportFilters = ReportFilters()
+) -> int:
+    """The visible reports passing the filters, counted row by row (the yardstick for
+    :func:`count_reports`, and its way to count the part-months at a date range's ends)."""
+    query = select(func.count()).select_from(reports).where(visibility.clause(), *filters.clauses())
+    return int(conn.execute(query).scalar_one())
 
 
 def count_reports(
     conn: Connection, visibility: Visibility, filters: ReportFilters = ReportFilters()
 ) -> int:
-    query = select(func.count()).select_from(reports).where(visibility.clause(), *filters.clauses())
-    return int(conn.execute(query).scalar_one())
+    """The visible reports passing the filters, answered from the counts kept in step with every
+    write (``fact_counts``, see :mod:`drachma.analytics.upkeep`): a sum over at most a few
+    thousand rows whatever the number of reports. Whole UK months of a date range come from the
+    counts; the days at either end that do not fill a month are counted row by row."""
+    from drachma.store import rollups  # the rollups' own module knows their key
+
+    months, edges = _month_split(filters)
+    total = rollups.count_listed(conn, role=None if visibility.sees_all_restricted
+                                 else visibility.role.value, months=months,
+                                 source_evaluation=filters.source_evaluation,
+                                 intelligence=filters.intelligence, handling=filters.handling,
+                                 source_kind=filters.source_kind, force=filters.force) \
+        if months is not None else 0
+    for received_from, received_to in edges:
+        total += count_reports_plain(conn, visibility, replace(
+            filters, received_from=received_from, received_to=received_to))
+    return total
+
+
+def _month_split(filters: ReportFilters
+                 ) -> tuple[tuple[str | None, str | None] | None, list[tuple[date, date]]]:
+    """A filter's received dates as (first and last whole UK month, ``None`` for open; or
+    ``None`` for no whole month) and the (from, to) day ranges left at either end."""
+    start, end = filters.received_from, filters.received_to
+    if start is not None and end is not None and start > end:
+        return None, []
+    first: date | None = None
+    edges: list[tuple[date, date]] = []
+    if start is not None:
+        first = start if start.day == 1 else _next_month(start)
+    last_after: date | None = None  # the first day after the last whole month
+    if end is not None:
+        following = end + timedelta(days=1)
+        last_after = following if following.day == 1 else following.replace(day=1)
+    if first is not None and last_after is not None and first >= last_after:
+        assert start is not None and end is not None
+        return None, [(start, end)]  # no whole month: the range is counted row by row
+    if start is not None and first is not None and first > start:
+        edges.append((start, first - timedelta(days=1)))
+    if end is not None and last_after is not None and last_after <= end:
+        edges.append((last_after, end))
+    last = None if last_after is None else _month(last_after - timedelta(days=1))
+    return (None if first is None else _month(first), last), edges
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def count_all(conn: Connection) -> int:

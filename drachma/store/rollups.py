@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import Connection, Select, Table, delete, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,6 +27,7 @@ from drachma.store.tables import (
     mentions,
     report_access,
     report_facts,
+    report_list_counts,
     reports,
 )
 
@@ -259,17 +260,30 @@ def _upsert(conn: Connection, table: Table, columns: tuple[str, ...],
         conn.execute(statement, rows[start:start + 5000])
 
 
-def add_deltas(conn: Connection, star: Mapping[StarKey, int], pairs: Mapping[PairKey, int]
-               ) -> None:
+def add_deltas(conn: Connection, star: Mapping[StarKey, int], pairs: Mapping[PairKey, int],
+               *, list_counts: bool = True) -> None:
     """Add each delta to its rollup row (creating it). Rows that fall to 0 stay until the next
-    rebuild: they add nothing to a sum, and a key whose sum is 0 is not shown."""
+    rebuild: they add nothing to a sum, and a key whose sum is 0 is not shown. ``list_counts``
+    false: not ``report_list_counts`` (migration 0018, which runs before it exists)."""
     _upsert(conn, fact_counts, STAR_COLUMNS, star)
     _upsert(conn, fact_pair_counts, PAIR_COLUMNS, pairs)
+    if list_counts:
+        _upsert(conn, report_list_counts, ("month", "access"), list_deltas(star))
 
 
-def clear(conn: Connection) -> None:
+def list_deltas(star: Mapping[StarKey, int]) -> dict[tuple[str, str], int]:
+    """The report list's counts (month, access) in the same deltas: each report's own row."""
+    out: dict[tuple[str, str], int] = {}
+    for (subject, dimension, value, month, *_rest, access), n in star.items():
+        if subject == "reports" and dimension == "" and value == "" and n:
+            out[(month, access)] = out.get((month, access), 0) + n
+    return out
+
+
+def clear(conn: Connection, *, list_counts: bool = True) -> None:
     """Empty the rollups and the counted keys (before a rebuild)."""
-    for table in (fact_counts, fact_pair_counts, counted_records):
+    for table in (fact_counts, fact_pair_counts, counted_records,
+                  *((report_list_counts,) if list_counts else ())):
         conn.execute(delete(table))
 
 
@@ -292,3 +306,58 @@ def row_count(conn: Connection) -> int:
 def has_rollups(conn: Connection) -> bool:
     return conn.execute(select(counted_records.c.record_id).limit(1)).first() is not None
 
+
+
+def count_listed(conn: Connection, *, role: str | None, months: tuple[str | None, str | None],
+                 source_evaluation: str | None = None, intelligence: str | None = None,
+                 handling: str | None = None, source_kind: str | None = None,
+                 force: str | None = None) -> int:
+    """Reports counted in ``fact_counts`` (each report once, under dimension "") that ``role``
+    may see - every P report, and the C reports whose access key names the role; ``None`` for a
+    role that sees every restricted report - in the UK months ``months`` (first, last; ``None``
+    for open), with the list's filters. Without filters of grading, source or force, a sum over
+    ``report_list_counts`` (a few hundred rows); with them, over one range of ``fact_counts``'
+    key (rows per distinct key, not per report)."""
+    if not (source_evaluation or intelligence or source_kind or force):
+        return _count_by_month(conn, role=role, months=months, handling=handling)
+    c = fact_counts.c
+    query = _months_and_role(select(func.coalesce(func.sum(c.n), 0)).where(
+        c.subject == "reports", c.dimension == "", c.value == ""), fact_counts, role, months)
+    for column, wanted in ((c.grading_source, source_evaluation),
+                           (c.grading_intelligence, intelligence), (c.grading_handling, handling),
+                           (c.source_kind, source_kind), (c.force, force)):
+        if wanted:
+            query = query.where(column == wanted)
+    return int(conn.execute(query).scalar_one())
+
+
+def _count_by_month(conn: Connection, *, role: str | None,
+                    months: tuple[str | None, str | None], handling: str | None) -> int:
+    c = report_list_counts.c
+    query = _months_and_role(select(func.coalesce(func.sum(c.n), 0)), report_list_counts, role,
+                             months)
+    if handling:  # the access key is "P" exactly for handling code P
+        query = query.where(c.access == "P" if handling == "P" else c.access != "P")
+    return int(conn.execute(query).scalar_one())
+
+
+def list_count_rows(conn: Connection) -> dict[tuple[str, str], int]:
+    """Every non-zero row of ``report_list_counts`` (for checks)."""
+    c = report_list_counts.c
+    return {(r.month, r.access): int(r.n)
+            for r in conn.execute(select(c.month, c.access, c.n).where(c.n != 0))}
+
+
+def _months_and_role(query: Select[Any], table: Table, role: str | None,
+                     months: tuple[str | None, str | None]) -> Select[Any]:
+    """Rows of these UK months (first, last; ``None`` open) that ``role`` may see: access "P",
+    or an access key naming the role (``None``: every row, for who sees every C report)."""
+    c = table.c
+    first, last = months
+    if first is not None:
+        query = query.where(c.month >= first)
+    if last is not None:
+        query = query.where(c.month <= last)
+    if role is not None:
+        query = query.where(or_(c.access == "P", c.access.contains(f",{role},", autoescape=True)))
+    return query

@@ -955,3 +955,18 @@ counted_records = Table(
     Column("grading_handling", String(1), nullable=False),
     Column("access", String(100), nullable=False),
 )
+
+# --- the report list's total (issue 13: load) ---
+# Reports per UK month of receipt and access key ("P", or ",analyst,officer," for the roles a C
+# report is open to), kept in step with every write by the same deltas as ``fact_counts``' rows
+# for each report itself (dimension ""): a list's total for a role is a sum over a few hundred
+# rows, whatever the number of reports.
+report_list_counts = Table(
+    "report_list_counts",
+    metadata,
+    Column("month", String(7), nullable=False),
+    Column("access", String(100), nullable=False),
+    Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint("month", "access"),
+    sqlite_with_rowid=False,
+)

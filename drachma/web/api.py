@@ -115,10 +115,15 @@ def api_me(session: Authenticated) -> UserOut:
     return UserOut.of(session.actor.user)
 
 
+CURSOR_HELP = ("A cursor from the list's `next` or `previous` (or its Link header): the page "
+               "after it (older reports) or before it (newer ones).")
+
+
 @router.get("/reports", response_model=ReportListOut, tags=["reports"])
 def api_list_reports(
     session: Authenticated,
     request: Request,
+    response: Response,
     q: Annotated[str | None, Query(description="Full-text search: words, \"a phrase\", pre*.",
                                    max_length=500)] = None,
     grading: Annotated[str | None, Query(description="2, 2B or 2BP.")] = None,
@@ -127,13 +132,21 @@ def api_list_reports(
     received_from: Annotated[str | None, Query(description="23/11/2026 or 2026-11-23.")] = None,
     received_to: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, description=(
+        "Reports skipped: up to 5,000 in the list (follow `next` for older ones), up to the "
+        "search's limit with `q`."))] = 0,
+    after: Annotated[str | None, Query(max_length=60, description=CURSOR_HELP)] = None,
+    before: Annotated[str | None, Query(max_length=60, description=CURSOR_HELP)] = None,
 ) -> ReportListOut:
-    """Reports you may see, newest first; with ``q``, ranked search results with snippets."""
+    """Reports you may see, newest first, paged by cursor (`next`, `previous`, and a Link header)
+    or a shallow `offset`; with ``q``, ranked search results with snippets."""
     session.actor.require(Permission.READ_REPORTS)
     store = store_of(request)
     filters = report_service.parse_filters(grading, source_kind, force, received_from, received_to)
     if q is not None and q.strip():
+        if after is not None or before is not None:
+            raise ValidationError("a search is paged by offset; after and before page the list",
+                                  field="after" if after is not None else "before")
         found = report_service.search_page(store, session.actor, q, filters, offset=offset,
                                            limit=limit)
         result, hits = found.result, found.result.hits
@@ -141,10 +154,22 @@ def api_list_reports(
             items=[ReportSummaryOut.of(h.report, h) for h in hits], total=None, limit=limit,
             offset=offset, query=q, exhaustive=result.exhaustive,
         )
-    page, total = report_service.list_reports(store, session.actor, filters, limit=limit,
-                                              offset=offset)
-    return ReportListOut(items=[ReportSummaryOut.of(r) for r in page], total=total, limit=limit,
-                         offset=offset)
+    listed = report_service.list_page(store, session.actor, filters, limit=limit, offset=offset,
+                                      after=after, before=before)
+    links = [f'<{_page_url(request, "after", listed.next)}>; rel="next"'] if listed.next else []
+    if listed.previous:
+        links.append(f'<{_page_url(request, "before", listed.previous)}>; rel="prev"')
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return ReportListOut(items=[ReportSummaryOut.of(r) for r in listed.reports],
+                         total=listed.total, limit=limit, offset=offset, next=listed.next,
+                         previous=listed.previous)
+
+
+def _page_url(request: Request, name: str, cursor: str) -> str:
+    """This list's address (same filters and limit) at the page a cursor names."""
+    return str(request.url.remove_query_params(["offset", "after", "before"])
+               .include_query_params(**{name: cursor}))
 
 
 @router.get("/reports/{report_id}", response_model=ReportOut, tags=["reports"],

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from drachma import reports as report_service
+from drachma.access.actor import Actor
 from drachma.access.audit import parse_audit_filters, view_audit
 from drachma.access.permissions import CONDITION_ROLES, Permission
 from drachma.access.users import SecondFactorNeeded, log_out
@@ -34,6 +35,7 @@ from drachma.model.mention import Mention, MentionType, Review
 from drachma.model.report import Report, SourceKind
 from drachma.model.user import AuditAction
 from drachma.store.db import Store
+from drachma.store.reports import ReportFilters
 from drachma.store.search import DEFAULT_WINDOW, SearchHit
 from drachma.web.account import after_log_in
 from drachma.web.api import chosen_files, upload_streams
@@ -57,7 +59,7 @@ from drachma.web.auth import (
     tokens_match,
 )
 from drachma.web.forms import Fields, date_value
-from drachma.web.render import highlighted_mentions, mention_type_label, render
+from drachma.web.render import highlighted_mentions, mention_type_label, page_url, render
 
 PER_PAGE = 50
 AUDIT_PER_PAGE = 100
@@ -172,6 +174,8 @@ def reports_page(
     received_from: str = "",
     received_to: str = "",
     page: Annotated[str | None, Query()] = None,
+    after: Annotated[str | None, Query(max_length=60)] = None,
+    before: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:
     actor = session.actor
     actor.require(Permission.READ_REPORTS)
@@ -198,9 +202,8 @@ def reports_page(
             context.update(hits=hits, exhaustive=ranked.result.exhaustive,
                            has_next=ranked.has_next)
         else:
-            found, total = report_service.list_reports(store, actor, filters, limit=PER_PAGE,
-                                                       offset=offset)
-            context.update(reports=found, total=total, has_next=offset + PER_PAGE < total)
+            context.update(_list_context(request, store, actor, filters, offset, after or None,
+                                         before or None))
     except PermissionDenied:
         raise
     except DrachmaError as exc:
@@ -208,6 +211,32 @@ def reports_page(
         context.update(errors={field: exc.message}, focus=field)
         return render(request, "reports.html", context, exc.http_status)
     return render(request, "reports.html", context)
+
+
+def _list_context(request: Request, store: Store, actor: Actor, filters: ReportFilters,
+                  offset: int, after: str | None, before: str | None) -> dict[str, Any]:
+    """A page of the list: numbered pages while shallow (``page``), then Next and Previous by
+    cursor, which reach any depth at the same cost (docs/web.md)."""
+    by_cursor = after is not None or before is not None
+    if not by_cursor and offset > report_service.MAX_LIST_OFFSET:
+        raise ValidationError(
+            f"numbered pages go up to {report_service.MAX_LIST_OFFSET // PER_PAGE + 1}; for older "
+            "reports use Next page, or narrow the dates received", field="received_to")
+    listed = report_service.list_page(store, actor, filters, limit=PER_PAGE,
+                                      offset=0 if by_cursor else offset, after=after,
+                                      before=before)
+    number = offset // PER_PAGE + 1
+    next_url = previous_url = None
+    if listed.next:
+        next_url = (page_url(request, page=number + 1) if not by_cursor
+                    and offset + PER_PAGE <= report_service.MAX_LIST_OFFSET
+                    else page_url(request, page=None, before=None, after=listed.next))
+    if listed.previous:
+        previous_url = (page_url(request, page=number - 1 if number > 2 else None)
+                        if not by_cursor else
+                        page_url(request, page=None, after=None, before=listed.previous))
+    return {"reports": listed.reports, "total": listed.total, "by_cursor": by_cursor,
+            "next_url": next_url, "previous_url": previous_url}
 
 
 def _blank_report_form() -> dict[str, Any]:

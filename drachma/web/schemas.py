@@ -165,6 +165,12 @@ class ReportListOut(BaseModel):
     total: int | None = Field(description="Matching reports you may see; null for a search.")
     limit: int
     offset: int
+    next: str | None = Field(default=None, description=(
+        "List only: the cursor of the next page (older reports): pass it as `after`; null on the "
+        "last page."))
+    previous: str | None = Field(default=None, description=(
+        "List only: the cursor of the previous page (newer reports): pass it as `before`; null "
+        "on the first page."))
     query: str | None = None
     exhaustive: bool | None = Field(
         default=None,
