@@ -7,7 +7,7 @@ deltas. What a contribution *is* (UK months, which facts) is decided in
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -168,18 +168,52 @@ def mentions_of(conn: Connection, report_ids: Sequence[int], types: Sequence[str
 
 
 def group_names(conn: Connection) -> dict[str, str]:
-    """Lower-cased name or alias -> the group's name (only the columns migration 0018 knew, as
-    the migration rebuilds with this)."""
-    by_id = {int(gid): str(name) for gid, name in conn.execute(
-        select(groups.c.id, groups.c.name).order_by(groups.c.name))}
+    """Lower-cased name or alias -> the name of the group it is counted under. A group merged
+    into another (``groups.merged_into``, migration 0015) is counted under the group kept, so its
+    own name and aliases lead there (only columns migration 0018 knew, as the migration rebuilds
+    with this)."""
+    rows = {int(gid): (str(name), None if into is None else int(into))
+            for gid, name, into in conn.execute(
+                select(groups.c.id, groups.c.name, groups.c.merged_into).order_by(groups.c.name))}
+
+    def kept(gid: int) -> str:
+        seen = {gid}
+        while (into := rows[gid][1]) is not None and into in rows and into not in seen:
+            seen.add(into)
+            gid = into
+        return rows[gid][0]
+
+    by_id = {gid: kept(gid) for gid in rows}
     names: dict[str, str] = {}
-    for name in by_id.values():
-        names.setdefault(name.lower(), name)
+    for gid, (name, _) in rows.items():
+        names.setdefault(name.lower(), by_id[gid])
     for gid, alias in conn.execute(select(group_aliases.c.group_id, group_aliases.c.alias)
                                    .order_by(group_aliases.c.id)):
         if gid in by_id:
             names.setdefault(alias.lower(), by_id[gid])
     return names
+
+
+def records_counted_under_groups(conn: Connection, wanted: Callable[[str], bool]
+                                 ) -> tuple[list[int], list[int]]:
+    """The reports and incidents with a derived group fact (from a mention or an incident, not
+    one the demo loader wrote) whose value ``wanted`` accepts. The values are taken from the
+    rollups (a few rows per group), then the facts are read through their index."""
+    values = sorted(v for v in conn.execute(
+        select(fact_counts.c.value).where(fact_counts.c.dimension == "group").distinct()
+    ).scalars() if wanted(str(v)))
+    found: dict[Subject, list[int]] = {"reports": [], "incidents": []}
+    subject: Subject
+    for subject in ("reports", "incidents"):
+        table, record = _facts_table(subject)
+        ids: set[int] = set()
+        for start in range(0, len(values), CHUNK):
+            ids.update(int(i) for i in conn.execute(
+                select(record).where(table.c.dimension == "group",
+                                     table.c.value.in_(values[start:start + CHUNK]),
+                                     table.c.origin.in_(("mention", "incident")))).scalars())
+        found[subject] = sorted(ids)
+    return found["reports"], found["incidents"]
 
 
 def record_ids(conn: Connection, subject: Subject, after: int, limit: int) -> list[int]:
