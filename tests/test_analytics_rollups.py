@@ -383,6 +383,8 @@ def test_counts_by_group_follow_a_new_group_a_merge_and_its_undo_without_a_rebui
         == _recount_by_group(store, "incidents")
     _assert_in_step(store)
     _assert_counts_match_base(store)
+    kept = profiles.group_profile(store, make_actor(Role.SUPERVISOR), "Team Alpha Hunters UK")
+    assert (kept.group.name, kept.reports, kept.incidents) == ("Alpha Hunters", 6, 2)
 
     review.undo(store, linker, pair.id)
     assert _by_group(store, "reports") == before_merge == _recount_by_group(store, "reports")
