@@ -231,6 +231,7 @@ def rebuild_in(conn: Connection,
     Contributions are added up in memory and written every ``FLUSH_EVERY`` records, so memory
     stays bounded at any size."""
     rollups.clear(conn)
+    rollups.refresh_statistics(conn)
     star: Counter[StarKey] = Counter()
     pairs: Counter[PairKey] = Counter()
     groups = _group_names(conn)

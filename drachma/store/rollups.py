@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import psycopg
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import Connection, Table, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -333,6 +333,15 @@ def add_deltas(conn: Connection, star: Mapping[StarKey, int], pairs: Mapping[Pai
     rebuild: they add nothing to a sum, and a key whose sum is 0 is not shown."""
     _upsert(conn, fact_counts, STAR_COLUMNS, star)
     _upsert(conn, fact_pair_counts, PAIR_COLUMNS, pairs)
+
+
+def refresh_statistics(conn: Connection) -> None:
+    """PostgreSQL: ANALYZE the tables a rebuild reads by record id. After a bulk load the
+    planner, knowing nothing of a table, reads a whole table per chunk of ids (a million
+    reports' facts: 400 ms a chunk, measured) instead of its index."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE report_facts, incident_facts, incident_reports, mentions, "
+                          "report_access"))
 
 
 def clear(conn: Connection) -> None:

@@ -955,3 +955,6 @@ counted_records = Table(
     Column("grading_handling", String(1), nullable=False),
     Column("access", String(100), nullable=False),
 )
+
+# Which incidents a report is linked to (migration 0021): asked for every report written.
+Index("ix_incident_reports_report", incident_reports.c.report_id, incident_reports.c.incident_id)
