@@ -47,6 +47,7 @@ from drachma.store.rollups import CountedKey, Fact, PairKey, StarKey, Subject
 MENTION_TYPES = ("GROUP", "PLACE", "PLATFORM", "OUTCOME")
 REBUILD_CHUNK = 2000
 FLUSH_EVERY = 200_000  # records between writes of a rebuild's sums
+ANALYZE_EVERY = 20_000  # records between a rebuild's ANALYZEs (PostgreSQL)
 NOBODY = ""  # the key's stand-in for "none" (a record with no force; incidents' grading)
 
 
@@ -249,6 +250,10 @@ def rebuild_in(conn: Connection,
             rollups.replace_counted(conn, subject, ids, keys)
             done[subject] += len(ids)
             pending += len(ids)
+            if (done["incidents"] + done["reports"]) % ANALYZE_EVERY < len(ids):
+                # The facts rewritten so far, this transaction's own rows included, so that
+                # PostgreSQL keeps reading them by id as they grow from nothing.
+                rollups.refresh_statistics(conn)
             if pending >= FLUSH_EVERY:
                 rollups.add_deltas(conn, star, pairs)
                 star.clear()
