@@ -230,9 +230,10 @@ def add_analytics_data(store: Store, n: int, incidents: int) -> None:
 
         with store.begin() as conn:
             summary = upkeep.rebuild_in(conn, advance)
-    with store.engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
-        conn.commit()
+    # As an operator does after a bulk load (docs/operations.md): on PostgreSQL VACUUM too, so
+    # that the visibility map lets the rollups be read by index-only scans.
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE" if store.is_sqlite else "VACUUM ANALYZE"))
     console.print(f"added {len(chosen):,} incidents and the facts of {n:,} reports; "
                   f"{summary.rollup_rows:,} rollup rows; {time.perf_counter() - began:.0f} s")
     with store.engine.begin() as conn:

@@ -258,8 +258,45 @@ def test_the_commands_back_up_restore_and_refuse_with_an_error_line(
     target = f"sqlite:///{tmp_path / 'new' / 'drachma.db'}"
     done = runner.invoke(app, ["--database", target, "restore", str(tmp_path / "b")])
     assert done.exit_code == 0, done.output
+    assert "The search index was rebuilt (0 reports)" in " ".join(done.output.split())
     assert (tmp_path / "new" / "keys" / "evidence-master.key").stat().st_mode & 0o077 == 0
     again = runner.invoke(app, ["--database", target, "restore", str(tmp_path / "b")])
     assert again.exit_code == 1
     said = " ".join(again.output.split())
     assert "Error: restore needs an empty installation" in said
+
+
+def test_a_restore_rebuilds_the_search_index_from_the_restored_reports(
+        store: Store, empty_target: Store, make_actor: ActorFactory, tmp_path: Path) -> None:
+    """The database is lost but its search index folder survives (it was not backed up): the
+    restore rebuilds it, so a search finds the restored reports and none written after the
+    backup, and says how many it ranked truly."""
+    from drachma.store import search_index
+    from drachma.store.reports import Visibility
+    from drachma.store.search import search
+
+    officer = make_actor(Role.OFFICER)
+    for n in range(3):
+        add_report(store, officer, ReportDraft(title=f"Stream {n} in Harrogate",
+                                               body=f"Invented account {n}.", grading="2BP"))
+    analyst = Visibility(Role.ANALYST, False)
+
+    def found(where: Store, query: str) -> tuple[list[str], int]:
+        with where.begin() as conn:
+            result = search(conn, query, analyst)
+        return sorted(h.report.title for h in result.hits), result.ranked
+
+    assert found(store, "Harrogate")[1] == 3  # the index is built and current
+    backup(store, settings(store, tmp_path / "home"), tmp_path / "backup")
+    add_report(store, officer, ReportDraft(title="Stream after the backup in Harrogate",
+                                           body="Invented quokka account.", grading="2BP"))
+    assert found(store, "quokka")[1] == 1  # the surviving index holds it
+
+    # The restored installation finds the index where the lost one kept it.
+    search_index.pin_index_path(empty_target.engine, search_index.index_for(store.engine).path)
+    info = restore(empty_target, settings(empty_target, tmp_path / "target-home"),
+                   tmp_path / "backup")
+    assert found(empty_target, "Harrogate") == (
+        ["Stream 0 in Harrogate", "Stream 1 in Harrogate", "Stream 2 in Harrogate"], 3)
+    assert found(empty_target, "quokka") == ([], 0)
+    assert info["search_index"] == 3

@@ -22,6 +22,7 @@ from drachma.incidents import records as incident_records_rule
 from drachma.model.entities import Group
 from drachma.store import analytics as analytics_store
 from drachma.store import groups as group_store
+from drachma.store import rollups
 from drachma.store.analytics import CountFilters, RecordRow
 from drachma.store.db import Store
 
@@ -55,11 +56,13 @@ class GroupProfile:
 
 def group_profile(store: Store, actor: Actor, name: str,
                   filters: CountFilters = CountFilters()) -> GroupProfile:
-    """The profile of the group called ``name`` (or with it as an alias)."""
+    """The profile of the group called ``name`` (or with it as an alias); a group merged into
+    another gives the profile of the group kept, under which its records are counted."""
     if not name.strip() or len(name) > 200:
         raise ValidationError("give a group's name (at most 200 characters)", field="group")
     with store.begin() as conn:
-        group = group_store.find_group(conn, name)
+        counted_as = rollups.group_names(conn).get(name.strip().lower())
+        group = group_store.find_group(conn, counted_as or name)
     if group is None:
         raise NotFoundError(f"no group is called {name!r}", field="group")
     about = filters.replace(group=group.name)

@@ -3,7 +3,9 @@
 Every write that changes what a record is about or where it is counted (a report stored, its
 mentions read or reviewed, an incident opened or changed or linked to reports, a report
 disposed of) calls :func:`settle` (or :func:`forget_reports` before a deletion) on its own
-connection, inside its own transaction. ``settle``
+connection, inside its own transaction; a write that changes which group a name counts as (a
+group added, aliases added or removed, groups merged or taken apart) runs inside
+:func:`groups_changing`, which settles every record counted under a name that moved. ``settle``
 
 1. subtracts what each touched record added to the rollups when it was last counted (its row
    in ``counted_records`` and its facts as stored),
@@ -28,7 +30,8 @@ read it):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from drachma.access import audit
@@ -44,6 +47,7 @@ from drachma.store.rollups import CountedKey, Fact, PairKey, StarKey, Subject
 MENTION_TYPES = ("GROUP", "PLACE", "PLATFORM", "OUTCOME")
 REBUILD_CHUNK = 2000
 FLUSH_EVERY = 200_000  # records between writes of a rebuild's sums
+ANALYZE_EVERY = 20_000  # records between a rebuild's ANALYZEs (PostgreSQL)
 NOBODY = ""  # the key's stand-in for "none" (a record with no force; incidents' grading)
 
 
@@ -91,13 +95,16 @@ def _group_names(conn: Connection) -> dict[str, str]:
     return rollups.group_names(conn)
 
 
-def _derive_incidents(conn: Connection, ids: Sequence[int]) -> dict[int, CountedKey]:
-    """Write the incidents' facts again; their keys now."""
+def _derive_incidents(conn: Connection, ids: Sequence[int],
+                      groups: dict[str, str]) -> dict[int, CountedKey]:
+    """Write the incidents' facts again (their groups under the name they are counted under);
+    their keys now."""
     rows = rollups.incident_columns(conn, ids)
     rollups.replace_facts(conn, "incidents", ids, DERIVED, (
         (iid, dim, value, "incident") for iid, row in rows.items()
-        for dim, value in incident_facts(row.place, rollups.groups_of(row), row.platform,
-                                         row.outcome, row.district)))
+        for dim, value in incident_facts(
+            row.place, [groups.get(g.lower(), g) for g in rollups.groups_of(row)],
+            row.platform, row.outcome, row.district)))
     return {iid: (uk_month(row.occurred_at), row.force or NOBODY, NOBODY, NOBODY, NOBODY,
                   NOBODY, "P") for iid, row in rows.items()}
 
@@ -147,13 +154,42 @@ def settle(conn: Connection, *, reports: Iterable[int] = (),
     pairs: Counter[PairKey] = Counter()
     _take_away(conn, "incidents", incident_ids, star, pairs)
     _take_away(conn, "reports", report_ids, star, pairs)
-    incident_keys = _derive_incidents(conn, incident_ids)
-    report_keys = _derive_reports(conn, report_ids, _group_names(conn) if report_ids else {})
+    groups = _group_names(conn)
+    incident_keys = _derive_incidents(conn, incident_ids, groups)
+    report_keys = _derive_reports(conn, report_ids, groups)
     _add(conn, "incidents", incident_keys, star, pairs)
     _add(conn, "reports", report_keys, star, pairs)
     rollups.replace_counted(conn, "incidents", incident_ids, incident_keys)
     rollups.replace_counted(conn, "reports", report_ids, report_keys)
     rollups.add_deltas(conn, star, pairs)
+
+
+def regroup(conn: Connection, before: dict[str, str]) -> int:
+    """After a change of who a name counts as (a group added, an alias added or removed, a group
+    merged into another or taken apart again), in the same transaction: :func:`settle` every
+    report and incident counted under a name that now leads to another group. ``before`` is
+    :func:`drachma.store.rollups.group_names` read before the change. Returns how many records
+    were settled."""
+    after = _group_names(conn)
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    if not changed:
+        return 0
+    # A fact's value is the name its mention or incident led to then, or the name as written
+    # when it led to no group.
+    old = {before[k] for k in changed if k in before}
+    report_ids, incident_ids = rollups.records_counted_under_groups(
+        conn, lambda value: value in old or value.lower() in changed)
+    settle(conn, reports=report_ids, incidents=incident_ids)
+    return len(report_ids) + len(incident_ids)
+
+
+@contextmanager
+def groups_changing(conn: Connection) -> Iterator[None]:
+    """``with groups_changing(conn): <change groups' names, aliases or merges>`` keeps the
+    counts by group in step (:func:`regroup`) in the writer's transaction."""
+    before = _group_names(conn)
+    yield
+    regroup(conn, before)
 
 
 def forget_reports(conn: Connection, ids: Iterable[int]) -> None:
@@ -198,6 +234,7 @@ def rebuild_in(conn: Connection,
     stays bounded at any size. ``list_counts`` false: not the report list's counts (migration
     0018 runs before their table exists; migration 0020 fills it from the rollups)."""
     rollups.clear(conn, list_counts=list_counts)
+    rollups.refresh_statistics(conn)
     star: Counter[StarKey] = Counter()
     pairs: Counter[PairKey] = Counter()
     groups = _group_names(conn)
@@ -209,12 +246,16 @@ def rebuild_in(conn: Connection,
         after = 0
         while ids := rollups.record_ids(conn, subject, after, REBUILD_CHUNK):
             after = ids[-1]
-            keys = (_derive_incidents(conn, ids) if subject == "incidents"
+            keys = (_derive_incidents(conn, ids, groups) if subject == "incidents"
                     else _derive_reports(conn, ids, groups))
             _add(conn, subject, keys, star, pairs)
             rollups.replace_counted(conn, subject, ids, keys)
             done[subject] += len(ids)
             pending += len(ids)
+            if (done["incidents"] + done["reports"]) % ANALYZE_EVERY < len(ids):
+                # The facts rewritten so far, this transaction's own rows included, so that
+                # PostgreSQL keeps reading them by id as they grow from nothing.
+                rollups.refresh_statistics(conn)
             if pending >= FLUSH_EVERY:
                 rollups.add_deltas(conn, star, pairs, list_counts=list_counts)
                 star.clear()
@@ -229,9 +270,9 @@ def rebuild_in(conn: Connection,
 def rebuild(store: Store, actor: Actor,
             progress: Callable[[str, int, int], None] | None = None) -> RebuildSummary:
     """``drachma analytics rebuild``: recompute every fact and every count from the base tables
-    in one transaction (audited). Nothing is needed after ordinary writes; this is for a
-    database written before migration 0018, or after a change of the gazetteer or of a group's
-    aliases."""
+    in one transaction (audited). Nothing is needed after ordinary writes, nor after a change
+    of groups' names, aliases or merges (:func:`groups_changing`); this is for a database written
+    before migration 0018, or after a change of the gazetteer."""
     actor.require(Permission.INGEST)
     with store.begin() as conn:
         summary = rebuild_in(conn, progress)

@@ -260,8 +260,9 @@ def register(app: typer.Typer) -> None:
     @friendly
     def rebuild() -> None:
         """Recompute what each report and incident is about (areas, groups, outcomes) and every
-        count from the stored records, in one transaction. Writes keep them in step; this is
-        for after a change of the gazetteer or of a group's aliases."""
+        count from the stored records, in one transaction. Writes (group merges and aliases
+        included) keep them in step; this is for after a change of the gazetteer, or rows
+        written outside Drachma."""
         store = open_store()
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console) as bar:

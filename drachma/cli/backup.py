@@ -46,12 +46,18 @@ def backup(
 def restore(
     src: Path = typer.Argument(..., help="A backup folder made by 'drachma backup'."),
 ) -> None:
-    """Check a backup against its manifest, then bring it into an empty installation."""
+    """Check a backup against its manifest, bring it into an empty installation, then rebuild
+    the search index from the restored reports."""
     with _bars("Restoring") as update:
         info = do_restore(open_store(), load_settings(), src, update)
+    indexed = info.get("search_index")
+    searched = (f"The search index was rebuilt ({indexed:,} reports)."
+                if isinstance(indexed, int) else
+                "The backup predates the search index: after 'drachma db upgrade', run "
+                "'drachma search-index rebuild'.")
     console.print(f"Restored the backup made at {info.get('finished')} (revision "
-                  f"{info.get('revision')}). Run 'drachma db upgrade' if this version is newer, "
-                  "then 'drachma evidence verify'.")
+                  f"{info.get('revision')}). {searched} Run 'drachma db upgrade' if this "
+                  "version is newer, then 'drachma evidence verify'.")
 
 
 def register(app: typer.Typer) -> None:

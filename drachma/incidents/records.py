@@ -210,9 +210,10 @@ def new_incident(store: Store, actor: Actor, draft: IncidentDraft) -> IncidentDe
                 and not find_places(place.name):
             incident_store.insert_place(conn, place)
             audit.record(conn, actor, PlaceAdded(name=place.name))
-        for name in new_groups:
-            group_id = group_store.insert_group(conn, Group(name=name, area_force=force))
-            audit.record(conn, actor, GroupNamedInIncident(group_id=group_id, name=name))
+        with upkeep.groups_changing(conn):  # records already naming them (analytics)
+            for name in new_groups:
+                group_id = group_store.insert_group(conn, Group(name=name, area_force=force))
+                audit.record(conn, actor, GroupNamedInIncident(group_id=group_id, name=name))
         incident_id = incident_store.insert_incident(conn, detail)
         upkeep.settle(conn, incidents=[incident_id])  # facts and counts in step (analytics)
         incident_store.add_event(conn, _event(incident_id, EventKind.CREATED, actor,

@@ -117,7 +117,8 @@ def review_mention(
             group = group_store.find_group(conn, final_value)
             if group is None:
                 group = Group(name=final_value, status=GroupStatus.ACTIVE, confirmed=True)
-                group_store.insert_group(conn, group)
+                with upkeep.groups_changing(conn):  # other reports naming it (analytics)
+                    group_store.insert_group(conn, group)
                 audit.record(conn, actor, GroupAdded(group_id=group.id, from_mention=mention_id))
             elif not group.confirmed and group.id is not None:
                 group_store.confirm_group(conn, group.id)

@@ -25,6 +25,7 @@ from drachma.access.events import (
     LinkageRefused,
 )
 from drachma.access.permissions import Permission, allowed, can_read_restricted
+from drachma.analytics import upkeep
 from drachma.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from drachma.model.roles import Role
 from drachma.store import linkage as link_store
@@ -178,7 +179,8 @@ def confirm(store: Store, actor: Actor, pair_id: int, *, keep: int | None = None
             if pair.kind == "group":
                 chosen = _group_to_keep(conn, left, right, keep)
                 other = right if chosen.id == left.id else left
-                changes.update(_merge_groups(conn, chosen, other))
+                with upkeep.groups_changing(conn):  # counts by group in step (analytics)
+                    changes.update(_merge_groups(conn, chosen, other))
             cluster, moved = _join(conn, pair.kind, left, right, actor.name)
             changes.update({"cluster": cluster, "moved": moved})
             link_store.set_pair_status(conn, pair.id, CONFIRMED, actor.name)
@@ -291,5 +293,7 @@ def _take_apart(conn: Connection, pair: Pair, last: link_store.Decision) -> None
     for before, ids in by_before.items():
         link_store.set_cluster(conn, ids, before)
     if "group_merged" in last.changes:
-        link_store.remove_group_aliases(conn, [int(a) for a in last.changes["aliases_added"]])
-        link_store.set_merged_into(conn, int(last.changes["group_merged"]), None)
+        with upkeep.groups_changing(conn):  # counts by group in step (analytics)
+            link_store.remove_group_aliases(conn,
+                                            [int(a) for a in last.changes["aliases_added"]])
+            link_store.set_merged_into(conn, int(last.changes["group_merged"]), None)

@@ -16,7 +16,9 @@ the rows that point at them are committed and are never changed, so every file t
 database names is in the copy (a few newer files may be there too, unused).
 
 ``restore`` checks the whole manifest before it changes anything, then fills an installation
-that has no tables, no evidence, no keys and no attachments; anything else is refused.
+that has no tables, no evidence, no keys and no attachments; anything else is refused. It then
+rebuilds the search index from the restored reports (a new generation, so no index left from
+before is taken for current).
 
 Both are audited: a backup as ``BackupMade`` in the running installation's log (after the copy,
 so the copy itself does not hold it), a restore as ``BackupRestored`` in the restored log. The
@@ -46,6 +48,7 @@ from drachma.access.permissions import Permission
 from drachma.config import Settings
 from drachma.errors import ConflictError, DrachmaError, NotFoundError
 from drachma.store import backup as backup_store
+from drachma.store import search_index
 from drachma.store.db import Store
 
 FORMAT = "drachma-backup-1"
@@ -271,7 +274,20 @@ def restore(store: Store, settings: Settings, src: Path,
         audit.record(conn, None, BackupRestored(
             backup=src.resolve().name[:200], made_at=str(info.get("finished"))[:40],
             revision=str(info.get("revision"))[:40]), actor_name="cli")
-    return info
+    return {**info, "search_index": _rebuild_search_index(store, progress)}
+
+
+def _rebuild_search_index(store: Store, progress: Progress) -> int | None:
+    """Build the search index again from the restored reports: an index left from before (the
+    folder of a lost database, or another's) would answer with reports the backup does not hold,
+    and a large database's first search would be refused until it is rebuilt. Returns how many
+    reports were indexed; None if the restored schema predates the search index (migration 0017:
+    ``drachma db upgrade`` then ``drachma search-index rebuild``)."""
+    if not {"search_index_state", "search_outbox"} <= set(backup_store.table_names(store)):
+        return None
+    progress("search index", 0, 0)
+    return search_index.rebuild(
+        store.engine, lambda done: progress("search index", done.done, done.total))
 
 
 # --- through the API: the configured folder only -------------------------------------------------

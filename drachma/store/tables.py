@@ -970,3 +970,16 @@ report_list_counts = Table(
     PrimaryKeyConstraint("month", "access"),
     sqlite_with_rowid=False,
 )
+
+# Which incidents a report is linked to (migration 0021): asked for every report written.
+Index("ix_incident_reports_report", incident_reports.c.report_id, incident_reports.c.incident_id)
+
+# PostgreSQL (migration 0021): each rollup's key with n, so that a page's sums are index-only
+# scans. SQLite's rollups are WITHOUT ROWID tables, read in key order with n already.
+Index("ix_fact_counts_read", *(fact_counts.c[name] for name in (
+    "subject", "dimension", "value", "month", "force", "source_kind", "grading_source",
+    "grading_intelligence", "grading_handling", "access")),
+    postgresql_include=["n"]).ddl_if(dialect="postgresql")
+Index("ix_fact_pair_counts_read", *(fact_pair_counts.c[name] for name in (
+    "subject", "dimension_a", "value_a", "dimension_b", "month", "value_b", "force", "access")),
+    postgresql_include=["n"]).ddl_if(dialect="postgresql")
