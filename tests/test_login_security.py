@@ -345,3 +345,52 @@ def test_long_passphrases_are_allowed_and_stored_only_as_argon2id_hashes(
         found = user_store.user_with_hash(conn, analyst.name)
     assert found is not None and found[1].startswith("$argon2id$") and phrase not in found[1]
     assert log_in(store, analyst.name, phrase, "192.0.2.1").token
+
+
+def test_a_burst_at_a_locked_account_takes_only_the_refusal_threads(
+        store: Store, tmp_path: Path, make_actor: ActorFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Log-ins already locked out are refused in threads of their own (``REFUSAL_THREADS``), so
+    a burst of them cannot take the pool every other answer is made in (bench/load.py)."""
+    import anyio
+    import httpx
+
+    from drachma.web import auth
+    from drachma.web.app import create_app
+    from tests.web import settings_for
+
+    analyst = make_actor(Role.ANALYST)
+    wrong(store, analyst.name, POLICY.account.max_failures)
+    running = 0
+    most = 0
+    lock = threading.Lock()
+    real = auth.log_in
+
+    def slow_log_in(*args: Any, **kwargs: Any) -> Any:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(auth, "log_in", slow_log_in)
+    app = create_app(store, settings_for(store, tmp_path))
+    statuses: list[int] = []
+
+    async def burst() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            async def one() -> None:
+                answer = await client.post("/api/login", json={"username": analyst.name,
+                                                               "password": "nope nope nope"})
+                statuses.append(answer.status_code)
+            async with anyio.create_task_group() as group:
+                for _ in range(12):
+                    group.start_soon(one)
+
+    anyio.run(burst)
+    assert statuses == [429] * 12
+    assert 1 <= most <= auth.REFUSAL_THREADS
