@@ -83,7 +83,8 @@ def splink_schema(store: Store, frame: pd.DataFrame) -> Iterator[tuple[Engine, s
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public"))
         frame.to_sql("drachma_people", engine, schema=schema, index=False,
                      dtype={c: ARRAY(Text) for c in frame.columns
-                            if c in ("handles", "formal_names", "names_core", "pages", "years")},
+                            if c in ("handles", "formal_names", "address_words", "names_core",
+                                     "pages", "years")},
                      chunksize=10_000)
         yield engine, schema, "drachma_people"
     finally:
@@ -506,10 +507,10 @@ def get_pair(conn: Connection, pair_id: int, *, for_update: bool = False) -> Pai
     return _pair(row) if row else None
 
 
-def queue(conn: Connection, kind: str, *, threshold: float, limit: int, offset: int
-          ) -> tuple[list[Pair], int]:
-    """Pending pairs at or above ``threshold``, strongest first, whose two records are not
-    already in one cluster."""
+def queue(conn: Connection, kind: str, *, threshold: float, limit: int, offset: int,
+          order: str = "uncertain") -> tuple[list[Pair], int]:
+    """Pending pairs at or above ``threshold`` whose two records are not already in one cluster:
+    ``uncertain`` first (match weight nearest 0, even odds) or ``strongest`` first."""
     left = linkage_records.alias("l")
     right = linkage_records.alias("r")
     same = and_(left.c.cluster_id.is_not(None), left.c.cluster_id == right.c.cluster_id)
@@ -518,8 +519,9 @@ def queue(conn: Connection, kind: str, *, threshold: float, limit: int, offset: 
         linkage_pairs.c.kind == kind, linkage_pairs.c.status == PENDING,
         linkage_pairs.c.match_weight >= threshold, ~same)
     total = int(conn.execute(select(func.count()).select_from(base.subquery())).scalar_one())
-    rows = conn.execute(base.order_by(linkage_pairs.c.match_weight.desc(), linkage_pairs.c.id)
-                        .limit(limit).offset(offset))
+    weight = linkage_pairs.c.match_weight
+    first = weight.desc() if order == "strongest" else func.abs(weight).asc()
+    rows = conn.execute(base.order_by(first, linkage_pairs.c.id).limit(limit).offset(offset))
     return [_pair(r) for r in rows], total
 
 
