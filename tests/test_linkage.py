@@ -6,6 +6,7 @@ input changes nothing."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
 from typing import Any
@@ -423,3 +424,6 @@ def test_the_spark_backend_trains_and_runs(sqlite_store: Store) -> None:
     trained = linkage.train(sqlite_store, actor, backend="spark", spark=spark)
     assert trained.backend == "spark"
     assert linkage.run(sqlite_store, actor, backend="spark", spark=spark).scored > 0
+    # Splink's checkpoints hold names and dates of birth: none are left after the jobs
+    made = linkage._CHECKPOINTS
+    assert made and all(not os.listdir(folder) for folder in made)
