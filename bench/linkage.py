@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from drachma.demo import names as N  # noqa: E402
 from drachma.link import splink_job  # noqa: E402
-from drachma.link.features import UnusableRecordError, person_features  # noqa: E402
+from drachma.link.features import person_features  # noqa: E402
 from drachma.link.linkage import REVIEW_THRESHOLD  # noqa: E402
 from drachma.safeguarding.names import nicknames_of  # noqa: E402
 
@@ -59,25 +59,36 @@ SPLINK_PUBLISHED_F1 = 0.998
 
 # --- FEBRL4 ---------------------------------------------------------------------------------
 
+def _text(value: Any) -> str:
+    """A FEBRL field as text; a missing field (NaN in the frame) is empty, not the word 'nan'."""
+    import pandas as pd
+
+    return "" if value is None or pd.isna(value) else str(value).strip()
+
+
 def _febrl_rows(frame: Any, offset: int) -> list[dict[str, Any]]:
     rows = []
     for index, record in frame.iterrows():
         number = int(str(index).split("-")[1])
-        text = str(record["date_of_birth"] or "")
+        text = _text(record["date_of_birth"])
         try:
             dob: date | None = date(int(text[:4]), int(text[4:6]), int(text[6:8]))
         except ValueError:
             dob = None
-        address = " ".join(str(record[c] or "") for c in ("street_number", "address_1",
-                                                            "address_2", "suburb"))
-        try:
-            features = person_features(f"{record['given_name'] or ''} {record['surname'] or ''}",
-                                       date_of_birth=dob, address=address).as_dict()
-        except UnusableRecordError:
-            features = person_features("unknown unknown").as_dict()
-            features.update(first_name=None, surname=None, formal_names=[], formal_first=None,
-                            surname_sound=None)
-        postcode = str(record["postcode"] or "").strip() or None
+        address = " ".join(_text(record[c]) for c in ("street_number", "address_1",
+                                                        "address_2", "suburb"))
+        given, surname = _text(record["given_name"]), _text(record["surname"])
+        # FEBRL leaves out a given name or a surname now and then; Drachma needs both to take a
+        # record on its own, so the record is made with a stand-in and the missing one cleared
+        features = person_features(f"{given or 'unknown'} {surname or 'unknown'}",
+                                   date_of_birth=dob, address=address).as_dict()
+        if not given:
+            features.update(first_name=None, formal_first=None, formal_names=[])
+        if not surname:
+            features.update(surname=None, surname_sound=None)
+        if not (given and surname):
+            features.update(name_pair=None)
+        postcode = _text(record["postcode"]) or None
         features.update(postcode=postcode, postcode_district=postcode[:2] if postcode else None,
                         address_start=(f"{postcode} {features['address'][:4]}"
                                        if postcode and features["address"] else None))

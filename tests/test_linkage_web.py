@@ -27,7 +27,14 @@ def test_the_api_lists_explains_confirms_undoes_and_refuses(
     token = log_in(client, make_actor(Role.ANALYST))
     headers = {"X-CSRF-Token": token}
     queue = client.get("/api/linkage/queue", params={"limit": 100}).json()
-    assert queue["total"] >= 5 and queue["pairs"][0]["match_weight"] >= 4
+    # the least certain first (weight nearest 0, even odds); near-copies last
+    weights = [p["match_weight"] for p in queue["pairs"]]
+    assert queue["total"] >= 5 and [abs(w) for w in weights] == sorted(abs(w) for w in weights)
+    strongest = client.get("/api/linkage/queue", params={"limit": 100, "order": "strongest"})
+    assert [p["match_weight"] for p in strongest.json()["pairs"]] == sorted(weights, reverse=True)
+    assert strongest.json()["pairs"][0]["match_weight"] == max(weights) >= 4
+    assert weights[0] == min(weights, key=abs) < max(weights)
+    assert client.get("/api/linkage/queue", params={"order": "random"}).status_code == 422
     pelling = source_ids(store, "pelling")
     pair = pair_between(store, pelling["person"][0], pelling["incident_subject"][0])
     assert pair is not None
@@ -61,6 +68,10 @@ def test_the_pages_show_the_queue_the_waterfall_and_take_decisions(
     token = log_in(client, make_actor(Role.SUPERVISOR))
     queue = client.get("/linkage")
     assert queue.status_code == 200 and "Review pair" in queue.text
+    assert "<strong>least certain first</strong>" in queue.text
+    assert 'href="/linkage?kind=person&amp;order=strongest"' in queue.text  # the sort control
+    strongest = client.get("/linkage", params={"order": "strongest"})
+    assert "<strong>strongest first</strong>" in strongest.text
     assert 'href="/linkage"' in queue.text  # in the navigation
     hebb = source_ids(store, "hebb")
     pair = pair_between(store, hebb["person"][0], hebb["incident_subject"][0])
@@ -116,6 +127,10 @@ def test_the_commands_train_run_list_explain_decide_and_undo(
     assert code == 0 and "undone" in out
     code, out = cli(store, "link", "queue", "--as", analyst, "--limit", "5")
     assert code == 0 and "pending" in out
+    code, out = cli(store, "link", "queue", "--as", analyst, "--order", "strongest")
+    assert code == 0 and "pending" in out
+    code, out = cli(store, "link", "queue", "--as", analyst, "--order", "random")
+    assert code == 1 and "unknown queue order" in out
     code, out = cli(store, "link", "record", "nobody:1", "--as", analyst)
     assert code == 1 and "kind:id" in out
     code, out = cli(store, "link", "train", "--as", analyst, "--backend", "oracle")

@@ -1151,3 +1151,18 @@ class AnalyticsRebuilt(AuditedEvent):
     reports: int
     incidents: int
     rollup_rows: int
+
+
+# --- linkage (issue 11): a person export carrying the merged linkage profile ---------------------
+
+@dataclass(frozen=True, slots=True)
+class PersonProfileExported(AuditedEvent):
+    """A person export carried the values of the person's linkage profile (a confirmed cluster):
+    the linkage records whose statements left (ids, comma-separated)."""
+
+    action, kind, id_field = AuditAction.READ, RecordKind.PERSON_PROFILE, "cluster_id"
+    detail_limit = _EXPORT_DETAIL
+    cluster_id: int
+    person_id: int
+    format: str
+    records: str

@@ -86,10 +86,12 @@ def queue_cmd(
     threshold: float = typer.Option(REVIEW_THRESHOLD, help=THRESHOLD_HELP),
     limit: int = typer.Option(20, help="Pairs per page (at most 100)."),
     page: int = typer.Option(1, min=1, help="Which page of the queue."),
+    order: str = typer.Option("uncertain", help="uncertain (match weight nearest 0 first, the "
+                              "pairs needing judgement most) or strongest (near-copies first)."),
 ) -> None:
-    """List candidate pairs waiting for review, strongest first."""
+    """List candidate pairs waiting for review, the least certain first (or --order strongest)."""
     shown = review_queue(open_store(), acting_user(as_user), kind, threshold=threshold,
-                         limit=limit, offset=(page - 1) * limit)
+                         limit=limit, offset=(page - 1) * limit, order=order)
     table = Table("Pair", "Weight", "Probability", "One record", "The other")
     for pair in shown.pairs:
         left, right = shown.records[pair.left_id], shown.records[pair.right_id]

@@ -18,9 +18,13 @@ On SQLite the job runs in DuckDB, in process; on PostgreSQL it runs inside Postg
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import json
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -204,6 +208,27 @@ def _spark_session() -> Any:
     return spark_sql.SparkSession.builder.appName("drachma-linkage").getOrCreate()
 
 
+_CHECKPOINTS: set[str] = set()  # checkpoint directories Drachma made (emptied after each job)
+
+
+def _checkpoints(session: Any) -> str | None:
+    """Splink checkpoints its Spark tables, which needs a checkpoint directory. A session that
+    has one of its own (a cluster's, on shared storage) keeps it; otherwise a private temporary
+    directory (mode 0700) is made, emptied after each job and removed when the process ends.
+    Returns the directory to empty after the job, if Drachma made it."""
+    context = session.sparkContext
+    current = str(context.getCheckpointDir() or "").removeprefix("file:")
+    if current:
+        return current if current in _CHECKPOINTS else None
+    made = tempfile.mkdtemp(prefix="drachma-spark-")
+    atexit.register(shutil.rmtree, made, True)
+    context.setCheckpointDir(made)
+    # Spark makes a subdirectory of its own in the one given: that is the one to empty
+    current = str(context.getCheckpointDir() or "").removeprefix("file:") or made
+    _CHECKPOINTS.add(current)
+    return current
+
+
 @contextmanager
 def _splink_input(store: Store, backend: str, frame: pd.DataFrame,
                   spark: Any = None) -> Iterator[tuple[Any, Any]]:
@@ -214,7 +239,13 @@ def _splink_input(store: Store, backend: str, frame: pd.DataFrame,
         return
     if backend == "spark":
         session = spark or _spark_session()
-        yield session.createDataFrame(frame), splink_job.db_api("spark", spark=session)
+        made = _checkpoints(session)
+        try:
+            yield session.createDataFrame(frame), splink_job.db_api("spark", spark=session)
+        finally:
+            if made:  # the checkpoints hold personal data: none left behind after the job
+                for entry in os.scandir(made):
+                    shutil.rmtree(entry.path, ignore_errors=True)
         return
     with link_store.splink_schema(store, frame) as (engine, schema, table):
         yield table, splink_job.db_api("postgres", engine=engine, schema=schema)

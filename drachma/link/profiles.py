@@ -21,7 +21,7 @@ from drachma.access.permissions import Permission
 from drachma.errors import NotFoundError, PermissionDenied
 from drachma.link.review import visible_records
 from drachma.store import linkage as link_store
-from drachma.store.db import Store
+from drachma.store.db import Connection, Store
 from drachma.store.linkage import LinkRecord
 
 NOTICE = ("A profile gathers what separate records say about someone. It is not a finding: "
@@ -93,27 +93,61 @@ def _statements(record: LinkRecord, row: Any) -> list[Statement]:
     return [Statement(p, v, record.source_kind, record.source_id, source) for p, v in out if v]
 
 
+def _profile(conn: Connection, actor: Actor, cluster_id: int) -> PersonProfile:
+    """A person profile read in ``conn``: its records ``actor`` may see and their statements."""
+    members = link_store.cluster_members(conn, cluster_id)
+    if not members or members[0].kind != "person":
+        raise NotFoundError(f"no person profile {cluster_id}", field="cluster_id")
+    seen = visible_records(conn, actor, members)
+    shown = [m for m in members if m.id in seen]
+    profile = PersonProfile(cluster_id, shown, hidden=len(members) - len(shown))
+    by_kind: dict[str, list[int]] = {}
+    for record in shown:
+        by_kind.setdefault(record.source_kind, []).append(record.source_id)
+    rows = {(kind, row.id): row for kind, ids in by_kind.items()
+            for row in link_store.source_rows(conn, kind, ids)}
+    for record in shown:
+        row = rows.get((record.source_kind, record.source_id))
+        if row is not None:
+            profile.statements += _statements(record, row)
+    return profile
+
+
 def person_profile(store: Store, actor: Actor, cluster_id: int) -> PersonProfile:
     """One person profile: its records the actor may see and their statements (audited)."""
     if not actor.can(Permission.READ_PERSONS):
         raise PermissionDenied(f"the {actor.role.label} role may not read persons", field="role")
     with store.begin() as conn:
-        members = link_store.cluster_members(conn, cluster_id)
-        if not members or members[0].kind != "person":
-            raise NotFoundError(f"no person profile {cluster_id}", field="cluster_id")
-        seen = visible_records(conn, actor, members)
-        shown = [m for m in members if m.id in seen]
-        profile = PersonProfile(cluster_id, shown, hidden=len(members) - len(shown))
-        by_kind: dict[str, list[int]] = {}
-        for record in shown:
-            by_kind.setdefault(record.source_kind, []).append(record.source_id)
-        rows = {(kind, row.id): row for kind, ids in by_kind.items()
-                for row in link_store.source_rows(conn, kind, ids)}
-        for record in shown:
-            row = rows.get((record.source_kind, record.source_id))
-            if row is not None:
-                profile.statements += _statements(record, row)
-        audit.record(conn, actor, PersonProfileRead(cluster_id=cluster_id, records=len(shown)))
+        profile = _profile(conn, actor, cluster_id)
+        audit.record(conn, actor, PersonProfileRead(cluster_id=cluster_id,
+                                                    records=len(profile.records)))
+    return profile
+
+
+#: What a profile may carry out of the force (``docs/sharing.md``): no street address, postcode
+#: or online handle of a person leaves in an export.
+SHARED_PROPERTIES = ("name", "alias", "date of birth")
+
+
+def shared_source(statement: Statement) -> str:
+    """A statement's source as an export names it: the kind of record and Drachma's number for
+    it, never who gave the information; an investigation is not named (its operation name stays
+    in the force)."""
+    if statement.source_kind == "investigation_subject":
+        return "subject of an investigation"
+    return statement.source
+
+
+def profile_for_export(conn: Connection, actor: Actor, source_kind: str, source_id: int
+                       ) -> PersonProfile | None:
+    """The confirmed profile a record belongs to, as ``actor`` may see it, with only the
+    statements an export may carry; None when the record is in no profile. Not audited here:
+    the export records what it carried (``PersonProfileExported``)."""
+    record = link_store.record_by_source(conn, source_kind, source_id)
+    if record is None or record.kind != "person" or record.cluster_id is None:
+        return None
+    profile = _profile(conn, actor, record.cluster_id)
+    profile.statements = [s for s in profile.statements if s.property in SHARED_PROPERTIES]
     return profile
 
 

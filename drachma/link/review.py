@@ -80,18 +80,34 @@ class QueuePage:
     total: int
     hidden: int  # pairs on this page left out: the actor may not see one of their records
     threshold: float
+    order: str = "uncertain"
+
+
+#: How the queue is ordered: ``uncertain`` (the default) puts first the pairs the model is least
+#: sure of, match weight nearest 0 (even odds), where an analyst's judgement adds most; exact
+#: copies (the strongest) come last. ``strongest`` is the other way, for clearing the obvious.
+QUEUE_ORDERS = ("uncertain", "strongest")
+
+
+def _check_order(order: str) -> str:
+    if order not in QUEUE_ORDERS:
+        raise ValidationError(f"unknown queue order {order!r}: {' or '.join(QUEUE_ORDERS)}",
+                              field="order")
+    return order
 
 
 def review_queue(store: Store, actor: Actor, kind: str = "person", *, threshold: float = 0.0,
-                 limit: int = 20, offset: int = 0) -> QueuePage:
-    """Pending candidate pairs at or above ``threshold``, strongest first."""
+                 limit: int = 20, offset: int = 0, order: str = "uncertain") -> QueuePage:
+    """Pending candidate pairs at or above ``threshold``, the least certain first (or the
+    strongest first: ``order``)."""
     actor.require(Permission.LINK_RECORDS)
     _check_kind(kind)
+    _check_order(order)
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise ValidationError(f"a page holds 1 to {MAX_PAGE} pairs", field="limit")
     with store.begin() as conn:
         pairs, total = link_store.queue(conn, kind, threshold=threshold, limit=limit,
-                                        offset=offset)
+                                        offset=offset, order=order)
         records = link_store.records_by_ids(
             conn, [i for p in pairs for i in (p.left_id, p.right_id)])
         seen = visible_records(conn, actor, list(records.values()))
@@ -100,7 +116,7 @@ def review_queue(store: Store, actor: Actor, kind: str = "person", *, threshold:
             kind_=kind, listed=",".join(str(p.id) for p in shown),
             hidden=len(pairs) - len(shown)))
     return QueuePage(kind, shown, {i: r for i, r in records.items() if i in seen}, total,
-                     len(pairs) - len(shown), threshold)
+                     len(pairs) - len(shown), threshold, order)
 
 
 def _refuse(store: Store, actor: Actor, pair_id: int | None, reason: str) -> PermissionDenied:

@@ -21,14 +21,14 @@ from typing import Any, Literal
 import pandas as pd
 
 from drachma.errors import ValidationError
-from drachma.link.features import BLOCKING_COLUMNS
+from drachma.link.features import BLOCKING_COLUMNS, CROSSED_NAME_RULES
 
 # Splink logs each EM iteration at INFO; Drachma's faces print their own summary.
 logging.getLogger("splink").setLevel(logging.WARNING)
 
 FEATURE_COLUMNS = ("first_name", "formal_first", "formal_names", "surname", "surname_sound",
                    "dob", "dob_key", "address", "postcode", "postcode_district", "handles",
-                   "handle", "name_pair", "address_start")
+                   "handle", "name_pair", "address_start", "address_words", "street")
 MIN_RECORDS = 20  # fewer than this and EM has nothing to learn from
 MAX_ITERATIONS = 100
 FIX_ELSE_M = True
@@ -92,6 +92,14 @@ def _swapped() -> Any:
                            'levenshtein("surname_l", "first_name_r") <= 2')
 
 
+def _crossed() -> Any:
+    import splink.comparison_level_library as cll
+
+    # one record's given name is the other's surname (within one letter), either way round
+    return cll.CustomLevel('levenshtein("first_name_l", "surname_r") <= 1 OR '
+                           'levenshtein("surname_l", "first_name_r") <= 1')
+
+
 def person_comparisons() -> list[Any]:
     """Names (with nicknames and sound), date of birth (with transpositions), address, postcode,
     handles."""
@@ -102,7 +110,7 @@ def person_comparisons() -> list[Any]:
             (cll.ExactMatchLevel("first_name"), "same given name", 0.85),
             (cll.ArrayIntersectLevel("formal_names", 1), "nickname of the same name", 0.06),
             (cll.LevenshteinLevel("first_name", 2), "given name spelt within 2 letters", 0.05),
-            (_swapped(), "given name and surname swapped (within 2 letters)", 0.01),
+            (_crossed(), "given name written as the surname (within 1 letter)", 0.02),
         ], 0.04),
         _levels("surname", "surname", [
             (cll.ExactMatchLevel("surname"), "same surname", 0.85),
@@ -114,6 +122,7 @@ def person_comparisons() -> list[Any]:
             (cll.ExactMatchLevel("dob"), "same date of birth", 0.85),
             (cll.ExactMatchLevel("dob_key"), "day and month swapped", 0.05),
             (cll.LevenshteinLevel("dob", 1), "date of birth one digit different", 0.05),
+            (cll.LevenshteinLevel("dob", 2), "date of birth two digits different", 0.02),
         ], 0.05),
         _levels("postcode", "postcode", [
             (cll.ExactMatchLevel("postcode"), "same postcode", 0.8),
@@ -122,6 +131,9 @@ def person_comparisons() -> list[Any]:
         _levels("address", "address", [
             (cll.ExactMatchLevel("address"), "same address", 0.6),
             (cll.LevenshteinLevel("address", 4), "address within 4 letters", 0.2),
+            (cll.ArrayIntersectLevel("address_words", 3), "three or more address words in common",
+             0.1),
+            (cll.ArrayIntersectLevel("address_words", 2), "two address words in common", 0.05),
         ], 0.2),
         _levels("handles", "online handles", [
             (cll.ArrayIntersectLevel("handles", 1), "a handle in common", 0.6),
@@ -135,12 +147,15 @@ LinkType = Literal["link_only", "link_and_dedupe", "dedupe_only"]
 def person_settings(link_type: LinkType = "dedupe_only") -> Any:
     """The untrained settings of the person model."""
     from splink import SettingsCreator, block_on
+    from splink.blocking_rule_library import CustomRule
 
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
         comparisons=person_comparisons(),
-        blocking_rules_to_generate_predictions=[block_on(*cols) for cols in BLOCKING_COLUMNS],
+        blocking_rules_to_generate_predictions=[
+            *(block_on(*cols) for cols in BLOCKING_COLUMNS),
+            *(CustomRule(sql) for sql in CROSSED_NAME_RULES)],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,
         max_iterations=MAX_ITERATIONS,
@@ -182,7 +197,8 @@ def fill_unlearnt(model: dict[str, Any]) -> list[str]:
     """Give levels that training could not learn a value that is honest about it, and name them.
 
     A level never seen among matches (m unknown) counts for nothing (m = u, weight 0); a level
-    never seen among random pairs (u unknown) is taken as rarer than the sample could show."""
+    never seen among random pairs (u unknown) is taken as rarer than the sample could show,
+    except "everything else", which then counts for nothing too."""
     missing: list[str] = []
     for comparison in model.get("comparisons", []):
         for level in comparison.get("comparison_levels", []):
@@ -191,7 +207,11 @@ def fill_unlearnt(model: dict[str, Any]) -> list[str]:
             label = f"{comparison.get('output_column_name')}: {level.get('label_for_charts')}"
             u = level.get("u_probability")
             if u is None or not 0 < float(u) <= 1:
-                level["u_probability"] = U_UNSEEN
+                # "everything else" never seen among random pairs (say, no two sampled records
+                # both had handles) says nothing: weight 0, not a rare and strong agreement
+                m = level.get("m_probability")
+                elsewise = str(level.get("sql_condition", "")).strip().upper() == "ELSE"
+                level["u_probability"] = float(m) if elsewise and m else U_UNSEEN
                 missing.append(f"{label} (u)")
             m = level.get("m_probability")
             if m is None or not 0 < float(m) <= 1:
@@ -353,6 +373,6 @@ def frame_of_columns(columns: dict[str, list[Any]]) -> pd.DataFrame:
 
 def _lists_as_null(frame: pd.DataFrame) -> pd.DataFrame:
     # an empty list is not NULL to SQL: no handles is "not known", like any other missing value
-    for column in ("handles", "formal_names"):
+    for column in ("handles", "formal_names", "address_words"):
         frame[column] = frame[column].apply(lambda v: list(v) if v else None)
     return frame

@@ -15,6 +15,7 @@ from drachma.sharing.shared import Shared
 from drachma.sharing.wording import (
     NOT_GRADED,
     PERSON_STATEMENT,
+    PROFILE_STATEMENT,
     grading_statement,
     incident_description,
     person_description,
@@ -58,6 +59,13 @@ def csv_rows(shared: Shared) -> list[dict[str, str]]:
                      "text": person_description(person),
                      "linked_incidents": _ids(person.incident_ids),
                      "marking": PERSON_STATEMENT})
+        for statement in person.profile:  # one row per value of the linkage profile
+            dated = statement.property == "date of birth"
+            rows.append({"record": "person statement", "id": person.key,
+                         "name": "" if dated else statement.value,
+                         "date": statement.value if dated else "",
+                         "text": f"{statement.property}: {statement.source}",
+                         "marking": PROFILE_STATEMENT})
     for report in shared.reports:
         rows.append({"record": "report", "id": report.id, "name": report.title,
                      "date": uk_datetime(report.received_at), "force": report.force,

@@ -26,6 +26,7 @@ from drachma.sharing.wording import (
     grading_statement,
     incident_description,
     person_description,
+    profile_lines,
     report_text,
 )
 
@@ -95,12 +96,22 @@ class _Entities:
         entity.add("alias", list(person.aliases))
         if person.date_of_birth:
             entity.add("birthDate", person.date_of_birth.isoformat())
+        for statement in person.profile:  # provenance of each value: the profile's Note
+            if statement.property == "date of birth":
+                entity.add("birthDate", statement.value)
+            elif statement.value.casefold() != person.name.casefold():
+                entity.add("alias", statement.value)
         entity.add("description", person_description(person))
         entity.add("publisher", self.sender)
         note = self.make("Note", "person", person.key)
         note.add("entity", entity)
         note.add("name", "Unproven allegation")
         note.add("description", PERSON_STATEMENT)
+        if person.profile:
+            linked = self.make("Note", "profile", person.key)
+            linked.add("entity", entity)
+            linked.add("name", "Linked records")
+            linked.add("description", "\n".join(profile_lines(person)))
         for incident_id in person.incident_ids:
             if incident_id in events:
                 self.link(entity, events[incident_id],

@@ -24,11 +24,13 @@ from drachma.access.events import (
     IncidentExported,
     IncidentsExported,
     PersonExported,
+    PersonProfileExported,
     ReportsExported,
 )
 from drachma.access.permissions import Permission
 from drachma.errors import NotFoundError, PermissionDenied, ValidationError
 from drachma.gazetteers import find_places
+from drachma.link.profiles import profile_for_export, shared_source
 from drachma.model.grading import Grading
 from drachma.model.incident import IncidentDetail, IncidentFilters, SubjectRole
 from drachma.model.report import Report
@@ -165,15 +167,30 @@ class SharedGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class SharedStatement:
+    """One value of a person's linkage profile and the record that said it ("person record
+    12", "named in report 4"): a property (name, alias, date of birth), never an address,
+    postcode or handle."""
+
+    property: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class SharedPerson:
     """A person as shared: the subject of an allegation, never stated as having offended.
-    ``key`` is ``person-<id>`` or ``subject-<id>`` (an incident's subject)."""
+    ``key`` is ``person-<id>`` or ``subject-<id>`` (an incident's subject). ``profile`` is what
+    the records of the person's confirmed linkage profile say, each value with its record (those
+    the exporting user may see; empty when the person is in no profile)."""
 
     key: str
     name: str
     aliases: tuple[str, ...]
     date_of_birth: date | None
     incident_ids: tuple[int, ...] = ()
+    profile: tuple[SharedStatement, ...] = ()
+    profile_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,10 +388,19 @@ def _gather_person(got: _Gathering, selection: Selection, fmt: ExportFormat) -> 
     if person is None:
         raise NotFoundError(f"no person {selection.record_id}", field="record_id")
     key = f"person-{person.id}"
+    profile = profile_for_export(got.conn, got.actor, "person", selection.record_id)
+    statements = tuple(dict.fromkeys(
+        SharedStatement(s.property, s.value, shared_source(s))
+        for s in (profile.statements if profile else [])))
     got.persons[key] = SharedPerson(key=key, name=person.name, aliases=tuple(person.aliases),
-                                    date_of_birth=person.date_of_birth)
+                                    date_of_birth=person.date_of_birth, profile=statements,
+                                    profile_id=profile.cluster_id if profile else None)
     audit.record(got.conn, got.actor, PersonExported(person_id=selection.record_id,
                                                      format=fmt.value))
+    if profile is not None:
+        audit.record(got.conn, got.actor, PersonProfileExported(
+            cluster_id=profile.cluster_id, person_id=selection.record_id, format=fmt.value,
+            records=_ids(r.id for r in profile.records)))
 
 
 def _gather_group(got: _Gathering, selection: Selection, fmt: ExportFormat) -> None:

@@ -63,4 +63,18 @@ def person_description(person: SharedPerson) -> str:
         lines.append("Also known as: " + ", ".join(person.aliases) + ".")
     if person.date_of_birth:
         lines.append(f"Date of birth as recorded: {person.date_of_birth.isoformat()}.")
+    lines += profile_lines(person)
     return "\n".join(lines)
+
+
+PROFILE_STATEMENT = ("Linked records: an analyst confirmed that these records are about one "
+                     "person. Each value is given with the record that said it; the records may "
+                     "disagree, and none of them is a finding.")
+
+
+def profile_lines(person: SharedPerson) -> list[str]:
+    """The person's linkage profile, one value a line with the record that said it."""
+    if not person.profile:
+        return []
+    return [PROFILE_STATEMENT, *(f"- {s.property}: {s.value} ({s.source})"
+                                 for s in person.profile)]

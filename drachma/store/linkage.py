@@ -83,7 +83,8 @@ def splink_schema(store: Store, frame: pd.DataFrame) -> Iterator[tuple[Engine, s
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public"))
         frame.to_sql("drachma_people", engine, schema=schema, index=False,
                      dtype={c: ARRAY(Text) for c in frame.columns
-                            if c in ("handles", "formal_names", "names_core", "pages", "years")},
+                            if c in ("handles", "formal_names", "address_words", "names_core",
+                                     "pages", "years")},
                      chunksize=10_000)
         yield engine, schema, "drachma_people"
     finally:
@@ -287,10 +288,14 @@ def upsert_records(conn: Connection, kind: str,
         conn.execute(delete(linkage_keys).where(
             linkage_keys.c.record_id.in_(changed[start:start + 5000])))
     rekey = set(changed)
-    key_rows = [{"record_id": existing[(s, i)][0], "key": k} for s, i, _, keys in items
+    key_rows = [(existing[(s, i)][0], k) for s, i, _, keys in items
                 if (s, i) in fresh or existing[(s, i)][0] in rekey for k in sorted(keys)]
+    # the driver's own executemany: about 14 keys a record, and SQLAlchemy's per-row parameter
+    # handling cost more than the inserts (two fixed columns, values bound, never spliced)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    statement = f'INSERT INTO {linkage_keys.name} ("record_id", "key") VALUES ({mark}, {mark})'
     for start in range(0, len(key_rows), 10_000):
-        conn.execute(insert(linkage_keys), key_rows[start:start + 10_000])
+        conn.exec_driver_sql(statement, key_rows[start:start + 10_000])
     return [existing[(s, i)][0] for s, i, _, _ in items]
 
 
@@ -506,10 +511,10 @@ def get_pair(conn: Connection, pair_id: int, *, for_update: bool = False) -> Pai
     return _pair(row) if row else None
 
 
-def queue(conn: Connection, kind: str, *, threshold: float, limit: int, offset: int
-          ) -> tuple[list[Pair], int]:
-    """Pending pairs at or above ``threshold``, strongest first, whose two records are not
-    already in one cluster."""
+def queue(conn: Connection, kind: str, *, threshold: float, limit: int, offset: int,
+          order: str = "uncertain") -> tuple[list[Pair], int]:
+    """Pending pairs at or above ``threshold`` whose two records are not already in one cluster:
+    ``uncertain`` first (match weight nearest 0, even odds) or ``strongest`` first."""
     left = linkage_records.alias("l")
     right = linkage_records.alias("r")
     same = and_(left.c.cluster_id.is_not(None), left.c.cluster_id == right.c.cluster_id)
@@ -518,8 +523,9 @@ def queue(conn: Connection, kind: str, *, threshold: float, limit: int, offset: 
         linkage_pairs.c.kind == kind, linkage_pairs.c.status == PENDING,
         linkage_pairs.c.match_weight >= threshold, ~same)
     total = int(conn.execute(select(func.count()).select_from(base.subquery())).scalar_one())
-    rows = conn.execute(base.order_by(linkage_pairs.c.match_weight.desc(), linkage_pairs.c.id)
-                        .limit(limit).offset(offset))
+    weight = linkage_pairs.c.match_weight
+    first = weight.desc() if order == "strongest" else func.abs(weight).asc()
+    rows = conn.execute(base.order_by(first, linkage_pairs.c.id).limit(limit).offset(offset))
     return [_pair(r) for r in rows], total
 
 

@@ -26,6 +26,7 @@ Authenticated = Annotated[Session, Depends(api_session)]
 PairId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ProfileId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Kind = Literal["person", "group"]
+Order = Literal["uncertain", "strongest"]  # review.QUEUE_ORDERS
 Threshold = Annotated[float, Query(ge=linkage.MIN_THRESHOLD, le=linkage.MAX_THRESHOLD)]
 PER_PAGE = 20
 
@@ -170,11 +171,12 @@ def api_link_record(session: Authenticated, request: Request, body: RecordIn) ->
 def api_queue(session: Authenticated, request: Request, kind: Kind = "person",
               threshold: Threshold = linkage.REVIEW_THRESHOLD,
               limit: Annotated[int, Query(ge=1, le=review.MAX_PAGE)] = PER_PAGE,
-              offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> QueueOut:
-    """Candidate pairs waiting for review, strongest first (pairs with a record the user may not
-    see are left out and counted)."""
+              offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+              order: Order = "uncertain") -> QueueOut:
+    """Candidate pairs waiting for review, the least certain first (match weight nearest 0) or
+    ``order=strongest``; pairs with a record the user may not see are left out and counted."""
     page = review.review_queue(store_of(request), session.actor, kind, threshold=threshold,
-                               limit=limit, offset=offset)
+                               limit=limit, offset=offset, order=order)
     return QueueOut(total=page.total, hidden=page.hidden, pairs=[
         PairOut.of(p, page.records[p.left_id], page.records[p.right_id]) for p in page.pairs])
 
@@ -228,14 +230,15 @@ FormText = Annotated[str, Form(max_length=200)]
 @page_router.get("/linkage")
 def queue_page(request: Request, session: LoggedIn, kind: Kind = "person",
                page: str | None = None, done: str | None = None,
-               pair: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> Response:
+               pair: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+               order: Order = "uncertain") -> Response:
     number = page_number(page)
     shown = review.review_queue(store_of(request), session.actor, kind, limit=PER_PAGE,
-                                offset=(number - 1) * PER_PAGE)
+                                offset=(number - 1) * PER_PAGE, order=order)
     return render(request, "linkage/queue.html", {
-        "queue": shown, "kind": kind, "page": number,
+        "queue": shown, "kind": kind, "page": number, "order": order,
         "has_next": number * PER_PAGE < shown.total, "done": done, "done_pair": pair,
-        "page_url": lambda n: f"/linkage?kind={kind}&page={n}"})
+        "page_url": lambda n: f"/linkage?kind={kind}&order={order}&page={n}"})
 
 
 def _pair_page(request: Request, session: Session, pair_id: int,
