@@ -164,26 +164,32 @@ def test_the_policy_and_deny_list_are_data_and_broken_files_are_loud(tmp_path: P
         read_deny_list(short)
 
 
+class AtOnce:
+    """Wraps a function so that each call takes 50 ms and counts how many ran at once."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)
+        with self.lock:
+            self.running -= 1
+        return self.real(*args, **kwargs)
+
+
 def test_password_hashing_runs_at_most_the_policys_number_at_once(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    running = 0
-    most = 0
-    lock = threading.Lock()
-    real = passwords._hasher
+    slow_verify = AtOnce(passwords._hasher.verify)
 
     class SlowHasher:
         def verify(self, hash_: str, password: str) -> bool:
-            return slow_verify(hash_, password)
-
-    def slow_verify(hash_: str, password: str) -> bool:
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
-        time.sleep(0.05)
-        with lock:
-            running -= 1
-        return bool(real.verify(hash_, password))
+            return bool(slow_verify(hash_, password))
 
     monkeypatch.setattr(passwords, "_hasher", SlowHasher())
     threads = [threading.Thread(target=passwords.verify_password,
@@ -192,7 +198,7 @@ def test_password_hashing_runs_at_most_the_policys_number_at_once(
         thread.start()
     for thread in threads:
         thread.join()
-    assert 1 <= most <= POLICY.hashing_concurrency
+    assert 1 <= slow_verify.most <= POLICY.hashing_concurrency
 
 
 # --- sessions ------------------------------------------------------------------------------------
@@ -361,21 +367,7 @@ def test_a_burst_at_a_locked_account_takes_only_the_refusal_threads(
 
     analyst = make_actor(Role.ANALYST)
     wrong(store, analyst.name, POLICY.account.max_failures)
-    running = 0
-    most = 0
-    lock = threading.Lock()
-    real = auth.log_in
-
-    def slow_log_in(*args: Any, **kwargs: Any) -> Any:
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
-        time.sleep(0.05)
-        with lock:
-            running -= 1
-        return real(*args, **kwargs)
-
+    slow_log_in = AtOnce(auth.log_in)
     monkeypatch.setattr(auth, "log_in", slow_log_in)
     app = create_app(store, settings_for(store, tmp_path))
     statuses: list[int] = []
@@ -396,4 +388,4 @@ def test_a_burst_at_a_locked_account_takes_only_the_refusal_threads(
     runner.start()
     runner.join()
     assert statuses == [429] * 12
-    assert 1 <= most <= auth.REFUSAL_THREADS
+    assert 1 <= slow_log_in.most <= auth.REFUSAL_THREADS
