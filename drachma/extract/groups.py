@@ -37,9 +37,12 @@ CUE_AFTER = [
     (pattern("groups.cue_after_group_word"), 0.6),
 ]
 GROUP_NOUNS = words("groups.group_nouns")
+# "a channel called X": outlets a group runs, a cue only after a naming word
+NAMING_NOUNS = words("groups.naming_nouns")
 # words whose presence in a text window makes the group cues worth running
 CUE_TRIGGERS = (
     *sorted(GROUP_NOUNS),
+    *sorted(NAMING_NOUNS),
     "hunter",
     "hunters",
     "hunting",
@@ -202,7 +205,7 @@ def cue_before(prev: list[str]) -> float:
         j = i - (1 if last in NAMING_WORDS or last in LIST_WORDS else 2)
         # a list may come a few words after its group noun: "hunter groups in the north, such as"
         for k in range(j, max(-1, j - (6 if listing else 3)), -1):
-            if w[k] in GROUP_NOUNS:
+            if w[k] in GROUP_NOUNS or (last in NAMING_WORDS and w[k] in NAMING_NOUNS):
                 return 0.85
             if w[k] in HUNTER_WORDS:
                 return 0.8
@@ -556,6 +559,10 @@ class GroupFinder:
             if not lexical and len(low_words) == 1 and _run_together(text[s:e]):
                 lexical = True
                 conf = max(conf, 0.7)
+            if 0.75 <= conf < 0.8 and ACTION_AFTER_RE.match(low, e):
+                # "Members of X confronted him": a role cue and what groups do, a strong cue
+                # even for a one-word name
+                conf = 0.8
             if (
                 conf < 0.6
                 and low_words[0] not in self.given
