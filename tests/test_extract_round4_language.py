@@ -227,3 +227,78 @@ def test_general_statements_are_not_outcomes_round4(extractor: Extractor, text: 
 )
 def test_people_round4(extractor: Extractor, text: str, people: list[str]) -> None:
     assert _field(extractor, text, "people") == people
+
+
+# --- second batch: decoy ages in more shapes, real children, more group shapes -------------
+
+
+@pytest.mark.parametrize(
+    ("text", "decoy"),
+    [
+        ("He believed he was messaging a 14-year-old from Halifax.", [14]),
+        ("The man, who thought he was speaking to a 13-year-old, drove to the car park.", [13]),
+        ("The profile, 'Kayleigh', 13, was run by an adult volunteer.", [13]),
+        ("He sent explicit images to a 14-year-old 'girl' who was in fact a decoy.", [14]),
+        ("He chatted online with someone he believed to be 15.", [15]),
+        ("The account claimed to belong to a boy aged 12.", [12]),
+    ],
+)
+def test_decoy_ages_round4(extractor: Extractor, text: str, decoy: list[int]) -> None:
+    assert _field(extractor, text, "decoy_ages") == decoy
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # real children, not decoys
+        "The court heard he has a 13-year-old daughter who lives with her mother.",
+        "In 2014 he was convicted of abusing a 12-year-old girl he had met at a youth club.",
+    ],
+)
+def test_real_children_are_not_decoys_round4(extractor: Extractor, text: str) -> None:
+    assert _field(extractor, text, "decoy_ages") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        ("The vigilantes, known online as Cobalt Eye, filmed the meeting.", ["Cobalt Eye"]),
+        ("A spokesman for Anchorline said the group had passed on its evidence.", ["Anchorline"]),
+        ("Hunting group Blackthorn Sentry said it had confronted 40 men.", ["Blackthorn Sentry"]),
+        (
+            "The meeting was set up by a Facebook group named 'Safe Streets Sentinel'.",
+            ["Safe Streets Sentinel"],
+        ),
+        pytest.param(
+            "Groups like Harbourlight, Iron Gate Watch, and Stop Them Now Ohio post videos daily.",
+            ["Harbourlight", "Iron Gate Watch", "Stop Them Now Ohio"],
+            marks=pytest.mark.xfail(
+                reason="a listed name over a pronoun and a state name is cut at 'Them'",
+                strict=True,
+            ),
+        ),
+    ],
+)
+def test_group_names_round4_second(extractor: Extractor, text: str, groups: list[str]) -> None:
+    assert _field(extractor, text, "groups") == groups
+
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("Shelby Kranz, 29, of Lakewood, was arrested on Tuesday.", ["Shelby Kranz"]),
+        ("Chief Constable Ruaridh Beaton said vigilantes put inquiries at risk.",
+         ["Ruaridh Beaton"]),
+        ("Defence counsel Ifeoma Blake said her client was deeply ashamed.", ["Ifeoma Blake"]),
+        pytest.param(
+            "Okonkwo, 46, told officers he had only wanted to talk.",
+            ["Okonkwo"],
+            marks=pytest.mark.xfail(
+                reason="a surname alone is a person only after a title or a given name",
+                strict=True,
+            ),
+        ),
+    ],
+)
+def test_people_round4_second(extractor: Extractor, text: str, people: list[str]) -> None:
+    assert _field(extractor, text, "people") == people
