@@ -101,6 +101,10 @@ _GROUP_TALK_RE = pattern("ages.group_talk")
 POSE_BEFORE_RE = pattern("ages.pose_before")
 # a sentence that counts charges ("charged with three counts"): child ages in it are victims'
 CHARGE_SENTENCE_RE = pattern("ages.charge_sentence")
+# fourth round: what is done only to real children; someone's own child; a quoted persona's age
+REAL_CHILD_BEFORE_RE = pattern("ages.real_child_before")
+OFFSPRING_NOUNS = words("ages.offspring_nouns")
+PERSONA_AGE_RE = pattern("ages.persona_age")
 
 
 def _n(s: str) -> int:
@@ -116,7 +120,9 @@ def extract_ages(ctx: Context) -> None:
         if (s, e) in seen:
             return
         if kind is MentionType.AGE_DECOY and (
-            not 5 <= n <= 17 or REAL_CHILD_TAIL_RE.search(ctx.low[e : ctx.sentence(s)[1]])
+            not 5 <= n <= 17
+            or REAL_CHILD_TAIL_RE.search(ctx.low[e : ctx.sentence(s)[1]])
+            or REAL_CHILD_BEFORE_RE.search(ctx.low, max(ctx.sentence(s)[0], s - 40), s)
         ):
             return  # "a 16-year-old girl who gave evidence": a real child, not a decoy
         if kind is MentionType.AGE_SUBJECT and (
@@ -148,6 +154,8 @@ def extract_ages(ctx: Context) -> None:
         if RANGE_BEFORE_RE.search(pre):
             continue  # "aged between 19 and 36 years old": a range of adults
         end = m.end("n") + (m.end() - m.end("n") - len(m.group("noun") or ""))
+        if noun in OFFSPRING_NOUNS and not DECOY_CONTEXT_RE.search(sent):
+            continue  # "he has a 13-year-old daughter": his own child, not a decoy
         if noun in CHILD_NOUNS or noun.startswith(("girl", "boy")):
             if n <= 17:
                 add(MentionType.AGE_DECOY, m.start(), end, n, 0.85)
@@ -236,6 +244,12 @@ def extract_ages(ctx: Context) -> None:
             ):
                 continue
             add(MentionType.AGE_SUBJECT, m.start("a"), m.end("a"), a, 0.75)
+    # "the profile, 'Kayleigh', 13,": an invented persona's age, in a sentence about decoys
+    if "'" in text or '"' in text or "‘" in text or "“" in text:
+        for m in PERSONA_AGE_RE.finditer(text):
+            n = int(m.group("n"))
+            if n <= 17 and DECOY_CONTEXT_RE.search(low, *ctx.sentence(m.start())):
+                add(MentionType.AGE_DECOY, m.start("n"), m.end("n"), n, 0.7)
     # "a man, 52, from Leeds"
     for m in NOUN_AGE_RE.finditer(low):
         if not NOUN_BEFORE_RE.search(low, max(0, m.start() - 25), m.start()):

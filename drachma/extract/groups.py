@@ -538,6 +538,16 @@ class GroupFinder:
                         # a place-led name with only this weak cue is usually a regional
                         # branch of a larger body ("the East Fenmoor RDF"), not a hunter group
                         cue = 0.0
+                    if (
+                        cue == 0.75
+                        and last in ("for", "of", "from", "with")
+                        and s == chunk.start
+                        and len(chunk.words) == 1
+                        and GROUPISH_SENTENCE_RE.search(ctx.sentence_text(s))
+                    ):
+                        # "a spokesman for X said the group ...": a role in a sentence about
+                        # groups names a one-word group as surely as a group noun does
+                        cue = 0.8
                     conf = max(conf, cue)
                     if cue >= 0.85 and last in NAMING_OR_REFLEXIVE:
                         e = _title_case_run(ctx, e)

@@ -186,7 +186,11 @@ class PeopleFinder:
                         break
                 if title_role is None:
                     title_role = self._title_before(text, toks[0][0])
-                titled = title_role is not None
+                # right after a title, or a role or speech word before the run ("defence
+                # counsel Ifeoma Blake"), the name starts at once
+                titled = title_role is not None or self._cue_before(
+                    text[max(0, toks[0][0] - 40) : toks[0][0]]
+                )
                 # drop leading stop words and descriptors before a given name ("Filmmaker Ada
                 # Ng"); right after a title the name starts at once ("Sgt Janelle Roy")
                 while len(toks) > 1 and (
