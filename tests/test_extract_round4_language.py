@@ -302,3 +302,51 @@ def test_group_names_round4_second(extractor: Extractor, text: str, groups: list
 )
 def test_people_round4_second(extractor: Extractor, text: str, people: list[str]) -> None:
     assert _field(extractor, text, "people") == people
+
+
+# --- third batch: groups in lists with no group noun, appositives, page names ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        # the last of a list whose first names are groups by their shape
+        (
+            "Creep Exposure Squad, Guardians of Innocence and Safe Net have all streamed stings.",
+            ["Creep Exposure Squad", "Guardians of Innocence", "Safe Net"],
+        ),
+        # "X, a group of ...": an appositive that says what it is
+        (
+            "Sentinel Six, a group of three friends from Hull, said they had called police.",
+            ["Sentinel Six"],
+        ),
+        # plural group nouns before a list
+        (
+            "Hunting teams like Nightwatch and Zero Tolerance have been criticised by police.",
+            ["Nightwatch", "Zero Tolerance"],
+        ),
+        # a page's name written before the platform's name and "page"
+        (
+            "A post on the Dark Harbour Facebook page claimed the man had travelled 40 miles.",
+            ["Dark Harbour"],
+        ),
+    ],
+)
+def test_group_names_round4_third(extractor: Extractor, text: str, groups: list[str]) -> None:
+    assert _field(extractor, text, "groups") == groups
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a person, a firm and a place coordinated with a group are not groups
+        "Members of Iron Vigil and Dana Whitfield were at the meeting.",
+        "Creep Exposure Squad and Tesco staff called the police.",
+        "The Bolton Hunters and Greater Manchester Police both issued statements.",
+    ],
+)
+def test_coordinated_non_groups_round4(extractor: Extractor, text: str) -> None:
+    found = _field(extractor, text, "groups")
+    assert "Dana Whitfield" not in found
+    assert "Tesco" not in found
+    assert not any("Police" in g for g in found)
