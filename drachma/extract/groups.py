@@ -27,14 +27,16 @@ from drachma.model.mention import MentionType
 # cues after a name, with the confidence each gives (patterns in data/patterns.toml): "X, a
 # paedophile hunter group", "X is one of the groups", "X, who describe themselves as hunters",
 # "the X Facebook page", "X members said" / "X's founder", "the X group said"
+FACEBOOK_PAGE_RE = pattern("groups.cue_after_facebook_page")
 CUE_AFTER = [
     (pattern("groups.cue_after_described_as_group"), 0.85),
     (pattern("groups.cue_after_one_of_the_groups"), 0.75),
     (pattern("groups.cue_after_describe_themselves"), 0.8),
-    (pattern("groups.cue_after_facebook_page"), 0.75),
+    (FACEBOOK_PAGE_RE, 0.75),
     (pattern("groups.cue_after_members_of"), 0.6),
     (pattern("groups.cue_after_social_page"), 0.8),
     (pattern("groups.cue_after_group_word"), 0.6),
+    (pattern("groups.cue_after_a_group_of"), 0.8),
 ]
 GROUP_NOUNS = words("groups.group_nouns")
 # "a channel called X": outlets a group runs, a cue only after a naming word
@@ -456,7 +458,13 @@ class GroupFinder:
         return toks[0][0], toks[-1][1], 0.0
 
     def _acceptable(
-        self, ctx: Context, s: int, e: int, strict: bool, single_ok: bool = False
+        self,
+        ctx: Context,
+        s: int,
+        e: int,
+        strict: bool,
+        single_ok: bool = False,
+        venue_ok: bool = False,
     ) -> bool:
         surface = ctx.text[s:e]
         words = surface.split()
@@ -477,7 +485,12 @@ class GroupFinder:
             return False  # "the Operation Hydrant team": a police operation or programme
         if low[-1] in UNIT_HEADS and any(w in POLICE_UNIT_WORDS for w in low[:-1]):
             return False  # "the Sexual Crimes Squad": a police unit
-        if low[-1] in VENUE_HEADS and not single_ok and not any(w in GROUP_WORDS for w in low):
+        if (
+            low[-1] in VENUE_HEADS
+            and not single_ok
+            and not venue_ok
+            and not any(w in GROUP_WORDS for w in low)
+        ):
             return False  # "Carlow Street Station": a venue, not a group
         if single_ok and len(words) == 1:
             return low[0] not in self.given and key not in self.places
@@ -508,6 +521,14 @@ class GroupFinder:
             if span is None:
                 continue
             s, e, conf = span
+            if claimed[e - 1] and not claimed[s]:
+                # "the Dark Harbour Facebook page": the platform ends the run, not the name
+                k = len(chunk.tokens) - 1
+                while k > 0 and claimed[chunk.tokens[k][0]] and chunk.tokens[k - 1][1] > s:
+                    k -= 1
+                e = chunk.tokens[k][1]
+                if claimed[e - 1]:
+                    continue
             if 0 < s - prev_group[0] <= 10 and text[prev_group[0] : s].strip(" ,") in (
                 "and",
                 "or",
@@ -581,14 +602,22 @@ class GroupFinder:
             ):
                 conf = 0.6
             if conf == 0.0 or not self._acceptable(
-                ctx, s, e, strict=not lexical, single_ok=conf >= 0.8
+                ctx,
+                s,
+                e,
+                strict=not lexical,
+                single_ok=conf >= 0.8,
+                # "the Dark Harbour Facebook page": a page's name, not a venue
+                venue_ok=FACEBOOK_PAGE_RE.match(low, e) is not None,
             ):
                 continue
             surface = text[s:e]
             key = norm_key(surface)
             if key not in names:
                 names[key] = (surface, conf)
-            if conf >= 0.75:
+            if conf >= 0.75 or lexical:
+                # a name shaped like a group's ("... Squad") leads a list as a cue does:
+                # "Creep Exposure Squad, X Y and Z W have all streamed stings"
                 prev_group = (e, conf)
         # "ACRONYM (Long Name)" and "Long Name (ACRONYM)"
         pos = text.find("(")
