@@ -350,3 +350,32 @@ def test_coordinated_non_groups_round4(extractor: Extractor, text: str) -> None:
     assert "Dana Whitfield" not in found
     assert "Tesco" not in found
     assert not any("Police" in g for g in found)
+
+
+# --- fourth batch: subject ages after an occupation, "father-of-two, 41," -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "ages"),
+    [
+        ("The 70-year-old retired headteacher was bailed.", [70]),
+        ("A 44-year-old IT consultant admitted attempting to meet a child.", [44]),
+        ("A 29-year-old youth pastor from Ohio was charged on Friday.", [29]),
+        ("A Coventry father-of-two, 41, admitted attempting to groom a child.", [41]),
+        ("The mother-of-three, 35, was arrested at her home in Hove.", [35]),
+    ],
+)
+def test_subject_ages_round4(extractor: Extractor, text: str, ages: list[int]) -> None:
+    assert _field(extractor, text, "subject_ages") == ages
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A 31-year-old paedophile hunter was charged with assault after the confrontation.",
+        "The 26-year-old decoy volunteer said she had done 40 stings.",
+        "A 38-year-old police officer was praised by the judge.",
+    ],
+)
+def test_occupation_ages_that_are_not_subjects_round4(extractor: Extractor, text: str) -> None:
+    assert _field(extractor, text, "subject_ages") == []
