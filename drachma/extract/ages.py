@@ -105,6 +105,7 @@ CHARGE_SENTENCE_RE = pattern("ages.charge_sentence")
 REAL_CHILD_BEFORE_RE = pattern("ages.real_child_before")
 OFFSPRING_NOUNS = words("ages.offspring_nouns")
 PERSONA_AGE_RE = pattern("ages.persona_age")
+OCCUPATION_THEN_VERB_RE = pattern("ages.occupation_then_verb")
 
 
 def _n(s: str) -> int:
@@ -188,6 +189,18 @@ def extract_ages(ctx: Context) -> None:
                 if HUNTER_TAIL_RE.match(low, tail_at) or HUNTER_WHO_RE.match(low, tail_at):
                     continue
                 add(MentionType.AGE_SUBJECT, m.start(), end, n, 0.7)
+            else:
+                # "the 70-year-old retired headteacher was bailed": an occupation the lists do
+                # not name, then what follows a subject; not a hunter's, decoy's or officer's
+                occ = OCCUPATION_THEN_VERB_RE.match(low, m.end("n"))
+                if (
+                    occ is not None
+                    and not HUNTER_CONTEXT_RE.search(occ.group("words"))
+                    and not HUNTER_CONTEXT_RE.search(pre[-25:])
+                    and not HUNTER_TAIL_RE.match(low, occ.end("words"))
+                    and not RELATIVE_BEFORE_RE.search(pre)
+                ):
+                    add(MentionType.AGE_SUBJECT, m.start(), end, n, 0.65)
     for rx, trig in (
         (CLAIM_RE, CLAIM_TRIGGERS),
         (SHE_WAS_RE, ("she", "he")),
