@@ -379,3 +379,21 @@ def test_subject_ages_round4(extractor: Extractor, text: str, ages: list[int]) -
 )
 def test_occupation_ages_that_are_not_subjects_round4(extractor: Extractor, text: str) -> None:
     assert _field(extractor, text, "subject_ages") == []
+
+
+# --- fifth batch: place names led by "New" ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("The group met him at a diner in New York City.", "New York City"),
+        ("He lives in New Carson City, the court heard.", "New Carson City"),
+    ],
+)
+def test_places_led_by_new_round4(extractor: Extractor, text: str, place: str) -> None:
+    assert place in _field(extractor, text, "places")
+
+
+def test_new_year_is_not_a_place_round4(extractor: Extractor) -> None:
+    assert _field(extractor, "He was arrested in New Year celebrations.", "places") == []
