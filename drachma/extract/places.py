@@ -42,6 +42,8 @@ NATION_TRIGGERS = ("england", "scotland", "wales", "ireland", "north", "south")
 register_triggers(COUNTY_TRIGGERS, NATION_TRIGGERS)
 GENERIC_DOMAIN = words("places.generic_domain")
 PREPS = words("places.preps")
+# "New Carson City": the last words of a settlement's name that "New" may lead
+NEW_PLACE_ENDS = words("places.new_place_ends")
 PREPS_AFTER_VERB = words("places.preps_after_verb")
 APPOSITIVE_OF_RE = pattern("places.appositive_of")
 DATELINE_RE = pattern("places.dateline")
@@ -552,7 +554,7 @@ class PlaceFinder:
                 continue
             if words[0] == "the" or len(toks) > 4 or _org_chunk(c, text):
                 continue
-            if words[0] in stop or words[0] in given:
+            if (words[0] in stop and not self._new_place(words)) or words[0] in given:
                 continue
             if all(w in GENERIC_DOMAIN for w in words):
                 continue
@@ -578,6 +580,18 @@ class PlaceFinder:
                 continue
             add(c.start, c.end, 0.6, self._lookup(c.text))
         self._emit(ctx, found)
+
+    def _new_place(self, words: list[str]) -> bool:
+        """ "in New York City", "in New Carson City": "New" leads a place's name when the rest
+        holds a known place or ends in a settlement word (not "in New Year celebrations")."""
+        return (
+            words[0] == "new"
+            and len(words) >= 2
+            and (
+                words[-1] in NEW_PLACE_ENDS
+                or any(w in self.view.places or w.title() in self.regions for w in words[1:])
+            )
+        )
 
     def _possessive_place(self, toks: list[tuple[int, int, str]], i: int, add: Any) -> int:
         """ "Derby's Westfield Centre": the possessive place before a venue is a place of its own
