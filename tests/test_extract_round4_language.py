@@ -397,3 +397,20 @@ def test_places_led_by_new_round4(extractor: Extractor, text: str, place: str) -
 
 def test_new_year_is_not_a_place_round4(extractor: Extractor) -> None:
     assert _field(extractor, "He was arrested in New Year celebrations.", "places") == []
+
+
+# --- sixth batch: court-report phrasings of sentences ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("He was handed a jail term of 30 months.", ["jailed 30 months"]),
+        ("He will serve half of his 28-month term in custody.", ["jailed 28 months"]),
+        ("Mr Justice Oyelaran said he would pass sentence on Friday.", ["awaiting sentence"]),
+        ("He walked free from court with a suspended sentence.", ["suspended sentence"]),
+        ("He was ordered to complete 150 hours of unpaid work.", ["community order"]),
+    ],
+)
+def test_sentence_phrasings_round4(extractor: Extractor, text: str, labels: list[str]) -> None:
+    assert _field(extractor, text, "outcomes") == labels
