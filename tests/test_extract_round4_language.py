@@ -414,3 +414,20 @@ def test_new_year_is_not_a_place_round4(extractor: Extractor) -> None:
 )
 def test_sentence_phrasings_round4(extractor: Extractor, text: str, labels: list[str]) -> None:
     assert _field(extractor, text, "outcomes") == labels
+
+
+# --- seventh batch: a full name whose surname the report goes on to use; a role before a name
+
+
+def test_full_name_then_surname_alone_round4(extractor: Extractor) -> None:
+    text = (
+        "The court heard that Zbigniew Kowalczyk had sent 200 messages. "
+        "Kowalczyk denied the charge."
+    )
+    assert "Zbigniew Kowalczyk" in _field(extractor, text, "people")
+
+
+def test_a_hunter_named_with_his_role_is_not_a_group_round4(extractor: Extractor) -> None:
+    text = "Hunter Dax Moreau streamed the confrontation."
+    assert _field(extractor, text, "groups") == []
+    assert _field(extractor, text, "people") == ["Dax Moreau"]
