@@ -420,6 +420,15 @@ class GroupFinder:
         """The part of a capitalised run that could be a name, and the confidence a cue inside
         the run gives ("Members of X" at the start of a sentence)."""
         w0 = chunk.words[0]
+        if (
+            len(chunk.words) == 3
+            and (w0 in HUNTER_WORDS or w0 in ROLE_CUE_WORDS)
+            and not w0.endswith("s")
+            and chunk.words[1] not in FUNCTION_WORDS
+            and not any(w in GROUP_WORDS for w in chunk.words[1:])
+            and not ctx.is_claimed(chunk.start, chunk.end)
+        ):
+            return None  # "Hunter Dax Moreau streamed it": a person named with their role
         if w0 in self.given and "of" in chunk.words[1:-1]:
             # "Dana Whitlock of the Night Owls Watch": a person, then the group
             k = chunk.words.index("of", 1) + 1

@@ -24,6 +24,7 @@ PERSONA_NAMING_RE = pattern("people.persona_naming")
 PERSONA_WORDS_RE = pattern("people.persona_words")
 PERSON_BEFORE_RE = pattern("people.person_before")
 SINGLE_AFTER_RE = pattern("people.single_after")
+SURNAME_ALONE_AFTER_RE = pattern("people.surname_alone_after")
 SINGLE_BEFORE_RE = pattern("people.single_before")
 SPEECH_BEFORE = words("people.speech_before")
 # the role nouns of the person patterns (macro ROLE_NOUNS of data/patterns.toml) as words
@@ -202,6 +203,16 @@ class PeopleFinder:
                     )
                 ):
                     toks = toks[1:]
+                role_led = False
+                if (
+                    len(toks) == 3
+                    and not titled
+                    and toks[0][2].lower() in ROLE_WORDS
+                    and toks[1][2][:1].isupper()
+                ):
+                    # "Hunter Dax Moreau streamed ...": a role word, then the name
+                    toks = toks[1:]
+                    role_led = True
                 if not toks or len(toks) > 4:
                     continue
                 s, e = toks[0][0], toks[-1][1]
@@ -225,7 +236,12 @@ class PeopleFinder:
                     conf = 0.9
                 elif len(words) >= 2 and first_given:
                     conf = 0.85
-                elif len(words) >= 2 and (PERSON_AFTER_RE.match(post) or self._cue_before(pre)):
+                elif len(words) >= 2 and (
+                    role_led
+                    or PERSON_AFTER_RE.match(post)
+                    or self._cue_before(pre)
+                    or self._surname_used_alone(ctx, text, toks[-1][2], e)
+                ):
                     conf = 0.7
                 elif len(words) == 1 and not first_given and self._pseudonym_cue(pre):
                     conf = 0.6
@@ -276,6 +292,25 @@ class PeopleFinder:
             if cand[:1].isupper() and cand.lower() in self.title_roles:
                 return self.title_roles[cand.lower()]
         return None
+
+    @staticmethod
+    def _surname_used_alone(ctx: Context, text: str, surname: str, after: int) -> bool:
+        """ "Zbigniew Kowalczyk had sent ... Kowalczyk denied the charge": a full name whose
+        last word the report goes on to use on its own as the subject of what people do."""
+        if len(surname) < 3 or not surname.isalpha() or not surname[1:].islower():
+            return False
+        pos = text.find(surname, after)
+        while pos != -1:
+            chunk = ctx.chunk_by_start.get(pos)
+            if (
+                chunk is not None
+                and len(chunk.tokens) == 1
+                and chunk.end == pos + len(surname)
+                and SURNAME_ALONE_AFTER_RE.match(text, chunk.end)
+            ):
+                return True
+            pos = text.find(surname, pos + 1)
+        return False
 
     @staticmethod
     def _cue_before(pre: str) -> bool:
