@@ -70,3 +70,28 @@ def test_the_migrated_schema_has_every_table_the_code_defines(store: Store) -> N
 def test_sqlite_runs_in_wal_mode(sqlite_store: Store) -> None:
     with sqlite_store.begin() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+
+
+def test_0022_fills_the_pair_rollup_by_year_from_the_months(empty_store: Store) -> None:
+    """Migration 0022 sums the monthly pair rollup already stored into years."""
+    upgrade(empty_store, "0021")
+    rows = [("reports", "", "", "district", "2017-12", "E08000003", "greater-manchester", "P", 2),
+            ("reports", "", "", "district", "2018-01", "E08000003", "greater-manchester", "P", 3),
+            ("reports", "", "", "district", "2018-12", "E08000003", "greater-manchester", "P", 4),
+            ("reports", "", "", "district", "2018-06", "E08000003", "greater-manchester",
+             ",investigator,", 1),
+            ("reports", "", "", "", "2018-03", "", "merseyside", "P", 5),
+            ("reports", "", "", "", "2018-04", "", "merseyside", "P", -5)]  # sums to 0: left out
+    with empty_store.begin() as conn:
+        for row in rows:
+            conn.execute(text(
+                "INSERT INTO fact_pair_counts (subject, dimension_a, value_a, dimension_b, month, "
+                "value_b, force, access, n) VALUES (:s, :da, :va, :db, :m, :vb, :f, :a, :n)"),
+                dict(zip(("s", "da", "va", "db", "m", "vb", "f", "a", "n"), row, strict=True)))
+    upgrade(empty_store)
+    with empty_store.begin() as conn:
+        got = sorted(tuple(r) for r in conn.execute(text(
+            "SELECT year, value_b, force, access, n FROM fact_pair_year_counts")))
+    assert got == [("2017", "E08000003", "greater-manchester", "P", 2),
+                   ("2018", "E08000003", "greater-manchester", ",investigator,", 1),
+                   ("2018", "E08000003", "greater-manchester", "P", 7)]

@@ -227,13 +227,14 @@ class RebuildSummary:
 
 def rebuild_in(conn: Connection,
                progress: Callable[[str, int, int], None] | None = None, *,
-               list_counts: bool = True) -> RebuildSummary:
+               later_tables: bool = True) -> RebuildSummary:
     """Recompute every fact and rollup on an open connection (the demo loader, migration 0018).
 
     Contributions are added up in memory and written every ``FLUSH_EVERY`` records, so memory
-    stays bounded at any size. ``list_counts`` false: not the report list's counts (migration
-    0018 runs before their table exists; migration 0020 fills it from the rollups)."""
-    rollups.clear(conn, list_counts=list_counts)
+    stays bounded at any size. ``later_tables`` false: not the report list's counts nor the
+    pair rollup by year (migration 0018 runs before their tables exist; migrations 0020 and
+    0022 fill them from the rollups)."""
+    rollups.clear(conn, later_tables=later_tables)
     rollups.refresh_statistics(conn)
     star: Counter[StarKey] = Counter()
     pairs: Counter[PairKey] = Counter()
@@ -257,14 +258,15 @@ def rebuild_in(conn: Connection,
                 # PostgreSQL keeps reading them by id as they grow from nothing.
                 rollups.refresh_statistics(conn)
             if pending >= FLUSH_EVERY:
-                rollups.add_deltas(conn, star, pairs, list_counts=list_counts)
+                rollups.add_deltas(conn, star, pairs, later_tables=later_tables)
                 star.clear()
                 pairs.clear()
                 pending = 0
             if progress:
                 progress(subject, done[subject], total)
-    rollups.add_deltas(conn, star, pairs, list_counts=list_counts)
-    return RebuildSummary(done["reports"], done["incidents"], rollups.row_count(conn))
+    rollups.add_deltas(conn, star, pairs, later_tables=later_tables)
+    return RebuildSummary(done["reports"], done["incidents"],
+                          rollups.row_count(conn, later_tables=later_tables))
 
 
 def rebuild(store: Store, actor: Actor,

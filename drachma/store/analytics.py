@@ -30,9 +30,11 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     true,
+    union_all,
 )
 
 from drachma.model.dates import local, uk_day_end, uk_day_start
@@ -42,6 +44,7 @@ from drachma.store.reports import Visibility
 from drachma.store.tables import (
     fact_counts,
     fact_pair_counts,
+    fact_pair_year_counts,
     incident_facts,
     incidents,
     report_access,
@@ -304,53 +307,119 @@ def _access(column: Any, visibility: Visibility | None) -> list[ColumnElement[bo
     return [column.in_(_access_keys(visibility.role.value))]
 
 
+Months = tuple[str | None, str | None]  # first, last ("2018-05"; None: open)
+
+
+def _whole_years(months: Months) -> tuple[Months | None, list[Months]]:
+    """The whole years inside a range of months (first, last; ``None`` open), and the ranges of
+    months either side of them; ``None`` and the months themselves when no year is whole."""
+    first, last = months
+    year_first = None if first is None else (
+        first[:4] if first[5:] == "01" else f"{int(first[:4]) + 1:04d}")
+    year_last = None if last is None else (
+        last[:4] if last[5:] == "12" else f"{int(last[:4]) - 1:04d}")
+    if year_first is not None and year_last is not None and year_first > year_last:
+        return None, [months]
+    edges: list[Months] = []
+    if first is not None and year_first is not None and first[:4] != year_first:
+        edges.append((first, f"{first[:4]}-12"))
+    if last is not None and year_last is not None and last[:4] != year_last:
+        edges.append((f"{last[:4]}-01", last))
+    return (year_first, year_last), edges
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """Rows of one rollup table in one range of its period column (``None``: open)."""
+
+    table: Table
+    period: str  # "month" or "year"
+    first: str | None
+    last: str | None
+
+
+def _pieces(route: str, by: str | None, months: tuple[str | None, str | None]) -> list[_Piece]:
+    """Where a count over these whole months is summed from: the pair rollup's whole years from
+    ``fact_pair_year_counts`` and the months either side from ``fact_pair_counts`` (a count by
+    month or quarter, and the star rollup, by month throughout)."""
+    table = fact_pair_counts if route == "pair" else fact_counts
+    if route != "pair" or by in ("month", "quarter"):
+        return [_Piece(table, "month", *months)]
+    years, edges = _whole_years(months)
+    pieces = [_Piece(table, "month", first, last) for first, last in edges]
+    if years is not None:
+        pieces.append(_Piece(fact_pair_year_counts, "year", *years))
+    return pieces
+
+
 def _rollup_count(conn: Connection, subject: Subject, by: str | None, filters: CountFilters,
                   visibility: Visibility | None, months: tuple[str | None, str | None],
                   route: str) -> Counted:
     facts = [(d, getattr(filters, d)) for d in FACT_DIMENSIONS if getattr(filters, d)]
     fact_dim, fact_value = facts[0] if facts else ("", "")
-    if route == "pair":
-        t = fact_pair_counts
-        dim_b, value_b = t.c.dimension_b, t.c.value_b
-        where = [t.c.subject == subject, t.c.dimension_a == fact_dim, t.c.value_a == fact_value]
-    else:
-        t = fact_counts
-        dim_b, value_b = t.c.dimension, t.c.value
-        where = [t.c.subject == subject]
-        for name, column in (("source_kind", "source_kind"),
-                             ("source_evaluation", "grading_source"),
-                             ("intelligence", "grading_intelligence"),
-                             ("handling", "grading_handling")):
-            if getattr(filters, name):
-                where.append(t.c[column] == getattr(filters, name))
-    if months[0]:
-        where.append(t.c.month >= months[0])
-    if months[1]:
-        where.append(t.c.month <= months[1])
-    if filters.force:
-        where.append(t.c.force == filters.force)
-    where += _access(t.c.access, visibility)
-    # "The records themselves": in the pair rollup b = "" (a = the fact filter or ""); in the
-    # star rollup the fact filter's own rows, or dimension "".
-    itself = ([dim_b == "", value_b == ""] if route == "pair"
-              else [dim_b == fact_dim, value_b == fact_value])
+
+    def b(t: Table) -> tuple[Any, Any]:
+        return ((t.c.dimension_b, t.c.value_b) if route == "pair"
+                else (t.c.dimension, t.c.value))
+
+    def where(piece: _Piece) -> list[ColumnElement[bool]]:
+        t = piece.table
+        if route == "pair":
+            out = [t.c.subject == subject, t.c.dimension_a == fact_dim,
+                   t.c.value_a == fact_value]
+        else:
+            out = [t.c.subject == subject]
+            for name, column in (("source_kind", "source_kind"),
+                                 ("source_evaluation", "grading_source"),
+                                 ("intelligence", "grading_intelligence"),
+                                 ("handling", "grading_handling")):
+                if getattr(filters, name):
+                    out.append(t.c[column] == getattr(filters, name))
+        if piece.first:
+            out.append(t.c[piece.period] >= piece.first)
+        if piece.last:
+            out.append(t.c[piece.period] <= piece.last)
+        if filters.force:
+            out.append(t.c.force == filters.force)
+        return out + _access(t.c.access, visibility)
+
+    def itself(t: Table) -> list[ColumnElement[bool]]:
+        # "The records themselves": in the pair rollup b = "" (a = the fact filter or ""); in
+        # the star rollup the fact filter's own rows, or dimension "".
+        dim_b, value_b = b(t)
+        return ([dim_b == "", value_b == ""] if route == "pair"
+                else [dim_b == fact_dim, value_b == fact_value])
+
+    pieces = _pieces(route, by, months)
+
+    def summed(parts: list[tuple[int, Any]], key: Any) -> list[tuple[int, Any, int]]:
+        """(part, key, sum of n) over every piece, in one statement: a ``UNION ALL`` of one
+        branch per part and piece, each an equality on the key's dimension column and a range
+        of its period, so each reads one range of the key (an OR or an IN of the parts makes
+        PostgreSQL read every dimension's rows in the months)."""
+        branches = [select(literal_column(str(code)).label("part"),
+                           key(piece).label("key"), piece.table.c.n.label("n"))
+                    .where(*where(piece), *condition(piece.table))
+                    for code, condition in parts for piece in pieces]
+        rows = union_all(*branches).subquery("counted")
+        return [(int(part), found, int(n)) for part, found, n in conn.execute(
+            select(rows.c.part, rows.c.key, func.sum(rows.c.n))
+            .group_by(rows.c.part, rows.c.key))]
+
     tally: dict[str | None, int] = {}
     if by is None or by in FACT_DIMENSIONS:
-        # The total, the values of ``by`` and how many have one ("+" rows): each an equality
-        # on the key's dimension column, so each reads one range of the key (an OR or an IN of
-        # the three makes PostgreSQL read every dimension's rows in the months).
+        # The total (part 0), the values of ``by`` (1) and how many have one ("+" rows, 2).
         total = with_value = 0
-        parts = [("", itself)] if by is None else [
-            ("", itself), (by, [dim_b == by]), ("+", [dim_b == "+" + by])]
-        for part, condition in parts:
-            for value, n in conn.execute(select(value_b, func.sum(t.c.n))
-                                         .where(*where, *condition).group_by(value_b)):
-                if part == "":
-                    total += int(n)
-                elif part == "+":
-                    with_value += int(n)
-                else:
-                    tally[value] = int(n)
+        parts: list[tuple[int, Any]] = [(0, itself)]
+        if by is not None:
+            parts += [(1, lambda t: [b(t)[0] == by]), (2, lambda t: [b(t)[0] == "+" + by])]
+        for part, value, n in summed(parts, lambda piece: b(piece.table)[1]):
+            if part == 0:
+                total += n
+            elif part == 2:
+                with_value += n
+            else:
+                tally[value] = n
         if by is None:
             return Counted([], total, 0, "rollup")
         if by == fact_dim:  # the filter's own value: every record counted has it
@@ -358,19 +427,18 @@ def _rollup_count(conn: Connection, subject: Subject, by: str | None, filters: C
             with_value = total
         return Counted(_sorted(tally), total, total - with_value, "rollup")
     if by in PERIODS:
-        for month, n in conn.execute(select(t.c.month, func.sum(t.c.n)).where(*where, *itself)
-                                     .group_by(t.c.month)):
-            key = period_of_month(by, month)
-            tally[key] = tally.get(key, 0) + int(n)
+        for _, period, n in summed([(0, itself)], lambda piece: piece.table.c[piece.period]):
+            key = period_of_month(by, period)  # a year's key is itself
+            tally[key] = tally.get(key, 0) + n
     else:
-        if by == "grading":
-            key_column: ColumnElement[Any] = (t.c.grading_source + t.c.grading_intelligence
-                                              + t.c.grading_handling)
-        else:
-            key_column = t.c[by]
-        for key, n in conn.execute(select(key_column, func.sum(t.c.n)).where(*where, *itself)
-                                   .group_by(key_column)):
-            tally[key or None] = tally.get(key or None, 0) + int(n)
+        def column(piece: _Piece) -> ColumnElement[Any]:
+            t = piece.table
+            if by == "grading":
+                return t.c.grading_source + t.c.grading_intelligence + t.c.grading_handling
+            return t.c[by]  # type: ignore[no-any-return]
+
+        for _, found, n in summed([(0, itself)], column):
+            tally[found or None] = tally.get(found or None, 0) + n
     # A column or a period puts every record in exactly one row.
     return Counted(_sorted(tally), sum(tally.values()), 0, "rollup")
 

@@ -1,7 +1,8 @@
-"""The count rollups (``fact_counts``, ``fact_pair_counts``) and what each record was counted
-under (``counted_records``): reading the rows a record's contribution is made of, and adding
-deltas. What a contribution *is* (UK months, which facts) is decided in
-``drachma/analytics/upkeep.py``; this module only moves rows.
+"""The count rollups (``fact_counts``, ``fact_pair_counts`` and its sums by year,
+``fact_pair_year_counts``) and what each record was counted under (``counted_records``):
+reading the rows a record's contribution is made of, and adding deltas. What a contribution
+*is* (UK months, which facts) is decided in ``drachma/analytics/upkeep.py``; this module only
+moves rows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from drachma.store.tables import (
     counted_records,
     fact_counts,
     fact_pair_counts,
+    fact_pair_year_counts,
     group_aliases,
     groups,
     incident_facts,
@@ -46,6 +48,8 @@ STAR_COLUMNS = ("subject", "dimension", "value", "month", "force", "source_kind"
                 "grading_source", "grading_intelligence", "grading_handling", "access")
 PAIR_COLUMNS = ("subject", "dimension_a", "value_a", "dimension_b", "value_b", "month", "force",
                 "access")  # the order of PairKey, not of the table's key
+YEAR_PAIR_COLUMNS = ("subject", "dimension_a", "value_a", "dimension_b", "value_b", "year",
+                     "force", "access")  # PAIR_COLUMNS with the year for the month
 COUNTED_COLUMNS = ("month", "force", "source_kind", "grading_source", "grading_intelligence",
                    "grading_handling", "access")
 
@@ -329,14 +333,27 @@ def _upsert(conn: Connection, table: Table, columns: tuple[str, ...],
 
 
 def add_deltas(conn: Connection, star: Mapping[StarKey, int], pairs: Mapping[PairKey, int],
-               *, list_counts: bool = True) -> None:
+               *, later_tables: bool = True) -> None:
     """Add each delta to its rollup row (creating it). Rows that fall to 0 stay until the next
-    rebuild: they add nothing to a sum, and a key whose sum is 0 is not shown. ``list_counts``
-    false: not ``report_list_counts`` (migration 0018, which runs before it exists)."""
+    rebuild: they add nothing to a sum, and a key whose sum is 0 is not shown. ``later_tables``
+    false: only the rollups of migration 0018 (which runs before ``report_list_counts``, 0020,
+    and ``fact_pair_year_counts``, 0022, exist)."""
     _upsert(conn, fact_counts, STAR_COLUMNS, star)
     _upsert(conn, fact_pair_counts, PAIR_COLUMNS, pairs)
-    if list_counts:
+    if later_tables:
         _upsert(conn, report_list_counts, ("month", "access"), list_deltas(star))
+        _upsert(conn, fact_pair_year_counts, YEAR_PAIR_COLUMNS, year_deltas(pairs))
+
+
+def year_deltas(pairs: Mapping[PairKey, int]) -> dict[PairKey, int]:
+    """The pair deltas summed by year (the month "2018-05" becomes "2018"): the rows of
+    ``fact_pair_year_counts`` they change."""
+    out: dict[PairKey, int] = {}
+    for (subject, dim_a, value_a, dim_b, value_b, month, force, access), n in pairs.items():
+        if n:
+            key = (subject, dim_a, value_a, dim_b, value_b, month[:4], force, access)
+            out[key] = out.get(key, 0) + n
+    return out
 
 
 def list_deltas(star: Mapping[StarKey, int]) -> dict[tuple[str, str], int]:
@@ -357,10 +374,10 @@ def refresh_statistics(conn: Connection) -> None:
                           "report_access"))
 
 
-def clear(conn: Connection, *, list_counts: bool = True) -> None:
+def clear(conn: Connection, *, later_tables: bool = True) -> None:
     """Empty the rollups and the counted keys (before a rebuild)."""
     for table in (fact_counts, fact_pair_counts, counted_records,
-                  *((report_list_counts,) if list_counts else ())):
+                  *((report_list_counts, fact_pair_year_counts) if later_tables else ())):
         conn.execute(delete(table))
 
 
@@ -375,9 +392,18 @@ def rollup_rows(conn: Connection) -> tuple[dict[StarKey, int], dict[PairKey, int
     return star, pairs  # type: ignore[return-value]
 
 
-def row_count(conn: Connection) -> int:
+def year_rollup_rows(conn: Connection) -> dict[PairKey, int]:
+    """Every non-zero row of ``fact_pair_year_counts``, keyed as :func:`year_deltas` (for
+    checks)."""
+    c = fact_pair_year_counts.c
+    return {tuple(r[:-1]): int(r[-1]) for r in conn.execute(  # type: ignore[misc]
+        select(*(c[name] for name in YEAR_PAIR_COLUMNS), c.n).where(c.n != 0))}
+
+
+def row_count(conn: Connection, *, later_tables: bool = True) -> int:
     return sum(int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-               for table in (fact_counts, fact_pair_counts))
+               for table in (fact_counts, fact_pair_counts,
+                             *((fact_pair_year_counts,) if later_tables else ())))
 
 
 def has_rollups(conn: Connection) -> bool:

@@ -983,3 +983,25 @@ Index("ix_fact_counts_read", *(fact_counts.c[name] for name in (
 Index("ix_fact_pair_counts_read", *(fact_pair_counts.c[name] for name in (
     "subject", "dimension_a", "value_a", "dimension_b", "month", "value_b", "force", "access")),
     postgresql_include=["n"]).ddl_if(dialect="postgresql")
+
+# --- the pair rollup by year (issue 10: the dashboard at a million reports) ---
+# ``fact_pair_counts`` summed over the twelve UK months of each year, kept in step by the same
+# deltas (``drachma/store/rollups.py``): a count over whole years sums a twelfth of the rows.
+# A count's partly covered years at either end are summed from ``fact_pair_counts`` by month.
+# PostgreSQL: the key INCLUDEs n, so that the sums are index-only scans.
+fact_pair_year_counts = Table(
+    "fact_pair_year_counts",
+    metadata,
+    Column("subject", String(9), nullable=False),
+    Column("dimension_a", String(17), nullable=False),
+    Column("value_a", String(200), nullable=False),
+    Column("dimension_b", String(17), nullable=False),
+    Column("year", String(4), nullable=False),
+    Column("value_b", String(200), nullable=False),
+    Column("force", String(64), nullable=False),
+    Column("access", String(100), nullable=False),
+    Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint("subject", "dimension_a", "value_a", "dimension_b", "year", "value_b",
+                         "force", "access", postgresql_include=["n"]),
+    sqlite_with_rowid=False,
+)

@@ -49,8 +49,9 @@ def upgrade() -> None:
     )
     from drachma.analytics.upkeep import rebuild_in
 
-    # facts and counts of the rows already stored (the report list's counts: migration 0020)
-    rebuild_in(op.get_bind(), list_counts=False)
+    # facts and counts of the rows already stored (the report list's counts: migration 0020;
+    # the pair rollup by year: 0022)
+    rebuild_in(op.get_bind(), later_tables=False)
 
 
 def downgrade() -> None:
