@@ -60,9 +60,13 @@ class RefreshResult:
     by_kind: dict[str, int] = field(default_factory=dict)
     # the records as they now stand, column by column (what the Splink job reads)
     columns: dict[str, list[Any]] = field(default_factory=dict)
+    _frame: pd.DataFrame | None = None
 
     def frame(self) -> pd.DataFrame:
-        return splink_job.frame_of_columns(self.columns)
+        """The records as Splink reads them, made once (training and the run share it)."""
+        if self._frame is None:
+            self._frame = splink_job.frame_of_columns(self.columns)
+        return self._frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,38 +148,38 @@ CHUNK = 20_000
 
 
 def refresh_records(store: Store, actor: Actor) -> RefreshResult:
-    """Bring the person records taking part in linkage up to date with their sources, in chunks
-    (records with no usable identifiers are counted and left out); new and changed records get
-    their blocking keys, unchanged ones are left alone."""
+    """Bring the person records taking part in linkage up to date with their sources (records
+    with no usable identifiers are counted and left out): new and changed records get their
+    blocking keys, unchanged ones are left alone, records whose source is gone are removed. The
+    sources are read and the features computed in chunks, staged, and written in one
+    transaction (:func:`drachma.store.linkage.load_records`): a job stopped part way leaves the
+    records and keys as they were."""
     actor.require(Permission.LINK_RECORDS)
     result = RefreshResult(columns={c: [] for c in ("unique_id", *splink_job.FEATURE_COLUMNS)})
 
-    def store_chunk(items: list[tuple[str, int, dict[str, Any], set[str]]]) -> None:
+    def chunks() -> Iterator[list[tuple[str, int, dict[str, Any], set[str]]]]:
+        items: list[tuple[str, int, dict[str, Any], set[str]]] = []
         with store.begin() as conn:
-            ids = link_store.upsert_records(conn, PERSON, items)
-        result.columns["unique_id"].extend(ids)
-        for column in splink_job.FEATURE_COLUMNS:
-            result.columns[column].extend(item[2][column] for item in items)
+            for source_kind, row in _sources(conn):
+                try:
+                    features = _features(source_kind, row)
+                except UnusableRecordError:
+                    result.unusable += 1
+                    continue
+                values = features.as_dict()
+                items.append((source_kind, int(row.id), values, person_keys(features)))
+                for column in splink_job.FEATURE_COLUMNS:
+                    result.columns[column].append(values[column])
+                result.by_kind[source_kind] = result.by_kind.get(source_kind, 0) + 1
+                if len(items) >= CHUNK:
+                    yield items
+                    items = []
+        yield items
 
-    items: list[tuple[str, int, dict[str, Any], set[str]]] = []
-    with store.begin() as conn:
-        for source_kind, row in _sources(conn):
-            try:
-                features = _features(source_kind, row)
-            except UnusableRecordError:
-                result.unusable += 1
-                continue
-            items.append((source_kind, int(row.id), features.as_dict(), person_keys(features)))
-            result.by_kind[source_kind] = result.by_kind.get(source_kind, 0) + 1
-            if len(items) >= CHUNK:
-                store_chunk(items)
-                items = []
-    store_chunk(items)
-    result.records = len(result.columns["unique_id"])
-    with store.begin() as conn:
-        # a source gone (disposed of at its retention review) takes its linkage record with it
-        result.removed = link_store.remove_other_records(conn, PERSON,
-                                                         set(result.columns["unique_id"]))
+    loaded = link_store.load_records(store, PERSON, chunks())
+    result.columns["unique_id"] = loaded.record_ids
+    result.records = len(loaded.record_ids)
+    result.removed = loaded.removed
     return result
 
 

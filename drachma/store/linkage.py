@@ -14,9 +14,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import (
     Connection,
+    DateTime,
     Engine,
     Text,
     and_,
+    bindparam,
     create_engine,
     delete,
     func,
@@ -297,6 +299,148 @@ def upsert_records(conn: Connection, kind: str,
     for start in range(0, len(key_rows), 10_000):
         conn.exec_driver_sql(statement, key_rows[start:start + 10_000])
     return [existing[(s, i)][0] for s, i, _, _ in items]
+
+
+# The whole job's refresh: staged in temporary tables, written in one transaction.
+#
+# ``upsert_records`` above is for one record (or a few). The whole job brings every record up to
+# date at once: its rows are first staged, chunk by chunk, in temporary tables private to one
+# connection (no index, no lock on the real tables); then one transaction sets the real tables
+# from them in a handful of set-wise statements (no per-row work in Python). A job killed at any
+# point leaves the previous records and keys exactly as they were. When most of the keys are new
+# (the first run, or features recomputed throughout), the key indexes are dropped inside that
+# transaction and built again after the load, which is much cheaper than keeping them up to date
+# row by row.
+
+_STAGE, _STAGE_KEYS = "drachma_link_stage", "drachma_link_stage_keys"
+NEW, CHANGED, SAME = 2, 1, 0
+SQLITE_JOB_CACHE_KIB = 262_144  # SQLite page cache of the job's connection (default 2 MiB)
+
+
+@dataclass(slots=True)
+class LoadResult:
+    record_ids: list[int]  # in the order staged
+    new: int
+    changed: int
+    removed: int
+    rebuilt_indexes: bool
+
+
+class RecordLoad:
+    """Rows staged for :func:`load_records` (see the comment above)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._staged = 0
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self._record_sql = (f"INSERT INTO {_STAGE} (pos, source_kind, source_id, features) "
+                            f"VALUES ({mark}, {mark}, {mark}, {mark})")
+        self._key_sql = f"INSERT INTO {_STAGE_KEYS} (pos, key) VALUES ({mark}, {mark})"
+
+    def stage(self, items: Sequence[tuple[str, int, dict[str, Any], set[str]]]) -> None:
+        """Stage (source kind, source id, features, keys) rows, in order."""
+        first = self._staged
+        self._conn.exec_driver_sql(self._record_sql, [
+            (first + n, s, i, json.dumps(f, sort_keys=True))
+            for n, (s, i, f, _) in enumerate(items)])
+        self._conn.exec_driver_sql(self._key_sql, [
+            (first + n, k) for n, (_, _, _, keys) in enumerate(items) for k in keys])
+        self._staged += len(items)
+
+
+def _stage_tables(conn: Connection) -> None:
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE_KEYS}")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {_STAGE} (pos INTEGER PRIMARY KEY, source_kind VARCHAR(32) "
+        f"NOT NULL, source_id INTEGER NOT NULL, features TEXT NOT NULL, record_id INTEGER, "
+        f"state INTEGER NOT NULL DEFAULT {NEW})")
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {_STAGE_KEYS} (pos INTEGER NOT NULL, "
+                         "key VARCHAR(120) NOT NULL)")
+
+
+def rebuild_key_indexes(written: int, stored: int) -> bool:
+    """Whether to drop the key indexes for a load and build them again after it: when the
+    records whose keys are written are many and most of those stored (the first run, say)."""
+    return written >= 1000 and written * 2 > stored
+
+
+def _write_staged(conn: Connection, kind: str) -> LoadResult:
+    """The one transaction of :func:`load_records`: records, keys, removals, from the stage."""
+    now = _now()
+    stamp = {"now": now, "kind": kind}
+
+    def run(sql: str, **params: Any) -> Any:
+        statement = text(sql)
+        if "now" in params:  # bound as the column's type, as SQLAlchemy stores it
+            statement = statement.bindparams(bindparam("now", type_=DateTime(timezone=True)))
+        return conn.execute(statement, params)
+
+    # which staged rows are stored already, and which of those changed
+    run(f"UPDATE {_STAGE} SET record_id = r.id, state = CASE WHEN r.features = "
+        f"{_STAGE}.features THEN {SAME} ELSE {CHANGED} END FROM linkage_records r "
+        f"WHERE r.source_kind = {_STAGE}.source_kind AND r.source_id = {_STAGE}.source_id")
+    counts = dict(conn.execute(text(f"SELECT state, count(*) FROM {_STAGE} GROUP BY state"))
+                  .tuples().all())
+    new, changed = int(counts.get(NEW, 0)), int(counts.get(CHANGED, 0))
+    stored = int(conn.execute(select(func.count()).select_from(linkage_records)).scalar_one())
+    rebuild = rebuild_key_indexes(new + changed, stored)
+    run(f"DELETE FROM linkage_keys WHERE record_id IN (SELECT record_id FROM {_STAGE} "
+        f"WHERE state = {CHANGED})")
+    run(f"UPDATE linkage_records SET features = s.features, updated_at = :now FROM {_STAGE} s "
+        f"WHERE s.state = {CHANGED} AND linkage_records.id = s.record_id", now=now)
+    run(f"INSERT INTO linkage_records (kind, source_kind, source_id, features, updated_at) "
+        f"SELECT :kind, source_kind, source_id, features, :now FROM {_STAGE} "
+        f"WHERE state = {NEW} ORDER BY pos", **stamp)
+    run(f"UPDATE {_STAGE} SET record_id = r.id FROM linkage_records r WHERE {_STAGE}.state = "
+        f"{NEW} AND r.source_kind = {_STAGE}.source_kind AND r.source_id = {_STAGE}.source_id")
+    if rebuild:
+        for index in linkage_keys.indexes:
+            index.drop(conn)
+    run(f"INSERT INTO linkage_keys (record_id, key) SELECT s.record_id, k.key FROM "
+        f"{_STAGE_KEYS} k JOIN {_STAGE} s ON s.pos = k.pos WHERE s.state <> {SAME}"
+        + ("" if rebuild else " ORDER BY k.key, s.record_id"))
+    if rebuild:
+        for index in sorted(linkage_keys.indexes, key=lambda i: str(i.name)):
+            index.create(conn)
+    ids = [int(i) for i in conn.execute(text(f"SELECT record_id FROM {_STAGE} ORDER BY pos"))
+           .scalars()]
+    removed = remove_other_records(conn, kind, set(ids))
+    return LoadResult(ids, new, changed, removed, rebuild)
+
+
+def load_records(store: Store, kind: str,
+                 chunks: Iterable[Sequence[tuple[str, int, dict[str, Any], set[str]]]]
+                 ) -> LoadResult:
+    """Bring every record of ``kind`` up to date from ``chunks`` of (source kind, source id,
+    features, keys): new records inserted with their keys, changed ones refreshed (keys
+    replaced), unchanged ones left alone, and records of ``kind`` not in ``chunks`` removed (their
+    source is gone), all in one transaction."""
+    with store.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # this connection only, given back to the pool as it was
+            cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_JOB_CACHE_KIB}")
+            conn.commit()
+        try:
+            with conn.begin():
+                _stage_tables(conn)
+            load = RecordLoad(conn)
+            with conn.begin():  # temporary tables only: nothing real is locked
+                for chunk in chunks:
+                    if chunk:
+                        load.stage(chunk)
+            with conn.begin():
+                return _write_staged(conn, kind)
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+            with conn.begin():
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE_KEYS}")
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA cache_size={cache}")
+                conn.commit()
 
 
 def remove_other_records(conn: Connection, kind: str, keep: set[int]) -> int:

@@ -1,0 +1,144 @@
+"""The whole job's refresh of linkage records (issue 11's speed work), on SQLite and PostgreSQL:
+a job killed part way, whether while reading the sources or inside the write, leaves the records
+and keys exactly as they were; a load that rebuilds the key indexes leaves the same keys and the
+indexes in place; a rerun rewrites only what changed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, select, update
+
+from drachma.link import linkage
+from drachma.link.features import PersonFeatures, person_keys
+from drachma.model.roles import Role
+from drachma.store import linkage as link_store
+from drachma.store.db import Store
+from drachma.store.tables import linkage_keys, linkage_records, persons
+from tests.conftest import ActorFactory
+from tests.linkage_fixture import seed_world
+
+
+def snapshot(store: Store) -> tuple[list[Any], list[Any], set[str]]:
+    """Every linkage record and key as stored, and the key table's indexes."""
+    with store.begin() as conn:
+        records = [tuple(r) for r in conn.execute(select(
+            linkage_records.c.id, linkage_records.c.source_kind, linkage_records.c.source_id,
+            linkage_records.c.features, linkage_records.c.updated_at
+        ).order_by(linkage_records.c.id))]
+        keys = [tuple(r) for r in conn.execute(select(linkage_keys.c.record_id, linkage_keys.c.key)
+                                               .order_by(linkage_keys.c.record_id,
+                                                         linkage_keys.c.key))]
+        indexes = {str(i["name"]) for i in inspect(conn).get_indexes("linkage_keys")}
+    return records, keys, indexes
+
+
+KILLED_WHILE = {
+    # the fifth record's features: earlier chunks (of two) were read by then
+    "reading": "linkage.CHUNK = 2\n"
+               "calls = []\n"
+               "features = linkage._features\n"
+               "def dying(*args):\n"
+               "    calls.append(1)\n"
+               "    if len(calls) == 5:\n"
+               "        os._exit(9)\n"
+               "    return features(*args)\n"
+               "linkage._features = dying\n",
+    # the last step of the write (records inserted, keys written, indexes rebuilt)
+    "writing": "link_store.rebuild_key_indexes = lambda written, stored: True\n"
+               "def dying(*args):\n"
+               "    os._exit(9)\n"
+               "link_store.remove_other_records = dying\n",
+}
+
+
+@pytest.mark.parametrize("moment", sorted(KILLED_WHILE))
+def test_a_refresh_killed_part_way_leaves_the_records_and_keys_as_they_were(
+        store: Store, make_actor: ActorFactory, moment: str) -> None:
+    seed_world(store)
+    actor = make_actor(Role.SUPERVISOR)
+    linkage.refresh_records(store, actor)
+    before = snapshot(store)
+    assert before[1] and {"ix_linkage_keys_key", "ix_linkage_keys_record"} <= before[2]
+    with store.begin() as conn:  # every person renamed: every record of theirs would change
+        conn.execute(update(persons).values(name=persons.c.name + "son"))
+    script = textwrap.dedent("""
+        import os, sys
+        from drachma.access.actor import system_actor
+        from drachma.link import linkage
+        from drachma.store import linkage as link_store
+        from drachma.store.db import Store
+    """) + KILLED_WHILE[moment] + textwrap.dedent("""
+        linkage.refresh_records(Store(sys.argv[1]), system_actor("test"))
+        print("not killed")
+    """)
+    child = subprocess.run([sys.executable, "-c", script, store.url], capture_output=True,
+                           text=True, check=False, timeout=300)
+    assert child.returncode == 9, child.stdout + child.stderr
+    assert snapshot(store) == before
+    # and the next refresh that runs to its end brings them up to date
+    refreshed = linkage.refresh_records(store, actor)
+    after = snapshot(store)
+    assert after[1] != before[1] and refreshed.records == len(after[0])
+    assert {"ix_linkage_keys_key", "ix_linkage_keys_record"} <= after[2]
+
+
+def stored_keys(store: Store) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    with store.begin() as conn:
+        for record_id, key in conn.execute(select(linkage_keys.c.record_id, linkage_keys.c.key)):
+            found.setdefault(int(record_id), set()).add(str(key))
+    return found
+
+
+def expected_keys(store: Store) -> dict[int, set[str]]:
+    with store.begin() as conn:
+        return {r.id: person_keys(PersonFeatures.from_dict(r.features))
+                for r in link_store.iter_records(conn, "person")}
+
+
+@pytest.mark.parametrize("rebuild", [True, False])
+def test_a_load_with_or_without_rebuilt_indexes_stores_every_key_once(
+        store: Store, make_actor: ActorFactory, monkeypatch: pytest.MonkeyPatch,
+        rebuild: bool) -> None:
+    seed_world(store)
+    monkeypatch.setattr(link_store, "rebuild_key_indexes", lambda written, stored: rebuild)
+    actor = make_actor(Role.SUPERVISOR)
+    refreshed = linkage.refresh_records(store, actor)
+    expected = expected_keys(store)
+    assert refreshed.records == len(expected) > 0
+    assert stored_keys(store) == {k: v for k, v in expected.items() if v}
+    assert {"ix_linkage_keys_key", "ix_linkage_keys_record"} <= snapshot(store)[2]
+    with store.begin() as conn:
+        key_rows = conn.execute(select(linkage_keys.c.key)).scalars().all()
+    assert len(key_rows) == sum(len(v) for v in expected.values())  # none twice
+
+
+def test_a_rerun_rewrites_only_the_records_that_changed(
+        store: Store, make_actor: ActorFactory) -> None:
+    seed_world(store)
+    actor = make_actor(Role.SUPERVISOR)
+    first = linkage.refresh_records(store, actor)
+    before = snapshot(store)
+    with store.begin() as conn:
+        person_id = int(conn.execute(select(persons.c.id).order_by(persons.c.id)).scalars()
+                        .first() or 0)
+        conn.execute(update(persons).where(persons.c.id == person_id)
+                     .values(name="Bartholomew Quennell"))
+    second = linkage.refresh_records(store, actor)
+    after = snapshot(store)
+    assert second.columns["unique_id"] == first.columns["unique_id"]  # same records, same order
+    changed = {r[0] for r in after[0]} - {r[0] for r in before[0]} | {
+        a[0] for a, b in zip(after[0], before[0], strict=True) if a != b}
+    with store.begin() as conn:
+        record = link_store.record_by_source(conn, "person", person_id)
+    assert record is not None and changed == {record.id}
+    assert record.features["surname"] == "quennell"
+    assert stored_keys(store)[record.id] == person_keys(PersonFeatures.from_dict(record.features))
+    untouched = {k: v for k, v in stored_keys(store).items() if k != record.id}
+    assert untouched == {k: {key for r, key in before[1] if r == k}
+                         for k in untouched}
