@@ -96,6 +96,7 @@ reports = Table(
     Index("ix_reports_search_filters", "id", "grading_handling", "source_kind",
           "grading_intelligence", "grading_source", "force", "received_at"),
     Index("ix_reports_kind_intelligence_id", "source_kind", "grading_intelligence", "id"),
+    sqlite_autoincrement=True,  # a disposed record's id is never given again (migration 0025)
 )
 
 report_access = Table(
@@ -185,6 +186,7 @@ incidents = Table(
     Column("outcome", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_incidents_occurred_at", "occurred_at"),
+    sqlite_autoincrement=True,  # a disposed record's id is never given again (migration 0025)
 )
 
 incident_reports = Table(
@@ -627,6 +629,7 @@ investigation_subjects = Table(
     Column("handles", Text, nullable=False, default="[]"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_investigation_subjects_investigation", "investigation_id"),
+    sqlite_autoincrement=True,  # a disposed record's id is never given again (migration 0025)
 )
 
 # Blocking keys: the candidate search for deconfliction is an indexed lookup of these, never a
