@@ -134,6 +134,9 @@ def test_0025_keeps_every_row_and_link_and_ids_continue_above_any_disposed_of(
             "postcodes, handles, created_at) VALUES (1, 'Invented Subject', '[]', '[]', '[]', "
             "'[]', :now)"), {"now": now})
         conn.execute(text("INSERT INTO deconfliction_keys (subject_id, key) VALUES (1, 'k')"))
+        conn.execute(text(
+            "INSERT INTO audit_events (at, actor_name, action, record_kind, record_id, detail) "
+            "VALUES (:now, 'someone', 'create', 'incident_subject', '7', '{}')"), {"now": now})
         # the two newest reports and the newest incident were disposed of (MoPI review)
         conn.execute(text("DELETE FROM reports WHERE id IN (4, 5)"))
         conn.execute(text("DELETE FROM incidents WHERE id = 2"))
@@ -159,7 +162,9 @@ def test_0025_keeps_every_row_and_link_and_ids_continue_above_any_disposed_of(
         assert rows("SELECT subject_id, key FROM deconfliction_keys") == [(1, "k")]
         assert rows("SELECT count(*) FROM record_reviews") == [(3,)]
         if sqlite:
-            for table in ("reports", "incidents", "investigation_subjects"):
+            for table in ("reports", "incidents", "investigation_subjects", "mentions",
+                          "incident_subjects", "incident_events", "thrive_assessments",
+                          "safeguarding_tasks", "takedowns", "deconfliction_alerts"):
                 create = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = :t"),
                                       {"t": table}).scalar_one()
                 assert "AUTOINCREMENT" in create, table
@@ -175,6 +180,12 @@ def test_0025_keeps_every_row_and_link_and_ids_continue_above_any_disposed_of(
             {"now": now, "f": False})
         assert rows("SELECT max(id) FROM reports") == [(6,)]  # not 4 or 5: disposed of
         assert rows("SELECT max(id) FROM incidents") == [(3,)]
+        conn.execute(text(
+            "INSERT INTO incident_subjects (incident_id, role, name, aliases, handles, "
+            "created_at, updated_at) VALUES (1, 'subject', 'Invented', '[]', '[]', :now, :now)"),
+            {"now": now})
+        if sqlite:  # above the id the audit log names (PostgreSQL's sequence never gave it)
+            assert rows("SELECT max(id) FROM incident_subjects") == [(8,)]
     if sqlite:
         assert _schema_objects(empty_store) == objects  # indexes and triggers as they were
     reader = Actor(User("reader", "Reader", Role.ANALYST, id=1))

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from drachma.access.actor import Actor
-from drachma.model.incident import InvestigationSubject
+from drachma.incidents import records as incidents
+from drachma.model.incident import IncidentSubject, InvestigationSubject, SubjectRole
 from drachma.model.roles import Role
 from drachma.records import retention
 from drachma.safeguarding import deconfliction
@@ -81,3 +82,19 @@ def test_the_newest_record_disposed_of_its_id_is_never_given_again(
                              today=LATER, kind=kind)
     assert done.status == "disposed" and done.record_id == fresh
     assert make(store, make_actor, 4) > fresh
+
+
+def test_a_person_removed_with_the_newest_incident_does_not_lend_their_id(
+        store: Store, make_actor: ActorFactory, tmp_path: Path) -> None:
+    """Rows removed with a record (here an incident's person, which audit entries name by id)
+    are not given their id again either."""
+    officer, records_officer = make_actor(Role.OFFICER), make_actor(Role.RECORDS_OFFICER)
+    kept, gone = _incident(store, make_actor, 1), _incident(store, make_actor, 2)
+    person, _ = incidents.add_subject(store, officer, gone, IncidentSubject(
+        role=SubjectRole.SUBJECT, name="Invented Person Quill"))
+    retention.review_queue(store, records_officer, today=LATER)
+    retention.dispose(store, records_officer, gone, "no policing purpose", home=tmp_path,
+                      today=LATER, kind="incident")
+    fresh, _ = incidents.add_subject(store, officer, kept, IncidentSubject(
+        role=SubjectRole.SUBJECT, name="Invented Person Other"))
+    assert (fresh.id or 0) > (person.id or 0)

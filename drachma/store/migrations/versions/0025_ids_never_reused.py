@@ -1,5 +1,7 @@
 """Ids of records that can be disposed of are never given again on SQLite: ``reports``,
-``incidents`` and ``investigation_subjects`` become AUTOINCREMENT tables.
+``incidents`` and ``investigation_subjects``, and the rows removed with them that the audit log
+names by id (mentions; an incident's people, timeline, assessments, tasks, takedowns, alerts),
+become AUTOINCREMENT tables.
 
 SQLite gives a table without AUTOINCREMENT the largest rowid plus one, so after the newest record
 was disposed of (MoPI review) the next one got its id: its review row already said "disposed"
@@ -10,8 +12,8 @@ procedure: new table, copy every row with its id, drop the old one, rename, then
 triggers re-created from their stored SQL, exactly as they were). ``drachma.store.migrate`` runs
 migrations on SQLite with foreign keys off, so dropping the old table does not cascade to the rows
 that point at it (access, links, mentions...), and checks that no foreign key is left broken.
-``sqlite_sequence`` is seeded with the largest id the table holds or any review row names, so an
-id already disposed of is not given again. PostgreSQL (sequences, never reused): nothing to do.
+``sqlite_sequence`` is seeded with the largest id the table holds or any review row or audit
+entry names for its kind, so an id already disposed of is not given again. PostgreSQL (sequences, never reused): nothing to do.
 
 Revision ID: 0025
 Revises: 0022
@@ -27,9 +29,13 @@ down_revision = "0022"
 branch_labels = None
 depends_on = None
 
-#: table -> the record kind its ids have in record_reviews
+#: table -> the record kind its ids have in record_reviews and the audit log: the records that
+#: are disposed of, and the rows removed with them that audit entries name by id
 TABLES = {"reports": "report", "incidents": "incident",
-          "investigation_subjects": "investigation_subject"}
+          "investigation_subjects": "investigation_subject", "mentions": "mention",
+          "incident_subjects": "incident_subject", "incident_events": "incident_event",
+          "thrive_assessments": "thrive_assessment", "safeguarding_tasks": "safeguarding_task",
+          "takedowns": "takedown", "deconfliction_alerts": "deconfliction_alert"}
 
 _ID = re.compile(r"(\(\s*id INTEGER NOT NULL)(\s*,)")
 _PRIMARY_KEY = re.compile(r",\s*PRIMARY KEY \(id\)")
@@ -70,8 +76,10 @@ def _rebuild(table: str, kind: str) -> None:
     bind.exec_driver_sql(
         "INSERT INTO sqlite_sequence (name, seq) SELECT ?, max("
         f"coalesce((SELECT max(id) FROM {table}), 0), "
-        "coalesce((SELECT max(record_id) FROM record_reviews WHERE record_kind = ?), 0))",
-        (table, kind))
+        "coalesce((SELECT max(record_id) FROM record_reviews WHERE record_kind = ?), 0), "
+        "coalesce((SELECT max(CAST(record_id AS INTEGER)) FROM audit_events "
+        "WHERE record_kind = ? AND record_id GLOB '[0-9]*' AND record_id NOT GLOB '*[^0-9]*'), "
+        "0))", (table, kind, kind))
 
 
 def upgrade() -> None:
