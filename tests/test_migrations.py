@@ -95,3 +95,99 @@ def test_0022_fills_the_pair_rollup_by_year_from_the_months(empty_store: Store) 
     assert got == [("2017", "E08000003", "greater-manchester", "P", 2),
                    ("2018", "E08000003", "greater-manchester", ",investigator,", 1),
                    ("2018", "E08000003", "greater-manchester", "P", 7)]
+
+
+def _schema_objects(store: Store) -> set[tuple[str, str, str]]:
+    with store.begin() as conn:
+        return {(r[0], r[1], r[2]) for r in conn.execute(text(
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            "AND sql IS NOT NULL"))}
+
+
+def test_0025_keeps_every_row_and_link_and_ids_continue_above_any_disposed_of(
+        empty_store: Store) -> None:
+    """Migration 0025 rebuilds reports, incidents and investigation subjects on SQLite
+    (AUTOINCREMENT) with foreign keys off: rows pointing at them survive, indexes and triggers
+    are as they were, and the next id is above every id a review row names."""
+    upgrade(empty_store, "0022")
+    now = datetime(2018, 5, 1, 12, 0, tzinfo=UTC)
+    with empty_store.begin() as conn:
+        for n in range(1, 6):
+            conn.execute(text(
+                "INSERT INTO reports (title, body, received_at, source_kind, grading_source, "
+                "grading_intelligence, grading_handling, created_at) VALUES "
+                "(:title, :body, :now, 'officer', '2', 'B', 'P', :now)"),
+                {"title": f"Old report {n}", "body": f"Heliotrope meeting number {n}", "now": now})
+            conn.execute(text("INSERT INTO report_access (report_id, role) VALUES (:n, 'analyst')"),
+                         {"n": n})
+        for _n in range(1, 3):
+            conn.execute(text(
+                "INSERT INTO incidents (occurred_at, groups, live_streamed, stream_urls, "
+                "police_attended, created_at) VALUES (:now, '[]', :f, '[]', :f, :now)"),
+                {"now": now, "f": False})
+        conn.execute(text("INSERT INTO incident_reports (incident_id, report_id) VALUES (1, 3)"))
+        conn.execute(text(
+            "INSERT INTO investigations (reference, owner, status, subject_ids, created_at) "
+            "VALUES ('OP INVENTED', 'someone', 'open', '[1]', :now)"), {"now": now})
+        conn.execute(text(
+            "INSERT INTO investigation_subjects (investigation_id, name, aliases, addresses, "
+            "postcodes, handles, created_at) VALUES (1, 'Invented Subject', '[]', '[]', '[]', "
+            "'[]', :now)"), {"now": now})
+        conn.execute(text("INSERT INTO deconfliction_keys (subject_id, key) VALUES (1, 'k')"))
+        conn.execute(text(
+            "INSERT INTO audit_events (at, actor_name, action, record_kind, record_id, detail) "
+            "VALUES (:now, 'someone', 'create', 'incident_subject', '7', '{}')"), {"now": now})
+        # the two newest reports and the newest incident were disposed of (MoPI review)
+        conn.execute(text("DELETE FROM reports WHERE id IN (4, 5)"))
+        conn.execute(text("DELETE FROM incidents WHERE id = 2"))
+        for kind, rid in (("report", 4), ("report", 5), ("incident", 2)):
+            conn.execute(text(
+                "INSERT INTO record_reviews (record_kind, record_id, retention_group, review_on, "
+                "status) VALUES (:k, :r, 'g', :on, 'disposed')"),
+                {"k": kind, "r": rid, "on": now.date()})
+    sqlite = empty_store.engine.dialect.name == "sqlite"
+    objects = _schema_objects(empty_store) if sqlite else set()
+
+    upgrade(empty_store)
+
+    with empty_store.begin() as conn:
+        def rows(sql: str) -> list[tuple[object, ...]]:
+            return [tuple(r) for r in conn.execute(text(sql))]
+        assert rows("SELECT id, title FROM reports ORDER BY id") == [
+            (1, "Old report 1"), (2, "Old report 2"), (3, "Old report 3")]
+        assert rows("SELECT report_id, role FROM report_access ORDER BY report_id") == [
+            (1, "analyst"), (2, "analyst"), (3, "analyst")]
+        assert rows("SELECT incident_id, report_id FROM incident_reports") == [(1, 3)]
+        assert rows("SELECT id FROM incidents") == [(1,)]
+        assert rows("SELECT subject_id, key FROM deconfliction_keys") == [(1, "k")]
+        assert rows("SELECT count(*) FROM record_reviews") == [(3,)]
+        if sqlite:
+            for table in ("reports", "incidents", "investigation_subjects", "mentions",
+                          "incident_subjects", "incident_events", "thrive_assessments",
+                          "safeguarding_tasks", "takedowns", "deconfliction_alerts"):
+                create = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = :t"),
+                                      {"t": table}).scalar_one()
+                assert "AUTOINCREMENT" in create, table
+            assert not rows("PRAGMA foreign_key_check")
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        conn.execute(text(
+            "INSERT INTO reports (title, body, received_at, source_kind, grading_source, "
+            "grading_intelligence, grading_handling, created_at) VALUES "
+            "('New', 'Heliotrope again', :now, 'officer', '2', 'B', 'P', :now)"), {"now": now})
+        conn.execute(text(
+            "INSERT INTO incidents (occurred_at, groups, live_streamed, stream_urls, "
+            "police_attended, created_at) VALUES (:now, '[]', :f, '[]', :f, :now)"),
+            {"now": now, "f": False})
+        assert rows("SELECT max(id) FROM reports") == [(6,)]  # not 4 or 5: disposed of
+        assert rows("SELECT max(id) FROM incidents") == [(3,)]
+        conn.execute(text(
+            "INSERT INTO incident_subjects (incident_id, role, name, aliases, handles, "
+            "created_at, updated_at) VALUES (1, 'subject', 'Invented', '[]', '[]', :now, :now)"),
+            {"now": now})
+        if sqlite:  # above the id the audit log names (PostgreSQL's sequence never gave it)
+            assert rows("SELECT max(id) FROM incident_subjects") == [(8,)]
+    if sqlite:
+        assert _schema_objects(empty_store) == objects  # indexes and triggers as they were
+    reader = Actor(User("reader", "Reader", Role.ANALYST, id=1))
+    hits = search_reports(empty_store, reader, "heliotrope").hits
+    assert sorted(h.report.id for h in hits) == [1, 2, 3, 6]

@@ -96,6 +96,7 @@ reports = Table(
     Index("ix_reports_search_filters", "id", "grading_handling", "source_kind",
           "grading_intelligence", "grading_source", "force", "received_at"),
     Index("ix_reports_kind_intelligence_id", "source_kind", "grading_intelligence", "id"),
+    sqlite_autoincrement=True,  # a disposed record's id is never given again (migration 0025)
 )
 
 report_access = Table(
@@ -185,6 +186,7 @@ incidents = Table(
     Column("outcome", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_incidents_occurred_at", "occurred_at"),
+    sqlite_autoincrement=True,  # a disposed record's id is never given again (migration 0025)
 )
 
 incident_reports = Table(
@@ -228,6 +230,7 @@ mentions = Table(
     Column("extracted_at", DateTime(timezone=True), nullable=False),
     Index("ix_mentions_report", "report_id", "start_char"),
     Index("ix_mentions_type_value", "type", "value"),
+    sqlite_autoincrement=True,  # removed with a disposed record: its id never given again (0025)
 )
 
 mention_reviews = Table(
@@ -559,6 +562,7 @@ incident_subjects = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_incident_subjects_incident", "incident_id", "id"),
+    sqlite_autoincrement=True,  # removed with a disposed record: its id never given again (0025)
 )
 
 incident_events = Table(
@@ -572,6 +576,7 @@ incident_events = Table(
     Column("actor_name", String(64), nullable=False),
     Column("detail", Text, nullable=False, default="{}"),
     Index("ix_incident_events_incident", "incident_id", "at", "id"),
+    sqlite_autoincrement=True,  # removed with a disposed record: its id never given again (0025)
 )
 
 thrive_assessments = Table(
@@ -591,6 +596,7 @@ thrive_assessments = Table(
     Column("assessed_by", String(64), nullable=False),
     Column("assessed_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("incident_id", "focus", "version", name="uq_thrive_version"),
+    sqlite_autoincrement=True,  # removed with a disposed record: its id never given again (0025)
 )
 
 safeguarding_tasks = Table(
@@ -611,6 +617,7 @@ safeguarding_tasks = Table(
     Column("escalated_at", DateTime(timezone=True)),
     Index("ix_safeguarding_tasks_due", "status", "escalated_at", "due_at"),
     Index("ix_safeguarding_tasks_incident", "incident_id", "id"),
+    sqlite_autoincrement=True,  # removed with a disposed record: its id never given again (0025)
 )
 
 investigation_subjects = Table(
@@ -627,6 +634,7 @@ investigation_subjects = Table(
     Column("handles", Text, nullable=False, default="[]"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_investigation_subjects_investigation", "investigation_id"),
+    sqlite_autoincrement=True,  # a disposed record's id is never given again (migration 0025)
 )
 
 # Blocking keys: the candidate search for deconfliction is an indexed lookup of these, never a
@@ -660,6 +668,7 @@ deconfliction_alerts = Table(
     Column("emailed_at", DateTime(timezone=True)),
     UniqueConstraint("incident_subject_id", "investigation_subject_id", name="uq_alert_pair"),
     Index("ix_deconfliction_alerts_owner", "owner_username", "read_at"),
+    sqlite_autoincrement=True,  # removed with a disposed record: its id never given again (0025)
 )
 
 takedowns = Table(
@@ -681,6 +690,7 @@ takedowns = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_takedowns_incident", "incident_id", "id"),
     Index("ix_takedowns_status", "status", "requested_at"),
+    sqlite_autoincrement=True,  # removed with a disposed record: its id never given again (0025)
 )
 # --- analytics (migration 0011) --------------------------------------------------------------
 # What each record is about, one row per (record, dimension, value), so that SQL counts by
