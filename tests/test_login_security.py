@@ -9,6 +9,7 @@ Storage tests run on SQLite and on PostgreSQL (the ``store`` fixture).
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -166,8 +167,10 @@ def test_the_policy_and_deny_list_are_data_and_broken_files_are_loud(tmp_path: P
         read_deny_list(short)
     from drachma.access.policy import POLICY_FILE  # the shipped file, a priority out of range
     bad_nice = tmp_path / "nice.toml"
-    bad_nice.write_text(POLICY_FILE.read_text(encoding="utf-8").replace(
-        f"hashing_nice = {POLICY.hashing_nice}", "hashing_nice = 20"), encoding="utf-8")
+    shipped, changed = re.subn(r"(?m)^hashing_nice = \d+$", "hashing_nice = 20",
+                               POLICY_FILE.read_text(encoding="utf-8"))
+    assert changed == 1
+    bad_nice.write_text(shipped, encoding="utf-8")
     with pytest.raises(PolicyFileError, match="hashing_nice"):
         read_policy(bad_nice)
 
