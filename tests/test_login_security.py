@@ -8,6 +8,9 @@ Storage tests run on SQLite and on PostgreSQL (the ``store`` fixture).
 
 from __future__ import annotations
 
+import os
+import re
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -162,6 +165,14 @@ def test_the_policy_and_deny_list_are_data_and_broken_files_are_loud(tmp_path: P
     short.write_text("password\n")
     with pytest.raises(PolicyFileError):
         read_deny_list(short)
+    from drachma.access.policy import POLICY_FILE  # the shipped file, a priority out of range
+    bad_nice = tmp_path / "nice.toml"
+    shipped, changed = re.subn(r"(?m)^hashing_nice = \d+$", "hashing_nice = 20",
+                               POLICY_FILE.read_text(encoding="utf-8"))
+    assert changed == 1
+    bad_nice.write_text(shipped, encoding="utf-8")
+    with pytest.raises(PolicyFileError, match="hashing_nice"):
+        read_policy(bad_nice)
 
 
 class AtOnce:
@@ -199,6 +210,38 @@ def test_password_hashing_runs_at_most_the_policys_number_at_once(
     for thread in threads:
         thread.join()
     assert 1 <= slow_verify.most <= POLICY.hashing_concurrency
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="a nice value per thread is Linux's")
+def test_password_checks_run_below_the_servers_cpu_priority(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A burst of wrong log-ins hashes only in the CPU time the other answers leave
+    (bench/load.py): each check, and each new hash, runs ``hashing_nice`` below the server."""
+    base = os.getpriority(os.PRIO_PROCESS, os.getpid())
+    if base >= 19:
+        pytest.skip("the tests already run at the lowest priority")
+    real = passwords._hasher
+    seen: list[int] = []
+
+    def here() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    class Watching:
+        def verify(self, hash_: str, password: str) -> bool:
+            seen.append(here())
+            return bool(real.verify(hash_, password))
+
+        def hash(self, password: str) -> str:
+            seen.append(here())
+            return str(real.hash(password))
+
+    monkeypatch.setattr(passwords, "_hasher", Watching())
+    assert not passwords.verify_password(passwords.DUMMY_HASH, "not the password at all")
+    assert passwords.verify_password(passwords.hash_password("kettle orchard"), "kettle orchard")
+    assert POLICY.hashing_nice >= 1
+    assert seen == [min(19, base + POLICY.hashing_nice)] * 3
+    assert here() == base  # the caller's own thread is left as it was
 
 
 # --- sessions ------------------------------------------------------------------------------------

@@ -3,15 +3,22 @@ deny-list of common and breached passwords, no composition rules; ASVS 2.1.7: no
 of words of its context, such as the username, "drachma" or a police force's name).
 
 Each argon2 check takes 64 MiB; a semaphore bounds how many run at once, so a flood of wrong
-log-ins queues (and is told to try again) instead of exhausting the server's memory.
+log-ins queues (and is told to try again) instead of exhausting the server's memory. The checks
+run in threads of their own at a lower CPU priority (``hashing_nice``), so that a burst of them
+uses only the CPU time the server's other answers leave.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import sys
 import threading
-from collections.abc import Iterable
-from functools import cache
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache, partial
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -25,6 +32,8 @@ _hasher = PasswordHasher(parallelism=1)
 MIN_LENGTH = login_policy().min_password
 MAX_LENGTH = login_policy().max_password
 _hashing = threading.BoundedSemaphore(login_policy().hashing_concurrency)
+_log = logging.getLogger(__name__)
+_Result = TypeVar("_Result")
 
 
 class HashingBusy(DrachmaError):
@@ -109,19 +118,57 @@ class _Slot:
         _hashing.release()
 
 
+def _lower_priority() -> None:
+    """Run this thread (a password check's) ``hashing_nice`` steps below the server's priority.
+    Linux keeps a nice value per thread; elsewhere the checks run at the server's priority."""
+    nice = login_policy().hashing_nice
+    if not nice or not sys.platform.startswith("linux"):
+        return
+    try:
+        base = os.getpriority(os.PRIO_PROCESS, os.getpid())
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, base + nice))
+    except OSError as exc:
+        _log.warning("password checks run at the server's priority: %s", exc)
+
+
+_check_threads: tuple[int, ThreadPoolExecutor] | None = None
+_check_threads_lock = threading.Lock()
+
+
+def _in_check_thread(work: Callable[[], _Result]) -> _Result:
+    """``work()`` in one of the password checks' own threads (made anew in a forked process:
+    threads do not survive a fork); the caller waits without using the CPU."""
+    global _check_threads
+    with _check_threads_lock:
+        if _check_threads is None or _check_threads[0] != os.getpid():
+            _check_threads = (os.getpid(), ThreadPoolExecutor(
+                max_workers=login_policy().hashing_concurrency,
+                thread_name_prefix="password-check", initializer=_lower_priority))
+        threads = _check_threads[1]
+    return threads.submit(work).result()
+
+
 def hash_password(password: str) -> str:
     with _Slot():
-        return str(_hasher.hash(password))
+        return _in_check_thread(partial(_hash, password))
+
+
+def _hash(password: str) -> str:
+    return str(_hasher.hash(password))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False  # never spend a hash on it
     with _Slot():
-        try:
-            return bool(_hasher.verify(password_hash, password))
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
+        return _in_check_thread(partial(_verify, password_hash, password))
 
 
 # A hash to verify against when the user does not exist, so timing does not reveal usernames.

@@ -37,6 +37,7 @@ class LoginPolicy:
     hashing_concurrency: int
     hashing_wait_seconds: float
     max_username: int
+    hashing_nice: int = 0
 
 
 def _int(table: dict[str, object], section: str, key: str, path: Path) -> int:
@@ -44,6 +45,14 @@ def _int(table: dict[str, object], section: str, key: str, path: Path) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise PolicyFileError(f"{path}: [{section}] {key} must be a whole number above 0",
                               field=f"{section}.{key}")
+    return value
+
+
+def _nice(table: dict[str, object], path: Path) -> int:
+    value = table.get("hashing_nice", 0)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 19:
+        raise PolicyFileError(f"{path}: [password] hashing_nice must be a whole number from 0 "
+                              "to 19", field="password.hashing_nice")
     return value
 
 
@@ -75,6 +84,7 @@ def read_policy(path: Path = POLICY_FILE) -> LoginPolicy:
         hashing_concurrency=_int(password, "password", "hashing_concurrency", path),
         hashing_wait_seconds=float(_int(password, "password", "hashing_wait_seconds", path)),
         max_username=_int(_section(data, "username", path), "username", "max_length", path),
+        hashing_nice=_nice(password, path),
     )
     if policy.min_password < 8 or policy.max_password < policy.min_password:
         raise PolicyFileError(f"{path}: [password] min_length must be 8 or more and no more "
