@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import psycopg
 from sqlalchemy import Connection, Select, Table, delete, func, insert, or_, select, text
@@ -48,6 +48,8 @@ STAR_COLUMNS = ("subject", "dimension", "value", "month", "force", "source_kind"
                 "grading_source", "grading_intelligence", "grading_handling", "access")
 PAIR_COLUMNS = ("subject", "dimension_a", "value_a", "dimension_b", "value_b", "month", "force",
                 "access")  # the order of PairKey, not of the table's key
+_Key = TypeVar("_Key", bound=tuple[str, ...])
+_Coarse = TypeVar("_Coarse", bound=tuple[str, ...])
 YEAR_PAIR_COLUMNS = ("subject", "dimension_a", "value_a", "dimension_b", "value_b", "year",
                      "force", "access")  # PAIR_COLUMNS with the year for the month
 COUNTED_COLUMNS = ("month", "force", "source_kind", "grading_source", "grading_intelligence",
@@ -348,20 +350,22 @@ def add_deltas(conn: Connection, star: Mapping[StarKey, int], pairs: Mapping[Pai
 def year_deltas(pairs: Mapping[PairKey, int]) -> dict[PairKey, int]:
     """The pair deltas summed by year (the month "2018-05" becomes "2018"): the rows of
     ``fact_pair_year_counts`` they change."""
-    out: dict[PairKey, int] = {}
-    for (subject, dim_a, value_a, dim_b, value_b, month, force, access), n in pairs.items():
-        if n:
-            key = (subject, dim_a, value_a, dim_b, value_b, month[:4], force, access)
-            out[key] = out.get(key, 0) + n
-    return out
+    return _summed(pairs, lambda k: (*k[:5], k[5][:4], k[6], k[7]))
 
 
 def list_deltas(star: Mapping[StarKey, int]) -> dict[tuple[str, str], int]:
     """The report list's counts (month, access) in the same deltas: each report's own row."""
-    out: dict[tuple[str, str], int] = {}
-    for (subject, dimension, value, month, *_rest, access), n in star.items():
-        if subject == "reports" and dimension == "" and value == "" and n:
-            out[(month, access)] = out.get((month, access), 0) + n
+    return _summed(star, lambda k: (k[3], k[-1]) if k[:3] == ("reports", "", "") else None)
+
+
+def _summed(deltas: Mapping[_Key, int], coarser: Callable[[_Key], _Coarse | None]
+            ) -> dict[_Coarse, int]:
+    """``deltas`` added up under a coarser key (``coarser`` gives it, or None to leave a delta
+    out); zero deltas are left out."""
+    out: dict[_Coarse, int] = {}
+    for key, n in deltas.items():
+        if n and (to := coarser(key)) is not None:
+            out[to] = out.get(to, 0) + n
     return out
 
 
