@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -104,3 +105,30 @@ def test_a_reading_is_one_read_only_snapshot(store: Store, world: World) -> None
             assert conn.exec_driver_sql("SHOW transaction_isolation").scalar() == \
                 "repeatable read"
             assert conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
+
+
+@pytest.mark.parametrize("filters", [
+    A.CountFilters(),
+    A.CountFilters(date_from=date(2017, 3, 5), date_to=date(2018, 12, 31)),  # part months
+    A.CountFilters(group="Alpha Hunters"),
+])
+def test_inside_a_reading_each_answer_is_the_same_as_alone(
+        store: Store, make_actor: ActorFactory, world: World, filters: A.CountFilters) -> None:
+    boss = make_actor(Role.SUPERVISOR)
+
+    def answers(source: A.Source) -> list[object]:
+        # The order matters: a breakdown first, so that the total, the months and the quarters
+        # after it are answered from the reading's memo.
+        district = A.breakdown(source, boss, "reports", "district", filters)
+        months = A.trend(source, boss, "reports", "month", filters)
+        quarters = A.trend(source, boss, "reports", "quarter", filters)
+        listed = A.records(source, boss, "reports", filters, limit=1, audited=False)
+        return [(district.figures, district.total, district.unrecorded),
+                (months[0].figures, months[0].total, months[1]),
+                (quarters[0].figures, quarters[0].total, quarters[1]), listed]
+
+    alone = answers(store)
+    with store.reading() as conn:
+        assert answers(conn) == alone
+        # The list's total was counted (from the memo inside), not its page's length.
+        assert isinstance(alone[3], tuple) and alone[3][1] > 1

@@ -467,7 +467,8 @@ def count(conn: Connection, subject: Subject, by: str | None, filters: CountFilt
     key = ("count", subject, by, filters, visibility)
     total_key = ("total", subject, filters, visibility)
     if key not in memo and by is None and total_key in memo:
-        memo[key] = Counted([], *memo[total_key])
+        total, path = memo[total_key]
+        memo[key] = Counted([], total, 0, path)
     if key not in memo:
         memo[key] = _count(conn, subject, by, filters, visibility)
         memo[total_key] = (memo[key].total, memo[key].path)
