@@ -48,6 +48,7 @@ __all__ = [
     "Dashboard",
     "Figure",
     "HotspotRow",
+    "Source",
     "TrendPoint",
     "breakdown",
     "check_filters",
