@@ -11,6 +11,8 @@ rule of ``drachma incidents list``: managing incidents, or reading personal data
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
@@ -36,21 +38,25 @@ from drachma.store.analytics import (
     RecordRow,
     Subject,
 )
-from drachma.store.db import Store
+from drachma.store.db import Connection, Store
 from drachma.store.reports import Visibility
 
 __all__ = [
     "DIMENSIONS",
     "Breakdown",
     "CountFilters",
+    "Dashboard",
     "Figure",
     "HotspotRow",
+    "Source",
     "TrendPoint",
     "breakdown",
     "check_filters",
+    "dashboard",
     "describe",
     "hotspots",
     "key_label",
+    "reading",
     "records",
     "trend",
 ]
@@ -71,6 +77,21 @@ DIMENSIONS: dict[str, str] = {
 }
 MAX_LIST = 500
 MAX_SPAN_DAYS = 366 * 50
+
+#: Where figures are read from: the store (each call its own read transaction) or a connection
+#: already inside :func:`reading` (a page's figures from one snapshot).
+Source = Store | Connection
+
+
+@contextmanager
+def reading(source: Source) -> Iterator[Connection]:
+    """A connection to read from: a new read-only transaction of the store
+    (:meth:`Store.reading`, one snapshot), or the caller's, as it is."""
+    if isinstance(source, Store):
+        with source.reading() as conn:
+            yield conn
+    else:
+        yield source
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,12 +228,12 @@ def _fact_note(subject: Subject, by: str) -> str:
             f"can add up to more than the total.")
 
 
-def breakdown(store: Store, actor: Actor, subject: str, by: str,
+def breakdown(store: Source, actor: Actor, subject: str, by: str,
               filters: CountFilters = CountFilters()) -> Breakdown:
     """Counts of ``subject`` ("reports" or "incidents") by ``by``, largest first."""
     visibility = _visibility(actor, subject)
     kind = check_filters(subject, by, filters)
-    with store.begin() as conn:
+    with reading(store) as conn:
         counted = analytics_store.count(conn, kind, by, filters, visibility)
     rows, total, unrecorded = counted.rows, counted.total, counted.unrecorded
     if by in PERIODS:
@@ -250,28 +271,38 @@ def _narrow(filters: CountFilters, by: str, key: str | None) -> CountFilters:
     return filters.replace(**{by: key})
 
 
-def records(store: Store, actor: Actor, subject: str, filters: CountFilters, *,
+def records(store: Source, actor: Actor, subject: str, filters: CountFilters, *,
             limit: int = 50, offset: int = 0, audited: bool = True
             ) -> tuple[list[RecordRow], int]:
     """The records a figure counts (one page, newest first) and how many there are.
 
     Audited as a search, unless the caller audits the whole read itself (``audited=False``, as
-    a group profile does with one event)."""
+    a group profile does with one event; required inside a caller's :func:`reading`, where
+    nothing may be written)."""
     visibility = _visibility(actor, subject)
     kind = check_filters(subject, None, filters)
     if not 1 <= limit <= MAX_LIST or offset < 0:
         raise ValidationError(f"limit must be 1-{MAX_LIST} and offset 0 or more", field="limit")
-    with store.begin() as conn:
+
+    def page(conn: Connection) -> tuple[list[RecordRow], int]:
         rows = analytics_store.list_records(conn, kind, filters, visibility, limit=limit,
                                             offset=offset)
         total = (len(rows) if offset == 0 and len(rows) < limit
                  else analytics_store.count_total(conn, kind, filters, visibility))
-        if audited:
-            listed = urlencode(filters.as_params())
-            if kind == "reports":
-                audit.record(conn, actor, CountedReportsListed(filters=listed, shown=len(rows)))
-            else:
-                audit.record(conn, actor, CountedIncidentsListed(filters=listed, shown=len(rows)))
+        return rows, total
+
+    if not audited:
+        with reading(store) as conn:
+            return page(conn)
+    if not isinstance(store, Store):
+        raise TypeError("records(audited=True) writes its audit event: give it the store")
+    with store.begin() as conn:
+        rows, total = page(conn)
+        listed = urlencode(filters.as_params())
+        if kind == "reports":
+            audit.record(conn, actor, CountedReportsListed(filters=listed, shown=len(rows)))
+        else:
+            audit.record(conn, actor, CountedIncidentsListed(filters=listed, shown=len(rows)))
     return rows, total
 
 
@@ -307,7 +338,7 @@ def _period_of(by: str, day: date) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
-def trend(store: Store, actor: Actor, subject: str, period: Literal["month", "quarter", "year"],
+def trend(store: Source, actor: Actor, subject: str, period: Literal["month", "quarter", "year"],
           filters: CountFilters = CountFilters()) -> tuple[Breakdown, list[TrendPoint]]:
     """Counts per period (empty periods included as 0) with the change on the period before."""
     if period not in PERIODS:
@@ -347,20 +378,22 @@ class HotspotRow:
     filters: CountFilters
 
 
-def hotspots(store: Store, actor: Actor, subject: str = "reports", by: str = "district",
+def hotspots(store: Source, actor: Actor, subject: str = "reports", by: str = "district",
              filters: CountFilters = CountFilters(), *,
              limit: int = 20) -> tuple[Breakdown, list[HotspotRow]]:
     """Areas ranked by how many records name them, with the previous equal period beside them
     when the dates are bounded. Equal counts share a rank."""
     if by not in ("district", "town", "force"):
         raise ValidationError("hotspots rank districts, towns or forces", field="by")
-    current = breakdown(store, actor, subject, by, filters)
-    before: dict[str | None, int] | None = None
-    if filters.date_from and filters.date_to:
-        span = (filters.date_to - filters.date_from).days + 1
-        earlier = filters.replace(date_from=filters.date_from - timedelta(days=span),
-                                  date_to=filters.date_from - timedelta(days=1))
-        before = {f.key: f.count for f in breakdown(store, actor, subject, by, earlier).figures}
+    with reading(store) as conn:  # both periods from one snapshot
+        current = breakdown(conn, actor, subject, by, filters)
+        before: dict[str | None, int] | None = None
+        if filters.date_from and filters.date_to:
+            span = (filters.date_to - filters.date_from).days + 1
+            earlier = filters.replace(date_from=filters.date_from - timedelta(days=span),
+                                      date_to=filters.date_from - timedelta(days=1))
+            before = {f.key: f.count
+                      for f in breakdown(conn, actor, subject, by, earlier).figures}
     rows: list[HotspotRow] = []
     rank = 0
     last_count = -1
@@ -374,3 +407,33 @@ def hotspots(store: Store, actor: Actor, subject: str = "reports", by: str = "di
                                None if previous is None else figure.count - previous,
                                figure.filters))
     return current, rows
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """The dashboard page's figures, all read from one snapshot."""
+
+    by_force: Breakdown
+    by_district: Breakdown
+    by_group: Breakdown
+    outcomes: Breakdown  # incidents by reported outcome (the reports-only filters dropped)
+    activity: tuple[Breakdown, list[TrendPoint]]  # ``subject`` by quarter
+
+
+def dashboard(store: Source, actor: Actor, subject: str = "reports",
+              filters: CountFilters = CountFilters()) -> Dashboard:
+    """What ``/analytics`` shows: ``subject`` by force, district and group, incidents by
+    outcome, and ``subject`` by quarter - in one read-only transaction (one connection, one
+    snapshot: the five figures agree)."""
+    with reading(store) as conn:
+        by_force = breakdown(conn, actor, subject, "force", filters)
+        by_district = breakdown(conn, actor, subject, "district", filters)
+        by_group = breakdown(conn, actor, subject, "group", filters)
+        outcomes = breakdown(conn, actor, "incidents", "outcome",
+                             filters.replace(source_kind=None, source_evaluation=None,
+                                             intelligence=None, handling=None))
+        activity = trend(conn, actor, subject, "quarter", filters)
+    return Dashboard(by_force, by_district, by_group, outcomes, activity)

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from drachma.model.dates import local, uk_day_end, uk_day_start
 from drachma.model.grading import HandlingCode
 from drachma.model.roles import Role
+from drachma.store.db import reading_memo
 from drachma.store.reports import Visibility
 from drachma.store.tables import (
     fact_counts,
@@ -446,6 +447,38 @@ def _rollup_count(conn: Connection, subject: Subject, by: str | None, filters: C
 def count(conn: Connection, subject: Subject, by: str | None, filters: CountFilters,
           visibility: Visibility | None) -> Counted:
     """Records of ``subject`` matching ``filters`` that ``visibility`` may see, by ``by``.
+
+    Inside :meth:`Store.reading <drachma.store.db.Store.reading>` (one snapshot) each question
+    is asked of the database once: a repeat is answered from the reading's memo, a count by
+    quarter is the count by month added up (the same rows: :func:`_pieces` reads months for
+    both), and a total alone is the total of any breakdown already counted with the same
+    filters (every breakdown's total is the number of distinct records counted).
+    """
+    memo = reading_memo(conn)
+    if memo is None:
+        return _count(conn, subject, by, filters, visibility)
+    if by == "quarter":
+        months = count(conn, subject, "month", filters, visibility)
+        tally: dict[str | None, int] = {}
+        for month, n in months.rows:
+            quarter = None if month is None else period_of_month("quarter", month)
+            tally[quarter] = tally.get(quarter, 0) + n
+        return Counted(_sorted(tally), months.total, months.unrecorded, months.path)
+    key = ("count", subject, by, filters, visibility)
+    total_key = ("total", subject, filters, visibility)
+    if key not in memo and by is None and total_key in memo:
+        total, path = memo[total_key]
+        memo[key] = Counted([], total, 0, path)
+    if key not in memo:
+        memo[key] = _count(conn, subject, by, filters, visibility)
+        memo[total_key] = (memo[key].total, memo[key].path)
+    found: Counted = memo[key]
+    return Counted(list(found.rows), found.total, found.unrecorded, found.path)
+
+
+def _count(conn: Connection, subject: Subject, by: str | None, filters: CountFilters,
+           visibility: Visibility | None) -> Counted:
+    """:func:`count` itself, without the reading's memo.
 
     Whole UK months come from the rollups (kept in step with every write); the days of a
     partly covered month at either end, and questions with two or more fact filters, or a fact

@@ -81,6 +81,17 @@ def _create_owner_only(path: Path) -> None:
         os.close(fd)
 
 
+_MEMO = "drachma.reading_memo"
+
+
+def reading_memo(conn: Connection) -> dict[Any, Any] | None:
+    """Inside :meth:`Store.reading`, a dict the store's read functions may keep answers in for
+    the rest of that transaction (one snapshot, nothing written: the same question has the same
+    answer); ``None`` elsewhere. Dropped when the transaction ends."""
+    memo = conn.info.get(_MEMO)
+    return memo if isinstance(memo, dict) else None
+
+
 class Store:
     """Owns the engine. Repositories are plain functions taking a :class:`Connection`."""
 
@@ -162,6 +173,39 @@ class Store:
                 conn_cm.__exit__(None, None, None)
             except IntegrityError as exc:
                 raise constraint_error(exc) from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """One connection in one read-only transaction: every statement inside reads the same
+        snapshot, so every figure of a page agrees with the others (a report arriving half way
+        through is in all of them or none), and the page pays for one pool checkout and one
+        ``BEGIN`` instead of one per query.
+
+        PostgreSQL: ``BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`` (psycopg sends it as one
+        statement). SQLite: an explicit deferred ``BEGIN`` (the driver opens none for reads, so
+        without it each ``SELECT`` is its own snapshot), a WAL read transaction from the first
+        read. Nothing may be written inside (PostgreSQL refuses it); audit after, with
+        :meth:`begin`. :func:`reading_memo` holds what the store has worked out inside it.
+        """
+        try:
+            conn = self.engine.connect()
+        except (OperationalError, _DBAPIError) as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise DatabaseUnavailableError(
+                f"database {self.safe_url} does not answer: {reason}", field="database_url"
+            ) from None
+        with conn:
+            if not self.is_sqlite:
+                conn.execution_options(isolation_level="REPEATABLE READ",
+                                       postgresql_readonly=True)
+            with conn.begin():
+                if self.is_sqlite:
+                    conn.exec_driver_sql("BEGIN")
+                conn.info[_MEMO] = {}
+                try:
+                    yield conn
+                finally:
+                    conn.info.pop(_MEMO, None)
 
     def dispose(self) -> None:
         self.engine.dispose()

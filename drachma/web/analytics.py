@@ -252,26 +252,20 @@ def dashboard_page(request: Request, session: LoggedIn) -> Response:
     actor.require(Permission.READ_REPORTS)
     try:
         filters = _page_filters(values)
-        subject = values["subject"]
-        by_force = A.breakdown(store, actor, subject, "force", filters)
-        by_district = A.breakdown(store, actor, subject, "district", filters)
-        by_group = A.breakdown(store, actor, subject, "group", filters)
-        outcomes = A.breakdown(store, actor, "incidents", "outcome",
-                               filters.replace(source_kind=None, source_evaluation=None,
-                                               intelligence=None, handling=None))
-        counted, points = A.trend(store, actor, subject, "quarter", filters)
+        d = A.dashboard(store, actor, values["subject"], filters)
     except DrachmaError as exc:
         if isinstance(exc, PermissionDenied):
             raise
         return _failed(request, "analytics/dashboard.html", values, exc)
+    counted, points = d.activity
     return _page(request, "analytics/dashboard.html", {
-        "total": by_force.total, "description": by_force.description,
+        "total": d.by_force.total, "description": d.by_force.description,
         "charts": [
-            (by_district, charts.choropleth(by_district)),
+            (d.by_district, charts.choropleth(d.by_district)),
             (counted, charts.trend_chart(counted, points)),
-            (by_force, charts.bar_chart(by_force)),
-            (by_group, charts.bar_chart(by_group)),
-            (outcomes, charts.bar_chart(outcomes)),
+            (d.by_force, charts.bar_chart(d.by_force)),
+            (d.by_group, charts.bar_chart(d.by_group)),
+            (d.outcomes, charts.bar_chart(d.outcomes)),
         ],
     }, values)
 
