@@ -12,7 +12,9 @@ import re
 from drachma.extract.common import (
     FUNCTION_WORDS,
     Context,
+    appositive_number_starts,
     finditer_windows,
+    matches_at,
     register_triggers,
     trigger_windows,
     word_windows,
@@ -271,7 +273,7 @@ def extract_ages(ctx: Context) -> None:
         if not HUNTER_CONTEXT_RE.search(low, m.end(), m.end() + 40):
             add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), n, 0.75)
     # "Surname, 45, of Town", "Name (45) was jailed", for names the people rules did not know
-    for m in AGE_APPOS_RE.finditer(text):
+    for m in matches_at(AGE_APPOS_RE, text, appositive_number_starts(text, ctx.digit_runs())):
         opener, closer = text[m.start()], text[m.end("n") :].lstrip(" \u00a0")[:1]
         if (opener == "(") != (closer == ")"):
             continue  # "(45," or ", 45)": not one appositive

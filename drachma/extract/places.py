@@ -22,6 +22,8 @@ from drachma.extract.common import (
     Chunk,
     Context,
     finditer_windows,
+    line_starts,
+    matches_at,
     prev_words,
     register_triggers,
     word_windows,
@@ -159,9 +161,21 @@ def _org_chunk(chunk: Chunk, text: str = "") -> bool:
     return False
 
 
+# PlaceInfo -> its mention attributes (a gazetteer entry's are the same in every report)
+_ATTRS: dict[gaz.PlaceInfo, dict[str, str]] = {}
+
+
 def _place_attrs(info: gaz.PlaceInfo | None) -> dict[str, str]:
+    """A gazetteer entry's mention attributes (a new dict each call: mentions own theirs)."""
     if info is None:
         return {}
+    found = _ATTRS.get(info)
+    if found is None:
+        found = _ATTRS[info] = _attrs_of(info)
+    return dict(found)
+
+
+def _attrs_of(info: gaz.PlaceInfo) -> dict[str, str]:
     attrs = {
         "kind": info.kind,
         "district": info.district,
@@ -187,6 +201,9 @@ class PlaceFinder:
     def __init__(self) -> None:
         self._text = ""
         self.view = gaz.load()
+        # lower-cased name -> the entry ``_best`` picks among the places of that name, chosen
+        # once here instead of sorting the candidates at every lookup
+        self._best_by_name = {k: _best(v) for k, v in self.view.places.items()}
         self.regions = lexicon.regions()
         self.countries = lexicon.countries()
         self.given = lexicon.given_names()
@@ -224,7 +241,7 @@ class PlaceFinder:
         return True
 
     def _lookup(self, surface: str) -> gaz.PlaceInfo | None:
-        return _best(self.view.places.get(surface.lower(), []))
+        return self._best_by_name.get(surface.lower())
 
     def extract(self, ctx: Context, doc: Any = None) -> None:
         text, low = ctx.text, ctx.low
@@ -238,7 +255,7 @@ class PlaceFinder:
         def free(s: int, e: int) -> bool:
             if ctx.is_claimed(s, e):
                 return False
-            return 1 not in taken[s:e]
+            return taken.find(1, s, e) == -1
 
         def add(
             s: int, e: int, conf: float, info: gaz.PlaceInfo | None = None, value: str | None = None
@@ -261,7 +278,9 @@ class PlaceFinder:
             taken[s:e] = b"\x01" * (e - s)
 
         # 1. datelines, at the start of the text or of a paragraph
-        for m in DATELINE_LINES_RE.finditer(text[:5200]):
+        # the pattern starts with "^" (MULTILINE): it is tried at the line starts only
+        head = text[:5200]
+        for m in matches_at(DATELINE_LINES_RE, head, line_starts(head)):
             if m.start() > 5000:
                 break
             a = m.group("a")
