@@ -19,6 +19,7 @@ from drachma.extract.common import (
     literal_starts,
     matches_at,
     may_match,
+    quoted_name_number_starts,
 )
 from drachma.extract.rules import PatternRule
 
@@ -90,10 +91,11 @@ NUMBER_PIECES = [
 ]
 # "Surname, aged 45, of": an opener, spaces, maybe "aged", a number, a closer, a word
 appositive_shapes = st.tuples(
-    st.sampled_from(["", ",", "(", "x", "'Kay'", "'Kay',"]),
+    st.sampled_from(["", "x", "Smith", "'Kay'", "'Jo'", "“Kay-Lee”", "'K'", "'K_9'", "'kay'", "'Él'"]),
+    st.sampled_from(["", " ", "\u00a0"]),
+    st.sampled_from(["", ",", "(", "x"]),
     st.sampled_from(["", " ", "  ", "\u00a0"]),
     st.sampled_from(["", "aged", "aged ", "Aged ", "aged\u00a0 "]),
-    st.sampled_from(["", " "]),
     st.sampled_from(["4", "45", "145", "٤٥", "4 5"]),
     st.sampled_from(["", " ", "\u00a0"]),
     st.sampled_from([",", ")", ".", "", ", ,"]),
@@ -145,6 +147,10 @@ def test_appositive_number_starts_give_finditer(text: str) -> None:
         want = [(m.span(), m.group("n")) for m in rx.finditer(text)]
         got = matches_at(rx, text, appositive_number_starts(text, _runs(text)))
         assert [(m.span(), m.group("n")) for m in got] == want
+    rx = ages.PERSONA_AGE_RE
+    want = [(m.span(), m.group("n")) for m in rx.finditer(text)]
+    got = matches_at(rx, text, quoted_name_number_starts(text, _runs(text)))
+    assert [(m.span(), m.group("n")) for m in got] == want
 
 
 @settings(max_examples=500, deadline=None)

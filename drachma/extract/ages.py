@@ -15,6 +15,7 @@ from drachma.extract.common import (
     appositive_number_starts,
     finditer_windows,
     matches_at,
+    quoted_name_number_starts,
     register_triggers,
     trigger_windows,
     word_windows,
@@ -261,7 +262,9 @@ def extract_ages(ctx: Context) -> None:
             add(MentionType.AGE_SUBJECT, m.start("a"), m.end("a"), a, 0.75)
     # "the profile, 'Kayleigh', 13,": an invented persona's age, in a sentence about decoys
     if "'" in text or '"' in text or "‘" in text or "“" in text:
-        for m in PERSONA_AGE_RE.finditer(text):
+        for m in matches_at(
+            PERSONA_AGE_RE, text, quoted_name_number_starts(text, ctx.digit_runs())
+        ):
             n = int(m.group("n"))
             if n <= 17 and DECOY_CONTEXT_RE.search(low, *ctx.sentence(m.start())):
                 add(MentionType.AGE_DECOY, m.start("n"), m.end("n"), n, 0.7)

@@ -376,15 +376,15 @@ def line_starts(text: str) -> list[int]:
 
 
 def appositive_number_starts(
-    text: str, runs: list[tuple[int, int]], openers: str = ",("
+    text: str, runs: list[tuple[int, int]], openers: str = ",(", sizes: tuple[int, ...] = (2,)
 ) -> list[int]:
     """Where a match of a pattern shaped ``[,(][ \\u00a0]*(?:aged[ \\u00a0]+)?\\d{2}...`` can
-    start ("Surname, 45, of", "Name (aged 45)"): the opener before each run of exactly two digits
+    start ("Surname, 45, of", "Name (aged 45)"): the opener before each run of ``sizes`` digits
     (``runs``: the text's runs of digits), past spaces and an "aged" as the pattern allows.
     Sorted; ``matches_at`` with these gives what ``finditer`` gives."""
     out: list[int] = []
     for s, e in runs:
-        if e - s != 2:
+        if e - s not in sizes:
             continue  # "\\d{2}" between an opener and a non-digit is a run of two
         k = s
         while k > 0 and text[k - 1] in " \u00a0":
@@ -397,6 +397,28 @@ def appositive_number_starts(
                 k -= 1
             if k > 0 and text[k - 1] in openers:
                 out.append(k - 1)
+    return out
+
+
+def quoted_name_number_starts(text: str, runs: list[tuple[int, int]]) -> list[int]:
+    """Where a match of a pattern shaped ``["'‘“][A-Z][\\w\\-]+["'’”][ \\u00a0]*`` followed by the
+    appositive number of :func:`appositive_number_starts` with one or two digits can start
+    ("the profile, 'Kayleigh', 13,"): the opening quote before the quoted word that ends, past
+    spaces, right before such an appositive. Sorted; ``matches_at`` with these gives what
+    ``finditer`` gives."""
+    out: list[int] = []
+    for o in appositive_number_starts(text, runs, sizes=(1, 2)):
+        k = o
+        while k > 0 and text[k - 1] in " \u00a0":
+            k -= 1
+        if k < 1 or text[k - 1] not in "\"'’”":
+            continue
+        b = k - 1  # the quoted word: the word characters ("\\w", "-") before the closing quote
+        while b > 0 and (text[b - 1].isalnum() or text[b - 1] in "_-"):
+            b -= 1
+        if 0 < b <= k - 3 and text[b - 1] in "\"'‘“":
+            out.append(b - 1)
+    out.sort()
     return out
 
 
