@@ -24,9 +24,33 @@ from drachma.extract.common import (
 from drachma.extract.rules import PatternRule
 
 PIECES = [
-    "per", "cent", "per cent", "percent", "Per cent", "%", "proportion", "figure", "figures",
-    "statistics", "s.", "section", "Section", "15A", "(2)", " of the Sexual Offences Act 2003",
-    "as.", "x", "configures", " ", "  ", ",", ".", "\n", "a", "the", "12",
+    "per",
+    "cent",
+    "per cent",
+    "percent",
+    "Per cent",
+    "%",
+    "proportion",
+    "figure",
+    "figures",
+    "statistics",
+    "s.",
+    "section",
+    "Section",
+    "15A",
+    "(2)",
+    " of the Sexual Offences Act 2003",
+    "as.",
+    "x",
+    "configures",
+    " ",
+    "  ",
+    ",",
+    ".",
+    "\n",
+    "a",
+    "the",
+    "12",
 ]
 texts = st.lists(st.sampled_from(PIECES), max_size=14).map("".join)
 
@@ -85,13 +109,47 @@ def test_rule_index_keeps_rule_order() -> None:
 
 # --- scans replaced by candidates: the same matches as the whole-text ``finditer`` -------------
 NUMBER_PIECES = [
-    "1", "12", "123", "2019", "45", "7", "٣", "١٢", ",", ".", "(", ")", " ", "  ", "\u00a0", "aged",
-    "Aged", "aged ", "x", "A", "£", "$", "-", "/", "%", "per cent", "reports", "\n", "'", "’",
-    "'Kay'", "of", "who", "was", "Smith",
+    "1",
+    "12",
+    "123",
+    "2019",
+    "45",
+    "7",
+    "٣",
+    "١٢",
+    ",",
+    ".",
+    "(",
+    ")",
+    " ",
+    "  ",
+    "\u00a0",
+    "aged",
+    "Aged",
+    "aged ",
+    "x",
+    "A",
+    "£",
+    "$",
+    "-",
+    "/",
+    "%",
+    "per cent",
+    "reports",
+    "\n",
+    "'",
+    "’",
+    "'Kay'",
+    "of",
+    "who",
+    "was",
+    "Smith",
 ]
 # "Surname, aged 45, of": an opener, spaces, maybe "aged", a number, a closer, a word
 appositive_shapes = st.tuples(
-    st.sampled_from(["", "x", "Smith", "'Kay'", "'Jo'", "“Kay-Lee”", "'K'", "'K_9'", "'kay'", "'Él'"]),
+    st.sampled_from(
+        ["", "x", "Smith", "'Kay'", "'Jo'", "“Kay-Lee”", "'K'", "'K_9'", "'kay'", "'Él'"]
+    ),
     st.sampled_from(["", " ", "\u00a0"]),
     st.sampled_from(["", ",", "(", "x"]),
     st.sampled_from(["", " ", "  ", "\u00a0"]),
@@ -106,14 +164,62 @@ number_texts = st.lists(
     st.one_of(st.sampled_from(NUMBER_PIECES), appositive_shapes), max_size=12
 ).map("".join)
 MONTH_PIECES = [
-    "Jan", "January", "Janu", "JAN", "jan", "May", "Mayor", "Mayfield", "Sept", "September",
-    "Sep", "Sepx", "March", "Mar", "Marc", "Xmarch", "MarMay", "Dec", "Decembers", "A", "J",
-    "Monday", " ", ".", "\n", "6", "2019", "x", "É", "Maybe", "Augustine", "Octobery",
+    "Jan",
+    "January",
+    "Janu",
+    "JAN",
+    "jan",
+    "May",
+    "Mayor",
+    "Mayfield",
+    "Sept",
+    "September",
+    "Sep",
+    "Sepx",
+    "March",
+    "Mar",
+    "Marc",
+    "Xmarch",
+    "MarMay",
+    "Dec",
+    "Decembers",
+    "A",
+    "J",
+    "Monday",
+    " ",
+    ".",
+    "\n",
+    "6",
+    "2019",
+    "x",
+    "É",
+    "Maybe",
+    "Augustine",
+    "Octobery",
 ]
 month_texts = st.lists(st.sampled_from(MONTH_PIECES), max_size=14).map("".join)
 LINE_PIECES = [
-    "LEEDS", " — ", "LEEDS, Ohio", ", ", "Ohio", " -- ", ": ", "\n", "\n\n", " ", "\t", "(AP)",
-    "A", "Man", "held", "O'NEILL", "ST. ALBANS", ".", "–", "-", " x",
+    "LEEDS",
+    " — ",
+    "LEEDS, Ohio",
+    ", ",
+    "Ohio",
+    " -- ",
+    ": ",
+    "\n",
+    "\n\n",
+    " ",
+    "\t",
+    "(AP)",
+    "A",
+    "Man",
+    "held",
+    "O'NEILL",
+    "ST. ALBANS",
+    ".",
+    "–",
+    "-",
+    " x",
 ]
 line_texts = st.lists(st.sampled_from(LINE_PIECES), max_size=14).map("".join)
 
@@ -123,8 +229,9 @@ def _runs(text: str) -> list[tuple[int, int]]:
 
 
 def test_digit_runs_are_the_runs_of_digits() -> None:
-    ctx = Context(text="In 2019, 1,250 reports; ١٢ x", report_date=date(2020, 1, 1),
-                  sent_starts=[0])
+    ctx = Context(
+        text="In 2019, 1,250 reports; ١٢ x", report_date=date(2020, 1, 1), sent_starts=[0]
+    )
     assert ctx.digit_runs() == [(3, 7), (9, 10), (11, 14), (24, 26)]
     assert ctx.digit_runs() is ctx.digit_runs()  # found once
 
@@ -135,7 +242,9 @@ def test_number_starts_are_the_filtered_finditer(text: str) -> None:
     want = [
         (d.span(), d.group())
         for d in statistics.DIGIT_START_RE.finditer(text)
-        if not (d.start() > 0 and (text[d.start() - 1].isalnum() or text[d.start() - 1] in ".,/£$-"))
+        if not (
+            d.start() > 0 and (text[d.start() - 1].isalnum() or text[d.start() - 1] in ".,/£$-")
+        )
     ]
     assert [(d.span(), d.group()) for d in statistics.number_starts(text, _runs(text))] == want
 

@@ -340,8 +340,9 @@ def extract_ages(ctx: Context) -> None:
                 n = int(cm.group("n"))
                 add(MentionType.AGE_DECOY, cm.start("n"), cm.end("n"), n, 0.7)
             continue
-        if HUNTER_CONTEXT_RE.search(low, max(ctx.sentence(nm.start())[0], nm.start() - 60),
-                                    nm.start()):
+        if HUNTER_CONTEXT_RE.search(
+            low, max(ctx.sentence(nm.start())[0], nm.start() - 60), nm.start()
+        ):
             continue
         add(MentionType.AGE_SUBJECT, nm.start("n"), nm.end("n"), int(nm.group("n")), 0.7)
     # "Name, 63, and Name, 27.": the last of a list of named ages whose first was a subject's
@@ -351,12 +352,15 @@ def extract_ages(ctx: Context) -> None:
                 add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
     for m in WHO_IS_AGE_RE.finditer(low):
         pre = text[max(0, m.start() - 30) : m.start()]
-        if not (NAME_END_RE.search(pre) or NOUN_BEFORE_RE.search(low, max(0, m.start() - 25),
-                                                                  m.start())):
+        if not (
+            NAME_END_RE.search(pre) or NOUN_BEFORE_RE.search(low, max(0, m.start() - 25), m.start())
+        ):
             continue
-        if HUNTER_NAME_RE.search(text, max(0, m.start() - 60), m.start()) or HUNTER_WHO_RE.match(
-            low, m.end()
-        ) or HUNTER_CONTEXT_RE.search(low, max(0, m.start() - 25), m.start()):
+        if (
+            HUNTER_NAME_RE.search(text, max(0, m.start() - 60), m.start())
+            or HUNTER_WHO_RE.match(low, m.end())
+            or HUNTER_CONTEXT_RE.search(low, max(0, m.start() - 25), m.start())
+        ):
             continue
         pm = _person_before(ctx, m.start(), person_ends)
         if pm is not None and pm.attributes.get("role") in _NOT_SUBJECT_ROLES:

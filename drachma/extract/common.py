@@ -471,9 +471,9 @@ def literal_starts(rx: re.Pattern[str]) -> tuple[str, ...] | None:
     if rx.flags & re.IGNORECASE:
         return None
     items = list(sre_parser.parse(rx.pattern, rx.flags))
-    branches = items[0][1][1] if len(items) == 1 and items[0][0] is sre_constants.BRANCH else [
-        items
-    ]
+    branches = (
+        items[0][1][1] if len(items) == 1 and items[0][0] is sre_constants.BRANCH else [items]
+    )
     out: list[str] = []
     for branch in branches:
         seq = list(branch)

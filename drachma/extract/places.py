@@ -360,9 +360,7 @@ class PlaceFinder:
             first = c.tokens[0][2].lower()
             if first in stop or len(c.tokens) > 3:
                 continue
-            if first in given and not (
-                abbrev in self.region_abbrev and _after_prep(low, c.start)
-            ):
+            if first in given and not (abbrev in self.region_abbrev and _after_prep(low, c.start)):
                 continue  # but "in Lawrence, Ind.": a town named like a person
             if abbrev in self.region_abbrev:
                 add(c.start, c.end, 0.8, self._lookup(c.text))
@@ -482,9 +480,11 @@ class PlaceFinder:
                 # "School Lane"); anywhere else it makes an organisation ("Police Station"),
                 # unless a lower-case venue word follows ("Castle Court shopping centre")
                 lower = None if road_dir else VENUE_LOWER_RE.match(text, toks[-1][1])
-                if i < len(toks) and (
-                    lower is not None or i < len(toks) - 1
-                ) and (lower is not None or not any(w in ORG_HEADS for w in words[i + 1 :])):
+                if (
+                    i < len(toks)
+                    and (lower is not None or i < len(toks) - 1)
+                    and (lower is not None or not any(w in ORG_HEADS for w in words[i + 1 :]))
+                ):
                     end = lower.end() if lower is not None else toks[-1][1]
                     add(toks[i][0], end, 0.75)  # "Union Square shopping centre"
                 continue
@@ -493,8 +493,10 @@ class PlaceFinder:
                 and len(toks) >= 2
                 and words[0] not in stop
                 and not any(w in ORG_HEADS for w in words[:-1] if w != "county")
-                and (_after_prep(low, c.start) or (prev1 == "the" and len(pw) >= 2
-                                                    and pw[-2] in PREPS))
+                and (
+                    _after_prep(low, c.start)
+                    or (prev1 == "the" and len(pw) >= 2 and pw[-2] in PREPS)
+                )
             ):
                 add(c.start, c.end, 0.7)  # "taken to Hallam General Hospital": a venue
                 continue
@@ -527,9 +529,7 @@ class PlaceFinder:
                     # "Castle Court shopping centre": the venue's name with its venue words
                     # (a town before them stays the town: "the Leeds railway station")
                     # ("a Dayton park": a town before a kind of venue, not its name)
-                    end = (
-                        c.end if info is not None or prev1 in ("a", "an") else venue_lower.end()
-                    )
+                    end = c.end if info is not None or prev1 in ("a", "an") else venue_lower.end()
                     add(toks[i][0], end, 0.7, info)
                 continue
             # "Quarnby's east end", "Quarnby, a small town in Ohio": what only places have
@@ -580,9 +580,7 @@ class PlaceFinder:
             if c.text.isupper() and len(c.text) <= 5:
                 continue
             info = self._lookup(c.text)
-            if info is None and (
-                _common_word(text, c) or _in_heading(text, c.start) or c.split
-            ):
+            if info is None and (_common_word(text, c) or _in_heading(text, c.start) or c.split):
                 continue  # a heading's word, or a piece of a title ("the Stop It Now line")
             if len(toks) >= 2 and POSSESSIVE_TOKEN_RE.match(toks[0][2]):
                 # "in Queensland's Gold Coast": two places
@@ -634,11 +632,7 @@ class PlaceFinder:
         # "Rotterdam" beside "Rotterdam-Zuid": a district is a place of its own)
         longs = {v.lower() for _, _, v, _, _ in found if COMPOUND_TOWN_RE.search(v)}
         if longs:
-            found = [
-                f
-                for f in found
-                if not any(lv.startswith(f[2].lower() + "-") for lv in longs)
-            ]
+            found = [f for f in found if not any(lv.startswith(f[2].lower() + "-") for lv in longs)]
         towns = [(s, v) for s, _, v, _, a in found if a.get("kind")]
         for s, e, value, conf, attrs in found:
             words = ctx.text[s:e].lower().split()
