@@ -327,10 +327,12 @@ def word_windows(
     """Like :func:`trigger_windows` but from whole-word trigger hits found by the PhraseMatcher."""
     trig = ctx.triggers
     wset = _word_set(words)
-    if wset.isdisjoint(trig):
-        return []
-    # the report's trigger words are a handful; the lists asked about may be long
-    pos = [p for w in trig if w in wset for p in trig[w]]
+    # look up the smaller side in the larger: a report has a few dozen trigger words, a rule's
+    # list is often one or two words and sometimes long (the positions are sorted below)
+    if len(wset) < len(trig):
+        pos = [p for w in wset if w in trig for p in trig[w]]
+    else:
+        pos = [p for w in trig if w in wset for p in trig[w]]
     if not pos:
         return []
     pos.sort()
