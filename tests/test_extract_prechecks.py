@@ -5,18 +5,52 @@ quick test here gives the same answer as running the regex, on texts built to si
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drachma.extract import offences, outcomes
-from drachma.extract.common import RuleIndex, literal_starts, matches_at, may_match
+from drachma.extract import ages, dates, offences, outcomes, places, statistics
+from drachma.extract.common import (
+    Context,
+    RuleIndex,
+    appositive_number_starts,
+    line_starts,
+    literal_starts,
+    matches_at,
+    may_match,
+    quoted_name_number_starts,
+)
 from drachma.extract.rules import PatternRule
 
 PIECES = [
-    "per", "cent", "per cent", "percent", "Per cent", "%", "proportion", "figure", "figures",
-    "statistics", "s.", "section", "Section", "15A", "(2)", " of the Sexual Offences Act 2003",
-    "as.", "x", "configures", " ", "  ", ",", ".", "\n", "a", "the", "12",
+    "per",
+    "cent",
+    "per cent",
+    "percent",
+    "Per cent",
+    "%",
+    "proportion",
+    "figure",
+    "figures",
+    "statistics",
+    "s.",
+    "section",
+    "Section",
+    "15A",
+    "(2)",
+    " of the Sexual Offences Act 2003",
+    "as.",
+    "x",
+    "configures",
+    " ",
+    "  ",
+    ",",
+    ".",
+    "\n",
+    "a",
+    "the",
+    "12",
 ]
 texts = st.lists(st.sampled_from(PIECES), max_size=14).map("".join)
 
@@ -71,3 +105,183 @@ def test_rule_index_keeps_rule_order() -> None:
     index = RuleIndex()
     assert [r.label for r in index.triggered(rules, {"y": [3], "z": [9]})] == ["a", "b", "c"]
     assert index.triggered(rules, {"q": [1]}) == []
+
+
+# --- scans replaced by candidates: the same matches as the whole-text ``finditer`` -------------
+NUMBER_PIECES = [
+    "1",
+    "12",
+    "123",
+    "2019",
+    "45",
+    "7",
+    "٣",
+    "١٢",
+    ",",
+    ".",
+    "(",
+    ")",
+    " ",
+    "  ",
+    "\u00a0",
+    "aged",
+    "Aged",
+    "aged ",
+    "x",
+    "A",
+    "£",
+    "$",
+    "-",
+    "/",
+    "%",
+    "per cent",
+    "reports",
+    "\n",
+    "'",
+    "’",
+    "'Kay'",
+    "of",
+    "who",
+    "was",
+    "Smith",
+]
+# "Surname, aged 45, of": an opener, spaces, maybe "aged", a number, a closer, a word
+appositive_shapes = st.tuples(
+    st.sampled_from(
+        ["", "x", "Smith", "'Kay'", "'Jo'", "“Kay-Lee”", "'K'", "'K_9'", "'kay'", "'Él'"]
+    ),
+    st.sampled_from(["", " ", "\u00a0"]),
+    st.sampled_from(["", ",", "(", "x"]),
+    st.sampled_from(["", " ", "  ", "\u00a0"]),
+    st.sampled_from(["", "aged", "aged ", "Aged ", "aged\u00a0 "]),
+    st.sampled_from(["4", "45", "145", "٤٥", "4 5"]),
+    st.sampled_from(["", " ", "\u00a0"]),
+    st.sampled_from([",", ")", ".", "", ", ,"]),
+    st.sampled_from(["", " "]),
+    st.sampled_from(["of", "who", "was", "x", ""]),
+).map("".join)
+number_texts = st.lists(
+    st.one_of(st.sampled_from(NUMBER_PIECES), appositive_shapes), max_size=12
+).map("".join)
+MONTH_PIECES = [
+    "Jan",
+    "January",
+    "Janu",
+    "JAN",
+    "jan",
+    "May",
+    "Mayor",
+    "Mayfield",
+    "Sept",
+    "September",
+    "Sep",
+    "Sepx",
+    "March",
+    "Mar",
+    "Marc",
+    "Xmarch",
+    "MarMay",
+    "Dec",
+    "Decembers",
+    "A",
+    "J",
+    "Monday",
+    " ",
+    ".",
+    "\n",
+    "6",
+    "2019",
+    "x",
+    "É",
+    "Maybe",
+    "Augustine",
+    "Octobery",
+]
+month_texts = st.lists(st.sampled_from(MONTH_PIECES), max_size=14).map("".join)
+LINE_PIECES = [
+    "LEEDS",
+    " — ",
+    "LEEDS, Ohio",
+    ", ",
+    "Ohio",
+    " -- ",
+    ": ",
+    "\n",
+    "\n\n",
+    " ",
+    "\t",
+    "(AP)",
+    "A",
+    "Man",
+    "held",
+    "O'NEILL",
+    "ST. ALBANS",
+    ".",
+    "–",
+    "-",
+    " x",
+]
+line_texts = st.lists(st.sampled_from(LINE_PIECES), max_size=14).map("".join)
+
+
+def _runs(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in re.finditer(r"\d+", text)]
+
+
+def test_digit_runs_are_the_runs_of_digits() -> None:
+    ctx = Context(
+        text="In 2019, 1,250 reports; ١٢ x", report_date=date(2020, 1, 1), sent_starts=[0]
+    )
+    assert ctx.digit_runs() == [(3, 7), (9, 10), (11, 14), (24, 26)]
+    assert ctx.digit_runs() is ctx.digit_runs()  # found once
+
+
+@settings(max_examples=500, deadline=None)
+@given(number_texts)
+def test_number_starts_are_the_filtered_finditer(text: str) -> None:
+    want = [
+        (d.span(), d.group())
+        for d in statistics.DIGIT_START_RE.finditer(text)
+        if not (
+            d.start() > 0 and (text[d.start() - 1].isalnum() or text[d.start() - 1] in ".,/£$-")
+        )
+    ]
+    assert [(d.span(), d.group()) for d in statistics.number_starts(text, _runs(text))] == want
+
+
+@settings(max_examples=500, deadline=None)
+@given(number_texts)
+def test_appositive_number_starts_give_finditer(text: str) -> None:
+    for rx in (ages.AGE_APPOS_RE, ages.NOUN_AGE_RE):
+        want = [(m.span(), m.group("n")) for m in rx.finditer(text)]
+        got = matches_at(rx, text, appositive_number_starts(text, _runs(text)))
+        assert [(m.span(), m.group("n")) for m in got] == want
+    rx = ages.PERSONA_AGE_RE
+    want = [(m.span(), m.group("n")) for m in rx.finditer(text)]
+    got = matches_at(rx, text, quoted_name_number_starts(text, _runs(text)))
+    assert [(m.span(), m.group("n")) for m in got] == want
+
+
+@settings(max_examples=500, deadline=None)
+@given(month_texts)
+def test_month_word_starts_are_the_month_word_matches(text: str) -> None:
+    want = [m.start() for m in dates.MONTHWORD_RE.finditer(text) if m.group() in dates.MONTH_WORDS]
+    assert dates.month_word_starts(text) == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(MONTH_PIECES + NUMBER_PIECES), max_size=16).map("".join))
+def test_absolute_matches_with_runs_are_the_same(text: str) -> None:
+    want = [(m.span(), m.groupdict()) for m in dates.absolute_matches(text)]
+    got = [(m.span(), m.groupdict()) for m in dates.absolute_matches(text, _runs(text))]
+    assert got == want
+
+
+@settings(max_examples=500, deadline=None)
+@given(line_texts)
+def test_dateline_at_line_starts_is_finditer(text: str) -> None:
+    rx = places.DATELINE_LINES_RE
+    want = [(m.span(), m.groupdict()) for m in rx.finditer(text)]
+    got = [(m.span(), m.groupdict()) for m in matches_at(rx, text, line_starts(text))]
+    assert got == want
+    assert line_starts("a\nb\n") == [0, 2, 4]

@@ -12,7 +12,10 @@ import re
 from drachma.extract.common import (
     FUNCTION_WORDS,
     Context,
+    appositive_number_starts,
     finditer_windows,
+    matches_at,
+    quoted_name_number_starts,
     register_triggers,
     trigger_windows,
     word_windows,
@@ -259,7 +262,9 @@ def extract_ages(ctx: Context) -> None:
             add(MentionType.AGE_SUBJECT, m.start("a"), m.end("a"), a, 0.75)
     # "the profile, 'Kayleigh', 13,": an invented persona's age, in a sentence about decoys
     if "'" in text or '"' in text or "‘" in text or "“" in text:
-        for m in PERSONA_AGE_RE.finditer(text):
+        for m in matches_at(
+            PERSONA_AGE_RE, text, quoted_name_number_starts(text, ctx.digit_runs())
+        ):
             n = int(m.group("n"))
             if n <= 17 and DECOY_CONTEXT_RE.search(low, *ctx.sentence(m.start())):
                 add(MentionType.AGE_DECOY, m.start("n"), m.end("n"), n, 0.7)
@@ -271,7 +276,7 @@ def extract_ages(ctx: Context) -> None:
         if not HUNTER_CONTEXT_RE.search(low, m.end(), m.end() + 40):
             add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), n, 0.75)
     # "Surname, 45, of Town", "Name (45) was jailed", for names the people rules did not know
-    for m in AGE_APPOS_RE.finditer(text):
+    for m in matches_at(AGE_APPOS_RE, text, appositive_number_starts(text, ctx.digit_runs())):
         opener, closer = text[m.start()], text[m.end("n") :].lstrip(" \u00a0")[:1]
         if (opener == "(") != (closer == ")"):
             continue  # "(45," or ", 45)": not one appositive
@@ -335,8 +340,9 @@ def extract_ages(ctx: Context) -> None:
                 n = int(cm.group("n"))
                 add(MentionType.AGE_DECOY, cm.start("n"), cm.end("n"), n, 0.7)
             continue
-        if HUNTER_CONTEXT_RE.search(low, max(ctx.sentence(nm.start())[0], nm.start() - 60),
-                                    nm.start()):
+        if HUNTER_CONTEXT_RE.search(
+            low, max(ctx.sentence(nm.start())[0], nm.start() - 60), nm.start()
+        ):
             continue
         add(MentionType.AGE_SUBJECT, nm.start("n"), nm.end("n"), int(nm.group("n")), 0.7)
     # "Name, 63, and Name, 27.": the last of a list of named ages whose first was a subject's
@@ -346,12 +352,15 @@ def extract_ages(ctx: Context) -> None:
                 add(MentionType.AGE_SUBJECT, m.start("n"), m.end("n"), int(m.group("n")), 0.7)
     for m in WHO_IS_AGE_RE.finditer(low):
         pre = text[max(0, m.start() - 30) : m.start()]
-        if not (NAME_END_RE.search(pre) or NOUN_BEFORE_RE.search(low, max(0, m.start() - 25),
-                                                                  m.start())):
+        if not (
+            NAME_END_RE.search(pre) or NOUN_BEFORE_RE.search(low, max(0, m.start() - 25), m.start())
+        ):
             continue
-        if HUNTER_NAME_RE.search(text, max(0, m.start() - 60), m.start()) or HUNTER_WHO_RE.match(
-            low, m.end()
-        ) or HUNTER_CONTEXT_RE.search(low, max(0, m.start() - 25), m.start()):
+        if (
+            HUNTER_NAME_RE.search(text, max(0, m.start() - 60), m.start())
+            or HUNTER_WHO_RE.match(low, m.end())
+            or HUNTER_CONTEXT_RE.search(low, max(0, m.start() - 25), m.start())
+        ):
             continue
         pm = _person_before(ctx, m.start(), person_ends)
         if pm is not None and pm.attributes.get("role") in _NOT_SUBJECT_ROLES:

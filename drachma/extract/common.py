@@ -25,6 +25,7 @@ CHUNK_RE = re.compile(
     rf"(?:{SEP}(?:(?:{_CONNECT}){SEP})*{CAP_TOKEN})*"
 )
 TOKEN_RE = re.compile(r"[^\s]+")
+DIGITS_RE = re.compile(r"\d+")
 POSSESSIVE_RE = re.compile(r"(?:['’]s|['’])$")
 
 # Words that start sentences or headlines but never begin a name.
@@ -88,6 +89,8 @@ class Context:
     chunk_by_end: dict[int, Chunk] = field(default_factory=dict)
     # trigger word (lower-cased) -> character offsets, from the pipeline's PhraseMatcher
     triggers: dict[str, list[int]] = field(default_factory=dict)
+    # (start, end) of every run of digits in ``text``, found on first use (``digit_runs``)
+    _digit_runs: list[tuple[int, int]] | None = None
 
     def __post_init__(self) -> None:
         if not self.low:
@@ -97,6 +100,14 @@ class Context:
         self.chunk_starts = [c.start for c in self.chunks]
         self.chunk_by_start = {c.start: c for c in self.chunks}
         self.chunk_by_end = {c.end: c for c in self.chunks}
+
+    def digit_runs(self) -> list[tuple[int, int]]:
+        """(start, end) of every maximal run of digits (``\\d+``) in the text, in order: one scan
+        shared by the rules that start at a number (dates, statistics, ages)."""
+        runs = self._digit_runs
+        if runs is None:
+            runs = self._digit_runs = [m.span() for m in DIGITS_RE.finditer(self.text)]
+        return runs
 
     def chunk_at(self, pos: int) -> Chunk | None:
         i = bisect_right(self.chunk_starts, pos) - 1
@@ -129,7 +140,7 @@ class Context:
         return not self.text[s:pos].strip(" \t\n\"'“‘•-–—(*")
 
     def is_claimed(self, start: int, end: int) -> bool:
-        return 1 in self.claimed[start:end]
+        return self.claimed.find(1, start, end) != -1
 
     def claim(self, start: int, end: int, code: int = 1) -> None:
         self.claimed[start:end] = bytes([code]) * (end - start)
@@ -316,10 +327,12 @@ def word_windows(
     """Like :func:`trigger_windows` but from whole-word trigger hits found by the PhraseMatcher."""
     trig = ctx.triggers
     wset = _word_set(words)
-    if wset.isdisjoint(trig):
-        return []
-    # the report's trigger words are a handful; the lists asked about may be long
-    pos = [p for w in trig if w in wset for p in trig[w]]
+    # look up the smaller side in the larger: a report has a few dozen trigger words, a rule's
+    # list is often one or two words and sometimes long (the positions are sorted below)
+    if len(wset) < len(trig):
+        pos = [p for w in wset if w in trig for p in trig[w]]
+    else:
+        pos = [p for w in trig if w in wset for p in trig[w]]
     if not pos:
         return []
     pos.sort()
@@ -351,6 +364,63 @@ def finditer_windows(
     out: list[re.Match[str]] = []
     for s, e in windows:
         out.extend(rx.finditer(text, s, e))
+    return out
+
+
+def line_starts(text: str) -> list[int]:
+    """0 and every offset right after a "\\n": where a MULTILINE "^" can match."""
+    out = [0]
+    i = text.find("\n")
+    while i != -1:
+        out.append(i + 1)
+        i = text.find("\n", i + 1)
+    return out
+
+
+def appositive_number_starts(
+    text: str, runs: list[tuple[int, int]], openers: str = ",(", sizes: tuple[int, ...] = (2,)
+) -> list[int]:
+    """Where a match of a pattern shaped ``[,(][ \\u00a0]*(?:aged[ \\u00a0]+)?\\d{2}...`` can
+    start ("Surname, 45, of", "Name (aged 45)"): the opener before each run of ``sizes`` digits
+    (``runs``: the text's runs of digits), past spaces and an "aged" as the pattern allows.
+    Sorted; ``matches_at`` with these gives what ``finditer`` gives."""
+    out: list[int] = []
+    for s, e in runs:
+        if e - s not in sizes:
+            continue  # "\\d{2}" between an opener and a non-digit is a run of two
+        k = s
+        while k > 0 and text[k - 1] in " \u00a0":
+            k -= 1
+        if k > 0 and text[k - 1] in openers:
+            out.append(k - 1)
+        elif k < s and text[k - 4 : k] == "aged":
+            k -= 4
+            while k > 0 and text[k - 1] in " \u00a0":
+                k -= 1
+            if k > 0 and text[k - 1] in openers:
+                out.append(k - 1)
+    return out
+
+
+def quoted_name_number_starts(text: str, runs: list[tuple[int, int]]) -> list[int]:
+    """Where a match of a pattern shaped ``["'‘“][A-Z][\\w\\-]+["'’”][ \\u00a0]*`` followed by the
+    appositive number of :func:`appositive_number_starts` with one or two digits can start
+    ("the profile, 'Kayleigh', 13,"): the opening quote before the quoted word that ends, past
+    spaces, right before such an appositive. Sorted; ``matches_at`` with these gives what
+    ``finditer`` gives."""
+    out: list[int] = []
+    for o in appositive_number_starts(text, runs, sizes=(1, 2)):
+        k = o
+        while k > 0 and text[k - 1] in " \u00a0":
+            k -= 1
+        if k < 1 or text[k - 1] not in "\"'’”":
+            continue
+        b = k - 1  # the quoted word: the word characters ("\\w", "-") before the closing quote
+        while b > 0 and (text[b - 1].isalnum() or text[b - 1] in "_-"):
+            b -= 1
+        if 0 < b <= k - 3 and text[b - 1] in "\"'‘“":
+            out.append(b - 1)
+    out.sort()
     return out
 
 
@@ -403,9 +473,9 @@ def literal_starts(rx: re.Pattern[str]) -> tuple[str, ...] | None:
     if rx.flags & re.IGNORECASE:
         return None
     items = list(sre_parser.parse(rx.pattern, rx.flags))
-    branches = items[0][1][1] if len(items) == 1 and items[0][0] is sre_constants.BRANCH else [
-        items
-    ]
+    branches = (
+        items[0][1][1] if len(items) == 1 and items[0][0] is sre_constants.BRANCH else [items]
+    )
     out: list[str] = []
     for branch in branches:
         seq = list(branch)

@@ -45,6 +45,8 @@ MONTHWORD_RE = pattern("dates.monthword")
 MONTH_WORDS = frozenset(
     [n for n in calendar.month_name if n] + [n for n in calendar.month_abbr if n] + ["Sept"]
 )
+# the first three letters of every month word ("Jan" ... "Dec"; "Sept" starts with "Sep")
+MONTH_ABBRS = tuple(sorted({w[:3] for w in MONTH_WORDS}))
 
 
 def _prev_word_starts(text: str, p: int, n: int = 2) -> list[int]:
@@ -91,11 +93,36 @@ def relative_matches(ctx: Context) -> list[re.Match[str]]:
     return out
 
 
-def absolute_matches(text: str) -> list[re.Match[str]]:
-    """ABSOLUTE_RE matches, tried only where a date can start (fast on long texts)."""
+def month_word_starts(text: str) -> list[int]:
+    """Where the MONTHWORD_RE matches that are month words start, in order.
+
+    A match starts at a capital and takes only lower-case letters after it, so no match runs
+    over another's start, and every month word begins with its three-letter abbreviation: the
+    matches are tried only where one is written (C-speed ``str.find``), not at every capital."""
+    at: list[int] = []
+    for abbr in MONTH_ABBRS:
+        i = text.find(abbr)
+        while i != -1:
+            at.append(i)
+            i = text.find(abbr, i + 1)
+    at.sort()
+    out: list[int] = []
+    for i in at:
+        m = MONTHWORD_RE.match(text, i)
+        if m is not None and m.group() in MONTH_WORDS:
+            out.append(i)
+    return out
+
+
+def absolute_matches(
+    text: str, digit_runs: list[tuple[int, int]] | None = None
+) -> list[re.Match[str]]:
+    """ABSOLUTE_RE matches, tried only where a date can start (fast on long texts).
+    ``digit_runs``: the text's runs of digits when already found (``Context.digit_runs``)."""
     cands: list[int] = []
-    for d in DIGITS_RE.finditer(text):
-        s, e = d.span()
+    if digit_runs is None:
+        digit_runs = [d.span() for d in DIGITS_RE.finditer(text)]
+    for s, e in digit_runs:
         if e - s == 4:
             if text[s : s + 2] in ("19", "20"):
                 cands.append(s)
@@ -109,10 +136,9 @@ def absolute_matches(text: str) -> list[re.Match[str]]:
                 or (nxt[:3] == "of " and nxt[3:4] in MONTH_INITIALS)
             ):
                 cands.append(s)
-    for m in MONTHWORD_RE.finditer(text):
-        if m.group() in MONTH_WORDS:
-            cands.append(m.start())
-            cands.extend(_prev_word_starts(text, m.start(), 2))
+    for i in month_word_starts(text):
+        cands.append(i)
+        cands.extend(_prev_word_starts(text, i, 2))
     cands.sort()
     return matches_at(ABSOLUTE_RE, text, cands)
 
@@ -263,7 +289,7 @@ def resolve_relative(m: re.Match[str], ref: date) -> tuple[str, str] | None:
 def extract_dates(ctx: Context) -> None:
     text, ref = ctx.text, ctx.report_date
     absolute: list[tuple[int, int]] = []
-    for m in absolute_matches(text):
+    for m in absolute_matches(text, ctx.digit_runs()):
         if m.group("y"):
             if STATUTE_BEFORE_RE.search(text, max(0, m.start() - 20), m.start()):
                 continue

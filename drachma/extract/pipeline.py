@@ -59,6 +59,10 @@ ZONE_REPORTS = 2_000
 RENEW_REPORTS = 100_000
 
 
+# MentionType -> its value (an Enum's ``.value`` is a property, slow in a sort key)
+TYPE_VALUES = {t: t.value for t in MentionType}
+
+
 def installed_models() -> list[str]:
     """Names of spaCy pipelines installed in this environment (none are ever downloaded)."""
     try:
@@ -290,7 +294,7 @@ class Extractor:
         extract_offences(ctx)
         extract_statistics(ctx)
         out = [m for m in ctx.mentions if m.confidence >= self.min_confidence and m.end > m.start]
-        out.sort(key=lambda m: (m.start, m.end, m.type.value))
+        out.sort(key=lambda m: (m.start, m.end, TYPE_VALUES[m.type]))
         version = self.version
         for m in out:
             m.pipeline_version = version

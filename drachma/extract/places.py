@@ -22,6 +22,8 @@ from drachma.extract.common import (
     Chunk,
     Context,
     finditer_windows,
+    line_starts,
+    matches_at,
     prev_words,
     register_triggers,
     word_windows,
@@ -159,9 +161,21 @@ def _org_chunk(chunk: Chunk, text: str = "") -> bool:
     return False
 
 
+# PlaceInfo -> its mention attributes (a gazetteer entry's are the same in every report)
+_ATTRS: dict[gaz.PlaceInfo, dict[str, str]] = {}
+
+
 def _place_attrs(info: gaz.PlaceInfo | None) -> dict[str, str]:
+    """A gazetteer entry's mention attributes (a new dict each call: mentions own theirs)."""
     if info is None:
         return {}
+    found = _ATTRS.get(info)
+    if found is None:
+        found = _ATTRS[info] = _attrs_of(info)
+    return dict(found)
+
+
+def _attrs_of(info: gaz.PlaceInfo) -> dict[str, str]:
     attrs = {
         "kind": info.kind,
         "district": info.district,
@@ -187,6 +201,9 @@ class PlaceFinder:
     def __init__(self) -> None:
         self._text = ""
         self.view = gaz.load()
+        # lower-cased name -> the entry ``_best`` picks among the places of that name, chosen
+        # once here instead of sorting the candidates at every lookup
+        self._best_by_name = {k: _best(v) for k, v in self.view.places.items()}
         self.regions = lexicon.regions()
         self.countries = lexicon.countries()
         self.given = lexicon.given_names()
@@ -224,7 +241,7 @@ class PlaceFinder:
         return True
 
     def _lookup(self, surface: str) -> gaz.PlaceInfo | None:
-        return _best(self.view.places.get(surface.lower(), []))
+        return self._best_by_name.get(surface.lower())
 
     def extract(self, ctx: Context, doc: Any = None) -> None:
         text, low = ctx.text, ctx.low
@@ -238,7 +255,7 @@ class PlaceFinder:
         def free(s: int, e: int) -> bool:
             if ctx.is_claimed(s, e):
                 return False
-            return 1 not in taken[s:e]
+            return taken.find(1, s, e) == -1
 
         def add(
             s: int, e: int, conf: float, info: gaz.PlaceInfo | None = None, value: str | None = None
@@ -261,7 +278,9 @@ class PlaceFinder:
             taken[s:e] = b"\x01" * (e - s)
 
         # 1. datelines, at the start of the text or of a paragraph
-        for m in DATELINE_LINES_RE.finditer(text[:5200]):
+        # the pattern starts with "^" (MULTILINE): it is tried at the line starts only
+        head = text[:5200]
+        for m in matches_at(DATELINE_LINES_RE, head, line_starts(head)):
             if m.start() > 5000:
                 break
             a = m.group("a")
@@ -341,9 +360,7 @@ class PlaceFinder:
             first = c.tokens[0][2].lower()
             if first in stop or len(c.tokens) > 3:
                 continue
-            if first in given and not (
-                abbrev in self.region_abbrev and _after_prep(low, c.start)
-            ):
+            if first in given and not (abbrev in self.region_abbrev and _after_prep(low, c.start)):
                 continue  # but "in Lawrence, Ind.": a town named like a person
             if abbrev in self.region_abbrev:
                 add(c.start, c.end, 0.8, self._lookup(c.text))
@@ -463,9 +480,11 @@ class PlaceFinder:
                 # "School Lane"); anywhere else it makes an organisation ("Police Station"),
                 # unless a lower-case venue word follows ("Castle Court shopping centre")
                 lower = None if road_dir else VENUE_LOWER_RE.match(text, toks[-1][1])
-                if i < len(toks) and (
-                    lower is not None or i < len(toks) - 1
-                ) and (lower is not None or not any(w in ORG_HEADS for w in words[i + 1 :])):
+                if (
+                    i < len(toks)
+                    and (lower is not None or i < len(toks) - 1)
+                    and (lower is not None or not any(w in ORG_HEADS for w in words[i + 1 :]))
+                ):
                     end = lower.end() if lower is not None else toks[-1][1]
                     add(toks[i][0], end, 0.75)  # "Union Square shopping centre"
                 continue
@@ -474,8 +493,10 @@ class PlaceFinder:
                 and len(toks) >= 2
                 and words[0] not in stop
                 and not any(w in ORG_HEADS for w in words[:-1] if w != "county")
-                and (_after_prep(low, c.start) or (prev1 == "the" and len(pw) >= 2
-                                                    and pw[-2] in PREPS))
+                and (
+                    _after_prep(low, c.start)
+                    or (prev1 == "the" and len(pw) >= 2 and pw[-2] in PREPS)
+                )
             ):
                 add(c.start, c.end, 0.7)  # "taken to Hallam General Hospital": a venue
                 continue
@@ -508,9 +529,7 @@ class PlaceFinder:
                     # "Castle Court shopping centre": the venue's name with its venue words
                     # (a town before them stays the town: "the Leeds railway station")
                     # ("a Dayton park": a town before a kind of venue, not its name)
-                    end = (
-                        c.end if info is not None or prev1 in ("a", "an") else venue_lower.end()
-                    )
+                    end = c.end if info is not None or prev1 in ("a", "an") else venue_lower.end()
                     add(toks[i][0], end, 0.7, info)
                 continue
             # "Quarnby's east end", "Quarnby, a small town in Ohio": what only places have
@@ -561,9 +580,7 @@ class PlaceFinder:
             if c.text.isupper() and len(c.text) <= 5:
                 continue
             info = self._lookup(c.text)
-            if info is None and (
-                _common_word(text, c) or _in_heading(text, c.start) or c.split
-            ):
+            if info is None and (_common_word(text, c) or _in_heading(text, c.start) or c.split):
                 continue  # a heading's word, or a piece of a title ("the Stop It Now line")
             if len(toks) >= 2 and POSSESSIVE_TOKEN_RE.match(toks[0][2]):
                 # "in Queensland's Gold Coast": two places
@@ -615,11 +632,7 @@ class PlaceFinder:
         # "Rotterdam" beside "Rotterdam-Zuid": a district is a place of its own)
         longs = {v.lower() for _, _, v, _, _ in found if COMPOUND_TOWN_RE.search(v)}
         if longs:
-            found = [
-                f
-                for f in found
-                if not any(lv.startswith(f[2].lower() + "-") for lv in longs)
-            ]
+            found = [f for f in found if not any(lv.startswith(f[2].lower() + "-") for lv in longs)]
         towns = [(s, v) for s, _, v, _, a in found if a.get("kind")]
         for s, e, value, conf, attrs in found:
             words = ctx.text[s:e].lower().split()

@@ -17,13 +17,26 @@ DIGIT_START_RE = pattern("statistics.digit_start")
 PERIOD_RE = pattern("statistics.period")
 
 
+def number_starts(text: str, digit_runs: list[tuple[int, int]]) -> list[re.Match[str]]:
+    """The DIGIT_START_RE matches (numbers such as "1,250" or "3.5") that do not follow a letter,
+    digit or one of ``.,/£$-``, found from the text's runs of digits (``Context.digit_runs``)
+    instead of a scan: every match starts a run, and a run that starts none follows a "," or "."
+    of the match before it, which the same test leaves out."""
+    out: list[re.Match[str]] = []
+    for p, _ in digit_runs:
+        if p > 0 and (text[p - 1].isalnum() or text[p - 1] in ".,/£$-"):
+            continue
+        d = DIGIT_START_RE.match(text, p)
+        if d is not None:  # always: a run of digits starts a match
+            out.append(d)
+    return out
+
+
 def extract_statistics(ctx: Context) -> None:
     text = ctx.text
     dates = [(m.start, m.end) for m in ctx.of_type(MentionType.DATE)]
-    for d in DIGIT_START_RE.finditer(text):
+    for d in number_starts(text, ctx.digit_runs()):
         p = d.start()
-        if p > 0 and (text[p - 1].isalnum() or text[p - 1] in ".,/£$-"):
-            continue
         if any(s <= p < e for s, e in dates):
             continue  # "on 3 March 2023 after members of ...": a date, not a count
         # only numbers followed, within a few words, by something a statistic counts
