@@ -17,8 +17,10 @@ run directly, and the latency of linking one new record.
    writing the address) are put in a SQLite database as ``persons`` (not timed). Then, each in a
    fresh child process with its own peak RSS: *Drachma* is ``drachma.link.linkage.deduplicate``
    (records brought up to date in the database with their blocking keys, trained, run, pairs
-   stored); *raw Splink* reads the same rows with ``sqlite3``, computes the same features and runs
-   the same Splink settings, training and prediction directly, the pairs left in a pandas frame.
+   stored); *raw Splink* reads the same rows with ``sqlite3``, computes the same features the
+   same way (``drachma.link.feature_table.FeatureTable``, in DuckDB, as Drachma's job does) and
+   runs the same Splink settings, training and prediction directly, the pairs left in a pandas
+   frame.
 3. **One new record.** After the Drachma job, new variants of stored people are added one at a
    time and linked with ``link_record`` (candidates by indexed keys, scored with the stored
    model); median and slowest of 20.
