@@ -17,8 +17,10 @@ run directly, and the latency of linking one new record.
    writing the address) are put in a SQLite database as ``persons`` (not timed). Then, each in a
    fresh child process with its own peak RSS: *Drachma* is ``drachma.link.linkage.deduplicate``
    (records brought up to date in the database with their blocking keys, trained, run, pairs
-   stored); *raw Splink* reads the same rows with ``sqlite3``, computes the same features and runs
-   the same Splink settings, training and prediction directly, the pairs left in a pandas frame.
+   stored); *raw Splink* reads the same rows with ``sqlite3``, computes the same features the
+   same way (``drachma.link.feature_table.FeatureTable``, in DuckDB, as Drachma's job does) and
+   runs the same Splink settings, training and prediction directly, the pairs left in a pandas
+   frame.
 3. **One new record.** After the Drachma job, new variants of stored people are added one at a
    time and linked with ``link_record`` (candidates by indexed keys, scored with the stored
    model); median and slowest of 20.
@@ -49,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from drachma.demo import names as N  # noqa: E402
 from drachma.link import splink_job  # noqa: E402
+from drachma.link.feature_table import INPUT_COLUMNS, FeatureTable  # noqa: E402
 from drachma.link.features import person_features  # noqa: E402
 from drachma.link.linkage import REVIEW_THRESHOLD  # noqa: E402
 from drachma.safeguarding.names import nicknames_of  # noqa: E402
@@ -200,15 +203,22 @@ def job_raw(path: Path) -> dict[str, Any]:
 
     began = time.perf_counter()
     connection = sqlite3.connect(path)
-    rows = []
+    ids: list[int] = []
+    inputs: dict[str, list[Any]] = {c: [] for c in INPUT_COLUMNS}
     for person_id, name, born, addresses in connection.execute(
             "SELECT id, name, date_of_birth, addresses FROM persons ORDER BY id"):
         where = json.loads(addresses or "[]")
-        features = person_features(name, date_of_birth=date.fromisoformat(born) if born else None,
-                                   address=where[0] if where else None)
-        rows.append({"unique_id": person_id, **features.as_dict()})
-    frame = splink_job.frame_of(rows)
-    del rows
+        ids.append(person_id)
+        inputs["name"].append(name)
+        inputs["dob"].append(date.fromisoformat(born) if born else None)
+        inputs["address"].append(where[0] if where else None)
+        inputs["postcode"].append(None)
+        inputs["handles"].append([])
+    inputs["pos"] = list(range(len(ids)))
+    # the same features as Drachma's, computed the same way (DuckDB; see feature_table)
+    table = FeatureTable(inputs)
+    frame = table.frame([ids[pos] for pos in table.positions()])
+    table.close()
     api = DuckDBAPI()
     trained = splink_job.train(frame, api, records=len(frame))
     kept: list[Any] = []

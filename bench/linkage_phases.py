@@ -4,9 +4,10 @@
 
 Runs ``drachma.link.linkage.deduplicate`` once on a copy of the generated database that
 ``bench/linkage.py`` builds (``bench/.cache``), with Drachma's own functions wrapped in timers:
-reading the sources and computing features, writing records, writing blocking keys, turning the
-records into a frame, Splink's training (input read into DuckDB included), Splink's prediction,
-turning prediction rows into pairs with their waterfalls, writing the pairs, and the rest. The
+reading the sources, computing features in DuckDB (``FeatureTable``), staging and writing
+records and blocking keys, turning the records into a frame, Splink's training (input read into
+DuckDB included), Splink's prediction, turning prediction rows into pairs with their
+waterfalls, writing the pairs, and the rest. The
 figures are wall-clock and CPU seconds of one run (CPU counts every thread of the process, so it
 moves less with the load of a shared machine than wall-clock time does); phases nest (the
 refresh holds the record and key writes, prediction holds the pair writes).
@@ -30,7 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import linkage as bench  # noqa: E402
 
-from drachma.link import linkage, splink_job  # noqa: E402
+from drachma.link import feature_table, linkage, splink_job  # noqa: E402
 from drachma.store import linkage as link_store  # noqa: E402
 
 SPENT: dict[str, float] = defaultdict(float)
@@ -66,9 +67,10 @@ def main() -> None:
         if name in ("upsert_records", "write_keys", "remove_other_records", "save_pairs",
                     "load_records", "_write_staged"):
             timed(link_store, name, f"store: {name}")
+    timed(feature_table.FeatureTable, "__init__", "features: computed in DuckDB")
     from sqlalchemy.engine import Connection
 
-    timed(Connection, "exec_driver_sql", "store: keys through the driver")
+    timed(Connection, "exec_driver_sql", "store: staging through the driver")
     timed(splink_job, "train", "splink: train (input read in)")
     timed(splink_job, "predict", "splink: predict (pair writes inside)")
     timed(splink_job, "scored_pairs", "pairs: rows -> waterfalls", listify=True)

@@ -1,5 +1,5 @@
 """The whole job's refresh of linkage records (issue 11's speed work), on SQLite and PostgreSQL:
-a job killed part way, whether while reading the sources or inside the write, leaves the records
+a job killed part way, whether while staging the records or inside the write, leaves the records
 and keys exactly as they were; a load that rebuilds the key indexes leaves the same keys and the
 indexes in place; a rerun rewrites only what changed."""
 
@@ -38,16 +38,17 @@ def snapshot(store: Store) -> tuple[list[Any], list[Any], set[str]]:
 
 
 KILLED_WHILE = {
-    # the fifth record's features: earlier chunks (of two) were read by then
-    "reading": "linkage.CHUNK = 2\n"
+    # the third chunk (of two records) being staged: earlier chunks were staged by then
+    "staging": "from drachma.link import feature_table\n"
+               "feature_table.CHUNK = 2\n"
                "calls = []\n"
-               "features = linkage._features\n"
+               "stage = link_store.RecordLoad.stage\n"
                "def dying(*args):\n"
                "    calls.append(1)\n"
-               "    if len(calls) == 5:\n"
+               "    if len(calls) == 3:\n"
                "        os._exit(9)\n"
-               "    return features(*args)\n"
-               "linkage._features = dying\n",
+               "    return stage(*args)\n"
+               "link_store.RecordLoad.stage = dying\n",
     # the last step of the write (records inserted, keys written, indexes rebuilt)
     "writing": "link_store.rebuild_key_indexes = lambda written, stored: True\n"
                "def dying(*args):\n"
@@ -131,7 +132,7 @@ def test_a_rerun_rewrites_only_the_records_that_changed(
                      .values(name="Bartholomew Quennell"))
     second = linkage.refresh_records(store, actor)
     after = snapshot(store)
-    assert second.columns["unique_id"] == first.columns["unique_id"]  # same records, same order
+    assert second.record_ids == first.record_ids  # same records, same order
     changed = {r[0] for r in after[0]} - {r[0] for r in before[0]} | {
         a[0] for a, b in zip(after[0], before[0], strict=True) if a != b}
     with store.begin() as conn:

@@ -38,7 +38,8 @@ from drachma.access.events import LinkageModelTrained, LinkageRun
 from drachma.access.permissions import Permission
 from drachma.errors import NotFoundError, ValidationError
 from drachma.link import splink_job
-from drachma.link.features import PersonFeatures, UnusableRecordError, person_features, person_keys
+from drachma.link.feature_table import INPUT_COLUMNS, FeatureTable
+from drachma.link.features import PersonFeatures, person_features, person_keys
 from drachma.store import linkage as link_store
 from drachma.store.db import Store
 
@@ -58,14 +59,18 @@ class RefreshResult:
     unusable: int = 0
     removed: int = 0  # records whose source is gone
     by_kind: dict[str, int] = field(default_factory=dict)
-    # the records as they now stand, column by column (what the Splink job reads)
-    columns: dict[str, list[Any]] = field(default_factory=dict)
+    record_ids: list[int] = field(default_factory=list)  # the records as they now stand
+    table: FeatureTable | None = None  # their features (what the Splink job reads)
     _frame: pd.DataFrame | None = None
 
     def frame(self) -> pd.DataFrame:
         """The records as Splink reads them, made once (training and the run share it)."""
         if self._frame is None:
-            self._frame = splink_job.frame_of_columns(self.columns)
+            if self.table is None:
+                raise ValueError("no records were refreshed")
+            self._frame = self.table.frame(self.record_ids)
+            self.table.close()
+            self.table = None
         return self._frame
 
 
@@ -109,28 +114,35 @@ def _json_list(text: str | None) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _features(source_kind: str, row: Any) -> PersonFeatures:
+Inputs = tuple[str | None, Any, str | None, str | None, list[str]]
+
+
+def _inputs(source_kind: str, row: Any) -> Inputs:
+    """(name, date of birth, address, postcode, handles) of a source row, as
+    :func:`~drachma.link.features.person_features` takes them."""
     if source_kind == "person":
         addresses = _json_list(row.addresses)
-        return person_features(row.name, date_of_birth=row.date_of_birth,
-                               address=addresses[0] if addresses else None)
+        return row.name, row.date_of_birth, addresses[0] if addresses else None, None, []
     if source_kind == "incident_subject":
-        return person_features(row.name, date_of_birth=row.date_of_birth, address=row.address,
-                               postcode=row.postcode, handles=_json_list(row.handles))
+        return (row.name, row.date_of_birth, row.address, row.postcode,
+                _json_list(row.handles))
     if source_kind == "investigation_subject":
         addresses, postcodes = _json_list(row.addresses), _json_list(row.postcodes)
-        return person_features(row.name, date_of_birth=row.date_of_birth,
-                               address=addresses[0] if addresses else None,
-                               postcode=postcodes[0] if postcodes else None,
-                               handles=_json_list(row.handles))
+        return (row.name, row.date_of_birth, addresses[0] if addresses else None,
+                postcodes[0] if postcodes else None, _json_list(row.handles))
     # a confirmed PERSON mention: the name as it now stands, and a handle if the reader saw one
     try:
         attributes = json.loads(row.attributes or "{}")
     except ValueError:
         attributes = {}
     handle = attributes.get("handle") if isinstance(attributes, dict) else None
-    return person_features(row.corrected_value or row.value,
-                           handles=[str(handle)] if handle else [])
+    return row.corrected_value or row.value, None, None, None, [str(handle)] if handle else []
+
+
+def _features(source_kind: str, row: Any) -> PersonFeatures:
+    name, born, address, postcode, handles = _inputs(source_kind, row)
+    return person_features(name, date_of_birth=born, address=address, postcode=postcode,
+                           handles=handles)
 
 
 def _sources(conn: Any) -> Iterator[tuple[str, Any]]:
@@ -144,40 +156,38 @@ def _sources(conn: Any) -> Iterator[tuple[str, Any]]:
         yield "investigation_subject", row
 
 
-CHUNK = 20_000
-
-
 def refresh_records(store: Store, actor: Actor) -> RefreshResult:
     """Bring the person records taking part in linkage up to date with their sources (records
     with no usable identifiers are counted and left out): new and changed records get their
     blocking keys, unchanged ones are left alone, records whose source is gone are removed. The
-    sources are read and the features computed in chunks, staged, and written in one
-    transaction (:func:`drachma.store.linkage.load_records`): a job stopped part way leaves the
-    records and keys as they were."""
+    sources are read once; the features and keys of every record are computed together in
+    DuckDB (:class:`~drachma.link.feature_table.FeatureTable`, the same values as
+    :func:`~drachma.link.features.person_features`), staged, and written in one transaction
+    (:func:`drachma.store.linkage.load_records`): a job stopped part way leaves the records and
+    keys as they were."""
     actor.require(Permission.LINK_RECORDS)
-    result = RefreshResult(columns={c: [] for c in ("unique_id", *splink_job.FEATURE_COLUMNS)})
+    kinds: list[str] = []
+    ids: list[int] = []
+    inputs: dict[str, list[Any]] = {c: [] for c in INPUT_COLUMNS}
+    with store.begin() as conn:
+        for source_kind, row in _sources(conn):
+            kinds.append(source_kind)
+            ids.append(int(row.id))
+            for column, value in zip(INPUT_COLUMNS[1:], _inputs(source_kind, row), strict=True):
+                inputs[column].append(value)
+    inputs["pos"] = list(range(len(ids)))
+    table = FeatureTable(inputs)
+    result = RefreshResult(unusable=table.unusable, table=table)
 
-    def chunks() -> Iterator[list[tuple[str, int, dict[str, Any], set[str]]]]:
-        items: list[tuple[str, int, dict[str, Any], set[str]]] = []
-        with store.begin() as conn:
-            for source_kind, row in _sources(conn):
-                try:
-                    features = _features(source_kind, row)
-                except UnusableRecordError:
-                    result.unusable += 1
-                    continue
-                values = features.as_dict()
-                items.append((source_kind, int(row.id), values, person_keys(features)))
-                for column in splink_job.FEATURE_COLUMNS:
-                    result.columns[column].append(values[column])
+    def chunks() -> Iterator[list[tuple[str, int, str, str]]]:
+        for chunk in table.staged(kinds, ids):
+            for _, source_kind, _, _, _ in chunk:
                 result.by_kind[source_kind] = result.by_kind.get(source_kind, 0) + 1
-                if len(items) >= CHUNK:
-                    yield items
-                    items = []
-        yield items
+            yield [(source_kind, source_id, text, keys)
+                   for _, source_kind, source_id, text, keys in chunk]
 
     loaded = link_store.load_records(store, PERSON, chunks())
-    result.columns["unique_id"] = loaded.record_ids
+    result.record_ids = loaded.record_ids
     result.records = len(loaded.record_ids)
     result.removed = loaded.removed
     return result

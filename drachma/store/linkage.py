@@ -301,18 +301,20 @@ def upsert_records(conn: Connection, kind: str,
     return [existing[(s, i)][0] for s, i, _, _ in items]
 
 
-# The whole job's refresh: staged in temporary tables, written in one transaction.
+# The whole job's refresh: staged in a temporary table, written in one transaction.
 #
 # ``upsert_records`` above is for one record (or a few). The whole job brings every record up to
-# date at once: its rows are first staged, chunk by chunk, in temporary tables private to one
-# connection (no index, no lock on the real tables); then one transaction sets the real tables
-# from them in a handful of set-wise statements (no per-row work in Python). A job killed at any
+# date at once: its rows are first staged, chunk by chunk, in a temporary table private to one
+# connection (no index, no lock on the real tables), one row a record with its keys as a JSON
+# list (the database unpacks them: one row through the driver a record, not one a key); then one
+# transaction sets the real tables from them in a handful of set-wise statements (no per-row
+# work in Python). A job killed at any
 # point leaves the previous records and keys exactly as they were. When most of the keys are new
 # (the first run, or features recomputed throughout), the key indexes are dropped inside that
 # transaction and built again after the load, which is much cheaper than keeping them up to date
 # row by row.
 
-_STAGE, _STAGE_KEYS = "drachma_link_stage", "drachma_link_stage_keys"
+_STAGE = "drachma_link_stage"
 NEW, CHANGED, SAME = 2, 1, 0
 SQLITE_JOB_CACHE_KIB = 262_144  # SQLite page cache of the job's connection (default 2 MiB)
 
@@ -333,30 +335,38 @@ class RecordLoad:
         self._conn = conn
         self._staged = 0
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        self._record_sql = (f"INSERT INTO {_STAGE} (pos, source_kind, source_id, features) "
-                            f"VALUES ({mark}, {mark}, {mark}, {mark})")
-        self._key_sql = f"INSERT INTO {_STAGE_KEYS} (pos, key) VALUES ({mark}, {mark})"
+        self._record_sql = (f"INSERT INTO {_STAGE} (pos, source_kind, source_id, features, "
+                            f"keys) VALUES ({mark}, {mark}, {mark}, {mark}, {mark})")
 
-    def stage(self, items: Sequence[tuple[str, int, dict[str, Any], set[str]]]) -> None:
-        """Stage (source kind, source id, features, keys) rows, in order."""
+    def stage(self, items: Sequence[tuple[str, int, dict[str, Any] | str, Iterable[str] | str]]
+              ) -> None:
+        """Stage (source kind, source id, features, keys) rows, in order; features are a dict or
+        already the JSON text ``json.dumps(features, sort_keys=True)`` makes of it, keys a
+        collection of distinct keys or already a JSON list of them."""
         first = self._staged
         self._conn.exec_driver_sql(self._record_sql, [
-            (first + n, s, i, json.dumps(f, sort_keys=True))
-            for n, (s, i, f, _) in enumerate(items)])
-        self._conn.exec_driver_sql(self._key_sql, [
-            (first + n, k) for n, (_, _, _, keys) in enumerate(items) for k in keys])
+            (first + n, s, i, f if isinstance(f, str) else json.dumps(f, sort_keys=True),
+             k if isinstance(k, str) else json.dumps(sorted(k)))
+            for n, (s, i, f, k) in enumerate(items)])
         self._staged += len(items)
 
 
 def _stage_tables(conn: Connection) -> None:
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE_KEYS}")
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {_STAGE} (pos INTEGER PRIMARY KEY, source_kind VARCHAR(32) "
-        f"NOT NULL, source_id INTEGER NOT NULL, features TEXT NOT NULL, record_id INTEGER, "
-        f"state INTEGER NOT NULL DEFAULT {NEW})")
-    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {_STAGE_KEYS} (pos INTEGER NOT NULL, "
-                         "key VARCHAR(120) NOT NULL)")
+        f"NOT NULL, source_id INTEGER NOT NULL, features TEXT NOT NULL, keys TEXT NOT NULL, "
+        f"record_id INTEGER, state INTEGER NOT NULL DEFAULT {NEW})")
+
+
+def _staged_keys(conn: Connection) -> str:
+    """(record_id, key) of the staged records whose keys are written, their JSON lists unpacked
+    by the database (SQLite's json_each, PostgreSQL's json_array_elements_text)."""
+    if conn.dialect.name == "sqlite":
+        unpacked = f"{_STAGE} s, json_each(s.keys) k"
+    else:
+        unpacked = f"{_STAGE} s CROSS JOIN LATERAL json_array_elements_text(s.keys::json) k"
+    return f"SELECT s.record_id, k.value FROM {unpacked} WHERE s.state <> {SAME}"
 
 
 def rebuild_key_indexes(written: int, stored: int) -> bool:
@@ -397,9 +407,8 @@ def _write_staged(conn: Connection, kind: str) -> LoadResult:
     if rebuild:
         for index in linkage_keys.indexes:
             index.drop(conn)
-    run(f"INSERT INTO linkage_keys (record_id, key) SELECT s.record_id, k.key FROM "
-        f"{_STAGE_KEYS} k JOIN {_STAGE} s ON s.pos = k.pos WHERE s.state <> {SAME}"
-        + ("" if rebuild else " ORDER BY k.key, s.record_id"))
+    run(f"INSERT INTO linkage_keys (record_id, key) {_staged_keys(conn)}"
+        + ("" if rebuild else " ORDER BY k.value, s.record_id"))
     if rebuild:
         for index in sorted(linkage_keys.indexes, key=lambda i: str(i.name)):
             index.create(conn)
@@ -410,7 +419,7 @@ def _write_staged(conn: Connection, kind: str) -> LoadResult:
 
 
 def load_records(store: Store, kind: str,
-                 chunks: Iterable[Sequence[tuple[str, int, dict[str, Any], set[str]]]]
+                 chunks: Iterable[Sequence[tuple[str, int, dict[str, Any] | str, Iterable[str]]]]
                  ) -> LoadResult:
     """Bring every record of ``kind`` up to date from ``chunks`` of (source kind, source id,
     features, keys): new records inserted with their keys, changed ones refreshed (keys
@@ -436,7 +445,6 @@ def load_records(store: Store, kind: str,
             if conn.in_transaction():
                 conn.rollback()
             with conn.begin():
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE_KEYS}")
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
             if sqlite:
                 conn.exec_driver_sql(f"PRAGMA cache_size={cache}")
