@@ -80,6 +80,7 @@ PAGE_POOL = 2000  # reports whose pages are asked for, read by the extractor bef
 @dataclass
 class Kind:
     latencies: list[float] = field(default_factory=list)  # seconds, answered ones
+    planned: list[float] = field(default_factory=list)  # when each answered one was due
     ok: int = 0
     limited: int = 0
     refused: int = 0  # wrong log-ins refused as they should be
@@ -368,9 +369,11 @@ async def _call(kinds: dict[str, Kind], kind: str, planned: float, lateness: lis
     elif response.status_code in refused:
         stats.refused += 1
         stats.latencies.append(took)
+        stats.planned.append(planned)
     elif response.status_code in expected:
         stats.ok += 1
         stats.latencies.append(took)
+        stats.planned.append(planned)
         if answered is not None:
             answered(response)
     else:
@@ -532,7 +535,27 @@ def report(backend: str, kinds: dict[str, Kind], lateness: list[float], elapsed:
     print(f"logged-in throughput {total / elapsed:.1f} answers/s, p50 {p50:.0f} ms, "
           f"p99 {p99:.0f} ms; sends late by p50 {percentile(lateness, 50) * 1000:.1f} ms, "
           f"p99 {percentile(lateness, 99) * 1000:.1f} ms, max {max(lateness) * 1000:.1f} ms")
+    burst_figures(kinds)
     return p99, errors
+
+
+def burst_figures(kinds: dict[str, Kind]) -> None:
+    """The logged-in answers due while the burst of wrong log-ins lasted (from its first wrong
+    log-in's planned time to its last answer) against the others: what the burst did to them."""
+    burst = kinds.get("wrong log-in")
+    if burst is None or not burst.planned:
+        return
+    began = min(burst.planned)
+    ended = max(p + t for p, t in zip(burst.planned, burst.latencies, strict=True))
+    during: list[float] = []
+    rest: list[float] = []
+    for name in LOGGED_IN:
+        for due, took in zip(kinds[name].planned, kinds[name].latencies, strict=True):
+            (during if began <= due <= ended else rest).append(took)
+    print(f"logged-in answers due during the burst ({ended - began:.1f} s, until its last answer):"
+          f" {len(during)}, p50 {percentile(during, 50) * 1000:.0f} ms, p99 "
+          f"{percentile(during, 99) * 1000:.0f} ms; the other {len(rest)}: p50 "
+          f"{percentile(rest, 50) * 1000:.0f} ms, p99 {percentile(rest, 99) * 1000:.0f} ms")
 
 
 def cpu_seconds(pid: int) -> float:
