@@ -101,6 +101,22 @@ async def _send(client: httpx.AsyncClient, n: int, username: str) -> Counter[int
     return Counter(await asyncio.gather(*(one() for _ in range(n))))
 
 
+def lock_out(url: str, username: str) -> None:
+    """Lock the account and the attacker's address now (as the policy's failures would)."""
+    from datetime import UTC, datetime, timedelta
+
+    from drachma.store import throttle as throttle_store
+
+    store = Store(url)
+    now = datetime.now(UTC)
+    with store.begin() as conn:
+        for kind, key in ((throttle_store.ACCOUNT, username),
+                          (throttle_store.ADDRESS, ATTACKER_ADDRESS)):
+            throttle_store.record_failure(conn, kind, key, now, timedelta(minutes=15))
+            throttle_store.lock(conn, kind, key, now + timedelta(minutes=15))
+    store.dispose()
+
+
 def audit_rows(store: Store) -> int:
     from drachma.store.audit import count
     with store.begin() as conn:
@@ -145,6 +161,8 @@ def in_process(url: str, home: Path, n: int, username: str) -> list[str]:
     passwords._hasher = Counting()  # type: ignore[assignment]
     try:
         for what in ("unlocked at first", "already locked"):
+            if what == "already locked":
+                lock_out(url, username)
             tally.statements.clear()
             tally.commits = tally.checks = 0
             rows = audit_rows(store)
@@ -178,6 +196,8 @@ def real_server(url: str, home: Path, n: int, username: str) -> list[str]:
 
     try:
         for what in ("unlocked at first", "already locked"):
+            if what == "already locked":
+                lock_out(url, username)
             time.sleep(1.0)
             before = cpu_seconds(server.pid)
             began = time.perf_counter()
