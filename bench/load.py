@@ -170,6 +170,27 @@ def prepare(backend: str, reports: int, postgres: str, rebuild: bool,
     return url, home
 
 
+def reuse(backend: str, reports: int, postgres: str, schema: str) -> str:
+    """The URL of the database an earlier run made (``--reuse``), its burst's lock-outs cleared
+    (a lock-out lasts longer than a run)."""
+    from drachma.store import throttle as throttle_store
+
+    home = home_of(backend, reports, schema)
+    if backend == "sqlite":
+        if not (home / "drachma.db").exists():
+            raise SystemExit(f"--reuse: no database in {home}; run once without --reuse")
+        url = f"sqlite:///{home / 'drachma.db'}"
+    else:
+        base = normalise_url(postgres)
+        url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    store = Store(url)
+    with store.begin() as conn:
+        throttle_store.clear(conn, throttle_store.ACCOUNT, TARGET)
+        throttle_store.clear(conn, throttle_store.ADDRESS, ATTACKER_ADDRESS)
+    store.dispose()
+    return url
+
+
 def counts_in_step(url: str) -> bool:
     """Whether the counts kept with every write (which answer a list's total) count every
     stored report."""
@@ -592,6 +613,10 @@ def main() -> None:
     parser.add_argument("--schema", default=SCHEMA, type=schema_name,
                         help=f"PostgreSQL schema of the bench's database (default {SCHEMA})")
     parser.add_argument("--rebuild", action="store_true", help="load the database again")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the database an earlier run made, as it is (no users, "
+                             "index or reading brought up to date; only the lock-outs of the "
+                             "wrong log-ins' account and address are cleared)")
     parser.add_argument("--prepare-only", action="store_true",
                         help="only make the database (run by the bench itself, niced)")
     args = parser.parse_args()
@@ -607,14 +632,18 @@ def main() -> None:
     for backend in backends:
         # Making the database is long and is not measured: it runs niced, in a process of its
         # own; the measured minute runs at the priority the bench was started with.
-        made = subprocess.run(
-            [sys.executable, __file__, "--prepare-only", "--backend", backend, "--reports",
-             str(args.reports), "--postgres", args.postgres, "--schema", args.schema,
-             *(["--rebuild"] if args.rebuild else [])],
-            preexec_fn=lambda: os.nice(10), capture_output=True, text=True, check=False)
-        if made.returncode != 0:
-            raise SystemExit(f"making the {backend} database failed:\n{made.stdout}{made.stderr}")
-        url = made.stdout.strip().splitlines()[-1]
+        if args.reuse:
+            url = reuse(backend, args.reports, args.postgres, args.schema)
+        else:
+            made = subprocess.run(
+                [sys.executable, __file__, "--prepare-only", "--backend", backend, "--reports",
+                 str(args.reports), "--postgres", args.postgres, "--schema", args.schema,
+                 *(["--rebuild"] if args.rebuild else [])],
+                preexec_fn=lambda: os.nice(10), capture_output=True, text=True, check=False)
+            if made.returncode != 0:
+                raise SystemExit(
+                    f"making the {backend} database failed:\n{made.stdout}{made.stderr}")
+            url = made.stdout.strip().splitlines()[-1]
         costs = list_costs(url, args.reports)
         home = home_of(backend, args.reports, args.schema)
         port = free_port()
