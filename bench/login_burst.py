@@ -9,7 +9,9 @@ Two parts, on SQLite and/or PostgreSQL:
   argon2 checks, statements (``before_cursor_execute``), commits and audit rows; then the same
   again while the account and address are locked (every log-in refused);
 * **the real server**: ``drachma serve`` on a fresh database, the same burst over HTTP from
-  127.0.2.1, the server's CPU seconds (``/proc/<pid>/stat``) before and after, and its answers.
+  127.0.2.1, the server's CPU seconds (``/proc/<pid>/stat``) before and after, and its answers;
+  meanwhile another address asks for ``GET /login`` every 50 ms (and for 2 s before, without a
+  burst): how long others wait while the burst is handled.
 
     .venv/bin/python bench/login_burst.py --backend both
 
@@ -182,31 +184,65 @@ def in_process(url: str, home: Path, n: int, username: str) -> list[str]:
     return lines
 
 
+async def _probe(base: str, until: asyncio.Event, every: float = 0.05) -> list[float]:
+    """GET /login (a cheap page) every ``every`` s from another address until ``until`` is set:
+    how long another caller waits while the burst is handled (seconds each)."""
+    took: list[float] = []
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        while not until.is_set():
+            began = time.perf_counter()
+            await client.get("/login")
+            took.append(time.perf_counter() - began)
+            await asyncio.sleep(max(0.0, every - (time.perf_counter() - began)))
+    return took
+
+
+def _ms(values: list[float]) -> str:
+    ordered = sorted(values)
+    middle = ordered[len(ordered) // 2] if ordered else float("nan")
+    return f"p50 {middle * 1000:.0f} ms, max {max(ordered, default=float('nan')) * 1000:.0f} ms"
+
+
 def real_server(url: str, home: Path, n: int, username: str) -> list[str]:
     port = free_port()
     server = start_server(url, home, port)
+    base = f"http://127.0.0.1:{port}"
     lines = []
 
-    async def burst() -> Counter[int]:
+    async def burst() -> tuple[Counter[int], list[float]]:
         transport = httpx.AsyncHTTPTransport(local_address=ATTACKER_ADDRESS,
                                              limits=httpx.Limits(max_connections=n))
-        async with httpx.AsyncClient(transport=transport, base_url=f"http://127.0.0.1:{port}",
+        done = asyncio.Event()
+        probing = asyncio.create_task(_probe(base, done))
+        async with httpx.AsyncClient(transport=transport, base_url=base,
                                      timeout=60) as client:
-            return await _send(client, n, username)
+            answers = await _send(client, n, username)
+        done.set()
+        return answers, await probing
+
+    async def quiet(seconds: float) -> list[float]:
+        done = asyncio.Event()
+        probing = asyncio.create_task(_probe(base, done))
+        await asyncio.sleep(seconds)
+        done.set()
+        return await probing
 
     try:
+        alone = asyncio.run(quiet(2))
+        lines.append(f"  no burst, 2 s: GET /login from another address {_ms(alone)}")
         for what in ("unlocked at first", "already locked"):
             if what == "already locked":
                 lock_out(url, username)
             time.sleep(1.0)
             before = cpu_seconds(server.pid)
             began = time.perf_counter()
-            answers = asyncio.run(burst())
+            answers, probed = asyncio.run(burst())
             took = time.perf_counter() - began
             time.sleep(0.5)  # let the server finish what it does after its answers
             cpu = cpu_seconds(server.pid) - before
             lines.append(f"  {what}: answers {dict(sorted(answers.items()))} in {took:.2f} s; "
-                         f"server CPU {cpu:.2f} s, {cpu / n * 1000:.1f} ms a wrong log-in")
+                         f"server CPU {cpu:.2f} s, {cpu / n * 1000:.1f} ms a wrong log-in; "
+                         f"meanwhile GET /login from another address {_ms(probed)}")
     finally:
         stop_server(server)
     return lines
@@ -219,12 +255,14 @@ def main() -> None:
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL")
     parser.add_argument("--schema", default=SCHEMA,
                         help=f"PostgreSQL schema, made and dropped (default {SCHEMA})")
+    parser.add_argument("--server-only", action="store_true", help="only the real server's part")
     parser.add_argument("--unknown", action="store_true",
                         help="aim at a username that does not exist (the same costs expected)")
     args = parser.parse_args()
     username = "nosuchuser" if args.unknown else TARGET
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
-        for part, run in (("in the process", in_process), ("the real server", real_server)):
+        parts = (("in the process", in_process), ("the real server", real_server))
+        for part, run in parts[1:] if args.server_only else parts:
             folder = Path(tempfile.mkdtemp(prefix="login-burst-"))
             try:
                 url = _database(backend, args.postgres, args.schema, folder)
