@@ -10,8 +10,9 @@ Two parts, on SQLite and/or PostgreSQL:
   again while the account and address are locked (every log-in refused);
 * **the real server**: ``drachma serve`` on a fresh database, the same burst over HTTP from
   127.0.2.1, the server's CPU seconds (``/proc/<pid>/stat``) before and after, and its answers;
-  meanwhile another address asks for ``GET /login`` every 50 ms (and for 2 s before, without a
-  burst): how long others wait while the burst is handled.
+  meanwhile another process asks for ``GET /login`` every 50 ms (and for 2 s before, without a
+  burst): how long others wait while the burst is handled. The server's CPU then includes the
+  probe's requests; the CPU figures of bench/README.md come from runs without the probe.
 
     .venv/bin/python bench/login_burst.py --backend both
 
@@ -22,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -184,17 +187,37 @@ def in_process(url: str, home: Path, n: int, username: str) -> list[str]:
     return lines
 
 
-async def _probe(base: str, until: asyncio.Event, every: float = 0.05) -> list[float]:
-    """GET /login (a cheap page) every ``every`` s from another address until ``until`` is set:
-    how long another caller waits while the burst is handled (seconds each)."""
-    took: list[float] = []
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        while not until.is_set():
-            began = time.perf_counter()
-            await client.get("/login")
-            took.append(time.perf_counter() - began)
-            await asyncio.sleep(max(0.0, every - (time.perf_counter() - began)))
-    return took
+PROBE = """
+import json, os, sys, time
+import httpx
+base, flag, took = sys.argv[1], sys.argv[2], []
+with httpx.Client(base_url=base, timeout=60) as client:
+    while not os.path.exists(flag):
+        began = time.time()
+        client.get("/login")
+        took.append((began, time.time() - began))
+        time.sleep(max(0.0, 0.05 - (time.time() - began)))
+print(json.dumps(took))
+"""
+
+
+class Probe:
+    """GET /login (a cheap page) every 50 ms from another process and address while it runs:
+    how long another caller waits while the burst is handled (a process of its own, so that the
+    burst's own client, busy reading its answers, does not slow the probe)."""
+
+    def __init__(self, base: str) -> None:
+        self.flag = Path(tempfile.mkdtemp(prefix="login-burst-probe-")) / "stop"
+        self.process = subprocess.Popen([sys.executable, "-c", PROBE, base, str(self.flag)],
+                                        stdout=subprocess.PIPE, text=True)
+
+    def stop(self, since: float = 0.0, until: float = float("inf")) -> list[float]:
+        """The probe's waits (seconds) of the requests it made between ``since`` and ``until``
+        (``time.time()``), or that were still waiting at ``since``."""
+        self.flag.touch()
+        out, _ = self.process.communicate(timeout=120)
+        shutil.rmtree(self.flag.parent, ignore_errors=True)
+        return [float(t) for at, t in json.loads(out) if at + t >= since and at <= until]
 
 
 def _ms(values: list[float]) -> str:
@@ -209,40 +232,34 @@ def real_server(url: str, home: Path, n: int, username: str) -> list[str]:
     base = f"http://127.0.0.1:{port}"
     lines = []
 
-    async def burst() -> tuple[Counter[int], list[float]]:
+    async def burst() -> Counter[int]:
         transport = httpx.AsyncHTTPTransport(local_address=ATTACKER_ADDRESS,
                                              limits=httpx.Limits(max_connections=n))
-        done = asyncio.Event()
-        probing = asyncio.create_task(_probe(base, done))
         async with httpx.AsyncClient(transport=transport, base_url=base,
                                      timeout=60) as client:
-            answers = await _send(client, n, username)
-        done.set()
-        return answers, await probing
-
-    async def quiet(seconds: float) -> list[float]:
-        done = asyncio.Event()
-        probing = asyncio.create_task(_probe(base, done))
-        await asyncio.sleep(seconds)
-        done.set()
-        return await probing
+            return await _send(client, n, username)
 
     try:
-        alone = asyncio.run(quiet(2))
+        probe = Probe(base)
+        time.sleep(2)
+        alone = probe.stop()
         lines.append(f"  no burst, 2 s: GET /login from another address {_ms(alone)}")
         for what in ("unlocked at first", "already locked"):
             if what == "already locked":
                 lock_out(url, username)
-            time.sleep(1.0)
+            probe = Probe(base)
+            time.sleep(2.0)  # the probe started and asking
             before = cpu_seconds(server.pid)
-            began = time.perf_counter()
-            answers, probed = asyncio.run(burst())
-            took = time.perf_counter() - began
+            began = time.time()
+            answers = asyncio.run(burst())
+            ended = time.time()
+            took = ended - began
+            probed = probe.stop(began, ended)
             time.sleep(0.5)  # let the server finish what it does after its answers
             cpu = cpu_seconds(server.pid) - before
             lines.append(f"  {what}: answers {dict(sorted(answers.items()))} in {took:.2f} s; "
                          f"server CPU {cpu:.2f} s, {cpu / n * 1000:.1f} ms a wrong log-in; "
-                         f"meanwhile GET /login from another address {_ms(probed)}")
+                         f"meanwhile {len(probed)} GET /login from another address {_ms(probed)}")
     finally:
         stop_server(server)
     return lines
