@@ -80,6 +80,7 @@ PAGE_POOL = 2000  # reports whose pages are asked for, read by the extractor bef
 @dataclass
 class Kind:
     latencies: list[float] = field(default_factory=list)  # seconds, answered ones
+    planned: list[float] = field(default_factory=list)  # when each answered one was due
     ok: int = 0
     limited: int = 0
     refused: int = 0  # wrong log-ins refused as they should be
@@ -167,6 +168,27 @@ def prepare(backend: str, reports: int, postgres: str, rebuild: bool,
             conn.execute(text("VACUUM ANALYZE reports, report_access, mentions"))
         engine.dispose()
     return url, home
+
+
+def reuse(backend: str, reports: int, postgres: str, schema: str) -> str:
+    """The URL of the database an earlier run made (``--reuse``), its burst's lock-outs cleared
+    (a lock-out lasts longer than a run)."""
+    from drachma.store import throttle as throttle_store
+
+    home = home_of(backend, reports, schema)
+    if backend == "sqlite":
+        if not (home / "drachma.db").exists():
+            raise SystemExit(f"--reuse: no database in {home}; run once without --reuse")
+        url = f"sqlite:///{home / 'drachma.db'}"
+    else:
+        base = normalise_url(postgres)
+        url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    store = Store(url)
+    with store.begin() as conn:
+        throttle_store.clear(conn, throttle_store.ACCOUNT, TARGET)
+        throttle_store.clear(conn, throttle_store.ADDRESS, ATTACKER_ADDRESS)
+    store.dispose()
+    return url
 
 
 def counts_in_step(url: str) -> bool:
@@ -368,9 +390,11 @@ async def _call(kinds: dict[str, Kind], kind: str, planned: float, lateness: lis
     elif response.status_code in refused:
         stats.refused += 1
         stats.latencies.append(took)
+        stats.planned.append(planned)
     elif response.status_code in expected:
         stats.ok += 1
         stats.latencies.append(took)
+        stats.planned.append(planned)
         if answered is not None:
             answered(response)
     else:
@@ -532,7 +556,27 @@ def report(backend: str, kinds: dict[str, Kind], lateness: list[float], elapsed:
     print(f"logged-in throughput {total / elapsed:.1f} answers/s, p50 {p50:.0f} ms, "
           f"p99 {p99:.0f} ms; sends late by p50 {percentile(lateness, 50) * 1000:.1f} ms, "
           f"p99 {percentile(lateness, 99) * 1000:.1f} ms, max {max(lateness) * 1000:.1f} ms")
+    burst_figures(kinds)
     return p99, errors
+
+
+def burst_figures(kinds: dict[str, Kind]) -> None:
+    """The logged-in answers due while the burst of wrong log-ins lasted (from its first wrong
+    log-in's planned time to its last answer) against the others: what the burst did to them."""
+    burst = kinds.get("wrong log-in")
+    if burst is None or not burst.planned:
+        return
+    began = min(burst.planned)
+    ended = max(p + t for p, t in zip(burst.planned, burst.latencies, strict=True))
+    during: list[float] = []
+    rest: list[float] = []
+    for name in LOGGED_IN:
+        for due, took in zip(kinds[name].planned, kinds[name].latencies, strict=True):
+            (during if began <= due <= ended else rest).append(took)
+    print(f"logged-in answers due during the burst ({ended - began:.1f} s, until its last answer):"
+          f" {len(during)}, p50 {percentile(during, 50) * 1000:.0f} ms, p99 "
+          f"{percentile(during, 99) * 1000:.0f} ms; the other {len(rest)}: p50 "
+          f"{percentile(rest, 50) * 1000:.0f} ms, p99 {percentile(rest, 99) * 1000:.0f} ms")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -569,6 +613,10 @@ def main() -> None:
     parser.add_argument("--schema", default=SCHEMA, type=schema_name,
                         help=f"PostgreSQL schema of the bench's database (default {SCHEMA})")
     parser.add_argument("--rebuild", action="store_true", help="load the database again")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the database an earlier run made, as it is (no users, "
+                             "index or reading brought up to date; only the lock-outs of the "
+                             "wrong log-ins' account and address are cleared)")
     parser.add_argument("--prepare-only", action="store_true",
                         help="only make the database (run by the bench itself, niced)")
     args = parser.parse_args()
@@ -584,14 +632,18 @@ def main() -> None:
     for backend in backends:
         # Making the database is long and is not measured: it runs niced, in a process of its
         # own; the measured minute runs at the priority the bench was started with.
-        made = subprocess.run(
-            [sys.executable, __file__, "--prepare-only", "--backend", backend, "--reports",
-             str(args.reports), "--postgres", args.postgres, "--schema", args.schema,
-             *(["--rebuild"] if args.rebuild else [])],
-            preexec_fn=lambda: os.nice(10), capture_output=True, text=True, check=False)
-        if made.returncode != 0:
-            raise SystemExit(f"making the {backend} database failed:\n{made.stdout}{made.stderr}")
-        url = made.stdout.strip().splitlines()[-1]
+        if args.reuse:
+            url = reuse(backend, args.reports, args.postgres, args.schema)
+        else:
+            made = subprocess.run(
+                [sys.executable, __file__, "--prepare-only", "--backend", backend, "--reports",
+                 str(args.reports), "--postgres", args.postgres, "--schema", args.schema,
+                 *(["--rebuild"] if args.rebuild else [])],
+                preexec_fn=lambda: os.nice(10), capture_output=True, text=True, check=False)
+            if made.returncode != 0:
+                raise SystemExit(
+                    f"making the {backend} database failed:\n{made.stdout}{made.stderr}")
+            url = made.stdout.strip().splitlines()[-1]
         costs = list_costs(url, args.reports)
         home = home_of(backend, args.reports, args.schema)
         port = free_port()

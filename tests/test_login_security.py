@@ -396,39 +396,174 @@ def test_long_passphrases_are_allowed_and_stored_only_as_argon2id_hashes(
     assert log_in(store, analyst.name, phrase, "192.0.2.1").token
 
 
-def test_a_burst_at_a_locked_account_takes_only_the_refusal_threads(
-        store: Store, tmp_path: Path, make_actor: ActorFactory,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Log-ins already locked out are refused in threads of their own (``REFUSAL_THREADS``), so
-    a burst of them cannot take the pool every other answer is made in (bench/load.py)."""
+def _burst(app: Any, how_many: int, username: str, password: str = "nope nope nope",
+           address: str = "203.0.113.66") -> list[int]:
+    """``how_many`` log-ins sent at once from ``address`` through the app; their statuses."""
     import anyio
     import httpx
 
-    from drachma.web import auth
-    from drachma.web.app import create_app
-    from tests.web import settings_for
-
-    analyst = make_actor(Role.ANALYST)
-    wrong(store, analyst.name, POLICY.account.max_failures)
-    slow_log_in = AtOnce(auth.log_in)
-    monkeypatch.setattr(auth, "log_in", slow_log_in)
-    app = create_app(store, settings_for(store, tmp_path))
     statuses: list[int] = []
 
     async def burst() -> None:
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             async def one() -> None:
-                answer = await client.post("/api/login", json={"username": analyst.name,
-                                                               "password": "nope nope nope"})
+                answer = await client.post("/api/login", json={"username": username,
+                                                               "password": password})
                 statuses.append(answer.status_code)
             async with anyio.create_task_group() as group:
-                for _ in range(12):
+                for _ in range(how_many):
                     group.start_soon(one)
 
     # an event loop of its own, in a thread of its own (a browser test may hold this thread's)
     runner = threading.Thread(target=anyio.run, args=(burst,))
     runner.start()
     runner.join()
-    assert statuses == [429] * 12
-    assert 1 <= slow_log_in.most <= auth.REFUSAL_THREADS
+    return sorted(statuses)
+
+
+class SlowChecks:
+    """Password checks that take 0.2 s more, counted (so that a burst's log-ins overlap)."""
+
+    def __init__(self) -> None:
+        self.real = passwords._hasher
+        self.checks = 0
+
+    def verify(self, hash_: str, password: str) -> bool:
+        self.checks += 1
+        time.sleep(0.2)
+        return bool(self.real.verify(hash_, password))
+
+    def hash(self, password: str) -> str:
+        return str(self.real.hash(password))
+
+
+def test_a_burst_at_a_locked_account_takes_only_the_refusal_threads(
+        store: Store, tmp_path: Path, make_actor: ActorFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Log-ins already locked out are refused in threads of their own (``REFUSAL_THREADS``), so
+    a burst of them cannot take the pool every other answer is made in (bench/load.py), and
+    without ``log_in`` (no second transaction); every one of them is audited."""
+    from drachma.web import auth
+    from drachma.web.app import create_app
+    from tests.web import settings_for
+
+    analyst = make_actor(Role.ANALYST)
+    wrong(store, analyst.name, POLICY.account.max_failures)
+    before = len(failures(store))
+    slow_check = AtOnce(auth._locked)
+    monkeypatch.setattr(auth, "_locked", slow_check)
+
+    def no_log_in(*_: Any, **__: Any) -> None:
+        raise AssertionError("a locked log-in reached log_in")
+
+    monkeypatch.setattr(auth, "log_in", no_log_in)
+    app = create_app(store, settings_for(store, tmp_path))
+    assert _burst(app, 12, analyst.name) == [429] * 12
+    assert 1 <= slow_check.most <= auth.REFUSAL_THREADS
+    refused = failures(store)[: len(failures(store)) - before]
+    assert len(refused) == 12 and {e.address for e in refused} == {"203.0.113.66"}
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["known", "unknown"])
+def test_a_burst_of_wrong_log_ins_costs_only_checks_at_once_password_checks(
+        store: Store, tmp_path: Path, make_actor: ActorFactory,
+        monkeypatch: pytest.MonkeyPatch, known: bool) -> None:
+    """30 wrong log-ins at once at one username from one address: only ``checks_at_once`` of
+    them reach a password check (the rest are refused at once, 429, each audited, not counted
+    as wrong passwords); the same for a username that does not exist."""
+    from drachma.store import throttle as throttle_store
+    from drachma.web.app import create_app
+    from tests.web import settings_for
+
+    name = make_actor(Role.ANALYST).name if known else "nobody.here"
+    slow = SlowChecks()
+    monkeypatch.setattr(passwords, "_hasher", slow)
+    app = create_app(store, settings_for(store, tmp_path))
+    at_once = POLICY.account.checks_at_once
+    assert at_once < POLICY.account.max_failures  # else the lock would come first
+    assert _burst(app, 30, name) == [401] * at_once + [429] * (30 - at_once)
+    assert slow.checks == at_once
+    events = failures(store)
+    assert len(events) == 30 and {e.address for e in events} == {"203.0.113.66"}
+    assert sorted(e.detail.get("busy", "") for e in events) == [""] * at_once + [
+        "account"] * (30 - at_once)
+    with store.begin() as conn:
+        counted = throttle_store.get(conn, throttle_store.ACCOUNT, name)
+    assert counted is not None and counted.failures == at_once
+    if known:  # the gate let everyone out: the right password now logs in
+        assert _burst(app, 1, name, PASSWORD) == [200]
+
+
+def test_refused_log_ins_are_audited_in_batches_every_one_before_its_answer(
+        store: Store, tmp_path: Path, make_actor: ActorFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A burst of refusals shares a few audit transactions, not one each; every line is written
+    (in the order the log-ins came, each with its own time) before its refusal is answered."""
+    from drachma.access import throttle
+    from drachma.web.app import create_app
+    from tests.web import settings_for
+
+    batches: list[int] = []
+    real = throttle.record_refusals
+
+    def slow_write(store_: Store, entries: list[Any]) -> None:
+        batches.append(len(entries))
+        time.sleep(0.1)
+        real(store_, entries)
+
+    monkeypatch.setattr(throttle, "record_refusals", slow_write)
+    monkeypatch.setattr(passwords, "_hasher", SlowChecks())
+    app = create_app(store, settings_for(store, tmp_path))
+    statuses = _burst(app, 20, make_actor(Role.ANALYST).name)
+    assert statuses.count(429) == sum(batches) == 20 - POLICY.account.checks_at_once
+    assert len(batches) < sum(batches)
+    events = failures(store)  # newest first
+    assert len(events) == 20
+    refused = [e.at for e in events if e.detail.get("busy")]
+    assert len(refused) == sum(batches) and refused == sorted(refused, reverse=True)
+
+
+def test_a_wrong_log_in_at_an_unknown_username_costs_the_same_as_at_a_known_one(
+        store: Store, tmp_path: Path, make_actor: ActorFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No timing oracle: before any lock, a wrong log-in runs the same SQL statements and one
+    password check whether or not the username exists."""
+    from sqlalchemy import event
+
+    from drachma.web.app import create_app
+    from tests.web import settings_for
+
+    known = make_actor(Role.ANALYST).name
+    slow = SlowChecks()
+    monkeypatch.setattr(passwords, "_hasher", slow)
+    app = create_app(store, settings_for(store, tmp_path))
+    ran: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        ran.append(statement)
+
+    costs = []
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        for n, name in enumerate((known, "nobody.here")):
+            ran.clear()
+            checks = slow.checks
+            assert _burst(app, 1, name, address=f"203.0.113.{70 + n}") == [401]
+            costs.append((list(ran), slow.checks - checks))
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert costs[0] == costs[1] and costs[0][1] == 1
+
+
+def test_checks_at_once_is_in_the_policy_file_and_must_be_above_0(tmp_path: Path) -> None:
+    from drachma.access.policy import POLICY_FILE
+
+    shipped = POLICY_FILE.read_text(encoding="utf-8")
+    assert POLICY.account.checks_at_once >= 1 and POLICY.address.checks_at_once >= 1
+    for replacement in ("checks_at_once = 0", ""):
+        changed = tmp_path / "login.toml"
+        changed.write_text(re.sub(r"(?m)^checks_at_once = \d+$", replacement, shipped, count=1),
+                           encoding="utf-8")
+        with pytest.raises(PolicyFileError, match="checks_at_once"):
+            read_policy(changed)

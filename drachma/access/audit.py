@@ -52,6 +52,12 @@ def record(
     audit_store.append(conn, entry(actor, event, actor_name=actor_name, address=address))
 
 
+def record_entries(conn: Connection, entries: list[AuditEvent]) -> None:
+    """Append lines already made by :func:`entry` (each with the time it was made), in order, in
+    the caller's transaction: several events written together in one statement."""
+    audit_store.append_many(conn, entries)
+
+
 def view_audit(
     store: Store, actor: Actor, filters: AuditFilters, *, limit: int = 100, offset: int = 0
 ) -> tuple[list[AuditEvent], int]:

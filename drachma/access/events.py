@@ -1166,3 +1166,16 @@ class PersonProfileExported(AuditedEvent):
     person_id: int
     format: str
     records: str
+
+
+# --- log-in (issue 13): a burst of log-ins refused before any password check --------------------
+
+@dataclass(frozen=True, slots=True)
+class LogInRefusedBusy(AuditedEvent):
+    """A log-in refused before its password was checked, because as many log-ins at the same
+    username or from the same address (``busy``: account or address) were already waiting for
+    a check (login.toml ``checks_at_once``). Not counted as a wrong password."""
+
+    action, kind = AuditAction.LOGIN_FAILED, RecordKind.USER
+    username: str
+    busy: str

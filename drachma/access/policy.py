@@ -26,6 +26,9 @@ class Throttle:
     max_failures: int
     window: timedelta
     lock: timedelta
+    # log-ins from one account name or address that may wait for (or be in) a password check at
+    # once in one server process; more are refused at once, before any check
+    checks_at_once: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,8 @@ def _throttle(data: dict[str, object], name: str, path: Path) -> Throttle:
     table = _section(data, name, path)
     return Throttle(_int(table, name, "max_failures", path),
                     timedelta(minutes=_int(table, name, "window_minutes", path)),
-                    timedelta(minutes=_int(table, name, "lock_minutes", path)))
+                    timedelta(minutes=_int(table, name, "lock_minutes", path)),
+                    _int(table, name, "checks_at_once", path))
 
 
 def read_policy(path: Path = POLICY_FILE) -> LoginPolicy:

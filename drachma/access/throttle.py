@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 
 from drachma.access import audit
 from drachma.access.actor import Actor
-from drachma.access.events import LoginLockedOut, LoginUnlocked
+from drachma.access.events import LogInFailed, LoginLockedOut, LogInRefusedBusy, LoginUnlocked
 from drachma.access.permissions import Permission
 from drachma.access.policy import login_policy
 from drachma.errors import AuthenticationError, NotFoundError, ValidationError
+from drachma.model.user import AuditEvent
 from drachma.store import throttle as throttle_store
 from drachma.store.db import Connection, Store
 from drachma.store.throttle import ACCOUNT, ADDRESS
@@ -33,6 +34,32 @@ class LoginLocked(AuthenticationError):
 
 LOCKED_MESSAGE = ("too many failed log-ins: log-in is locked for a while; try again later or "
                   "ask a supervisor to unlock it")
+
+
+class TooManyAtOnce(AuthenticationError):
+    """As many log-ins at this username, or from this address, already wait for a password check
+    (``checks_at_once``): refused before any check, and not counted as a wrong password."""
+
+    kind = "too_many_at_once"
+    http_status = 429
+
+
+AT_ONCE_MESSAGE = ("too many log-ins at once for this username or from this address; try again "
+                   "in a moment")
+
+
+def refusal(name: str, address: str | None, busy: str | None = None) -> AuditEvent:
+    """The audit line of a log-in refused without a password check: locked out (``busy`` None),
+    or over ``checks_at_once`` (``busy``: account or address). ``name`` as :func:`audit_name`
+    made it."""
+    event = LogInRefusedBusy(username=name, busy=busy) if busy else LogInFailed(username=name)
+    return audit.entry(None, event, actor_name=name, address=address)
+
+
+def record_refusals(store: Store, entries: list[AuditEvent]) -> None:
+    """Write the audit lines of refused log-ins, in the order given, in one transaction."""
+    with store.begin() as conn:
+        audit.record_entries(conn, entries)
 
 
 def audit_name(username: str) -> str:

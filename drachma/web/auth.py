@@ -11,10 +11,11 @@ calls need no CSRF token.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from fastapi import Request, Response
@@ -26,6 +27,7 @@ from drachma.access.policy import login_policy
 from drachma.access.users import API_TOKEN_PREFIX, LoginSession, log_in, session_actor
 from drachma.config import Settings
 from drachma.errors import AuthenticationError, PermissionDenied
+from drachma.model.user import AuditEvent
 from drachma.store.db import Store
 
 SESSION_COOKIE = "drachma_session"
@@ -38,6 +40,7 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _UNSET = object()
+_State = TypeVar("_State")
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,12 +228,18 @@ def safe_next(value: str | None, default: str = "/") -> str:
     return value
 
 
+def _app_state(request: Request, name: str, make: Callable[[], _State]) -> _State:
+    """The app's one ``name`` (made by ``make`` at first use)."""
+    found: _State | None = getattr(request.app.state, name, None)
+    if found is None:
+        found = make()
+        setattr(request.app.state, name, found)
+    return found
+
+
 def _login_limiter(request: Request) -> anyio.CapacityLimiter:
-    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "login_limiter", None)
-    if limiter is None:
-        limiter = anyio.CapacityLimiter(login_policy().hashing_concurrency)
-        request.app.state.login_limiter = limiter
-    return limiter
+    return _app_state(request, "login_limiter",
+                      lambda: anyio.CapacityLimiter(login_policy().hashing_concurrency))
 
 
 #: Threads for the log-in's lock-out check and for refusing a log-in already locked out: apart
@@ -242,11 +251,7 @@ REFUSAL_THREADS = 2
 
 
 def _refusal_limiter(request: Request) -> anyio.CapacityLimiter:
-    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "refusal_limiter", None)
-    if limiter is None:
-        limiter = anyio.CapacityLimiter(REFUSAL_THREADS)
-        request.app.state.refusal_limiter = limiter
-    return limiter
+    return _app_state(request, "refusal_limiter", lambda: anyio.CapacityLimiter(REFUSAL_THREADS))
 
 
 def _locked(store: Store, username: str, address: str | None) -> bool:
@@ -255,17 +260,106 @@ def _locked(store: Store, username: str, address: str | None) -> bool:
                                               address[:64] if address else None))
 
 
+class LogInGate:
+    """Log-ins waiting for (or in) a password check in this process, per username typed and per
+    client address: past ``checks_at_once`` (login.toml) a log-in is refused at once, before any
+    database read or password check. A burst of wrong log-ins then costs that many checks while
+    it lasts (bench/login_burst.py), and cannot fill the one queue every log-in waits in. Used
+    only in the event loop's thread (no lock needed). Counted by the name typed, whether or not
+    such a user exists."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[tuple[str, str], int] = {}
+
+    def enter(self, name: str, address: str | None) -> str | None:
+        """Count a log-in in; or the kind (account, address) that is full, counting nothing."""
+        policy = login_policy()
+        keys = [("account", name, policy.account.checks_at_once)]
+        if address:
+            keys.append(("address", address, policy.address.checks_at_once))
+        for kind, key, most in keys:
+            if self.waiting.get((kind, key), 0) >= most:
+                return kind
+        for kind, key, _ in keys:
+            self.waiting[kind, key] = self.waiting.get((kind, key), 0) + 1
+        return None
+
+    def leave(self, name: str, address: str | None) -> None:
+        for pair in [("account", name), *([("address", address)] if address else [])]:
+            left = self.waiting.get(pair, 0) - 1
+            if left > 0:
+                self.waiting[pair] = left
+            else:
+                self.waiting.pop(pair, None)
+
+
+class RefusalAudit:
+    """The audit lines of log-ins refused without a password check, written in batches: each
+    refusal is answered only once its own line is committed (none is lost or answered
+    unrecorded; a failed write fails every refusal of its batch), but a burst of them shares a
+    few transactions instead of one each. Lines keep the order and time they were made in. One
+    waiting refusal writes batches (in the refusal threads) until none is left, shielded from
+    its own caller going away so that no other refusal is left waiting."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[AuditEvent, anyio.Event, list[BaseException]]] = []
+        self.writing = False
+
+    async def record(self, store: Store, line: AuditEvent, limiter: anyio.CapacityLimiter
+                     ) -> None:
+        done, failed = anyio.Event(), list[BaseException]()
+        self.waiting.append((line, done, failed))
+        if self.writing:
+            await done.wait()
+        else:
+            self.writing = True
+            try:
+                with anyio.CancelScope(shield=True):
+                    while self.waiting:
+                        batch, self.waiting = self.waiting, []
+                        try:
+                            await anyio.to_thread.run_sync(
+                                throttle.record_refusals, store, [b[0] for b in batch],
+                                limiter=limiter)
+                        except Exception as exc:  # every refusal of the batch fails with it
+                            for _, each_done, each_failed in batch:
+                                each_failed.append(exc)
+                                each_done.set()
+                        else:
+                            for _, each_done, _ in batch:
+                                each_done.set()
+            finally:
+                self.writing = False
+        if failed:
+            raise failed[0]
+
+
 async def log_in_apart(request: Request, username: str, password: str,
                        **options: Any) -> LoginSession:
     """:func:`drachma.access.users.log_in` in threads of its own: a burst of log-ins (each a slow
     password check) waits for these few threads instead of filling the pool every other page
-    and API answer is made in, so it cannot slow logged-in users down (bench/load.py). A log-in
-    already locked out (account or address) needs no password check: it skips that queue, and
-    ``log_in`` refuses and audits it at once."""
+    and API answer is made in, so it cannot slow logged-in users down (bench/load.py).
+
+    Refused without a password check, and audited in batches (:class:`RefusalAudit`): a log-in
+    over ``checks_at_once`` for its username or address (:class:`LogInGate`; no database read
+    either), and one already locked out (account or address; one read in the refusal threads).
+    """
     store, address = store_of(request), client_address(request)
-    attempt = partial(log_in, store, username, password, address,
-                      hours=settings_of(request).session_hours, **options)
+    name, key_address = throttle.audit_name(username), address[:64] if address else None
+    gate = _app_state(request, "login_gate", LogInGate)
     refusals = _refusal_limiter(request)
-    if await anyio.to_thread.run_sync(_locked, store, username, address, limiter=refusals):
-        return await anyio.to_thread.run_sync(attempt, limiter=refusals)
-    return await anyio.to_thread.run_sync(attempt, limiter=_login_limiter(request))
+    audit_log = _app_state(request, "refusal_audit", RefusalAudit)
+    busy = gate.enter(name, key_address)
+    if busy:
+        await audit_log.record(store, throttle.refusal(name, key_address, busy), refusals)
+        raise throttle.TooManyAtOnce(throttle.AT_ONCE_MESSAGE, field="username")
+    try:
+        if await anyio.to_thread.run_sync(_locked, store, username, address, limiter=refusals):
+            await audit_log.record(store, throttle.refusal(name, key_address), refusals)
+            raise throttle.LoginLocked(throttle.LOCKED_MESSAGE, field="username")
+        return await anyio.to_thread.run_sync(
+            partial(log_in, store, username, password, address,
+                    hours=settings_of(request).session_hours, **options),
+            limiter=_login_limiter(request))
+    finally:
+        gate.leave(name, key_address)
