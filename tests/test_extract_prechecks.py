@@ -350,4 +350,3 @@ def test_starts_at_word_only_where_a_letter_must_come_first() -> None:
 def test_digit_pattern_finds_the_runs_of_digits(text: str) -> None:
     # the pattern written to start with a character class finds what r"\d+" finds (any script)
     assert [m.span() for m in DIGITS_RE.finditer(text)] == _runs(text)
-    assert dates.DIGITS_RE is DIGITS_RE
