@@ -10,8 +10,9 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drachma.extract import ages, dates, offences, outcomes, places, statistics
+from drachma.extract import ages, dates, offences, outcomes, people, places, statistics
 from drachma.extract.common import (
+    DIGITS_RE,
     Context,
     RuleIndex,
     appositive_number_starts,
@@ -285,3 +286,67 @@ def test_dateline_at_line_starts_is_finditer(text: str) -> None:
     got = [(m.span(), m.groupdict()) for m in matches_at(rx, text, line_starts(text))]
     assert got == want
     assert line_starts("a\nb\n") == [0, 2, 4]
+
+
+# role cue words, written in other cases, run into words, after hyphens, apostrophes and digits
+ROLE_PIECES = [
+    "judge",
+    "Judge",
+    "JUDGE",
+    "sheriff principal",
+    "Sheriff\u00a0Principal",
+    "QC",
+    "qc",
+    "spokeswoman",
+    "Spokesperson",
+    "co-founder",
+    "founder",
+    "decoy",
+    "messaging",
+    "groomed",
+    "victims",
+    "court",
+    "police",
+    "x",
+    "_",
+    "9",
+    "-",
+    "'",
+    "’",
+    "é",
+    " ",
+    ".",
+    ",",
+    "\n",
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(ROLE_PIECES), max_size=14).map("".join))
+def test_role_cue_matches_are_finditer(text: str) -> None:
+    assert people.ROLE_CUES_AT_WORDS  # the shortcut is in use for the shipped patterns
+    want = [(m.span(), m.lastgroup) for m in people.ROLE_ANY_RE.finditer(text)]
+    assert [(m.span(), m.lastgroup) for m in people.role_cue_matches(text)] == want
+
+
+def test_starts_at_word_only_where_a_letter_must_come_first() -> None:
+    assert people.starts_at_word(r"\bvictims?\b")
+    assert people.starts_at_word(r"\b(?:judge|sheriff[ \u00a0]+principal|justice)\b")
+    assert people.starts_at_word(r"\b(?:a[|-]b|c)x")
+    for source in (
+        r"\b-x",  # a boundary before a non-word character: the end of a word
+        r"\b(?:a|-b)",
+        r"\ba?-",  # an optional letter
+        r"\b(?:a?-|b)",
+        r"\b(?:ab)?-",  # an optional group
+        r"(?:\ba)",
+        r"\b(?:a|b",  # unclosed: not understood, so not assumed
+    ):
+        assert not people.starts_at_word(source), source
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789١٢٣०a ,./-\n’", max_size=30))
+def test_digit_pattern_finds_the_runs_of_digits(text: str) -> None:
+    # the pattern written to start with a character class finds what r"\d+" finds (any script)
+    assert [m.span() for m in DIGITS_RE.finditer(text)] == _runs(text)

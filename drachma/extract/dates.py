@@ -9,7 +9,7 @@ import calendar
 import re
 from datetime import date, timedelta
 
-from drachma.extract.common import Context, matches_at, register_triggers
+from drachma.extract.common import DIGITS_RE, Context, matches_at, register_triggers
 from drachma.extract.rules import pattern, word_tuple
 from drachma.model.mention import MentionType
 
@@ -39,7 +39,6 @@ NUMBER_WORDS = {
 }
 REL_TRIGGERS = word_tuple("dates.rel_triggers")
 register_triggers(REL_TRIGGERS)
-DIGITS_RE = re.compile(r"\d+")
 MONTH_INITIALS = frozenset("JFMASOND")
 MONTHWORD_RE = pattern("dates.monthword")
 MONTH_WORDS = frozenset(
