@@ -52,8 +52,10 @@ def refusal(name: str, address: str | None, busy: str | None = None) -> AuditEve
     """The audit line of a log-in refused without a password check: locked out (``busy`` None),
     or over ``checks_at_once`` (``busy``: account or address). ``name`` as :func:`audit_name`
     made it."""
-    event = LogInRefusedBusy(username=name, busy=busy) if busy else LogInFailed(username=name)
-    return audit.entry(None, event, actor_name=name, address=address)
+    if busy:
+        return audit.entry(None, LogInRefusedBusy(username=name, busy=busy), actor_name=name,
+                           address=address)
+    return audit.entry(None, LogInFailed(username=name), actor_name=name, address=address)
 
 
 def record_refusals(store: Store, entries: list[AuditEvent]) -> None:
