@@ -4,9 +4,7 @@ quick test here gives the same answer as running the regex, on texts built to si
 
 from __future__ import annotations
 
-import itertools
 import re
-import string
 from datetime import date
 
 from hypothesis import given, settings
@@ -18,15 +16,13 @@ from drachma.extract.common import (
     Context,
     RuleIndex,
     appositive_number_starts,
-    first_chars,
     line_starts,
     literal_starts,
     matches_at,
     may_match,
     quoted_name_number_starts,
-    scan_form,
 )
-from drachma.extract.rules import PatternRule, named_patterns
+from drachma.extract.rules import PatternRule
 
 PIECES = [
     "per",
@@ -354,84 +350,3 @@ def test_starts_at_word_only_where_a_letter_must_come_first() -> None:
 def test_digit_pattern_finds_the_runs_of_digits(text: str) -> None:
     # the pattern written to start with a character class finds what r"\d+" finds (any script)
     assert [m.span() for m in DIGITS_RE.finditer(text)] == _runs(text)
-
-
-def test_first_chars_read_from_the_pattern() -> None:
-    # the dateline pattern: spaces or tabs, then a capital (after the zero-width "^")
-    assert first_chars(places.DATELINE_LINES_RE) == frozenset(" \t" + string.ascii_uppercase)
-    assert first_chars(re.compile(r"\b(?:she|he)\b")) == frozenset("sh")
-    assert first_chars(re.compile(r"(?<!\w)(?:ab)?c")) == frozenset("ac")
-    for source, flags in (
-        (r"\w+", 0),  # a category: not expanded
-        (r"[^a]b", 0),  # a negated set
-        (r"a?", 0),  # can match nothing
-        (r"(?:a|)b?", 0),
-        (r"she", re.IGNORECASE),  # ignores case
-        (r"(?i:a)x", 0),  # ignores case where the match starts
-    ):
-        assert first_chars(re.compile(source, flags)) is None, source
-    assert first_chars(re.compile(r"x(?i:a)")) == frozenset("x")
-
-
-def _shipped_patterns() -> list[re.Pattern[str]]:
-    return [p.regex for p in named_patterns().values()] + [
-        r.regex for r in (*outcomes.rules(), *offences.rules())
-    ]
-
-
-def _rule_texts() -> list[str]:
-    """The invented examples and counter-examples of every shipped pattern, as written and
-    lower-cased, joined in pairs so that matches also sit mid-text."""
-    out: list[str] = []
-    for p in named_patterns().values():
-        out += [*p.examples, *p.counter_examples]
-    for r in (*outcomes.rules(), *offences.rules()):
-        out += [*r.examples, *r.counter_examples]
-    out += [t.lower() for t in out]
-    return out + [a + " " + b for a, b in itertools.pairwise(out)]
-
-
-def test_first_chars_and_scan_form_agree_with_the_shipped_patterns() -> None:
-    # every match starts with one of the pattern's first characters, and its scan form finds
-    # the same matches (spans and groups), whole texts and cut by a range
-    texts_ = _rule_texts()
-    known = rewritten = 0
-    for rx in _shipped_patterns():
-        first, fast = first_chars(rx), scan_form(rx)
-        known += first is not None
-        rewritten += fast is not rx
-        for text in texts_:
-            for s, e in ((0, len(text)), (1, len(text) - 2), (3, 40)):
-                want = [(m.span(), m.groups(), m.groupdict()) for m in rx.finditer(text, s, e)]
-                if fast is not rx:
-                    got = [(m.span(), m.groups(), m.groupdict()) for m in fast.finditer(text, s, e)]
-                    assert got == want, (rx.pattern, text, s, e)
-                if first is not None:
-                    assert all(text[sp[0] : sp[0] + 1] in first for sp, _, _ in want), rx.pattern
-    # both shortcuts apply to a good part of the shipped patterns
-    assert known > 40 and rewritten > 40
-    assert scan_form(ages.SHE_WAS_RE) is not ages.SHE_WAS_RE
-
-
-# words that start with the alternatives' letters, inside words, after "_", digits and hyphens
-SCAN_PIECES = ["she", "he", "the", "s", "h", "was", "is", " ", "_", "9", "-", "é", "’", ",", "x"]
-
-
-@settings(max_examples=600, deadline=None)
-@given(st.lists(st.sampled_from(SCAN_PIECES), max_size=14).map("".join), st.integers(0, 6))
-def test_scan_form_keeps_the_word_boundary(text: str, pos: int) -> None:
-    for source in (
-        r"\b(?:she|he)[ ]+(?:was|is)\b",
-        r"\b(?:she|he)[ ]+(?P<v>was|is)",  # a group after the branches: not spread
-        r"(?:\bshe\b)|(?:\b(?:he|the)[ ]+is)",
-        r"\b(?:s|h)e",
-    ):
-        rx = re.compile(source)
-        fast = scan_form(rx)
-        assert fast is not rx, source
-        want = [(m.span(), m.groups()) for m in rx.finditer(text, pos)]
-        assert [(m.span(), m.groups()) for m in fast.finditer(text, pos)] == want, source
-    # a boundary before a non-word character, or none at all: left as it is
-    for source in (r"\b-x", r"she|he", r"\b\w+"):
-        rx = re.compile(source)
-        assert scan_form(rx) is rx, source

@@ -6,10 +6,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
-from re import _compiler as sre_compiler  # type: ignore[attr-defined]
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
-from typing import Any
 
 from drachma.extract import rules
 from drachma.model.mention import Mention, MentionType
@@ -31,7 +29,6 @@ TOKEN_RE = re.compile(r"[^\s]+")
 # regex engine skips ahead to (r"\d+" starts with a repeat, so it is tried at every character:
 # less than half the instructions over a report, the same matches)
 DIGITS_RE = re.compile(r"\d\d*")
-_SPAN = re.Match.span  # m.span() without a Python-level loop
 POSSESSIVE_RE = re.compile(r"(?:['’]s|['’])$")
 
 # Words that start sentences or headlines but never begin a name.
@@ -112,7 +109,7 @@ class Context:
         shared by the rules that start at a number (dates, statistics, ages)."""
         runs = self._digit_runs
         if runs is None:
-            runs = self._digit_runs = list(map(_SPAN, DIGITS_RE.finditer(self.text)))
+            runs = self._digit_runs = [m.span() for m in DIGITS_RE.finditer(self.text)]
         return runs
 
     def chunk_at(self, pos: int) -> Chunk | None:
@@ -334,21 +331,15 @@ def word_windows(
     trig = ctx.triggers
     wset = _word_set(words)
     # look up the smaller side in the larger: a report has a few dozen trigger words, a rule's
-    # list is often one or two words and sometimes long
+    # list is often one or two words and sometimes long (the positions are sorted below)
     if len(wset) < len(trig):
-        found = [trig[w] for w in wset if w in trig]
+        pos = [p for w in wset if w in trig for p in trig[w]]
     else:
-        found = [trig[w] for w in trig if w in wset]
-    if not found:
+        pos = [p for w in trig if w in wset for p in trig[w]]
+    if not pos:
         return []
+    pos.sort()
     n = len(ctx.text)
-    if len(found) == 1:
-        pos = found[0]  # one word's offsets are in order already (the matcher's order)
-        if len(pos) == 1:
-            p = pos[0]
-            return [(max(0, p - before), min(p + after, n))]
-    else:
-        pos = sorted([p for at in found for p in at])
     merged: list[tuple[int, int]] = []
     cs, ce = pos[0] - before, pos[0] + after
     for p in pos[1:]:
@@ -373,132 +364,10 @@ def register_triggers(*groups: tuple[str, ...]) -> None:
 def finditer_windows(
     rx: re.Pattern[str], text: str, windows: list[tuple[int, int]]
 ) -> list[re.Match[str]]:
-    """``rx.finditer(text, s, e)`` for each window, in order (with :func:`scan_form`'s faster
-    equivalent of ``rx`` when it has one)."""
     out: list[re.Match[str]] = []
-    entry = _SCAN_FORMS.get(id(rx))
-    fast = entry[1] if entry is not None and entry[0] is rx else scan_form(rx)
     for s, e in windows:
-        out.extend(fast.finditer(text, s, e))
+        out.extend(rx.finditer(text, s, e))
     return out
-
-
-# id(pattern) -> (pattern, the equivalent pattern it is scanned with: itself when there is none)
-_SCAN_FORMS: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
-# "(?<!\w.)" after a word character: the "\b" that was before it
-_BOUNDARY_BEHIND = list(sre_parser.parse(r"(?<!\w.)"))
-_WORD_CHAR_RE = re.compile(r"\w")
-
-
-class _NoScanForm(Exception):
-    """A pattern :func:`scan_form` leaves as it is."""
-
-
-def scan_form(rx: re.Pattern[str]) -> re.Pattern[str]:
-    """``rx`` compiled so that the regex engine can skip ahead to where a match may start, with
-    the same matches (spans, groups) as ``rx`` at every position, or ``rx`` itself.
-
-    A pattern that starts with ``\\b`` is tried at every character of the text (the engine's
-    fast skip needs a first character it can test: a literal, a set, or alternatives that each
-    start with a literal). ``\\b(?:she|he)[ ]+was`` is compiled as
-    ``s(?<!\\w.)he[ ]+was|h(?<!\\w.)e[ ]+was``: the boundary is checked behind the first letter
-    (a word character, so "\\b" before it means no word character before it) and an alternation
-    at the start is spread over what follows it (only when that holds no capturing group, so the
-    groups keep their numbers). Built from the compiled pattern's parse; a pattern of any other
-    shape, or one that ignores case, is kept as it is."""
-    entry = _SCAN_FORMS.get(id(rx))
-    if entry is not None and entry[0] is rx:
-        return entry[1]
-    found = rx
-    if not rx.flags & re.IGNORECASE:
-        parsed = sre_parser.parse(rx.pattern, rx.flags)
-        try:
-            alts, moved = _literal_led(list(parsed), False)
-        except _NoScanForm:
-            pass
-        else:
-            if moved:
-                state = parsed.state
-                data = (
-                    alts[0]
-                    if len(alts) == 1
-                    else [
-                        (
-                            sre_constants.BRANCH,
-                            (None, [sre_parser.SubPattern(state, a) for a in alts]),
-                        )
-                    ]
-                )
-                found = sre_compiler.compile(sre_parser.SubPattern(state, data), rx.flags)
-    _SCAN_FORMS[id(rx)] = (rx, found)
-    return found
-
-
-def _literal_led(
-    seq: list[tuple[Any, Any]], bounded: bool
-) -> tuple[list[list[tuple[Any, Any]]], bool]:
-    """Alternatives, in the order the engine tries them, equivalent to ``seq`` (after a "\\b"
-    when ``bounded``), each starting with a literal or a set; whether a "\\b" was moved."""
-    c = sre_constants
-    i = 0
-    while i < len(seq) and seq[i][0] is c.AT and seq[i][1] is c.AT_BOUNDARY:
-        bounded = True
-        i += 1
-    if i == len(seq):
-        raise _NoScanForm
-    op, av = seq[i]
-    rest = seq[i + 1 :]
-    if op is c.LITERAL:
-        if not bounded:
-            return [[seq[i], *rest]], False
-        if not _WORD_CHAR_RE.match(chr(av)):
-            raise _NoScanForm
-        return [[seq[i], *_BOUNDARY_BEHIND, *rest]], True
-    if op is c.IN:  # a set ("(?:s|h)" is parsed as one), all of whose characters are letters
-        if not bounded:
-            return [[seq[i], *rest]], False
-        if not all(_WORD_CHAR_RE.match(ch) for ch in _set_chars(av)):
-            raise _NoScanForm
-        return [[seq[i], *_BOUNDARY_BEHIND, *rest]], True
-    if op is c.BRANCH:
-        # spread over the branches what follows them, unless that would number its groups
-        # twice: then the branches stay a group of their own, each led by a literal
-        spread = not (rest and _has_group(rest))
-        out: list[list[tuple[Any, Any]]] = []
-        moved = False
-        for alt in av[1]:
-            sub, m = _literal_led([*alt, *rest] if spread else list(alt), bounded)
-            out.extend(sub)
-            moved = moved or m
-        if spread:
-            return out, moved
-        state = seq[i][1][1][0].state
-        branch = (c.BRANCH, (None, [sre_parser.SubPattern(state, a) for a in out]))
-        return [[branch, *rest]], moved
-    raise _NoScanForm
-
-
-def _has_group(seq: list[tuple[Any, Any]]) -> bool:
-    """Whether a parsed sequence holds a capturing group (or refers to one)."""
-    c = sre_constants
-    for op, av in seq:
-        if op is c.SUBPATTERN:
-            if av[0] is not None or _has_group(list(av[3])):
-                return True
-        elif op in (c.GROUPREF, c.GROUPREF_EXISTS):
-            return True
-        elif op is c.BRANCH:
-            if any(_has_group(list(b)) for b in av[1]):
-                return True
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-            if _has_group(list(av[2])):
-                return True
-        elif op in (c.ASSERT, c.ASSERT_NOT):
-            if _has_group(list(av[1])):
-                return True
-        elif op is c.ATOMIC_GROUP and _has_group(list(av)):
-            return True
-    return False
 
 
 def line_starts(text: str) -> list[int]:
@@ -560,104 +429,16 @@ def quoted_name_number_starts(text: str, runs: list[tuple[int, int]]) -> list[in
 
 def matches_at(rx: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
     """``rx.finditer(text)`` for a pattern that can only start at one of ``starts`` (sorted):
-    ``rx.match`` at each start not inside the previous match (and written with one of the
-    pattern's :func:`first_chars`, when it has them: a set lookup instead of a regex call)."""
+    ``rx.match`` at each start not inside the previous match."""
     out: list[re.Match[str]] = []
     last_end = -1
-    first = first_chars(rx)
     for p in starts:
-        if p < last_end or (first is not None and text[p : p + 1] not in first):
+        if p < last_end:
             continue
         m = rx.match(text, p)
         if m is not None:
             out.append(m)
             last_end = m.end()
-    return out
-
-
-class _NoFirstChars(Exception):
-    """A pattern whose possible first characters :func:`first_chars` does not work out."""
-
-
-# id(pattern) -> (pattern, its first characters or None): by identity, since hashing a compiled
-# pattern hashes all of its code; the entry keeps the pattern alive, so the id is not reused
-_FIRST_CHARS: dict[int, tuple[re.Pattern[str], frozenset[str] | None]] = {}
-_MAX_RANGE = 2_000  # a character range wider than this ("[^...]"-like) is not expanded
-
-
-def first_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
-    """Every character a match of ``rx`` can start with, read from the compiled pattern's parse
-    (zero-width ``\\b``, ``^`` and look-arounds skipped, optional items and branches united):
-    ``(?m)^[ \\t]*[A-Z]`` gives space, tab and A-Z. None when that is not known: the pattern
-    ignores case, can match the empty string, or starts with a class this does not expand
-    (``\\w``, ``\\d``, ``.``, a negated set). A position whose character is not in the set
-    cannot start a match, so ``rx.match`` there need not be called."""
-    entry = _FIRST_CHARS.get(id(rx))
-    if entry is not None and entry[0] is rx:
-        return entry[1]
-    found: frozenset[str] | None = None
-    if not rx.flags & re.IGNORECASE:
-        try:
-            chars, nullable = _first_of(list(sre_parser.parse(rx.pattern, rx.flags)))
-        except _NoFirstChars:
-            pass
-        else:
-            found = None if nullable else frozenset(chars)
-    _FIRST_CHARS[id(rx)] = (rx, found)
-    return found
-
-
-def _first_of(seq: list[tuple[Any, Any]]) -> tuple[set[str], bool]:
-    """(first characters, whether ``seq`` can match the empty string) of a parsed sequence."""
-    c = sre_constants
-    out: set[str] = set()
-    for op, av in seq:
-        if op is c.LITERAL:
-            out.add(chr(av))
-            return out, False
-        if op is c.IN:
-            out |= _set_chars(av)
-            return out, False
-        if op is c.AT or op is c.ASSERT or op is c.ASSERT_NOT:
-            continue  # zero width: the next item consumes the first character
-        if op is c.SUBPATTERN:
-            _group, add_flags, _del_flags, sub = av
-            if add_flags & re.IGNORECASE:
-                raise _NoFirstChars
-            chars, nullable = _first_of(list(sub))
-        elif op is c.BRANCH:
-            chars, nullable = set(), False
-            for branch in av[1]:
-                b_chars, b_nullable = _first_of(list(branch))
-                chars |= b_chars
-                nullable = nullable or b_nullable
-        elif op is c.MAX_REPEAT or op is c.MIN_REPEAT or op is c.POSSESSIVE_REPEAT:
-            low, _high, body = av
-            chars, nullable = _first_of(list(body))
-            nullable = nullable or low == 0
-        elif op is c.ATOMIC_GROUP:
-            chars, nullable = _first_of(list(av))
-        else:
-            raise _NoFirstChars
-        out |= chars
-        if not nullable:
-            return out, False
-    return out, True
-
-
-def _set_chars(items: list[tuple[Any, Any]]) -> set[str]:
-    c = sre_constants
-    out: set[str] = set()
-    for op, av in items:
-        if op is c.LITERAL:
-            out.add(chr(av))
-        elif op is c.RANGE:
-            lo, hi = av
-            if hi - lo > _MAX_RANGE:
-                raise _NoFirstChars
-            out.update(chr(i) for i in range(lo, hi + 1))
-        else:  # a negated set, a category (\\w, \\d, \\s): not expanded
-            raise _NoFirstChars
     return out
 
 
