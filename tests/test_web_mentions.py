@@ -263,6 +263,85 @@ def test_rejecting_through_the_form_removes_the_highlight_but_keeps_the_row(
     assert "Rejected</strong> by supervisor1" in rejected
 
 
+# The review controls of every mention as GOV.UK Frontend's macros make them: the page writes this
+# markup out (the macros, called for each mention, were most of a report page's time under load,
+# bench/load.py) and must keep giving the same controls.
+GOVUK_REVIEW_CONTROLS = """
+{%- from "govuk_frontend_jinja/components/button/macro.html" import govukButton -%}
+{%- from "govuk_frontend_jinja/components/input/macro.html" import govukInput -%}
+{%- from "govuk_frontend_jinja/components/select/macro.html" import govukSelect -%}
+{% set what = m.type|mention_type_label ~ " “" ~ m.text ~ "”" %}
+{% set hidden = "<span class=\\"govuk-visually-hidden\\"> "|safe %}
+<form method="post" action="/reports/{{ report_id }}/mentions/{{ m.id }}"
+ class="drachma-inline-form">
+<input type="hidden" name="csrf_token" value="{{ csrf_token }}">
+{% if m.review.value != "confirmed" %}{{ govukButton({
+  "html": ("Confirm"|safe) ~ hidden ~ what ~ ("</span>"|safe), "name": "decision",
+  "value": "confirmed", "classes": "govuk-button--secondary govuk-!-margin-right-1"}) }}{% endif %}
+{% if m.review.value != "rejected" %}{{ govukButton({
+  "html": ("Reject"|safe) ~ hidden ~ what ~ ("</span>"|safe), "name": "decision",
+  "value": "rejected", "classes": "govuk-button--warning"}) }}{% endif %}
+</form>
+<details class="govuk-details govuk-!-margin-bottom-0">
+<summary class="govuk-details__summary"><span class="govuk-details__summary-text">Correct
+{{- hidden }}{{ what }}</span></span></summary>
+<div class="govuk-details__text">
+<form method="post" action="/reports/{{ report_id }}/mentions/{{ m.id }}" novalidate>
+<input type="hidden" name="csrf_token" value="{{ csrf_token }}">
+<input type="hidden" name="decision" value="corrected">
+{{ govukInput({"label": {"text": "Corrected value"}, "id": "value-" ~ m.id, "name": "value",
+               "value": m.value, "autocomplete": "off", "classes": "govuk-input--width-20",
+               "attributes": {"maxlength": "300"}}) }}
+{% set type_items = [] %}
+{% for t in types %}{% set _ = type_items.append({"value": t.value,
+  "text": t|mention_type_label, "selected": m.type.value == t.value}) %}{% endfor %}
+{{ govukSelect({"label": {"text": "Type"}, "id": "type-" ~ m.id, "name": "type",
+                "items": type_items, "attributes": {}}) }}
+{{ govukButton({"text": "Save correction", "classes": "govuk-!-margin-bottom-0"}) }}
+</form>
+</div>
+</details>
+"""
+
+
+def same_markup(html_text: str) -> str:
+    """Markup with every run of white space made one space: what a browser shows the same."""
+    return re.sub(r"\s+", " ", html_text).strip()
+
+
+def test_the_review_controls_are_govuk_frontends_markup(
+    client: TestClient, store: Store, make_actor: ActorFactory
+) -> None:
+    from drachma.web.render import templates
+
+    analyst = make_actor(Role.ANALYST)
+    report_id = new_report(store, analyst)
+    found = stored_mentions(store, analyst, report_id)
+    csrf = log_in(client, analyst)
+    place, group, date = (first(found, kind) for kind in
+                          (MentionType.PLACE, MentionType.GROUP, MentionType.DATE))
+    url = f"/reports/{report_id}/mentions/"
+    client.post(f"{url}{group.id}", data={"csrf_token": csrf, "decision": "confirmed"})
+    client.post(f"{url}{date.id}", data={"csrf_token": csrf, "decision": "rejected"})
+    client.post(f"{url}{place.id}", data={"csrf_token": csrf, "decision": "corrected",
+                                          "value": "Wigan & \"Pier\" <b>'s", "type": "GROUP"})
+    page = client.get(f"/reports/{report_id}").text
+    macros = templates.env.from_string(GOVUK_REVIEW_CONTROLS)
+
+    mentions = stored_mentions(store, analyst, report_id)
+    assert {m.review for m in mentions} >= {Review.PENDING, Review.CONFIRMED, Review.REJECTED,
+                                             Review.CORRECTED}
+    for mention in mentions:
+        cell = re.search(r'<td class="govuk-table__cell review-forms">(.*?)</td>',
+                         row(page, mention.id), re.S)
+        assert cell, mention
+        written_out = cell.group(1)
+        expected = macros.render(m=mention, report_id=report_id, csrf_token=csrf,
+                                 types=list(MentionType))
+        assert same_markup(written_out) == same_markup(expected), mention
+    assert "Wigan &amp; &#34;Pier&#34; &lt;b&gt;&#39;s" in page
+
+
 def test_a_mention_of_another_report_is_a_404(
     client: TestClient, store: Store, make_actor: ActorFactory
 ) -> None:

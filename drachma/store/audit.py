@@ -25,19 +25,20 @@ def _as_today(kind: str, record_id: str | None, detail: dict[str, str]
     return kind, record_id, detail
 
 
+_APPEND = insert(audit_events)  # built once: nearly every request appends a line
+
+
 def append(conn: Connection, event: AuditEvent) -> None:
-    conn.execute(
-        insert(audit_events).values(
-            at=event.at,
-            actor_id=event.actor_id,
-            actor_name=event.actor_name,
-            action=event.action.value,
-            record_kind=event.record_kind,
-            record_id=event.record_id,
-            address=event.address,
-            detail=json.dumps(event.detail, sort_keys=True),
-        )
-    )
+    conn.execute(_APPEND, {
+        "at": event.at,
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "action": event.action.value,
+        "record_kind": event.record_kind,
+        "record_id": event.record_id,
+        "address": event.address,
+        "detail": json.dumps(event.detail, sort_keys=True),
+    })
 
 
 def append_many(conn: Connection, events: list[AuditEvent]) -> None:

@@ -7,7 +7,18 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+)
 
 from drachma.model.dates import uk_day_end, uk_day_start
 from drachma.model.grading import (
@@ -185,17 +196,17 @@ def row_to_report(row: Any, roles: Iterable[str] = ()) -> Report:
 
 
 _REPORT_COLUMNS = [c for c in reports.c]
+# Built once, run with their ids (a report page, every list page; bench/load.py)
+_ROLES_OF = select(report_access.c.report_id, report_access.c.role).where(
+    report_access.c.report_id.in_(bindparam("ids", expanding=True)))
+_REPORT_BY_ID = select(*_REPORT_COLUMNS).where(reports.c.id == bindparam("report_id"))
 
 
 def _roles_for(conn: Connection, ids: Sequence[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     if not ids:
         return out
-    rows = conn.execute(
-        select(report_access.c.report_id, report_access.c.role).where(
-            report_access.c.report_id.in_(ids)
-        )
-    )
+    rows = conn.execute(_ROLES_OF, {"ids": list(ids)})
     for report_id, role in rows:
         out.setdefault(report_id, []).append(role)
     return out
@@ -203,7 +214,7 @@ def _roles_for(conn: Connection, ids: Sequence[int]) -> dict[int, list[str]]:
 
 def get_report(conn: Connection, report_id: int) -> Report | None:
     """The report, whoever may see it; the caller (access layer) decides."""
-    row = conn.execute(select(*_REPORT_COLUMNS).where(reports.c.id == report_id)).first()
+    row = conn.execute(_REPORT_BY_ID, {"report_id": report_id}).first()
     if row is None:
         return None
     return row_to_report(row, _roles_for(conn, [report_id]).get(report_id, []))
@@ -244,6 +255,8 @@ class ListPage:
 
 _NEWEST_FIRST = (reports.c.received_at.desc(), reports.c.id.desc())
 _OLDEST_FIRST = (reports.c.received_at.asc(), reports.c.id.asc())
+_ROWS_OF = (select(*_REPORT_COLUMNS).where(reports.c.id.in_(bindparam("ids", expanding=True)))
+            .order_by(*_NEWEST_FIRST))
 
 
 def _older_than(at: Position) -> ColumnElement[bool]:
@@ -261,8 +274,7 @@ def _rows_of(conn: Connection, ids: list[int]) -> list[Report]:
     """The reports of these ids, newest first (only their rows are read: a deferred join)."""
     if not ids:
         return []
-    rows = conn.execute(select(*_REPORT_COLUMNS).where(reports.c.id.in_(ids))
-                        .order_by(*_NEWEST_FIRST)).all()
+    rows = conn.execute(_ROWS_OF, {"ids": ids}).all()
     roles = _roles_for(conn, [r.id for r in rows])
     return [row_to_report(row, roles.get(row.id, [])) for row in rows]
 

@@ -62,6 +62,13 @@ LOCK_WAIT_SECONDS = 5.0
 MAX_LEFT_OUT = 10_000  # changed reports a search can leave out while the index catches up
 WRITER_HEAP = 64_000_000
 ROLES = tuple(role.value for role in Role)
+# Read before every search (built once: building it cost more than running it; bench/load.py):
+# the index's generation and whether any change waits in the outbox.
+_STATE_AND_PENDING = select(
+    select(search_index_state.c.generation)
+    .where(search_index_state.c.name == STATE_NAME).scalar_subquery(),
+    select(search_outbox.c.id).order_by(search_outbox.c.id).limit(1).scalar_subquery(),
+)
 
 
 class SearchIndexUnavailable(DrachmaError):
@@ -396,11 +403,7 @@ class SearchIndex:
         the caller sees changed that the index still does not have (the caller's own uncommitted
         writes, or changes committed meanwhile); the search leaves them out rather than show or
         count a stale copy."""
-        state = conn.execute(select(
-            select(search_index_state.c.generation)
-            .where(search_index_state.c.name == STATE_NAME).scalar_subquery(),
-            select(search_outbox.c.id).order_by(search_outbox.c.id).limit(1).scalar_subquery(),
-        )).one()
+        state = conn.execute(_STATE_AND_PENDING).one()
         generation, pending = state
         engine = conn.engine
         # A SQLite connection that has written holds the database's write lock: another

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from drachma.model.roles import Role
@@ -96,13 +96,18 @@ def insert_session(
     )
 
 
+# Built once: every logged-in request runs these two (building a statement costs more than
+# SQLite's answer to it; bench/load.py).
+_SESSION_USER = (select(users, sessions.c.csrf_token, sessions.c.expires_at)
+                 .join(sessions, sessions.c.user_id == users.c.id)
+                 .where(sessions.c.token_hash == bindparam("token_hash")))
+_SESSION_SEEN = (select(sessions.c.created_at, sessions.c.last_seen_at)
+                 .where(sessions.c.token_hash == bindparam("token_hash")))
+
+
 def session_user(conn: Connection, token_hash: str) -> tuple[User, str, datetime] | None:
     """The active user of a session with its CSRF token and expiry, if the session exists."""
-    row = conn.execute(
-        select(users, sessions.c.csrf_token, sessions.c.expires_at)
-        .join(sessions, sessions.c.user_id == users.c.id)
-        .where(sessions.c.token_hash == token_hash)
-    ).first()
+    row = conn.execute(_SESSION_USER, {"token_hash": token_hash}).first()
     if row is None:
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
@@ -121,10 +126,7 @@ def delete_user_sessions(conn: Connection, user_id: int) -> None:
 
 def session_last_seen(conn: Connection, token_hash: str) -> tuple[datetime, datetime | None] | None:
     """When a session was opened and last used (None before its first use)."""
-    from drachma.store.tables import sessions as s
-
-    row = conn.execute(select(s.c.created_at, s.c.last_seen_at)
-                       .where(s.c.token_hash == token_hash)).first()
+    row = conn.execute(_SESSION_SEEN, {"token_hash": token_hash}).first()
     if row is None:
         return None
 
