@@ -154,11 +154,13 @@ def test_a_rerun_rewrites_only_the_records_that_changed(
                          for k in untouched}
 
 
-def test_the_whole_job_trains_while_the_records_are_written(
-        store: Store, make_actor: ActorFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``deduplicate`` writes the records and keys in a thread of its own while Splink trains
-    (on each record's place in the job, turned into record ids for the pairs): here the write
-    cannot finish until training has begun."""
+@pytest.mark.parametrize("whole_job", [True, False])
+def test_the_model_trains_while_the_records_are_written(
+        store: Store, make_actor: ActorFactory, monkeypatch: pytest.MonkeyPatch,
+        whole_job: bool) -> None:
+    """``deduplicate`` (or ``train`` on its own) writes the records and keys in a thread of its
+    own while Splink trains (on each record's place in the job, turned into record ids for the
+    pairs): here the write cannot finish until training has begun."""
     seed_world(store)
     actor = make_actor(Role.SUPERVISOR)
     training = threading.Event()
@@ -174,7 +176,12 @@ def test_the_whole_job_trains_while_the_records_are_written(
 
     monkeypatch.setattr(link_store, "load_records", slow_load)
     monkeypatch.setattr(splink_job, "train", train_and_tell)
-    _, ran = linkage.deduplicate(store, actor)
+    if whole_job:
+        _, ran = linkage.deduplicate(store, actor)
+    else:
+        linkage.train(store, actor)
+        monkeypatch.setattr(link_store, "load_records", load)
+        ran = linkage.run(store, actor)
     with store.begin() as conn:
         stored = {r.id for r in link_store.iter_records(conn, "person")}
         pairs = conn.execute(select(linkage_pairs.c.left_id, linkage_pairs.c.right_id)).all()

@@ -173,7 +173,7 @@ class FeatureTable:
         frame = pd.DataFrame({c: inputs[c] for c in INPUT_COLUMNS})
         frame["dob"] = frame["dob"].astype(object)
         frame["handles"] = frame["handles"].astype(object)
-        self._inputs = frame
+        self._inputs: pd.DataFrame | None = frame
         self.con.register("inputs_frame", frame)
         self.con.execute("CREATE TEMP TABLE inputs AS SELECT pos::BIGINT AS pos, "
                          "name::VARCHAR AS name, dob::DATE AS dob, address::VARCHAR AS address, "
@@ -198,6 +198,11 @@ class FeatureTable:
         self._slow_rows()
         self.records = int(self.con.execute("SELECT count(*) FROM features")
                            .fetchone()[0])  # type: ignore[index]
+        # only the features are read from here on (the table may live on while Splink trains)
+        self._inputs = None
+        self.con.execute("DROP VIEW f_feat; DROP VIEW f_base; DROP VIEW f_words; DROP VIEW f_pc2; "
+                         "DROP VIEW f_pc; DROP VIEW f_code; DROP VIEW f_tail; DROP VIEW f_in; "
+                         "DROP TABLE inputs; DROP TABLE sounds; DROP TABLE nicknames")
 
     def _nickname_table(self) -> None:
         table = _nicknames()
@@ -231,6 +236,7 @@ class FeatureTable:
             return
         rows: list[dict[str, Any]] = []
         inputs = self._inputs
+        assert inputs is not None
         for pos in positions:
             row = inputs.iloc[pos]
             handles = row["handles"]

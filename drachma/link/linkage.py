@@ -53,6 +53,10 @@ REVIEW_THRESHOLD = 0.0
 MIN_THRESHOLD, MAX_THRESHOLD = -10.0, 40.0
 BACKENDS = ("duckdb", "postgres", "spark")
 MAX_CANDIDATES = 500  # one new record is scored against at most this many blocked candidates
+#: The whole job (and ``train`` or ``run`` on their own) stages and writes the records and keys
+#: in a thread of its own while Splink trains or predicts; False writes them first, as before
+#: 28/11/2026 (``bench/linkage.py --write-first`` compares the two).
+WRITE_BESIDE_SPLINK = True
 
 
 @dataclass(slots=True)
@@ -328,7 +332,7 @@ def train(store: Store, actor: Actor, *, backend: str | None = None, spark: Any 
     refused and nothing is stored."""
     actor.require(Permission.LINK_RECORDS)
     chosen = _check_backend(store, backend)
-    refreshed = refreshed or refresh_records(store, actor)
+    refreshed = refreshed or refresh_records(store, actor, background=WRITE_BESIDE_SPLINK)
     frame = refreshed.frame()
     try:
         with _splink_input(store, chosen, frame, spark) as (table, api):
@@ -375,7 +379,7 @@ def run(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
     _check_threshold(threshold)
     chosen = _check_backend(store, backend)
     model = _latest(store)
-    refreshed = refreshed or refresh_records(store, actor)
+    refreshed = refreshed or refresh_records(store, actor, background=WRITE_BESIDE_SPLINK)
     frame = refreshed.frame()
     settings = model.settings["splink"]
     new = 0
@@ -390,8 +394,12 @@ def run(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
         if progress is not None:
             progress(len(pairs))
 
-    with _splink_input(store, chosen, frame, spark) as (table, api):
-        scored = splink_job.predict(table, api, settings, threshold=threshold, on_frame=keep)
+    try:
+        with _splink_input(store, chosen, frame, spark) as (table, api):
+            scored = splink_job.predict(table, api, settings, threshold=threshold,
+                                        on_frame=keep)
+    finally:
+        refreshed.wait()  # pairs are stored only once the records are (keep waits)
     with store.begin() as conn:
         audit.record(conn, actor, LinkageRun(model_id=model.id, kind_=PERSON, scored=scored,
                                              new_pairs=new))
@@ -401,11 +409,11 @@ def run(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
 def deduplicate(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
                 backend: str | None = None) -> tuple[TrainResult, RunResult]:
     """The whole job at once: bring the records up to date, train, and run (one refresh; the
-    records are written while the model trains)."""
+    records are written while the model trains, as :func:`train` on its own does)."""
     actor.require(Permission.LINK_RECORDS)
     _check_threshold(threshold)
     _check_backend(store, backend)
-    refreshed = refresh_records(store, actor, background=True)
+    refreshed = refresh_records(store, actor, background=WRITE_BESIDE_SPLINK)
     try:
         trained = train(store, actor, backend=backend, refreshed=refreshed)
     finally:
