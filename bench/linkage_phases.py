@@ -9,8 +9,11 @@ records and blocking keys, turning the records into a frame, Splink's training (
 DuckDB included), Splink's prediction, turning prediction rows into pairs with their
 waterfalls, writing the pairs, and the rest. The
 figures are wall-clock and CPU seconds of one run (CPU counts every thread of the process, so it
-moves less with the load of a shared machine than wall-clock time does); phases nest (the
-refresh holds the record and key writes, prediction holds the pair writes).
+moves less with the load of a shared machine than wall-clock time does); phases nest (prediction
+holds the pair writes). Since 28/11/2026 the job stages and writes the records and keys in a
+thread of its own while Splink trains: the store's phases overlap training (their CPU figures
+then hold the other thread's too), and "waiting for the record write" is the time the job
+waited for that thread after training (0 when the write finished first).
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ def main() -> None:
     timed(splink_job, "predict", "splink: predict (pair writes inside)")
     timed(splink_job, "scored_pairs", "pairs: rows -> waterfalls", listify=True)
     timed(linkage.RefreshResult, "frame", "records -> frame")
+    timed(linkage.RefreshResult, "wait", "waiting for the record write")
     timed(linkage, "refresh_records", "refresh_records (all)")
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "drachma.sqlite"

@@ -1,24 +1,33 @@
 """The whole job's refresh of linkage records (issue 11's speed work), on SQLite and PostgreSQL:
 a job killed part way, whether while staging the records or inside the write, leaves the records
 and keys exactly as they were; a load that rebuilds the key indexes leaves the same keys and the
-indexes in place; a rerun rewrites only what changed."""
+indexes in place; a rerun rewrites only what changed; the whole job trains while the records are
+written, and keeps no model if the write fails."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+import threading
 from typing import Any
 
+import pandas as pd
 import pytest
 from sqlalchemy import inspect, select, update
 
-from drachma.link import linkage
+from drachma.link import linkage, splink_job
 from drachma.link.features import PersonFeatures, person_keys
 from drachma.model.roles import Role
 from drachma.store import linkage as link_store
 from drachma.store.db import Store
-from drachma.store.tables import linkage_keys, linkage_records, persons
+from drachma.store.tables import (
+    linkage_keys,
+    linkage_models,
+    linkage_pairs,
+    linkage_records,
+    persons,
+)
 from tests.conftest import ActorFactory
 from tests.linkage_fixture import seed_world
 
@@ -70,7 +79,7 @@ def test_a_refresh_killed_part_way_leaves_the_records_and_keys_as_they_were(
     script = textwrap.dedent("""
         import os, sys
         from drachma.access.actor import system_actor
-        from drachma.link import linkage
+        from drachma.link import linkage, splink_job
         from drachma.store import linkage as link_store
         from drachma.store.db import Store
     """) + KILLED_WHILE[moment] + textwrap.dedent("""
@@ -143,3 +152,66 @@ def test_a_rerun_rewrites_only_the_records_that_changed(
     untouched = {k: v for k, v in stored_keys(store).items() if k != record.id}
     assert untouched == {k: {key for r, key in before[1] if r == k}
                          for k in untouched}
+
+
+@pytest.mark.parametrize("whole_job", [True, False])
+def test_the_model_trains_while_the_records_are_written(
+        store: Store, make_actor: ActorFactory, monkeypatch: pytest.MonkeyPatch,
+        whole_job: bool) -> None:
+    """``deduplicate`` (or ``train`` on its own) writes the records and keys in a thread of its
+    own while Splink trains (on each record's place in the job, turned into record ids for the
+    pairs): here the write cannot finish until training has begun."""
+    seed_world(store)
+    actor = make_actor(Role.SUPERVISOR)
+    training = threading.Event()
+    load, train = link_store.load_records, splink_job.train
+
+    def slow_load(*args: Any) -> Any:
+        assert training.wait(timeout=60), "training did not start while the write was waiting"
+        return load(*args)
+
+    def train_and_tell(*args: Any, **kwargs: Any) -> Any:
+        training.set()
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(link_store, "load_records", slow_load)
+    monkeypatch.setattr(splink_job, "train", train_and_tell)
+    if whole_job:
+        _, ran = linkage.deduplicate(store, actor)
+    else:
+        linkage.train(store, actor)
+        monkeypatch.setattr(link_store, "load_records", load)
+        ran = linkage.run(store, actor)
+    with store.begin() as conn:
+        stored = {r.id for r in link_store.iter_records(conn, "person")}
+        pairs = conn.execute(select(linkage_pairs.c.left_id, linkage_pairs.c.right_id)).all()
+    assert ran.new_pairs == len(pairs) > 0
+    assert all(left < right and {left, right} <= stored for left, right in pairs)
+
+
+def test_a_write_that_fails_while_the_model_trains_stores_no_model(
+        store: Store, make_actor: ActorFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_world(store)
+    actor = make_actor(Role.SUPERVISOR)
+
+    def failing(*args: Any) -> Any:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(link_store, "load_records", failing)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        linkage.deduplicate(store, actor)
+    with store.begin() as conn:
+        assert conn.execute(select(linkage_models.c.id)).first() is None
+        assert conn.execute(select(linkage_records.c.id)).first() is None
+
+
+def test_a_pair_that_comes_out_higher_id_first_keeps_each_value_beside_its_record() -> None:
+    model = {"comparisons": [{"output_column_name": "surname", "comparison_levels": [
+        {"is_null_level": True, "label_for_charts": "null"},
+        {"label_for_charts": "same surname"}, {"label_for_charts": "else"}]}]}
+    frame = pd.DataFrame([{"unique_id_l": 9, "unique_id_r": 4, "match_weight": 3.0,
+                           "match_probability": 0.9, "gamma_surname": 0, "bf_surname": 0.5,
+                           "surname_l": "smyth", "surname_r": "smith"}])
+    (pair,) = splink_job.scored_pairs(frame, model)
+    assert (pair.left, pair.right) == (4, 9)
+    assert (pair.waterfall[1].left, pair.waterfall[1].right) == ("smith", "smyth")

@@ -173,7 +173,7 @@ class FeatureTable:
         frame = pd.DataFrame({c: inputs[c] for c in INPUT_COLUMNS})
         frame["dob"] = frame["dob"].astype(object)
         frame["handles"] = frame["handles"].astype(object)
-        self._inputs = frame
+        self._inputs: pd.DataFrame | None = frame
         self.con.register("inputs_frame", frame)
         self.con.execute("CREATE TEMP TABLE inputs AS SELECT pos::BIGINT AS pos, "
                          "name::VARCHAR AS name, dob::DATE AS dob, address::VARCHAR AS address, "
@@ -186,8 +186,9 @@ class FeatureTable:
         self._sound_table()
         self.con.execute(_STEPS[-1])
         self.con.execute(
-            # keys and JSON text are made when staged (the Python reference's rows have theirs)
-            "CREATE TEMP TABLE features AS SELECT *, NULL::VARCHAR[] AS keys, NULL::VARCHAR AS "
+            # keys and JSON text are made when staged (the Python reference's rows have theirs);
+            # not TEMP: staged() reads it through a connection of its own
+            "CREATE TABLE features AS SELECT *, NULL::VARCHAR[] AS keys, NULL::VARCHAR AS "
             "json FROM f_feat WHERE first_name IS NOT NULL AND surname IS NOT NULL "
             # a postcode with characters JSON escapes: the Python reference does those
             "AND regexp_full_match(coalesce(postcode, ''), '[A-Z0-9]*')")
@@ -197,6 +198,11 @@ class FeatureTable:
         self._slow_rows()
         self.records = int(self.con.execute("SELECT count(*) FROM features")
                            .fetchone()[0])  # type: ignore[index]
+        # only the features are read from here on (the table may live on while Splink trains)
+        self._inputs = None
+        self.con.execute("DROP VIEW f_feat; DROP VIEW f_base; DROP VIEW f_words; DROP VIEW f_pc2; "
+                         "DROP VIEW f_pc; DROP VIEW f_code; DROP VIEW f_tail; DROP VIEW f_in; "
+                         "DROP TABLE inputs; DROP TABLE sounds; DROP TABLE nicknames")
 
     def _nickname_table(self) -> None:
         table = _nicknames()
@@ -230,6 +236,7 @@ class FeatureTable:
             return
         rows: list[dict[str, Any]] = []
         inputs = self._inputs
+        assert inputs is not None
         for pos in positions:
             row = inputs.iloc[pos]
             handles = row["handles"]
@@ -258,36 +265,44 @@ class FeatureTable:
     def staged(self, kinds: Sequence[str], ids: Sequence[int]
                ) -> Iterator[list[tuple[int, str, int, str, str]]]:
         """(pos, source kind, source id, features as JSON text, keys as a JSON list) in chunks,
-        in order of ``pos`` (``kinds`` and ``ids`` name each input row's source)."""
-        cursor = self.con.execute(f"SELECT pos, coalesce(json, {_JSON_SQL}), "
-                                  f"to_json(coalesce(keys, {_KEYS_SQL}))::VARCHAR "
-                                  "FROM features ORDER BY pos")
-        while True:
-            chunk = cursor.fetchmany(CHUNK)
-            if not chunk:
-                return
-            yield [(pos, kinds[pos], ids[pos], text, keys) for pos, text, keys in chunk]
+        in order of ``pos`` (``kinds`` and ``ids`` name each input row's source). Read through a
+        connection of its own, so that another thread may run it while this one makes the
+        frame."""
+        cursor = self.con.cursor()
+        try:
+            cursor.execute(f"SELECT pos, coalesce(json, {_JSON_SQL}), "
+                           f"to_json(coalesce(keys, {_KEYS_SQL}))::VARCHAR "
+                           "FROM features ORDER BY pos")
+            while chunk := cursor.fetchmany(CHUNK):
+                yield [(pos, kinds[pos], ids[pos], text, keys) for pos, text, keys in chunk]
+        finally:
+            cursor.close()
 
     def positions(self) -> list[int]:
         """The places (``pos``) of the usable records, in order."""
         return [int(p) for (p,) in self.con.execute("SELECT pos FROM features ORDER BY pos")
                 .fetchall()]
 
-    def frame(self, record_ids: Sequence[int]) -> pd.DataFrame:
-        """The records as Splink reads them (``unique_id`` the stored record ids, in order of
-        ``pos``; an empty list is NULL)."""
+    def frame(self, record_ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """The records as Splink reads them, in order of ``pos`` (an empty list is NULL);
+        ``unique_id`` is ``record_ids`` (one per usable record, in that order) if given, else
+        each record's ``pos``."""
         from drachma.link.splink_job import FEATURE_COLUMNS
 
-        ids = pd.DataFrame({"unique_id": pd.Series(record_ids, dtype="int64")})
-        self.con.register("record_ids", ids)
         columns = ", ".join(
             f"CASE WHEN len({c}) > 0 THEN {c} END AS {c}" if c in _LIST_FIELDS else c
             for c in FEATURE_COLUMNS)
-        frame = self.con.execute(
-            "SELECT i.unique_id, " + columns + " FROM (SELECT *, row_number() OVER "
-            "(ORDER BY pos) - 1 AS n FROM features) f JOIN (SELECT unique_id, row_number() "
-            "OVER () - 1 AS n FROM record_ids) i ON i.n = f.n ORDER BY f.n").df()
-        self.con.unregister("record_ids")
+        if record_ids is None:
+            frame = self.con.execute("SELECT pos AS unique_id, " + columns
+                                     + " FROM features ORDER BY pos").df()
+        else:
+            ids = pd.DataFrame({"unique_id": pd.Series(record_ids, dtype="int64")})
+            self.con.register("record_ids", ids)
+            frame = self.con.execute(
+                "SELECT i.unique_id, " + columns + " FROM (SELECT *, row_number() OVER "
+                "(ORDER BY pos) - 1 AS n FROM features) f JOIN (SELECT unique_id, row_number() "
+                "OVER () - 1 AS n FROM record_ids) i ON i.n = f.n ORDER BY f.n").df()
+            self.con.unregister("record_ids")
         for column in _LIST_FIELDS:  # lists, as the Python reference gives them
             frame[column] = frame[column].apply(
                 lambda v: None if v is None or v is pd.NA else list(v))

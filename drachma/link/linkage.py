@@ -25,11 +25,13 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from drachma.access import audit
@@ -51,27 +53,64 @@ REVIEW_THRESHOLD = 0.0
 MIN_THRESHOLD, MAX_THRESHOLD = -10.0, 40.0
 BACKENDS = ("duckdb", "postgres", "spark")
 MAX_CANDIDATES = 500  # one new record is scored against at most this many blocked candidates
+#: The whole job (and ``train`` or ``run`` on their own) stages and writes the records and keys
+#: in a thread of its own while Splink trains or predicts; False writes them first, as before
+#: 28/11/2026 (``bench/linkage.py --write-first`` compares the two).
+WRITE_BESIDE_SPLINK = True
 
 
 @dataclass(slots=True)
 class RefreshResult:
+    """The records taking part, brought up to date. Splink reads them with each record's place
+    in the job (``pos``) as its ``unique_id``, so that training need not wait for the records
+    to be written (see :func:`refresh_records`); :meth:`record_ids_of` turns those places into
+    the stored record ids."""
+
     records: int = 0
     unusable: int = 0
     removed: int = 0  # records whose source is gone
     by_kind: dict[str, int] = field(default_factory=dict)
     record_ids: list[int] = field(default_factory=list)  # the records as they now stand
+    positions: list[int] = field(default_factory=list)  # each record's place (Splink's id)
     table: FeatureTable | None = None  # their features (what the Splink job reads)
     _frame: pd.DataFrame | None = None
+    _writing: threading.Thread | None = None
+    _failed: list[BaseException] = field(default_factory=list)
+    _lookup: np.ndarray | None = None
 
     def frame(self) -> pd.DataFrame:
         """The records as Splink reads them, made once (training and the run share it)."""
         if self._frame is None:
             if self.table is None:
                 raise ValueError("no records were refreshed")
-            self._frame = self.table.frame(self.record_ids)
+            self._frame = self.table.frame()
+            self._release()
+        return self._frame
+
+    def wait(self) -> RefreshResult:
+        """Wait until the records and keys are written (raising what stopped the write)."""
+        if self._writing is not None:
+            self._writing.join()
+            self._writing = None
+            self._release()
+        if self._failed:
+            raise self._failed[0]
+        return self
+
+    def record_ids_of(self, places: Any) -> np.ndarray:
+        """The stored record ids of Splink's ``unique_id`` values (places ``pos``)."""
+        if self._lookup is None:
+            self.wait()
+            lookup = np.zeros(max(self.positions, default=0) + 1, dtype=np.int64)
+            lookup[np.asarray(self.positions, dtype=np.int64)] = self.record_ids
+            self._lookup = lookup
+        return self._lookup[np.asarray(places, dtype=np.int64)]
+
+    def _release(self) -> None:
+        # the features are kept until both the frame is made and the write has read them
+        if self.table is not None and self._frame is not None and self._writing is None:
             self.table.close()
             self.table = None
-        return self._frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +195,7 @@ def _sources(conn: Any) -> Iterator[tuple[str, Any]]:
         yield "investigation_subject", row
 
 
-def refresh_records(store: Store, actor: Actor) -> RefreshResult:
+def refresh_records(store: Store, actor: Actor, *, background: bool = False) -> RefreshResult:
     """Bring the person records taking part in linkage up to date with their sources (records
     with no usable identifiers are counted and left out): new and changed records get their
     blocking keys, unchanged ones are left alone, records whose source is gone are removed. The
@@ -164,7 +203,11 @@ def refresh_records(store: Store, actor: Actor) -> RefreshResult:
     DuckDB (:class:`~drachma.link.feature_table.FeatureTable`, the same values as
     :func:`~drachma.link.features.person_features`), staged, and written in one transaction
     (:func:`drachma.store.linkage.load_records`): a job stopped part way leaves the records and
-    keys as they were."""
+    keys as they were.
+
+    With ``background`` the staging and the write run in a thread of their own and this returns
+    once the features are computed: the Splink job can train on them meanwhile (the store's work
+    and DuckDB's each take a core); :meth:`RefreshResult.wait` waits for the write."""
     actor.require(Permission.LINK_RECORDS)
     kinds: list[str] = []
     ids: list[int] = []
@@ -181,15 +224,27 @@ def refresh_records(store: Store, actor: Actor) -> RefreshResult:
 
     def chunks() -> Iterator[list[tuple[str, int, str, str]]]:
         for chunk in table.staged(kinds, ids):
-            for _, source_kind, _, _, _ in chunk:
+            for pos, source_kind, _, _, _ in chunk:
                 result.by_kind[source_kind] = result.by_kind.get(source_kind, 0) + 1
+                result.positions.append(pos)
             yield [(source_kind, source_id, text, keys)
                    for _, source_kind, source_id, text, keys in chunk]
 
-    loaded = link_store.load_records(store, PERSON, chunks())
-    result.record_ids = loaded.record_ids
-    result.records = len(loaded.record_ids)
-    result.removed = loaded.removed
+    def write() -> None:
+        try:
+            loaded = link_store.load_records(store, PERSON, chunks())
+        except BaseException as failure:  # raised again by wait()
+            result._failed.append(failure)
+            return
+        result.record_ids = loaded.record_ids
+        result.records = len(loaded.record_ids)
+        result.removed = loaded.removed
+
+    if not background:
+        write()
+        return result.wait()
+    result._writing = threading.Thread(target=write, name="drachma-linkage-write")
+    result._writing.start()
     return result
 
 
@@ -277,11 +332,15 @@ def train(store: Store, actor: Actor, *, backend: str | None = None, spark: Any 
     refused and nothing is stored."""
     actor.require(Permission.LINK_RECORDS)
     chosen = _check_backend(store, backend)
-    frame = (refreshed or refresh_records(store, actor)).frame()
-    with _splink_input(store, chosen, frame, spark) as (table, api):
-        trained = splink_job.train(table, api, records=len(frame),
-                                   max_iterations=max_iterations,
-                                   seed=None if chosen == "postgres" else 7)
+    refreshed = refreshed or refresh_records(store, actor, background=WRITE_BESIDE_SPLINK)
+    frame = refreshed.frame()
+    try:
+        with _splink_input(store, chosen, frame, spark) as (table, api):
+            trained = splink_job.train(table, api, records=len(frame),
+                                       max_iterations=max_iterations,
+                                       seed=None if chosen == "postgres" else 7)
+    finally:
+        refreshed.wait()  # the records written (or what stopped them) before a model is kept
     with store.begin() as conn:
         stored = link_store.insert_model(
             conn, PERSON, chosen, {"splink": trained.settings, "not_learnt": trained.not_learnt,
@@ -320,20 +379,27 @@ def run(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
     _check_threshold(threshold)
     chosen = _check_backend(store, backend)
     model = _latest(store)
-    frame = (refreshed or refresh_records(store, actor)).frame()
+    refreshed = refreshed or refresh_records(store, actor, background=WRITE_BESIDE_SPLINK)
+    frame = refreshed.frame()
     settings = model.settings["splink"]
     new = 0
 
     def keep(chunk: pd.DataFrame) -> None:
         nonlocal new
+        chunk = chunk.assign(unique_id_l=refreshed.record_ids_of(chunk["unique_id_l"]),
+                             unique_id_r=refreshed.record_ids_of(chunk["unique_id_r"]))
         pairs = list(splink_job.scored_pairs(chunk, settings))
         with store.begin() as conn:
             new += link_store.save_pairs(conn, PERSON, model.id, splink_job.pair_rows(pairs))
         if progress is not None:
             progress(len(pairs))
 
-    with _splink_input(store, chosen, frame, spark) as (table, api):
-        scored = splink_job.predict(table, api, settings, threshold=threshold, on_frame=keep)
+    try:
+        with _splink_input(store, chosen, frame, spark) as (table, api):
+            scored = splink_job.predict(table, api, settings, threshold=threshold,
+                                        on_frame=keep)
+    finally:
+        refreshed.wait()  # pairs are stored only once the records are (keep waits)
     with store.begin() as conn:
         audit.record(conn, actor, LinkageRun(model_id=model.id, kind_=PERSON, scored=scored,
                                              new_pairs=new))
@@ -342,9 +408,16 @@ def run(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
 
 def deduplicate(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
                 backend: str | None = None) -> tuple[TrainResult, RunResult]:
-    """The whole job at once: bring the records up to date, train, and run (one refresh)."""
-    refreshed = refresh_records(store, actor)
-    trained = train(store, actor, backend=backend, refreshed=refreshed)
+    """The whole job at once: bring the records up to date, train, and run (one refresh; the
+    records are written while the model trains, as :func:`train` on its own does)."""
+    actor.require(Permission.LINK_RECORDS)
+    _check_threshold(threshold)
+    _check_backend(store, backend)
+    refreshed = refresh_records(store, actor, background=WRITE_BESIDE_SPLINK)
+    try:
+        trained = train(store, actor, backend=backend, refreshed=refreshed)
+    finally:
+        refreshed.wait()
     return trained, run(store, actor, threshold=threshold, backend=backend, refreshed=refreshed)
 
 

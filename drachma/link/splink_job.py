@@ -303,8 +303,10 @@ def scored_pairs(frame: pd.DataFrame, model: dict[str, Any]) -> Iterable[ScoredP
                 round(math.log2(bf), 3) if bf > 0 else -30.0,
                 _text(row.get(f"{column}_l")), _text(row.get(f"{column}_r"))))
         left, right = int(row["unique_id_l"]), int(row["unique_id_r"])
-        if left > right:
+        if left > right:  # the lower id first, each value beside its own record
             left, right = right, left
+            steps = [WaterfallStep(s.comparison, s.level, s.weight, s.right, s.left)
+                     for s in steps]
         yield ScoredPair(left, right, float(row["match_weight"]),
                          float(row["match_probability"]), tuple(steps))
 

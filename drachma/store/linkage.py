@@ -427,8 +427,7 @@ def load_records(store: Store, kind: str,
     source is gone), all in one transaction."""
     with store.engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
-        if sqlite:  # this connection only, given back to the pool as it was
-            cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        if sqlite:  # this connection only, closed after the load
             conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_JOB_CACHE_KIB}")
             conn.commit()
         try:
@@ -444,11 +443,14 @@ def load_records(store: Store, kind: str,
         finally:
             if conn.in_transaction():
                 conn.rollback()
-            with conn.begin():
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
             if sqlite:
-                conn.exec_driver_sql(f"PRAGMA cache_size={cache}")
-                conn.commit()
+                # closed rather than given back to the pool: its temporary tables go with their
+                # file at once (a DROP TABLE frees the stage's pages one by one), and so does
+                # its page cache
+                conn.invalidate()
+            else:
+                with conn.begin():
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
 
 
 def remove_other_records(conn: Connection, kind: str, keep: set[int]) -> int:
