@@ -1,8 +1,8 @@
 """The features and keys the whole linkage job computes in DuckDB
 (:class:`drachma.link.feature_table.FeatureTable`) are exactly those of the Python reference
 (:func:`drachma.link.features.person_features`, :func:`~drachma.link.features.person_keys`):
-the stored JSON text byte for byte, the same keys, the same records left out as unusable, and
-the same frame handed to Splink."""
+the stored JSON text byte for byte, the same keys in the same key columns, the same records left
+out as unusable, and the same frame handed to Splink."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from drachma.link import splink_job
 from drachma.link.feature_table import FeatureTable
 from drachma.link.features import UnusableRecordError, person_features, person_keys
 from drachma.safeguarding.names import nicknames_of
+from drachma.store.linkage import key_row
 
 Inputs = tuple[str | None, date | None, str | None, str | None, list[str]]
 
@@ -52,7 +53,7 @@ handle_lists: st.SearchStrategy[list[str]] = st.one_of(
 records = st.tuples(names, dobs, addresses, postcodes, handle_lists)
 
 
-def reference(record: Inputs) -> tuple[str, list[str], dict[str, Any]] | None:
+def reference(record: Inputs) -> tuple[str, tuple[str | None, ...], dict[str, Any]] | None:
     name, born, address, postcode, handles = record
     try:
         features = person_features(name, date_of_birth=born, address=address,
@@ -60,15 +61,16 @@ def reference(record: Inputs) -> tuple[str, list[str], dict[str, Any]] | None:
     except UnusableRecordError:
         return None
     values = features.as_dict()
-    return json.dumps(values, sort_keys=True), sorted(person_keys(features)), values
+    return json.dumps(values, sort_keys=True), key_row(person_keys(features)), values
 
 
-def computed(rows: list[Inputs]) -> tuple[FeatureTable, dict[int, tuple[str, list[str]]]]:
+def computed(rows: list[Inputs]
+             ) -> tuple[FeatureTable, dict[int, tuple[str, tuple[str | None, ...]]]]:
     columns = ("name", "dob", "address", "postcode", "handles")
     inputs: dict[str, list[Any]] = {"pos": list(range(len(rows)))}
     inputs.update({c: [r[n] for r in rows] for n, c in enumerate(columns)})
     table = FeatureTable(inputs)
-    staged = {pos: (text, sorted(json.loads(keys)))
+    staged = {pos: (text, keys)
               for chunk in table.staged(["person"] * len(rows), list(range(len(rows))))
               for pos, _, _, text, keys in chunk}
     return table, staged

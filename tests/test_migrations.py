@@ -10,7 +10,9 @@ from drachma.access.actor import Actor
 from drachma.model.roles import Role
 from drachma.model.user import User
 from drachma.reports import search_reports
+from drachma.store import linkage as link_store
 from drachma.store.db import Store
+from drachma.store.linkage import key_row
 from drachma.store.migrate import current_revision, head_revision, upgrade
 from drachma.store.tables import metadata
 
@@ -148,7 +150,7 @@ def test_0025_keeps_every_row_and_link_and_ids_continue_above_any_disposed_of(
     sqlite = empty_store.engine.dialect.name == "sqlite"
     objects = _schema_objects(empty_store) if sqlite else set()
 
-    upgrade(empty_store)
+    upgrade(empty_store, "0025")
 
     with empty_store.begin() as conn:
         def rows(sql: str) -> list[tuple[object, ...]]:
@@ -188,6 +190,39 @@ def test_0025_keeps_every_row_and_link_and_ids_continue_above_any_disposed_of(
             assert rows("SELECT max(id) FROM incident_subjects") == [(8,)]
     if sqlite:
         assert _schema_objects(empty_store) == objects  # indexes and triggers as they were
+    upgrade(empty_store)
     reader = Actor(User("reader", "Reader", Role.ANALYST, id=1))
     hits = search_reports(empty_store, reader, "heliotrope").hits
     assert sorted(h.report.id for h in hits) == [1, 2, 3, 6]
+
+
+def test_0026_moves_the_stored_blocking_keys_into_the_record_columns(empty_store: Store) -> None:
+    """Migration 0026: the keys of ``linkage_keys`` become the record's key columns, two of a
+    kind in byte order (as ``key_row`` puts them, whatever the database's collation), and
+    ``linkage_keys`` goes."""
+    upgrade(empty_store, "0025")
+    keys = {
+        "person": {"n:JNS:john", "x:M11AA:zed", "x:M11AA:Adam", "y:1980-01-02:jones",
+                   "h:someone"},
+        "incident_subject": {"w:adam zed", "r:1 high street"},
+        "group": {"g:north watch"},
+    }
+    with empty_store.begin() as conn:
+        for n, (source_kind, found) in enumerate(keys.items(), start=1):
+            conn.execute(text(
+                "INSERT INTO linkage_records (id, kind, source_kind, source_id, features, "
+                "updated_at) VALUES (:id, :kind, :source_kind, :id, '{}', :now)"),
+                {"id": n, "kind": "group" if source_kind == "group" else "person",
+                 "source_kind": source_kind, "now": datetime(2026, 11, 28, tzinfo=UTC)})
+            for key in found:
+                conn.execute(text("INSERT INTO linkage_keys (record_id, key) VALUES (:r, :k)"),
+                             {"r": n, "k": key})
+    upgrade(empty_store)
+    with empty_store.begin() as conn:
+        assert link_store.stored_keys(conn) == {n: found for n, found in
+                                               enumerate(keys.values(), start=1)}
+        row = conn.execute(text("SELECT key_x1, key_x2, key_y1, key_y2, key_g "
+                                "FROM linkage_records WHERE id = 1")).one()
+    assert tuple(row) == ("x:M11AA:Adam", "x:M11AA:zed", "y:1980-01-02:jones", None, None)
+    assert tuple(row)[:2] == key_row(keys["person"])[10:12]
+    assert "linkage_keys" not in inspect(empty_store.engine).get_table_names()

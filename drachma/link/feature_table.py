@@ -38,6 +38,8 @@ from drachma.link.features import (
     person_keys,
 )
 from drachma.safeguarding.names import _nicknames, phonetic
+from drachma.store.linkage import key_row
+from drachma.store.tables import LINKAGE_KEY_COLUMNS
 
 INPUT_COLUMNS = ("pos", "name", "dob", "address", "postcode", "handles")
 # the fields of PersonFeatures in the order json.dumps(sort_keys=True) writes them
@@ -66,22 +68,42 @@ _JSON_SQL = "'{' || " + " || ', ' || ".join(
 _STREET_SQL = "CASE w " + " ".join(
     f"WHEN '{short}' THEN '{long}'" for short, long in _STREET_WORDS.items()) + " ELSE w END"
 
-_KEYS_SQL = """list_distinct(list_transform(list_filter([
-    'n:' || surname_sound || ':' || formal_first,
-    'd:' || dob_key || ':' || left(first_name, 1),
-    's:' || dob_key || ':' || surname_sound,
-    'p:' || postcode || ':' || formal_first,
-    'q:' || postcode || ':' || surname_sound,
-    'w:' || name_pair,
-    'b:' || dob || ':' || postcode_district,
-    'a:' || address_start,
-    'r:' || address,
-    't:' || postcode_district || ':' || street,
-    'x:' || postcode || ':' || first_name,
-    'x:' || postcode || ':' || surname,
-    'y:' || dob || ':' || first_name,
-    'y:' || dob || ':' || surname,
-    'h:' || handle], lambda k: k IS NOT NULL), lambda k: left(k, 120)))"""
+def _key_sql(text: str) -> str:
+    return f"left({text}, 120)"
+
+
+def _either(place: str, kind: str) -> tuple[str, str]:
+    """The two keys of a kind that takes either name (given name, surname) at a place: their
+    columns hold them in sorted order, the second empty when the two are the same."""
+    first = _key_sql(f"'{kind}:' || {place} || ':' || first_name")
+    last = _key_sql(f"'{kind}:' || {place} || ':' || surname")
+    return (f"least({first}, {last})",
+            f"CASE WHEN {first} <> {last} THEN greatest({first}, {last}) END")
+
+
+# The blocking keys as the store's key columns (``key_row`` of the Python reference's keys).
+_KEY_COLUMN_SQL: dict[str, str] = {
+    "key_n": _key_sql("'n:' || surname_sound || ':' || formal_first"),
+    "key_d": _key_sql("'d:' || dob_key || ':' || left(first_name, 1)"),
+    "key_s": _key_sql("'s:' || dob_key || ':' || surname_sound"),
+    "key_p": _key_sql("'p:' || postcode || ':' || formal_first"),
+    "key_q": _key_sql("'q:' || postcode || ':' || surname_sound"),
+    "key_w": _key_sql("'w:' || name_pair"),
+    "key_b": _key_sql("'b:' || dob || ':' || postcode_district"),
+    "key_a": _key_sql("'a:' || address_start"),
+    "key_r": _key_sql("'r:' || address"),
+    "key_t": _key_sql("'t:' || postcode_district || ':' || street"),
+    **dict(zip(("key_x1", "key_x2"), _either("postcode", "x"), strict=True)),
+    **dict(zip(("key_y1", "key_y2"), _either("dob", "y"), strict=True)),
+    "key_h": _key_sql("'h:' || handle"),
+    "key_g": "NULL::VARCHAR",
+}
+if tuple(_KEY_COLUMN_SQL) != LINKAGE_KEY_COLUMNS:  # pragma: no cover - caught by any test
+    raise RuntimeError("the DuckDB key columns are not the store's key columns")
+# a row the Python reference computed has its key values (``key_row``) instead
+_KEYS_SQL = ", ".join(
+    f"CASE WHEN key_values IS NULL THEN {sql} ELSE key_values[{n}] END"
+    for n, sql in enumerate(_KEY_COLUMN_SQL.values(), start=1))
 
 # Step by step, each a view over the one before (DuckDB folds them into one query).
 _STEPS = (
@@ -188,7 +210,7 @@ class FeatureTable:
         self.con.execute(
             # keys and JSON text are made when staged (the Python reference's rows have theirs);
             # not TEMP: staged() reads it through a connection of its own
-            "CREATE TABLE features AS SELECT *, NULL::VARCHAR[] AS keys, NULL::VARCHAR AS "
+            "CREATE TABLE features AS SELECT *, NULL::VARCHAR[] AS key_values, NULL::VARCHAR AS "
             "json FROM f_feat WHERE first_name IS NOT NULL AND surname IS NOT NULL "
             # a postcode with characters JSON escapes: the Python reference does those
             "AND regexp_full_match(coalesce(postcode, ''), '[A-Z0-9]*')")
@@ -250,12 +272,13 @@ class FeatureTable:
                 self.unusable += 1
                 continue
             values = features.as_dict()
-            rows.append({"pos": pos, **values, "keys": sorted(person_keys(features)),
+            rows.append({"pos": pos, **values,
+                         "key_values": list(key_row(person_keys(features))),
                          "json": json.dumps(values, sort_keys=True)})
         if not rows:
             return
         frame = pd.DataFrame(rows, columns=["pos", *PersonFeatures.__dataclass_fields__,
-                                            "keys", "json"])
+                                            "key_values", "json"])
         self.con.register("slow_frame", frame)
         columns = ", ".join(frame.columns)
         self.con.execute(f"INSERT INTO features BY NAME SELECT {columns} "
@@ -263,18 +286,18 @@ class FeatureTable:
         self.con.unregister("slow_frame")
 
     def staged(self, kinds: Sequence[str], ids: Sequence[int]
-               ) -> Iterator[list[tuple[int, str, int, str, str]]]:
-        """(pos, source kind, source id, features as JSON text, keys as a JSON list) in chunks,
-        in order of ``pos`` (``kinds`` and ``ids`` name each input row's source). Read through a
-        connection of its own, so that another thread may run it while this one makes the
-        frame."""
+               ) -> Iterator[list[tuple[int, str, int, str, tuple[str | None, ...]]]]:
+        """(pos, source kind, source id, features as JSON text, the values of the store's key
+        columns) in chunks, in order of ``pos`` (``kinds`` and ``ids`` name each input row's
+        source). Read through a connection of its own, so that another thread may run it while
+        this one makes the frame."""
         cursor = self.con.cursor()
         try:
-            cursor.execute(f"SELECT pos, coalesce(json, {_JSON_SQL}), "
-                           f"to_json(coalesce(keys, {_KEYS_SQL}))::VARCHAR "
+            cursor.execute(f"SELECT pos, coalesce(json, {_JSON_SQL}), {_KEYS_SQL} "
                            "FROM features ORDER BY pos")
             while chunk := cursor.fetchmany(CHUNK):
-                yield [(pos, kinds[pos], ids[pos], text, keys) for pos, text, keys in chunk]
+                yield [(row[0], kinds[row[0]], ids[row[0]], row[1], tuple(row[2:]))
+                       for row in chunk]
         finally:
             cursor.close()
 

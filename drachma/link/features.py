@@ -3,8 +3,8 @@
 Every record taking part in linkage (a person, a confirmed PERSON mention, an incident subject, an
 investigation subject) is put into one flat, normalised shape, :class:`PersonFeatures`. Splink
 compares these columns; the blocking keys made here are the same pairs of columns the Splink
-job blocks on, and are stored indexed (``linkage_keys``) so that one new record finds its
-candidates by an indexed lookup.
+job blocks on, and are stored indexed (a column a kind of key of ``linkage_records``) so that
+one new record finds its candidates by an indexed lookup.
 
 Names use the nickname table and phonetic codes of :mod:`drachma.safeguarding.names` (the same
 ones deconfliction uses): ``formal_first`` is the formal given name a nickname stands for (Bob ->

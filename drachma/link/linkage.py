@@ -3,7 +3,7 @@
 The records taking part are every person (``persons``), every PERSON mention an analyst
 confirmed or corrected, every incident subject and every investigation subject. Each is put into
 the same normalised shape (:mod:`drachma.link.features`) and stored with its blocking keys
-(``linkage_records``, ``linkage_keys``); :func:`refresh_records` brings them up to date.
+(``linkage_records``, a column a kind of key); :func:`refresh_records` brings them up to date.
 
 :func:`train` trains the Splink model unsupervised on them and stores its settings and
 parameters as a new version; :func:`run` scores every blocked pair with the newest model and
@@ -222,7 +222,7 @@ def refresh_records(store: Store, actor: Actor, *, background: bool = False) -> 
     table = FeatureTable(inputs)
     result = RefreshResult(unusable=table.unusable, table=table)
 
-    def chunks() -> Iterator[list[tuple[str, int, str, str]]]:
+    def chunks() -> Iterator[list[tuple[str, int, str, tuple[str | None, ...]]]]:
         for chunk in table.staged(kinds, ids):
             for pos, source_kind, _, _, _ in chunk:
                 result.by_kind[source_kind] = result.by_kind.get(source_kind, 0) + 1

@@ -26,6 +26,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -33,6 +34,8 @@ from sqlalchemy.engine import make_url
 
 from drachma.store.db import Store
 from drachma.store.tables import (
+    LINKAGE_KEY_COLUMNS,
+    LINKAGE_KEY_SLOTS,
     group_aliases,
     groups,
     incident_subjects,
@@ -41,7 +44,6 @@ from drachma.store.tables import (
     investigations,
     linkage_clusters,
     linkage_decisions,
-    linkage_keys,
     linkage_models,
     linkage_pairs,
     linkage_records,
@@ -246,6 +248,50 @@ def _record(row: Any) -> LinkRecord:
                       json.loads(row.features), row.cluster_id)
 
 
+_SLOTS = dict(LINKAGE_KEY_SLOTS)
+
+
+def key_row(keys: Iterable[str]) -> tuple[str | None, ...]:
+    """The blocking keys of a record as the values of its key columns (``LINKAGE_KEY_COLUMNS``,
+    in order): each key goes to the column of its kind (the letter before the colon); where a
+    kind has two columns, its keys fill them in sorted order. A key of no known kind, or more
+    keys of one kind than it has columns, is a ValueError (the keys are made by code, not
+    typed in)."""
+    by_kind: dict[str, list[str]] = {}
+    for key in sorted(set(keys)):
+        kind = key.partition(":")[0]
+        if kind not in _SLOTS:
+            raise ValueError(f"a blocking key of no known kind: {key!r}")
+        by_kind.setdefault(kind, []).append(key)
+    values: list[str | None] = []
+    for kind, columns in LINKAGE_KEY_SLOTS:
+        found = by_kind.get(kind, [])
+        if len(found) > len(columns):
+            raise ValueError(f"{len(found)} blocking keys of kind {kind!r}; at most "
+                             f"{len(columns)}")
+        values.extend(found + [None] * (len(columns) - len(found)))
+    return tuple(values)
+
+
+def _keys_of(row: Any) -> set[str]:
+    return {v for v in (getattr(row, c) for c in LINKAGE_KEY_COLUMNS) if v is not None}
+
+
+def stored_keys(conn: Connection, record_ids: Iterable[int] | None = None
+                ) -> dict[int, set[str]]:
+    """The blocking keys stored for records (every record if ``record_ids`` is None)."""
+    query = select(linkage_records.c.id, *(linkage_records.c[c] for c in LINKAGE_KEY_COLUMNS))
+    if record_ids is None:
+        return {int(r.id): _keys_of(r) for r in conn.execute(query)}
+    wanted = list(dict.fromkeys(record_ids))
+    found: dict[int, set[str]] = {}
+    for start in range(0, len(wanted), 5000):
+        for row in conn.execute(query.where(linkage_records.c.id.in_(
+                wanted[start:start + 5000]))):
+            found[int(row.id)] = _keys_of(row)
+    return found
+
+
 def upsert_records(conn: Connection, kind: str,
                    items: Sequence[tuple[str, int, dict[str, Any], set[str]]]) -> list[int]:
     """Insert new records (source kind, source id, features, keys) and refresh changed ones (their
@@ -271,33 +317,22 @@ def upsert_records(conn: Connection, kind: str,
 
     look_up()
     texts = [json.dumps(f, sort_keys=True) for _, _, f, _ in items]
+    key_values = [dict(zip(LINKAGE_KEY_COLUMNS, key_row(keys), strict=True))
+                  for _, _, _, keys in items]
     new_rows = [{"kind": kind, "source_kind": s, "source_id": i, "features": t,
-                 "updated_at": now}
-                for (s, i, _, _), t in zip(items, texts, strict=True) if (s, i) not in existing]
-    fresh = {(r["source_kind"], r["source_id"]) for r in new_rows}
-    changed: list[int] = []
-    for (source_kind, source_id, _, _), text_ in zip(items, texts, strict=True):
+                 "updated_at": now, **k}
+                for (s, i, _, _), t, k in zip(items, texts, key_values, strict=True)
+                if (s, i) not in existing]
+    for (source_kind, source_id, _, _), text_, keys in zip(items, texts, key_values,
+                                                            strict=True):
         found = existing.get((source_kind, source_id))
         if found is not None and found[1] != text_:
             conn.execute(update(linkage_records).where(linkage_records.c.id == found[0])
-                         .values(features=text_, updated_at=now))
-            changed.append(found[0])
+                         .values(features=text_, updated_at=now, **keys))
     if new_rows:
         for start in range(0, len(new_rows), 5000):
             conn.execute(insert(linkage_records), new_rows[start:start + 5000])
         look_up()
-    for start in range(0, len(changed), 5000):
-        conn.execute(delete(linkage_keys).where(
-            linkage_keys.c.record_id.in_(changed[start:start + 5000])))
-    rekey = set(changed)
-    key_rows = [(existing[(s, i)][0], k) for s, i, _, keys in items
-                if (s, i) in fresh or existing[(s, i)][0] in rekey for k in sorted(keys)]
-    # the driver's own executemany: about 14 keys a record, and SQLAlchemy's per-row parameter
-    # handling cost more than the inserts (two fixed columns, values bound, never spliced)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    statement = f'INSERT INTO {linkage_keys.name} ("record_id", "key") VALUES ({mark}, {mark})'
-    for start in range(0, len(key_rows), 10_000):
-        conn.exec_driver_sql(statement, key_rows[start:start + 10_000])
     return [existing[(s, i)][0] for s, i, _, _ in items]
 
 
@@ -305,18 +340,21 @@ def upsert_records(conn: Connection, kind: str,
 #
 # ``upsert_records`` above is for one record (or a few). The whole job brings every record up to
 # date at once: its rows are first staged, chunk by chunk, in a temporary table private to one
-# connection (no index, no lock on the real tables), one row a record with its keys as a JSON
-# list (the database unpacks them: one row through the driver a record, not one a key); then one
-# transaction sets the real tables from them in a handful of set-wise statements (no per-row
-# work in Python). A job killed at any
-# point leaves the previous records and keys exactly as they were. When most of the keys are new
-# (the first run, or features recomputed throughout), the key indexes are dropped inside that
-# transaction and built again after the load, which is much cheaper than keeping them up to date
-# row by row.
+# connection (no index, no lock on the real tables), one row a record with its key columns; then
+# one transaction sets the real table from them in a handful of set-wise statements (no per-row
+# work in Python). A job killed at any point leaves the previous records and keys exactly as
+# they were. When most of the records are new or changed (the first run, or features recomputed
+# throughout), the key indexes are dropped inside that transaction and built again after the
+# load, which is much cheaper than keeping them up to date row by row.
+#
+# The keys are columns of the record (one a kind of key, ``LINKAGE_KEY_SLOTS``), not rows of a
+# table of their own as before 0026: at 1,000,000 records that was 14 million rows and two
+# indexes over them, most of what the job added to Splink's own work (``docs/linkage.md``).
 
 _STAGE = "drachma_link_stage"
 NEW, CHANGED, SAME = 2, 1, 0
 SQLITE_JOB_CACHE_KIB = 262_144  # SQLite page cache of the job's connection (default 2 MiB)
+_KEY_LIST = ", ".join(LINKAGE_KEY_COLUMNS)
 
 
 @dataclass(slots=True)
@@ -335,38 +373,34 @@ class RecordLoad:
         self._conn = conn
         self._staged = 0
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        marks = ", ".join([mark] * (4 + len(LINKAGE_KEY_COLUMNS)))
         self._record_sql = (f"INSERT INTO {_STAGE} (pos, source_kind, source_id, features, "
-                            f"keys) VALUES ({mark}, {mark}, {mark}, {mark}, {mark})")
+                            f"{_KEY_LIST}) VALUES ({marks})")
 
-    def stage(self, items: Sequence[tuple[str, int, dict[str, Any] | str, Iterable[str] | str]]
-              ) -> None:
-        """Stage (source kind, source id, features, keys) rows, in order; features are a dict or
-        already the JSON text ``json.dumps(features, sort_keys=True)`` makes of it, keys a
-        collection of distinct keys or already a JSON list of them."""
+    def stage(self, items: Sequence[tuple[str, int, dict[str, Any] | str,
+                                          Sequence[str | None]]]) -> None:
+        """Stage (source kind, source id, features, key values) rows, in order; features are a
+        dict or already the JSON text ``json.dumps(features, sort_keys=True)`` makes of it, key
+        values those of the key columns in order (:func:`key_row` makes them from keys)."""
         first = self._staged
-        self._conn.exec_driver_sql(self._record_sql, [
-            (first + n, s, i, f if isinstance(f, str) else json.dumps(f, sort_keys=True),
-             k if isinstance(k, str) else json.dumps(sorted(k)))
-            for n, (s, i, f, k) in enumerate(items)])
+        width = len(LINKAGE_KEY_COLUMNS)
+        rows = []
+        for n, (s, i, f, k) in enumerate(items):
+            if len(k) != width:
+                raise ValueError(f"{len(k)} key values staged; the key columns are {width}")
+            rows.append((first + n, s, i, f if isinstance(f, str) else json.dumps(
+                f, sort_keys=True), *k))
+        self._conn.exec_driver_sql(self._record_sql, rows)
         self._staged += len(items)
 
 
 def _stage_tables(conn: Connection) -> None:
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
+    keys = ", ".join(f"{c} VARCHAR(120)" for c in LINKAGE_KEY_COLUMNS)
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {_STAGE} (pos INTEGER PRIMARY KEY, source_kind VARCHAR(32) "
-        f"NOT NULL, source_id INTEGER NOT NULL, features TEXT NOT NULL, keys TEXT NOT NULL, "
+        f"NOT NULL, source_id INTEGER NOT NULL, features TEXT NOT NULL, {keys}, "
         f"record_id INTEGER, state INTEGER NOT NULL DEFAULT {NEW})")
-
-
-def _staged_keys(conn: Connection) -> str:
-    """(record_id, key) of the staged records whose keys are written, their JSON lists unpacked
-    by the database (SQLite's json_each, PostgreSQL's json_array_elements_text)."""
-    if conn.dialect.name == "sqlite":
-        unpacked = f"{_STAGE} s, json_each(s.keys) k"
-    else:
-        unpacked = f"{_STAGE} s CROSS JOIN LATERAL json_array_elements_text(s.keys::json) k"
-    return f"SELECT s.record_id, k.value FROM {unpacked} WHERE s.state <> {SAME}"
 
 
 def rebuild_key_indexes(written: int, stored: int) -> bool:
@@ -375,8 +409,15 @@ def rebuild_key_indexes(written: int, stored: int) -> bool:
     return written >= 1000 and written * 2 > stored
 
 
+def _key_indexes() -> list[Any]:
+    return sorted((i for i in linkage_records.indexes
+                   if any(c.name in LINKAGE_KEY_COLUMNS for c in i.columns)),
+                  key=lambda i: str(i.name))
+
+
 def _write_staged(conn: Connection, kind: str) -> LoadResult:
-    """The one transaction of :func:`load_records`: records, keys, removals, from the stage."""
+    """The one transaction of :func:`load_records`: records with their keys, removals, from the
+    stage."""
     now = _now()
     stamp = {"now": now, "kind": kind}
 
@@ -395,22 +436,20 @@ def _write_staged(conn: Connection, kind: str) -> LoadResult:
     new, changed = int(counts.get(NEW, 0)), int(counts.get(CHANGED, 0))
     stored = int(conn.execute(select(func.count()).select_from(linkage_records)).scalar_one())
     rebuild = rebuild_key_indexes(new + changed, stored)
-    run(f"DELETE FROM linkage_keys WHERE record_id IN (SELECT record_id FROM {_STAGE} "
-        f"WHERE state = {CHANGED})")
-    run(f"UPDATE linkage_records SET features = s.features, updated_at = :now FROM {_STAGE} s "
-        f"WHERE s.state = {CHANGED} AND linkage_records.id = s.record_id", now=now)
-    run(f"INSERT INTO linkage_records (kind, source_kind, source_id, features, updated_at) "
-        f"SELECT :kind, source_kind, source_id, features, :now FROM {_STAGE} "
-        f"WHERE state = {NEW} ORDER BY pos", **stamp)
+    if rebuild:
+        for index in _key_indexes():
+            index.drop(conn)
+    keys_set = ", ".join(f"{c} = s.{c}" for c in LINKAGE_KEY_COLUMNS)
+    run(f"UPDATE linkage_records SET features = s.features, updated_at = :now, {keys_set} "
+        f"FROM {_STAGE} s WHERE s.state = {CHANGED} AND linkage_records.id = s.record_id",
+        now=now)
+    run(f"INSERT INTO linkage_records (kind, source_kind, source_id, features, updated_at, "
+        f"{_KEY_LIST}) SELECT :kind, source_kind, source_id, features, :now, {_KEY_LIST} "
+        f"FROM {_STAGE} WHERE state = {NEW} ORDER BY pos", **stamp)
     run(f"UPDATE {_STAGE} SET record_id = r.id FROM linkage_records r WHERE {_STAGE}.state = "
         f"{NEW} AND r.source_kind = {_STAGE}.source_kind AND r.source_id = {_STAGE}.source_id")
     if rebuild:
-        for index in linkage_keys.indexes:
-            index.drop(conn)
-    run(f"INSERT INTO linkage_keys (record_id, key) {_staged_keys(conn)}"
-        + ("" if rebuild else " ORDER BY k.value, s.record_id"))
-    if rebuild:
-        for index in sorted(linkage_keys.indexes, key=lambda i: str(i.name)):
+        for index in _key_indexes():
             index.create(conn)
     ids = [int(i) for i in conn.execute(text(f"SELECT record_id FROM {_STAGE} ORDER BY pos"))
            .scalars()]
@@ -419,12 +458,13 @@ def _write_staged(conn: Connection, kind: str) -> LoadResult:
 
 
 def load_records(store: Store, kind: str,
-                 chunks: Iterable[Sequence[tuple[str, int, dict[str, Any] | str, Iterable[str]]]]
+                 chunks: Iterable[Sequence[tuple[str, int, dict[str, Any] | str,
+                                                 Sequence[str | None]]]]
                  ) -> LoadResult:
     """Bring every record of ``kind`` up to date from ``chunks`` of (source kind, source id,
-    features, keys): new records inserted with their keys, changed ones refreshed (keys
-    replaced), unchanged ones left alone, and records of ``kind`` not in ``chunks`` removed (their
-    source is gone), all in one transaction."""
+    features, key values; see :meth:`RecordLoad.stage`): new records inserted with their keys,
+    changed ones refreshed (keys replaced), unchanged ones left alone, and records of ``kind``
+    not in ``chunks`` removed (their source is gone), all in one transaction."""
     with store.engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:  # this connection only, closed after the load
@@ -465,7 +505,6 @@ def remove_other_records(conn: Connection, kind: str, keep: set[int]) -> int:
         conn.execute(delete(linkage_decisions).where(linkage_decisions.c.pair_id.in_(pair_ids)))
         conn.execute(delete(linkage_pairs).where(or_(
             linkage_pairs.c.left_id.in_(chunk), linkage_pairs.c.right_id.in_(chunk))))
-        conn.execute(delete(linkage_keys).where(linkage_keys.c.record_id.in_(chunk)))
         conn.execute(delete(linkage_records).where(linkage_records.c.id.in_(chunk)))
     return len(gone)
 
@@ -507,13 +546,18 @@ def count_records(conn: Connection, kind: str) -> int:
 
 def candidates(conn: Connection, record_id: int, keys: Iterable[str], *, limit: int = 500
                ) -> list[LinkRecord]:
-    """Records sharing a blocking key with the record (an indexed lookup), itself excluded."""
-    keys = list(keys)
-    if not keys:
+    """Records sharing a blocking key with the record (an indexed lookup a key column),
+    itself excluded."""
+    by_kind: dict[str, list[str]] = {}
+    for key in set(keys):
+        by_kind.setdefault(key.partition(":")[0], []).append(key)
+    lookups = [select(linkage_records.c.id).where(linkage_records.c[column].in_(sorted(found)))
+               for kind, columns in LINKAGE_KEY_SLOTS if (found := by_kind.get(kind))
+               for column in columns]
+    if not lookups:
         return []
-    ids = select(linkage_keys.c.record_id).where(linkage_keys.c.key.in_(keys),
-                                                  linkage_keys.c.record_id != record_id
-                                                  ).distinct().limit(limit)
+    matched = union(*lookups).subquery()
+    ids = select(matched.c.id).where(matched.c.id != record_id).limit(limit)
     return [_record(r) for r in conn.execute(
         select(linkage_records).where(linkage_records.c.id.in_(ids)))]
 

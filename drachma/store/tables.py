@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -841,6 +842,17 @@ linkage_clusters = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+#: The blocking keys of a linkage record, one column a kind of key (the letter before the colon
+#: of :func:`drachma.link.features.person_keys` and of a group's ``g:`` key), two where a record
+#: can have two keys of one kind (given name and surname): (kind, columns). Each column has a
+#: partial index of its own (migration 0026; they were rows of ``linkage_keys`` before).
+LINKAGE_KEY_SLOTS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (kind, tuple(f"key_{kind}{n}" for n in range(1, count + 1)) if count > 1 else (f"key_{kind}",))
+    for kind, count in (("n", 1), ("d", 1), ("s", 1), ("p", 1), ("q", 1), ("w", 1), ("b", 1),
+                        ("a", 1), ("r", 1), ("t", 1), ("x", 2), ("y", 2), ("h", 1), ("g", 1)))
+LINKAGE_KEY_COLUMNS: tuple[str, ...] = tuple(c for _, columns in LINKAGE_KEY_SLOTS
+                                             for c in columns)
+
 linkage_records = Table(
     "linkage_records",
     metadata,
@@ -852,19 +864,12 @@ linkage_records = Table(
     Column("features", Text, nullable=False),  # the normalised values compared, JSON
     Column("cluster_id", Integer, ForeignKey("linkage_clusters.id")),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    *(Column(name, String(120)) for name in LINKAGE_KEY_COLUMNS),
     UniqueConstraint("source_kind", "source_id", name="uq_linkage_record_source"),
     Index("ix_linkage_records_cluster", "cluster_id"),
     Index("ix_linkage_records_kind", "kind", "id"),
-)
-
-linkage_keys = Table(
-    "linkage_keys",
-    metadata,
-    Column("record_id", Integer, ForeignKey("linkage_records.id", ondelete="CASCADE"),
-           nullable=False),
-    Column("key", String(120), nullable=False),
-    Index("ix_linkage_keys_key", "key", "record_id"),
-    Index("ix_linkage_keys_record", "record_id"),
+    *(Index(f"ix_linkage_records_{name}", name, sqlite_where=text(f"{name} IS NOT NULL"),
+            postgresql_where=text(f"{name} IS NOT NULL")) for name in LINKAGE_KEY_COLUMNS),
 )
 
 linkage_pairs = Table(
