@@ -76,7 +76,7 @@ def main() -> None:
     timed(Connection, "exec_driver_sql", "store: staging through the driver")
     timed(splink_job, "train", "splink: train (input read in)")
     timed(splink_job, "predict", "splink: predict (pair writes inside)")
-    timed(splink_job, "scored_pairs", "pairs: rows -> waterfalls", listify=True)
+    timed(splink_job, "pair_rows_of", "pairs: rows -> waterfalls")
     timed(linkage.RefreshResult, "frame", "records -> frame")
     timed(linkage.RefreshResult, "wait", "waiting for the record write")
     timed(linkage, "refresh_records", "refresh_records (all)")

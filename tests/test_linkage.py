@@ -6,16 +6,18 @@ input changes nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from datetime import date
 from typing import Any
 
+import pandas as pd
 import pytest
 from sqlalchemy import delete, func, select
 
 from drachma.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
-from drachma.link import linkage, review
+from drachma.link import linkage, review, splink_job
 from drachma.link.features import UnusableRecordError, person_features, person_keys
 from drachma.link.groups import core_name, page_key, run_groups
 from drachma.link.profiles import person_profile
@@ -120,6 +122,31 @@ def test_training_stores_a_versioned_model_and_the_run_proposes_the_variants(
     # a second training is a new version; the pairs keep naming the model that scored them
     linkage.train(store, make_actor(Role.SUPERVISOR))
     assert count(store, linkage_models) == 2
+
+
+def test_the_whole_jobs_pair_rows_are_those_of_the_scored_pairs(
+        trained: Store, make_actor: ActorFactory) -> None:
+    """``pair_rows_of`` (the whole job's column-wise path) gives exactly the rows, waterfall
+    text included, that ``scored_pairs`` and ``pair_rows`` give one pair at a time, whichever
+    of the two records has the lower id."""
+    store = trained
+    with store.begin() as conn:
+        model = link_store.latest_model(conn, "person")
+    assert model is not None
+    refreshed = linkage.refresh_records(store, make_actor(Role.SUPERVISOR))
+    frames: list[Any] = []
+    splink_job.predict(refreshed.frame(), splink_job.db_api("duckdb"), model.settings["splink"],
+                       threshold=-10.0, on_frame=frames.append)
+    frame = pd.concat(frames)
+    swapped = frame.rename(columns=lambda c: c[:-2] + ("_r" if c.endswith("_l") else "_l")
+                           if c.endswith(("_l", "_r")) else c)
+    assert len(frame) > 10
+    for each in (frame, swapped):
+        settings = model.settings["splink"]
+        expected = [(left, right, weight, probability, json.dumps(steps))
+                    for left, right, weight, probability, steps in splink_job.pair_rows(
+                        splink_job.scored_pairs(each, settings))]
+        assert splink_job.pair_rows_of(each, settings) == expected
 
 
 def test_confirm_makes_a_profile_with_provenance_and_undo_takes_it_apart(

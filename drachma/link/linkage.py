@@ -388,9 +388,9 @@ def run(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
         nonlocal new
         chunk = chunk.assign(unique_id_l=refreshed.record_ids_of(chunk["unique_id_l"]),
                              unique_id_r=refreshed.record_ids_of(chunk["unique_id_r"]))
-        pairs = list(splink_job.scored_pairs(chunk, settings))
+        pairs = splink_job.pair_rows_of(chunk, settings)
         with store.begin() as conn:
-            new += link_store.save_pairs(conn, PERSON, model.id, splink_job.pair_rows(pairs))
+            new += link_store.save_pairs(conn, PERSON, model.id, pairs)
         if progress is not None:
             progress(len(pairs))
 

@@ -669,8 +669,10 @@ def _pair(row: Any) -> Pair:
 
 
 def save_pairs(conn: Connection, kind: str, model_id: int,
-               scored: Sequence[tuple[int, int, float, float, list[dict[str, Any]]]]) -> int:
-    """Store scored pairs: new ones pending; a pending one re-scored by this model; a decided
+               scored: Sequence[tuple[int, int, float, float, list[dict[str, Any]] | str]]
+               ) -> int:
+    """Store scored pairs (left, right, weight, probability, waterfall: its steps as dicts, or
+    already their JSON text): new ones pending; a pending one re-scored by this model; a decided
     pair (confirmed or rejected) is left as it is, so a rejection is never proposed again.
     Returns how many pairs are new."""
     if not scored:
@@ -689,16 +691,20 @@ def save_pairs(conn: Connection, kind: str, model_id: int,
         if found is None:
             new.append({"kind": kind, "left_id": left, "right_id": right, "model_id": model_id,
                         "match_weight": weight, "match_probability": probability,
-                        "waterfall": json.dumps(waterfall), "status": PENDING,
+                        "waterfall": _json(waterfall), "status": PENDING,
                         "created_at": now})
             existing[(left, right)] = (0, PENDING)
         elif found[1] == PENDING and found[0]:
             conn.execute(update(linkage_pairs).where(linkage_pairs.c.id == found[0]).values(
                 model_id=model_id, match_weight=weight, match_probability=probability,
-                waterfall=json.dumps(waterfall)))
+                waterfall=_json(waterfall)))
     for start in range(0, len(new), 5000):
         conn.execute(insert(linkage_pairs), new[start:start + 5000])
     return len(new)
+
+
+def _json(waterfall: list[dict[str, Any]] | str) -> str:
+    return waterfall if isinstance(waterfall, str) else json.dumps(waterfall)
 
 
 def get_pair(conn: Connection, pair_id: int, *, for_update: bool = False) -> Pair | None:
