@@ -202,7 +202,7 @@ def build_database(count: int, seed: int) -> Path:
 def job_raw(path: Path) -> dict[str, Any]:
     from splink import DuckDBAPI
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     connection = sqlite3.connect(path)
     ids: list[int] = []
     inputs: dict[str, list[Any]] = {c: [] for c in INPUT_COLUMNS}
@@ -225,7 +225,8 @@ def job_raw(path: Path) -> dict[str, Any]:
     kept: list[Any] = []
     pairs = splink_job.predict(frame, api, trained.settings, threshold=REVIEW_THRESHOLD,
                                on_frame=kept.append)
-    return {"seconds": time.perf_counter() - began, "pairs": pairs}
+    return {"seconds": time.perf_counter() - began, "cpu": time.process_time() - cpu,
+            "pairs": pairs}
 
 
 def job_drachma(path: Path, write_first: bool = False) -> dict[str, Any]:
@@ -239,9 +240,9 @@ def job_drachma(path: Path, write_first: bool = False) -> dict[str, Any]:
     linkage.WRITE_BESIDE_SPLINK = not write_first
     store = Store(f"sqlite:///{path}")
     actor = system_actor("bench")
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     _, ran = deduplicate(store, actor)
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     rng = random.Random(99)
     samples = people(40, 12345)[::2]
     latencies = []
@@ -253,8 +254,8 @@ def job_drachma(path: Path, write_first: bool = False) -> dict[str, Any]:
         link_record(store, actor, "person", new_id)
         latencies.append(time.perf_counter() - start)
         rng.random()
-    return {"seconds": seconds, "pairs": ran.scored, "link_median": statistics.median(latencies),
-            "link_max": max(latencies)}
+    return {"seconds": seconds, "cpu": cpu, "pairs": ran.scored,
+            "link_median": statistics.median(latencies), "link_max": max(latencies)}
 
 
 def child(kind: str, path: Path, *options: str) -> dict[str, Any]:
@@ -293,12 +294,14 @@ def main() -> None:
             copy = Path(folder) / "drachma.sqlite"
             shutil.copyfile(source, copy)
             ours = child("drachma", copy, *(["--write-first"] if args.write_first else []))
-        print(f"raw Splink:  {raw['seconds']:8.1f} s, peak RSS {raw['peak_rss_mb']:7.0f} MB, "
-              f"{raw['pairs']:,} pairs at or above {REVIEW_THRESHOLD:g}")
-        print(f"Drachma:     {ours['seconds']:8.1f} s, peak RSS {ours['peak_rss_mb']:7.0f} MB, "
-              f"{ours['pairs']:,} pairs stored for review")
+        print(f"raw Splink:  {raw['seconds']:8.1f} s ({raw['cpu']:.1f} s of CPU), peak RSS "
+              f"{raw['peak_rss_mb']:7.0f} MB, {raw['pairs']:,} pairs at or above "
+              f"{REVIEW_THRESHOLD:g}")
+        print(f"Drachma:     {ours['seconds']:8.1f} s ({ours['cpu']:.1f} s of CPU), peak RSS "
+              f"{ours['peak_rss_mb']:7.0f} MB, {ours['pairs']:,} pairs stored for review")
         print(f"Drachma / raw Splink time {ours['seconds'] / raw['seconds']:.2f}x "
-              f"(target <= 1.25x), memory {ours['peak_rss_mb'] / raw['peak_rss_mb']:.2f}x")
+              f"(target <= 1.25x), CPU {ours['cpu'] / raw['cpu']:.2f}x, memory "
+              f"{ours['peak_rss_mb'] / raw['peak_rss_mb']:.2f}x")
         print(f"one new record linked against {args.records:,}: median "
               f"{ours['link_median'] * 1000:.0f} ms, slowest of 20 {ours['link_max'] * 1000:.0f} ms"
               " (target < 1 s)")
