@@ -184,9 +184,35 @@ def _features(source_kind: str, row: Any) -> PersonFeatures:
                            handles=handles)
 
 
-def _sources(conn: Any) -> Iterator[tuple[str, Any]]:
-    for row in link_store.source_persons(conn):
-        yield "person", row
+def _first(text: str | None) -> str | None:
+    """The first of a JSON list of addresses (``_json_list(text)[0]``), or None."""
+    if not text or text == "[]":  # most persons: no JSON to parse
+        return None
+    values = _json_list(text)
+    return values[0] if values else None
+
+
+def _gather(conn: Any, kinds: list[str], ids: list[int], inputs: dict[str, list[Any]]) -> None:
+    """Every source record's kind, id and inputs (``_inputs``), appended column by column: the
+    persons (a million, say) without a call a row, the other kinds through ``_inputs``."""
+    names, dobs, addresses, postcodes, handles = (inputs[c] for c in INPUT_COLUMNS[1:])
+    for person_id, name, born, written in link_store.source_persons(conn):
+        kinds.append("person")
+        ids.append(int(person_id))
+        names.append(name)
+        dobs.append(born)
+        addresses.append(_first(written))
+        postcodes.append(None)
+        handles.append([])
+    for source_kind, row in _other_sources(conn):
+        kinds.append(source_kind)
+        ids.append(int(row.id))
+        for column, value in zip(INPUT_COLUMNS[1:], _inputs(source_kind, row), strict=True):
+            inputs[column].append(value)
+
+
+def _other_sources(conn: Any) -> Iterator[tuple[str, Any]]:
+    """The source rows other than persons, with their kinds."""
     for row in link_store.source_person_mentions(conn):
         yield "mention", row
     for row in link_store.source_incident_subjects(conn):
@@ -213,11 +239,7 @@ def refresh_records(store: Store, actor: Actor, *, background: bool = False) -> 
     ids: list[int] = []
     inputs: dict[str, list[Any]] = {c: [] for c in INPUT_COLUMNS}
     with store.begin() as conn:
-        for source_kind, row in _sources(conn):
-            kinds.append(source_kind)
-            ids.append(int(row.id))
-            for column, value in zip(INPUT_COLUMNS[1:], _inputs(source_kind, row), strict=True):
-                inputs[column].append(value)
+        _gather(conn, kinds, ids, inputs)
     inputs["pos"] = list(range(len(ids)))
     table = FeatureTable(inputs)
     result = RefreshResult(unusable=table.unusable, table=table)

@@ -107,7 +107,8 @@ def source_persons(conn: Connection, only: int | None = None) -> Iterator[Any]:
                    persons.c.addresses).order_by(persons.c.id)
     if only is not None:
         query = query.where(persons.c.id == only)
-    yield from conn.execute(query)
+    for rows in conn.execute(query).partitions(10_000):  # fetched many at a time
+        yield from rows
 
 
 def source_incident_subjects(conn: Connection, only: int | None = None) -> Iterator[Any]:
