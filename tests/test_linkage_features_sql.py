@@ -70,9 +70,9 @@ def computed(rows: list[Inputs]
     inputs: dict[str, list[Any]] = {"pos": list(range(len(rows)))}
     inputs.update({c: [r[n] for r in rows] for n, c in enumerate(columns)})
     table = FeatureTable(inputs)
-    staged = {pos: (text, keys)
+    staged = {row[0]: (row[3], tuple(row[4:]))
               for chunk in table.staged(["person"] * len(rows), list(range(len(rows))))
-              for pos, _, _, text, keys in chunk}
+              for row in chunk}
     return table, staged
 
 

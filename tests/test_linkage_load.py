@@ -10,19 +10,25 @@ import subprocess
 import sys
 import textwrap
 import threading
+from datetime import date
 from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import inspect, select, update
+from sqlalchemy import delete, inspect, select, update
 
 from drachma.link import linkage, splink_job
+from drachma.link.feature_table import INPUT_COLUMNS
 from drachma.link.features import PersonFeatures, person_keys
+from drachma.model.entities import Person
 from drachma.model.roles import Role
+from drachma.store import entities as entity_store
 from drachma.store import linkage as link_store
 from drachma.store.db import Store
 from drachma.store.tables import (
     LINKAGE_KEY_COLUMNS,
+    incident_subjects,
+    investigation_subjects,
     linkage_models,
     linkage_pairs,
     linkage_records,
@@ -121,6 +127,50 @@ def test_a_load_with_or_without_rebuilt_indexes_stores_every_key(
     assert refreshed.records == len(expected) > 0
     assert stored_keys(store) == {k: v for k, v in expected.items() if v}
     assert snapshot(store)[2] >= KEY_INDEXES
+
+
+def record_sources(store: Store, refreshed: linkage.RefreshResult) -> list[tuple[str, int]]:
+    """The source of each record the refresh returned, in its order."""
+    with store.begin() as conn:
+        found = link_store.records_by_ids(conn, refreshed.record_ids)
+    return [(found[i].source_kind, found[i].source_id) for i in refreshed.record_ids]
+
+
+def gathered_sources(store: Store, refreshed: linkage.RefreshResult) -> list[tuple[str, int]]:
+    """The source at each place (``positions``) of the refresh, as the job gathers them."""
+    kinds: list[str] = []
+    ids: list[int] = []
+    with store.begin() as conn:
+        linkage._gather(conn, kinds, ids, {c: [] for c in INPUT_COLUMNS})
+    return [(kinds[p], ids[p]) for p in refreshed.positions]
+
+
+@pytest.mark.parametrize("rebuild", [True, False])
+def test_each_place_in_the_job_maps_to_its_own_stored_record(
+        store: Store, make_actor: ActorFactory, monkeypatch: pytest.MonkeyPatch,
+        rebuild: bool) -> None:
+    """The record ids a refresh returns (which turn Splink's places back into records) name the
+    records of the sources at those places: on a first load, and on a later one that adds new
+    records after the newest stored one was removed (SQLite numbers new records without
+    looking them up; PostgreSQL looks them up)."""
+    seed_world(store)
+    monkeypatch.setattr(link_store, "rebuild_key_indexes", lambda written, stored: rebuild)
+    actor = make_actor(Role.SUPERVISOR)
+    first = linkage.refresh_records(store, actor)
+    assert record_sources(store, first) == gathered_sources(store, first)
+    newest_kind, newest_id = record_sources(store, first)[-1]  # the newest record's source
+    assert first.record_ids[-1] == max(first.record_ids)
+    table = {"person": persons, "incident_subject": incident_subjects,
+             "investigation_subject": investigation_subjects}[newest_kind]
+    with store.begin() as conn:
+        conn.execute(delete(table).where(table.c.id == newest_id))
+        entity_store.insert_persons(conn, [
+            Person(name="Ottoline Varga", date_of_birth=date(1980, 3, 4)),
+            Person(name="Ambrose Quill", addresses=["4 Mill Lane, Bolton BL1 4AA"])])
+    second = linkage.refresh_records(store, actor)
+    assert second.removed == 1
+    assert record_sources(store, second) == gathered_sources(store, second)
+    assert len(set(second.record_ids)) == len(second.record_ids) == second.records
 
 
 def test_a_rerun_rewrites_only_the_records_that_changed(

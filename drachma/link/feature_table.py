@@ -286,9 +286,10 @@ class FeatureTable:
         self.con.unregister("slow_frame")
 
     def staged(self, kinds: Sequence[str], ids: Sequence[int]
-               ) -> Iterator[list[tuple[int, str, int, str, tuple[str | None, ...]]]]:
-        """(pos, source kind, source id, features as JSON text, the values of the store's key
-        columns) in chunks, in order of ``pos`` (``kinds`` and ``ids`` name each input row's
+               ) -> Iterator[list[tuple[Any, ...]]]:
+        """Rows as the store stages them (:meth:`drachma.store.linkage.RecordLoad.stage`):
+        (pos, source kind, source id, features as JSON text, then the values of the store's key
+        columns), in chunks, in order of ``pos`` (``kinds`` and ``ids`` name each input row's
         source). Read through a connection of its own, so that another thread may run it while
         this one makes the frame."""
         cursor = self.con.cursor()
@@ -296,8 +297,7 @@ class FeatureTable:
             cursor.execute(f"SELECT pos, coalesce(json, {_JSON_SQL}), {_KEYS_SQL} "
                            "FROM features ORDER BY pos")
             while chunk := cursor.fetchmany(CHUNK):
-                yield [(row[0], kinds[row[0]], ids[row[0]], row[1], tuple(row[2:]))
-                       for row in chunk]
+                yield [(row[0], kinds[row[0]], ids[row[0]], *row[1:]) for row in chunk]
         finally:
             cursor.close()
 

@@ -26,6 +26,7 @@ import re
 import shutil
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -244,13 +245,12 @@ def refresh_records(store: Store, actor: Actor, *, background: bool = False) -> 
     table = FeatureTable(inputs)
     result = RefreshResult(unusable=table.unusable, table=table)
 
-    def chunks() -> Iterator[list[tuple[str, int, str, tuple[str | None, ...]]]]:
+    def chunks() -> Iterator[list[tuple[Any, ...]]]:
         for chunk in table.staged(kinds, ids):
-            for pos, source_kind, _, _, _ in chunk:
-                result.by_kind[source_kind] = result.by_kind.get(source_kind, 0) + 1
-                result.positions.append(pos)
-            yield [(source_kind, source_id, text, keys)
-                   for _, source_kind, source_id, text, keys in chunk]
+            result.positions.extend(row[0] for row in chunk)
+            for source_kind, count in Counter(row[1] for row in chunk).items():
+                result.by_kind[source_kind] = result.by_kind.get(source_kind, 0) + count
+            yield chunk
 
     def write() -> None:
         try:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 import pandas as pd
@@ -358,11 +359,12 @@ _STAGE = "drachma_link_stage"
 NEW, CHANGED, SAME = 2, 1, 0
 SQLITE_JOB_CACHE_KIB = 262_144  # SQLite page cache of the job's connection (default 2 MiB)
 _KEY_LIST = ", ".join(LINKAGE_KEY_COLUMNS)
+STAGED_WIDTH = 4 + len(LINKAGE_KEY_COLUMNS)  # pos, source kind, source id, features, keys
 
 
 @dataclass(slots=True)
 class LoadResult:
-    record_ids: list[int]  # in the order staged
+    record_ids: list[int]  # in order of pos
     new: int
     changed: int
     removed: int
@@ -374,27 +376,25 @@ class RecordLoad:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._staged = 0
+        self._last = -1
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        marks = ", ".join([mark] * (4 + len(LINKAGE_KEY_COLUMNS)))
+        marks = ", ".join([mark] * STAGED_WIDTH)
         self._record_sql = (f"INSERT INTO {_STAGE} (pos, source_kind, source_id, features, "
                             f"{_KEY_LIST}) VALUES ({marks})")
 
-    def stage(self, items: Sequence[tuple[str, int, dict[str, Any] | str,
-                                          Sequence[str | None]]]) -> None:
-        """Stage (source kind, source id, features, key values) rows, in order; features are a
-        dict or already the JSON text ``json.dumps(features, sort_keys=True)`` makes of it, key
-        values those of the key columns in order (:func:`key_row` makes them from keys)."""
-        first = self._staged
-        width = len(LINKAGE_KEY_COLUMNS)
-        rows = []
-        for n, (s, i, f, k) in enumerate(items):
-            if len(k) != width:
-                raise ValueError(f"{len(k)} key values staged; the key columns are {width}")
-            rows.append((first + n, s, i, f if isinstance(f, str) else json.dumps(
-                f, sort_keys=True), *k))
-        self._conn.exec_driver_sql(self._record_sql, rows)
-        self._staged += len(items)
+    def stage(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Stage rows of (pos, source kind, source id, features as the JSON text
+        ``json.dumps(features, sort_keys=True)`` makes, then the values of the key columns in
+        order: :func:`key_row`), ``pos`` rising (the records' order)."""
+        if any(len(row) != STAGED_WIDTH for row in rows):
+            raise ValueError(f"a staged row is (pos, source kind, source id, features, then "
+                             f"{len(LINKAGE_KEY_COLUMNS)} key values)")
+        if rows and (rows[0][0] <= self._last or any(
+                a[0] >= b[0] for a, b in pairwise(rows))):
+            raise ValueError("staged rows must come in rising order of pos")
+        self._conn.exec_driver_sql(self._record_sql, list(rows))
+        if rows:
+            self._last = rows[-1][0]
 
 
 def _stage_tables(conn: Connection) -> None:
@@ -446,28 +446,46 @@ def _write_staged(conn: Connection, kind: str) -> LoadResult:
     run(f"UPDATE linkage_records SET features = s.features, updated_at = :now, {keys_set} "
         f"FROM {_STAGE} s WHERE s.state = {CHANGED} AND linkage_records.id = s.record_id",
         now=now)
+    def largest() -> int:
+        return int(conn.execute(select(func.coalesce(func.max(linkage_records.c.id), 0)))
+                   .scalar_one())
+
+    # SQLite gives the rows of one INSERT ... SELECT the largest id plus one, one after the
+    # other: when the new ids are exactly the next ``new`` numbers, the k-th new record in order
+    # of pos has the k-th of them, and they need not be looked up (a million-row join); anything
+    # else (PostgreSQL's sequence) is looked up
+    before = largest() if conn.dialect.name == "sqlite" else None
     run(f"INSERT INTO linkage_records (kind, source_kind, source_id, features, updated_at, "
         f"{_KEY_LIST}) SELECT :kind, source_kind, source_id, features, :now, {_KEY_LIST} "
         f"FROM {_STAGE} WHERE state = {NEW} ORDER BY pos", **stamp)
-    run(f"UPDATE {_STAGE} SET record_id = r.id FROM linkage_records r WHERE {_STAGE}.state = "
-        f"{NEW} AND r.source_kind = {_STAGE}.source_kind AND r.source_id = {_STAGE}.source_id")
+    counted = before is not None and largest() == before + new
+    if not counted:
+        run(f"UPDATE {_STAGE} SET record_id = r.id FROM linkage_records r WHERE "
+            f"{_STAGE}.state = {NEW} AND r.source_kind = {_STAGE}.source_kind AND "
+            f"r.source_id = {_STAGE}.source_id")
     if rebuild:
         for index in _key_indexes():
             index.create(conn)
-    ids = [int(i) for i in conn.execute(text(f"SELECT record_id FROM {_STAGE} ORDER BY pos"))
-           .scalars()]
+    ids: list[int] = []
+    following = before or 0
+    for record_id, state in conn.execute(text(
+            f"SELECT record_id, state FROM {_STAGE} ORDER BY pos")).tuples():
+        if counted and state == NEW:
+            following += 1
+            ids.append(following)
+        else:
+            ids.append(int(record_id))
     removed = remove_other_records(conn, kind, set(ids))
     return LoadResult(ids, new, changed, removed, rebuild)
 
 
-def load_records(store: Store, kind: str,
-                 chunks: Iterable[Sequence[tuple[str, int, dict[str, Any] | str,
-                                                 Sequence[str | None]]]]
+def load_records(store: Store, kind: str, chunks: Iterable[Sequence[Sequence[Any]]]
                  ) -> LoadResult:
-    """Bring every record of ``kind`` up to date from ``chunks`` of (source kind, source id,
-    features, key values; see :meth:`RecordLoad.stage`): new records inserted with their keys,
-    changed ones refreshed (keys replaced), unchanged ones left alone, and records of ``kind``
-    not in ``chunks`` removed (their source is gone), all in one transaction."""
+    """Bring every record of ``kind`` up to date from ``chunks`` of rows (pos, source kind,
+    source id, features, key values; see :meth:`RecordLoad.stage`): new records inserted with
+    their keys, changed ones refreshed (keys replaced), unchanged ones left alone, and records
+    of ``kind`` not in ``chunks`` removed (their source is gone), all in one transaction. The
+    record ids returned are in order of ``pos``."""
     with store.engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:  # this connection only, closed after the load
