@@ -10,12 +10,15 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drachma.extract import ages, dates, offences, outcomes, people, places, statistics
+from drachma.extract import ages, dates, groups, offences, outcomes, people, places, statistics
 from drachma.extract.common import (
+    BMP_DIGITS_RE,
     DIGITS_RE,
     Context,
     RuleIndex,
     appositive_number_starts,
+    digit_runs,
+    is_wide,
     line_starts,
     literal_starts,
     matches_at,
@@ -350,3 +353,40 @@ def test_starts_at_word_only_where_a_letter_must_come_first() -> None:
 def test_digit_pattern_finds_the_runs_of_digits(text: str) -> None:
     # the pattern written to start with a character class finds what r"\d+" finds (any script)
     assert [m.span() for m in DIGITS_RE.finditer(text)] == _runs(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789١٢٣०𝟘𝟙\U000104a3a ,./-\n’é😀", max_size=30))
+def test_digit_runs_of_any_text_are_the_runs_of_digits(text: str) -> None:
+    # the BMP class for texts without wide characters, "\d" for the others: the same runs
+    assert digit_runs(text) == _runs(text)
+    assert is_wide(text) == any(ord(c) > 0xFFFF for c in text)
+    assert is_wide(text[1:]) == any(ord(c) > 0xFFFF for c in text[1:])
+
+
+def test_the_bmp_digit_class_is_every_decimal_digit_below_u10000() -> None:
+    for c in range(0x10000):
+        assert (BMP_DIGITS_RE.fullmatch(chr(c)) is not None) == chr(c).isdecimal(), hex(c)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789١٢/ a\n,", max_size=30))
+def test_report_date_precheck_is_the_year_anywhere_pattern(text: str) -> None:
+    # find_report_date reads "\d\d\d\d|/\d\d" from the runs of digits
+    runs = digit_runs(text)
+    quick = any(e - s >= 4 or (e - s >= 2 and text[s - 1 : s] == "/") for s, e in runs)
+    assert quick == (dates.YEAR_ANYWHERE_RE.search(text) is not None)
+
+
+CUE_PIECES = [
+    "X", " ", ",", "'", "’s", "\u00a0", "a", "the", "is", "one of the", "group", "page",
+    "members", "facebook", "who", "describe", "themselves", "as", "hunters", "-", "of",
+    "network", "team", "online", "was", "paedophile", "hunter", "founder",
+]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(CUE_PIECES), max_size=12).map("".join))
+def test_group_cue_precheck_matches_where_one_cue_does(text: str) -> None:
+    any_cue = any(rx.match(text) is not None for rx, _ in groups.CUE_AFTER)
+    assert (groups.CUE_AFTER_ANY_RE.match(text) is not None) == any_cue
