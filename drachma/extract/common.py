@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
+from typing import cast
 
 from drachma.extract import rules
 from drachma.model.mention import Mention, MentionType
@@ -122,6 +123,8 @@ class Context:
     triggers: dict[str, list[int]] = field(default_factory=dict)
     # (start, end) of every run of digits in ``text``, found on first use (``digit_runs``)
     _digit_runs: list[tuple[int, int]] | None = None
+    # the ends of those runs, in order (``windows_with_digits``)
+    _digit_ends: list[int] | None = None
 
     def __post_init__(self) -> None:
         if not self.low:
@@ -139,6 +142,22 @@ class Context:
         if runs is None:
             runs = self._digit_runs = digit_runs(self.text)
         return runs
+
+    def windows_with_digits(self, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The windows (sorted, not overlapping) that hold a digit: a pattern every match of
+        which holds one (:func:`requires_digit`) can match in no other."""
+        if not windows:
+            return windows
+        runs = self.digit_runs()
+        ends = self._digit_ends
+        if ends is None:
+            ends = self._digit_ends = [e for _, e in runs]
+        out = []
+        for w in windows:
+            i = bisect_right(ends, w[0])  # the first run ending after the window's start
+            if i < len(runs) and runs[i][0] < w[1]:
+                out.append(w)
+        return out
 
     def chunk_at(self, pos: int) -> Chunk | None:
         i = bisect_right(self.chunk_starts, pos) - 1
@@ -529,3 +548,58 @@ def may_match(
     if starts is not None and all(text.find(lead, pos, endpos) == -1 for lead in starts):
         return False
     return rx.search(text, pos, endpos) is not None
+
+
+_DIGIT_CATEGORIES = frozenset({sre_constants.CATEGORY_DIGIT, sre_constants.CATEGORY_UNI_DIGIT})
+
+
+def _set_is_digits(items: list[tuple[object, object]]) -> bool:
+    """A character set (``[...]``, ``\\d``) every member of which is a decimal digit."""
+    if not items:
+        return False
+    for op, av in items:
+        if op is sre_constants.CATEGORY:
+            if av not in _DIGIT_CATEGORIES:
+                return False
+        elif op is sre_constants.LITERAL:
+            if not (isinstance(av, int) and chr(av).isdecimal()):
+                return False
+        elif op is sre_constants.RANGE:
+            lo, hi = cast(tuple[int, int], av)
+            if not all(chr(c).isdecimal() for c in range(lo, hi + 1)):
+                return False
+        else:  # a negated set, or anything not understood: not assumed
+            return False
+    return True
+
+
+def _seq_requires_digit(seq: list[tuple[object, object]]) -> bool:
+    """Whether every match of the parsed sequence ``seq`` consumes a decimal digit."""
+    for op, av in seq:
+        if op is sre_constants.LITERAL:
+            if isinstance(av, int) and chr(av).isdecimal():
+                return True
+        elif op is sre_constants.IN:
+            if _set_is_digits(av):  # type: ignore[arg-type]
+                return True
+        elif op is sre_constants.SUBPATTERN:
+            if _seq_requires_digit(list(av[-1])):  # type: ignore[index]
+                return True
+        elif op is sre_constants.BRANCH:
+            if all(_seq_requires_digit(list(b)) for b in av[1]):  # type: ignore[index]
+                return True
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            least, _, body = cast(tuple[int, int, list[tuple[object, object]]], av)
+            if least >= 1 and _seq_requires_digit(list(body)):
+                return True
+    return False
+
+
+def requires_digit(rx: re.Pattern[str]) -> bool:
+    """Whether every match of ``rx`` holds a decimal digit (read from the compiled pattern's
+    parse; look-arounds, back-references and anything not understood count for nothing, so a
+    False is always safe). A rule may then skip the windows :meth:`Context.windows_with_digits`
+    leaves out."""
+    if rx.flags & re.IGNORECASE:
+        return False  # a case-folded set is not read here
+    return _seq_requires_digit(list(sre_parser.parse(rx.pattern, rx.flags)))
