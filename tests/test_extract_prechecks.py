@@ -10,17 +10,21 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drachma.extract import ages, dates, offences, outcomes, people, places, statistics
+from drachma.extract import ages, dates, groups, offences, outcomes, people, places, statistics
 from drachma.extract.common import (
+    BMP_DIGITS_RE,
     DIGITS_RE,
     Context,
     RuleIndex,
     appositive_number_starts,
+    digit_runs,
+    is_wide,
     line_starts,
     literal_starts,
     matches_at,
     may_match,
     quoted_name_number_starts,
+    requires_digit,
 )
 from drachma.extract.rules import PatternRule
 
@@ -350,3 +354,109 @@ def test_starts_at_word_only_where_a_letter_must_come_first() -> None:
 def test_digit_pattern_finds_the_runs_of_digits(text: str) -> None:
     # the pattern written to start with a character class finds what r"\d+" finds (any script)
     assert [m.span() for m in DIGITS_RE.finditer(text)] == _runs(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789١٢٣०𝟘𝟙\U000104a3a ,./-\n’é😀", max_size=30))
+def test_digit_runs_of_any_text_are_the_runs_of_digits(text: str) -> None:
+    # the BMP class for texts without wide characters, "\d" for the others: the same runs
+    assert digit_runs(text) == _runs(text)
+    assert is_wide(text) == any(ord(c) > 0xFFFF for c in text)
+    assert is_wide(text[1:]) == any(ord(c) > 0xFFFF for c in text[1:])
+
+
+def test_the_bmp_digit_class_is_every_decimal_digit_below_u10000() -> None:
+    for c in range(0x10000):
+        assert (BMP_DIGITS_RE.fullmatch(chr(c)) is not None) == chr(c).isdecimal(), hex(c)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789١٢/ a\n,", max_size=30))
+def test_report_date_precheck_is_the_year_anywhere_pattern(text: str) -> None:
+    # find_report_date reads "\d\d\d\d|/\d\d" from the runs of digits
+    runs = digit_runs(text)
+    quick = any(e - s >= 4 or (e - s >= 2 and text[s - 1 : s] == "/") for s, e in runs)
+    assert quick == (dates.YEAR_ANYWHERE_RE.search(text) is not None)
+
+
+CUE_PIECES = [
+    "X", " ", ",", "'", "’s", "\u00a0", "a", "the", "is", "one of the", "group", "page",
+    "members", "facebook", "who", "describe", "themselves", "as", "hunters", "-", "of",
+    "network", "team", "online", "was", "paedophile", "hunter", "founder",
+]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(CUE_PIECES), max_size=12).map("".join))
+def test_group_cue_precheck_matches_where_one_cue_does(text: str) -> None:
+    any_cue = any(rx.match(text) is not None for rx, _ in groups.CUE_AFTER)
+    assert (groups.CUE_AFTER_ANY_RE.match(text) is not None) == any_cue
+
+
+def _prev_word_starts_by_regex(text: str, p: int, n: int) -> list[int]:
+    # the reading dates._prev_word_starts does with slices, written as two searches from the end
+    starts: list[int] = []
+    q = p
+    for _ in range(n):
+        spaces = re.search(r"[ \u00a0\t]*\Z", text[:q])
+        assert spaces is not None
+        if spaces.start() == 0:
+            break
+        word = re.search(r"\S*\Z", text[: spaces.start()])
+        assert word is not None
+        if word.start() >= q:
+            break
+        starts.append(word.start())
+        q = word.start()
+    return starts
+
+
+WORD_PIECES = ["a", "bb", "x" * 60, " ", "  ", "\t", "\u00a0", "\n", "\u2003", "\r", " " * 70,
+               "word", "é", "’", "12"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(WORD_PIECES), max_size=12).map("".join), st.integers(0, 400),
+       st.integers(1, 3))
+def test_previous_word_starts_read_with_slices(text: str, at: int, n: int) -> None:
+    p = min(at, len(text))
+    assert dates._prev_word_starts(text, p, n) == _prev_word_starts_by_regex(text, p, n)
+
+
+def test_requires_digit_reads_the_pattern() -> None:
+    for source in (r"\d", r"x?\d", r"(?:1|2)x", r"[0-9]+", r"\d{1,2}", r"(?P<n>1[0-7]|[89])",
+                   r"[٣]", r"a(?:\d|[0-9])b"):
+        assert requires_digit(re.compile(source)), source
+    for source in (r"a|\d", r"(?:\d)?", r"[^a]", r"(?=\d)a", r"\d{0,2}", r"[0-9a]", r"\D",
+                   r"(?i)\d|x", r"\w"):
+        assert not requires_digit(re.compile(source)), source
+    for rx in (ages.CLAIM_RE, ages.SHE_WAS_RE, ages.YOUNG_AS_RE, ages.IM_RE, ages.AGED_RE):
+        assert rx in ages._WITH_DIGIT  # the shipped patterns it is used for
+
+
+AGE_PIECES = ["posing as a ", "she was ", "13", "1", "x", " ", "said ", "aged ", "I'm ",
+              "as young as ", "٣", "\n", ", ", "thought he was "]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(AGE_PIECES), max_size=12).map("".join),
+       st.lists(st.tuples(st.integers(0, 80), st.integers(1, 40)), max_size=5))
+def test_windows_with_digits_leave_out_only_windows_without_a_match(
+    text: str, raw: list[tuple[int, int]]
+) -> None:
+    # sorted, non-overlapping windows as word_windows gives them
+    windows: list[tuple[int, int]] = []
+    for s, w in sorted(raw):
+        s = min(s, len(text))
+        e = min(len(text), s + w)
+        if s >= e or (windows and s <= windows[-1][1]):  # word_windows gives no empty ones
+            continue
+        windows.append((s, e))
+    ctx = Context(text=text, report_date=date(2020, 1, 1), sent_starts=[0])
+    kept = ctx.windows_with_digits(windows)
+    for s, e in windows:
+        has_digit = any(c.isdecimal() for c in text[s:e])
+        assert ((s, e) in kept) == has_digit
+        if not has_digit:
+            for rx in ages._WITH_DIGIT:
+                assert rx.search(text, s, e) is None

@@ -17,6 +17,7 @@ from drachma.extract.common import (
     matches_at,
     quoted_name_number_starts,
     register_triggers,
+    requires_digit,
     trigger_windows,
     word_windows,
 )
@@ -109,6 +110,14 @@ REAL_CHILD_BEFORE_RE = pattern("ages.real_child_before")
 OFFSPRING_NOUNS = words("ages.offspring_nouns")
 PERSONA_AGE_RE = pattern("ages.persona_age")
 OCCUPATION_THEN_VERB_RE = pattern("ages.occupation_then_verb")
+
+
+# the window-scanned patterns every match of which holds a digit (read from the patterns, so a
+# change to one that no longer needs a number drops it from here): tried only in windows that
+# hold one
+_WITH_DIGIT = frozenset(
+    rx for rx in (CLAIM_RE, SHE_WAS_RE, YOUNG_AS_RE, IM_RE, AGED_RE) if requires_digit(rx)
+)
 
 
 def _n(s: str) -> int:
@@ -214,6 +223,8 @@ def extract_ages(ctx: Context) -> None:
             source, windows = text, trigger_windows(text, ("I'm", "I’m"), 5, 40)
         else:
             source, windows = low, word_windows(ctx, trig, 5, 60)
+        if rx in _WITH_DIGIT:
+            windows = ctx.windows_with_digits(windows)  # no number there, no match
         for m in finditer_windows(rx, source, windows):
             n = _n(m.group("n"))
             if rx is SHE_WAS_RE and not DECOY_CONTEXT_RE.search(
@@ -222,7 +233,10 @@ def extract_ages(ctx: Context) -> None:
                 continue
             if n <= 17:
                 add(MentionType.AGE_DECOY, m.start("n"), m.end("n"), n, 0.7)
-    for m in finditer_windows(AGED_RE, low, word_windows(ctx, ("aged",), 5, 40)):
+    aged_windows = word_windows(ctx, ("aged",), 5, 40)
+    if AGED_RE in _WITH_DIGIT:
+        aged_windows = ctx.windows_with_digits(aged_windows)
+    for m in finditer_windows(AGED_RE, low, aged_windows):
         a = int(m.group("a"))
         b = int(m.group("b")) if m.group("b") else None
         if b is None and AGED_LIST_CONTINUES_RE.match(low, m.end()):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
+from typing import cast
 
 from drachma.extract import rules
 from drachma.model.mention import Mention, MentionType
@@ -29,6 +31,27 @@ TOKEN_RE = re.compile(r"[^\s]+")
 # regex engine skips ahead to (r"\d+" starts with a repeat, so it is tried at every character:
 # less than half the instructions over a report, the same matches)
 DIGITS_RE = re.compile(r"\d\d*")
+# the same runs for a text with no character beyond the Basic Multilingual Plane: "\d" (a
+# decimal digit of any script) written out as the class of the BMP's decimal digits, which the
+# regex engine compiles to a bitmap (one lookup a character, not a call into the Unicode
+# database); a wide text (one with a character past U+FFFF) keeps "\d"
+_BMP_DIGITS = "".join(re.escape(chr(c)) for c in range(0x10000) if chr(c).isdecimal())
+BMP_DIGITS_RE = re.compile(f"[{_BMP_DIGITS}][{_BMP_DIGITS}]*")
+# a str's size in memory is a fixed header plus (length + 1) code units of 1, 2 or 4 bytes, the
+# smallest that holds its widest character: the header, from a one-character wide string
+_WIDE_HEADER = sys.getsizeof("\U00010000") - 8
+
+
+def is_wide(text: str) -> bool:
+    """Whether ``text`` may hold a character past U+FFFF (read from its storage size, so O(1);
+    a string stored in an older layout counts as wide, which only costs the slower scan)."""
+    return not text.isascii() and sys.getsizeof(text) >= _WIDE_HEADER + 4 * (len(text) + 1)
+
+
+def digit_runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every maximal run of digits (``\\d+``) in ``text``, in order."""
+    rx = DIGITS_RE if is_wide(text) else BMP_DIGITS_RE
+    return [m.span() for m in rx.finditer(text)]
 POSSESSIVE_RE = re.compile(r"(?:['’]s|['’])$")
 
 # Words that start sentences or headlines but never begin a name.
@@ -76,6 +99,12 @@ def lower_same_length(text: str) -> str:
     return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
 
 
+# a run of claimed bytes to slice from (``Context.claim``): the same bytes as
+# ``bytes([1]) * n``, without building a list and a bytes object per claim
+_ONES_LEN = 4096
+_ONES = b"\x01" * _ONES_LEN
+
+
 @dataclass(slots=True)
 class Context:
     text: str
@@ -94,6 +123,8 @@ class Context:
     triggers: dict[str, list[int]] = field(default_factory=dict)
     # (start, end) of every run of digits in ``text``, found on first use (``digit_runs``)
     _digit_runs: list[tuple[int, int]] | None = None
+    # the ends of those runs, in order (``windows_with_digits``)
+    _digit_ends: list[int] | None = None
 
     def __post_init__(self) -> None:
         if not self.low:
@@ -109,8 +140,24 @@ class Context:
         shared by the rules that start at a number (dates, statistics, ages)."""
         runs = self._digit_runs
         if runs is None:
-            runs = self._digit_runs = [m.span() for m in DIGITS_RE.finditer(self.text)]
+            runs = self._digit_runs = digit_runs(self.text)
         return runs
+
+    def windows_with_digits(self, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The windows (sorted, not overlapping) that hold a digit: a pattern every match of
+        which holds one (:func:`requires_digit`) can match in no other."""
+        if not windows:
+            return windows
+        runs = self.digit_runs()
+        ends = self._digit_ends
+        if ends is None:
+            ends = self._digit_ends = [e for _, e in runs]
+        out = []
+        for w in windows:
+            i = bisect_right(ends, w[0])  # the first run ending after the window's start
+            if i < len(runs) and runs[i][0] < w[1]:
+                out.append(w)
+        return out
 
     def chunk_at(self, pos: int) -> Chunk | None:
         i = bisect_right(self.chunk_starts, pos) - 1
@@ -146,7 +193,11 @@ class Context:
         return self.claimed.find(1, start, end) != -1
 
     def claim(self, start: int, end: int, code: int = 1) -> None:
-        self.claimed[start:end] = bytes([code]) * (end - start)
+        n = end - start
+        if code == 1 and 0 <= n <= _ONES_LEN:
+            self.claimed[start:end] = _ONES[:n]  # the same bytes, without building them
+        else:
+            self.claimed[start:end] = bytes([code]) * n
 
     def add(
         self,
@@ -159,18 +210,15 @@ class Context:
         *,
         claim: bool = True,
     ) -> Mention:
-        m = Mention(
-            type=type_,
-            start=start,
-            end=end,
-            text=self.text[start:end],
-            value=value,
-            confidence=confidence,
-            attributes=attributes or {},
-        )
+        # positional: Mention's first seven fields, in their order (faster than keywords)
+        m = Mention(type_, start, end, self.text[start:end], value, confidence, attributes or {})
         self.mentions.append(m)
         if claim:
-            self.claim(start, end)
+            n = end - start
+            if 0 <= n <= _ONES_LEN:
+                self.claimed[start:end] = _ONES[:n]
+            else:
+                self.claim(start, end)
         return m
 
     def of_type(self, *types: MentionType) -> list[Mention]:
@@ -329,15 +377,12 @@ def word_windows(
 ) -> list[tuple[int, int]]:
     """Like :func:`trigger_windows` but from whole-word trigger hits found by the PhraseMatcher."""
     trig = ctx.triggers
-    wset = _word_set(words)
-    # look up the smaller side in the larger: a report has a few dozen trigger words, a rule's
-    # list is often one or two words and sometimes long (the positions are sorted below)
-    if len(wset) < len(trig):
-        pos = [p for w in wset if w in trig for p in trig[w]]
-    else:
-        pos = [p for w in trig if w in wset for p in trig[w]]
-    if not pos:
+    # the rule's words the report has, found in C (a set intersection); the positions are
+    # sorted below, so the order the words come in does not matter
+    hit = _word_set(words).intersection(trig)
+    if not hit:
         return []
+    pos = [p for w in hit for p in trig[w]]
     pos.sort()
     n = len(ctx.text)
     merged: list[tuple[int, int]] = []
@@ -461,7 +506,7 @@ class RuleIndex:
                     by_word.setdefault(w, []).append(i)
             self._rules, self._by_word = all_rules, by_word
         by_word = self._by_word
-        hit = {i for w in present if w in by_word for i in by_word[w]}
+        hit = {i for w in by_word.keys() & present.keys() for i in by_word[w]}
         return [all_rules[i] for i in sorted(hit)]
 
 
@@ -503,3 +548,58 @@ def may_match(
     if starts is not None and all(text.find(lead, pos, endpos) == -1 for lead in starts):
         return False
     return rx.search(text, pos, endpos) is not None
+
+
+_DIGIT_CATEGORIES = frozenset({sre_constants.CATEGORY_DIGIT, sre_constants.CATEGORY_UNI_DIGIT})
+
+
+def _set_is_digits(items: list[tuple[object, object]]) -> bool:
+    """A character set (``[...]``, ``\\d``) every member of which is a decimal digit."""
+    if not items:
+        return False
+    for op, av in items:
+        if op is sre_constants.CATEGORY:
+            if av not in _DIGIT_CATEGORIES:
+                return False
+        elif op is sre_constants.LITERAL:
+            if not (isinstance(av, int) and chr(av).isdecimal()):
+                return False
+        elif op is sre_constants.RANGE:
+            lo, hi = cast(tuple[int, int], av)
+            if not all(chr(c).isdecimal() for c in range(lo, hi + 1)):
+                return False
+        else:  # a negated set, or anything not understood: not assumed
+            return False
+    return True
+
+
+def _seq_requires_digit(seq: list[tuple[object, object]]) -> bool:
+    """Whether every match of the parsed sequence ``seq`` consumes a decimal digit."""
+    for op, av in seq:
+        if op is sre_constants.LITERAL:
+            if isinstance(av, int) and chr(av).isdecimal():
+                return True
+        elif op is sre_constants.IN:
+            if _set_is_digits(av):  # type: ignore[arg-type]
+                return True
+        elif op is sre_constants.SUBPATTERN:
+            if _seq_requires_digit(list(av[-1])):  # type: ignore[index]
+                return True
+        elif op is sre_constants.BRANCH:
+            if all(_seq_requires_digit(list(b)) for b in av[1]):  # type: ignore[index]
+                return True
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            least, _, body = cast(tuple[int, int, list[tuple[object, object]]], av)
+            if least >= 1 and _seq_requires_digit(list(body)):
+                return True
+    return False
+
+
+def requires_digit(rx: re.Pattern[str]) -> bool:
+    """Whether every match of ``rx`` holds a decimal digit (read from the compiled pattern's
+    parse; look-arounds, back-references and anything not understood count for nothing, so a
+    False is always safe). A rule may then skip the windows :meth:`Context.windows_with_digits`
+    leaves out."""
+    if rx.flags & re.IGNORECASE:
+        return False  # a case-folded set is not read here
+    return _seq_requires_digit(list(sre_parser.parse(rx.pattern, rx.flags)))

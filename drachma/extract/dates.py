@@ -9,8 +9,8 @@ import calendar
 import re
 from datetime import date, timedelta
 
-from drachma.extract.common import DIGITS_RE, Context, matches_at, register_triggers
-from drachma.extract.rules import pattern, word_tuple
+from drachma.extract.common import Context, digit_runs, matches_at, register_triggers
+from drachma.extract.rules import RuleDataError, pattern, word_tuple
 from drachma.model.mention import MentionType
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -38,6 +38,7 @@ NUMBER_WORDS = {
     "ten": 10,
 }
 REL_TRIGGERS = word_tuple("dates.rel_triggers")
+REL_TRIGGER_SET = frozenset(REL_TRIGGERS)
 register_triggers(REL_TRIGGERS)
 MONTH_INITIALS = frozenset("JFMASOND")
 MONTHWORD_RE = pattern("dates.monthword")
@@ -72,7 +73,7 @@ def relative_matches(ctx: Context) -> list[re.Match[str]]:
     low, trig = ctx.low, ctx.triggers
     if trig.keys().isdisjoint(REL_TRIGGERS):
         return []
-    hits = sorted(p for w in REL_TRIGGERS for p in trig.get(w, ()))
+    hits = sorted([p for w in REL_TRIGGER_SET.intersection(trig) for p in trig[w]])
     out: list[re.Match[str]] = []
     last_end = -1
     for p in hits:
@@ -113,6 +114,9 @@ def month_word_starts(text: str) -> list[int]:
     return out
 
 
+_digit_runs = digit_runs
+
+
 def absolute_matches(
     text: str, digit_runs: list[tuple[int, int]] | None = None
 ) -> list[re.Match[str]]:
@@ -120,7 +124,7 @@ def absolute_matches(
     ``digit_runs``: the text's runs of digits when already found (``Context.digit_runs``)."""
     cands: list[int] = []
     if digit_runs is None:
-        digit_runs = [d.span() for d in DIGITS_RE.finditer(text)]
+        digit_runs = _digit_runs(text)
     for s, e in digit_runs:
         if e - s == 4:
             if text[s : s + 2] in ("19", "20"):
@@ -152,6 +156,13 @@ ABS_TRIGGERS = (
 
 
 YEAR_ANYWHERE_RE = pattern("dates.year_anywhere")
+# ``find_report_date`` reads this pattern's test from the runs of digits (see there): a change
+# to the pattern must come with a change to that reading
+if YEAR_ANYWHERE_RE.pattern != r"\d\d\d\d|/\d\d":
+    raise RuleDataError(
+        "data/patterns.toml [dates.year_anywhere] changed: update dates.find_report_date",
+        field="dates.year_anywhere",
+    )
 
 
 def _month(word: str) -> int:
@@ -222,9 +233,12 @@ def resolve_absolute(m: re.Match[str], ref: date) -> tuple[str, str] | None:
 def find_report_date(text: str, lines: int = 6) -> date | None:
     """A full date (day, month and year) in the first lines of a report, if any."""
     head = "\n".join(text[:400].splitlines()[:lines])
-    if not YEAR_ANYWHERE_RE.search(head):
+    # YEAR_ANYWHERE_RE ("\d\d\d\d|/\d\d") finds something exactly when a run of digits is
+    # four long or more, or two or more right after a "/": read from the runs, found once
+    runs = _digit_runs(head)
+    if not any(e - s >= 4 or (e - s >= 2 and head[s - 1 : s] == "/") for s, e in runs):
         return None
-    for m in absolute_matches(head):
+    for m in absolute_matches(head, runs):
         r = resolve_absolute(m, date.today())
         if r and r[1] == "day":
             return date.fromisoformat(r[0])

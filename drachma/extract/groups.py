@@ -21,7 +21,7 @@ from drachma.extract.common import (
     norm_key,
     register_triggers,
 )
-from drachma.extract.rules import pattern, words
+from drachma.extract.rules import RuleDataError, pattern, words
 from drachma.model.mention import MentionType
 
 # cues after a name, with the confidence each gives (patterns in data/patterns.toml): "X, a
@@ -38,6 +38,14 @@ CUE_AFTER = [
     (pattern("groups.cue_after_group_word"), 0.6),
     (pattern("groups.cue_after_a_group_of"), 0.8),
 ]
+# all the cues after a name as one pattern: where it does not match, none of them does, so the
+# loop over CUE_AFTER (which keeps the highest confidence of those that match) is skipped
+if len({rx.flags for rx, _ in CUE_AFTER}) != 1:  # pragma: no cover - data check
+    raise RuleDataError("the groups.cue_after_* patterns must share their flags",
+                        field="groups.cue_after")
+CUE_AFTER_ANY_RE = re.compile(
+    "|".join(f"(?:{rx.pattern})" for rx, _ in CUE_AFTER), CUE_AFTER[0][0].flags
+)
 GROUP_NOUNS = words("groups.group_nouns")
 # "a channel called X": outlets a group runs, a cue only after a naming word
 NAMING_NOUNS = words("groups.naming_nouns")
@@ -582,7 +590,9 @@ class GroupFinder:
                     if cue >= 0.85 and last in NAMING_OR_REFLEXIVE:
                         e = _title_case_run(ctx, e)
             nxt = low[e : e + 16]
-            if nxt[:1] in AFTER_FIRST_CHARS or nxt[1:].split(" ", 1)[0] in AFTER_FIRST_WORDS:
+            if (
+                nxt[:1] in AFTER_FIRST_CHARS or nxt[1:].split(" ", 1)[0] in AFTER_FIRST_WORDS
+            ) and CUE_AFTER_ANY_RE.match(low, e):
                 for rx, c in CUE_AFTER:
                     if c > conf and rx.match(low, e):
                         conf = c

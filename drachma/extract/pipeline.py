@@ -262,15 +262,11 @@ class Extractor:
         labels, triggers, exact = self._labels, self._triggers, self._exact
         idx: list[int] = doc.to_array("IDX").tolist() if len(doc) else []
         n_tok, n_chr = len(idx), len(text)
-        trig = ctx.triggers
+        trig_at = ctx.triggers.setdefault
         for match_id, ts, te in self.lower_matcher(doc):
             word = triggers.get(match_id)
             if word is not None:
-                at = trig.get(word)
-                if at is None:
-                    trig[word] = [idx[ts]]
-                else:
-                    at.append(idx[ts])
+                trig_at(word, []).append(idx[ts])
                 continue
             surfaces = exact.get(match_id)
             if surfaces is not None and tuple(t.orth for t in doc[ts:te]) not in surfaces:
