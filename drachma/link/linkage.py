@@ -342,22 +342,34 @@ def _splink_input(store: Store, backend: str, frame: pd.DataFrame,
         yield table, splink_job.db_api("postgres", engine=engine, schema=schema)
 
 
+@contextmanager
+def _given_or_new_input(store: Store, backend: str, frame: pd.DataFrame, spark: Any,
+                        given: tuple[Any, Any] | None) -> Iterator[tuple[Any, Any]]:
+    if given is not None:
+        yield given
+        return
+    with _splink_input(store, backend, frame, spark) as made:
+        yield made
+
+
 # ------------------------------------------------------------------------------------------
 # Training, running, one new record
 
 
 def train(store: Store, actor: Actor, *, backend: str | None = None, spark: Any = None,
           max_iterations: int = splink_job.MAX_ITERATIONS,
-          refreshed: RefreshResult | None = None) -> TrainResult:
+          refreshed: RefreshResult | None = None,
+          splink_input: tuple[Any, Any] | None = None) -> TrainResult:
     """Train the person model on the records (brought up to date first, unless ``refreshed``
     is the refresh just made) and store it as a new version. A model that does not converge is
-    refused and nothing is stored."""
+    refused and nothing is stored. ``splink_input`` is the (input table, Splink API) of a job
+    that also runs the model (:func:`deduplicate`), made from ``refreshed``."""
     actor.require(Permission.LINK_RECORDS)
     chosen = _check_backend(store, backend)
     refreshed = refreshed or refresh_records(store, actor, background=WRITE_BESIDE_SPLINK)
     frame = refreshed.frame()
     try:
-        with _splink_input(store, chosen, frame, spark) as (table, api):
+        with _given_or_new_input(store, chosen, frame, spark, splink_input) as (table, api):
             trained = splink_job.train(table, api, records=len(frame),
                                        max_iterations=max_iterations,
                                        seed=None if chosen == "postgres" else 7)
@@ -394,9 +406,11 @@ def _check_threshold(threshold: float) -> float:
 def run(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
         backend: str | None = None, spark: Any = None,
         progress: Callable[[int], None] | None = None,
-        refreshed: RefreshResult | None = None) -> RunResult:
+        refreshed: RefreshResult | None = None,
+        splink_input: tuple[Any, Any] | None = None) -> RunResult:
     """Score every blocked pair of records with the newest model; store pairs at or above
-    ``threshold`` for review (decided pairs stay as they were decided)."""
+    ``threshold`` for review (decided pairs stay as they were decided). ``splink_input`` as
+    for :func:`train`."""
     actor.require(Permission.LINK_RECORDS)
     _check_threshold(threshold)
     chosen = _check_backend(store, backend)
@@ -417,7 +431,7 @@ def run(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHOLD,
             progress(len(pairs))
 
     try:
-        with _splink_input(store, chosen, frame, spark) as (table, api):
+        with _given_or_new_input(store, chosen, frame, spark, splink_input) as (table, api):
             scored = splink_job.predict(table, api, settings, threshold=threshold,
                                         on_frame=keep)
     finally:
@@ -434,13 +448,19 @@ def deduplicate(store: Store, actor: Actor, *, threshold: float = REVIEW_THRESHO
     records are written while the model trains, as :func:`train` on its own does)."""
     actor.require(Permission.LINK_RECORDS)
     _check_threshold(threshold)
-    _check_backend(store, backend)
+    chosen = _check_backend(store, backend)
     refreshed = refresh_records(store, actor, background=WRITE_BESIDE_SPLINK)
     try:
-        trained = train(store, actor, backend=backend, refreshed=refreshed)
+        # one Splink input for both: the input is read into DuckDB (or written to PostgreSQL)
+        # once, and the prediction reuses the tables training made from it
+        with _splink_input(store, chosen, refreshed.frame()) as shared:
+            trained = train(store, actor, backend=chosen, refreshed=refreshed,
+                            splink_input=shared)
+            ran = run(store, actor, threshold=threshold, backend=chosen, refreshed=refreshed,
+                      splink_input=shared)
     finally:
         refreshed.wait()
-    return trained, run(store, actor, threshold=threshold, backend=backend, refreshed=refreshed)
+    return trained, ran
 
 
 _SOURCE = re.compile(r"^(person|mention|incident_subject|investigation_subject):(\d{1,12})$")
