@@ -15,7 +15,12 @@ from hypothesis import strategies as st
 
 from drachma.link import splink_job
 from drachma.link.feature_table import FeatureTable
-from drachma.link.features import UnusableRecordError, person_features, person_keys
+from drachma.link.features import (
+    UnusableRecordError,
+    person_features,
+    person_key_buckets,
+    person_keys,
+)
 from drachma.safeguarding.names import nicknames_of
 from drachma.store.linkage import key_row
 
@@ -61,7 +66,8 @@ def reference(record: Inputs) -> tuple[str, tuple[str | None, ...], dict[str, An
     except UnusableRecordError:
         return None
     values = features.as_dict()
-    return json.dumps(values, sort_keys=True), key_row(person_keys(features)), values
+    return (json.dumps(values, sort_keys=True),
+            key_row(person_keys(features) | person_key_buckets(features)), values)
 
 
 def computed(rows: list[Inputs]

@@ -19,14 +19,14 @@ from sqlalchemy import delete, inspect, select, update
 
 from drachma.link import linkage, splink_job
 from drachma.link.feature_table import INPUT_COLUMNS
-from drachma.link.features import PersonFeatures, person_keys
+from drachma.link.features import PersonFeatures, person_key_buckets, person_keys
 from drachma.model.entities import Person
 from drachma.model.roles import Role
 from drachma.store import entities as entity_store
 from drachma.store import linkage as link_store
 from drachma.store.db import Store
 from drachma.store.tables import (
-    LINKAGE_KEY_COLUMNS,
+    LINKAGE_INDEXED_COLUMNS,
     incident_subjects,
     investigation_subjects,
     linkage_models,
@@ -37,7 +37,7 @@ from drachma.store.tables import (
 from tests.conftest import ActorFactory
 from tests.linkage_fixture import seed_world
 
-KEY_INDEXES = {f"ix_linkage_records_{c}" for c in LINKAGE_KEY_COLUMNS}
+KEY_INDEXES = {f"ix_linkage_records_{c}" for c in LINKAGE_INDEXED_COLUMNS}
 
 
 def snapshot(store: Store) -> tuple[list[Any], list[Any], set[str]]:
@@ -111,8 +111,12 @@ def stored_keys(store: Store) -> dict[int, set[str]]:
 
 def expected_keys(store: Store) -> dict[int, set[str]]:
     with store.begin() as conn:
-        return {r.id: person_keys(PersonFeatures.from_dict(r.features))
+        return {r.id: all_keys(PersonFeatures.from_dict(r.features))
                 for r in link_store.iter_records(conn, "person")}
+
+
+def all_keys(features: PersonFeatures) -> set[str]:
+    return person_keys(features) | person_key_buckets(features)
 
 
 @pytest.mark.parametrize("rebuild", [True, False])
@@ -193,7 +197,7 @@ def test_a_rerun_rewrites_only_the_records_that_changed(
         record = link_store.record_by_source(conn, "person", person_id)
     assert record is not None and changed == {record.id}
     assert record.features["surname"] == "quennell"
-    assert stored_keys(store)[record.id] == person_keys(PersonFeatures.from_dict(record.features))
+    assert stored_keys(store)[record.id] == all_keys(PersonFeatures.from_dict(record.features))
     untouched = {k: v for k, v in stored_keys(store).items() if k != record.id}
     assert untouched == {k: {key for r, key in before[1] if r == k}
                          for k in untouched}
@@ -260,3 +264,35 @@ def test_a_pair_that_comes_out_higher_id_first_keeps_each_value_beside_its_recor
     (pair,) = splink_job.scored_pairs(frame, model)
     assert (pair.left, pair.right) == (4, 9)
     assert (pair.waterfall[1].left, pair.waterfall[1].right) == ("smith", "smyth")
+
+
+def test_the_indexed_lookup_finds_exactly_the_records_sharing_a_blocking_key(
+        store: Store, make_actor: ActorFactory) -> None:
+    """One new record's candidates (``candidates``: kinds of key looked up through their
+    buckets, the others by their own index) are exactly the stored records that share one of
+    its blocking keys, as the whole job's blocking rules pair them; a bucket alone (the same
+    postcode or date of birth and nothing else) is not enough."""
+    seed_world(store)
+    with store.begin() as conn:  # people who share only a postcode, or only a date of birth
+        entity_store.insert_persons(conn, [
+            Person(name="Ada Brannigan", addresses=["1 Oak Road, Wigan WN1 1AA"]),
+            Person(name="Cyril Dunwoody", addresses=["9 Elm Close, Wigan WN1 1AA"]),
+            Person(name="Edith Farrow", date_of_birth=date(1970, 1, 2)),
+            Person(name="Gideon Hale", date_of_birth=date(1970, 2, 1))])
+    linkage.refresh_records(store, make_actor(Role.SUPERVISOR))
+    with store.begin() as conn:
+        records = list(link_store.iter_records(conn, "person"))
+        features = {r.id: PersonFeatures.from_dict(r.features) for r in records}
+        blocking = {i: person_keys(f) for i, f in features.items()}
+        only_bucket = 0
+        for record in records:
+            found = {c.id for c in link_store.candidates(conn, record.id,
+                                                         all_keys(features[record.id]))}
+            expected = {i for i, keys in blocking.items()
+                        if i != record.id and keys & blocking[record.id]}
+            assert found == expected, record
+            only_bucket += len({i for i, f in features.items() if i != record.id and (
+                person_key_buckets(f) & person_key_buckets(features[record.id]))} - expected)
+    assert only_bucket > 0  # the world has records that share only a bucket
+    with store.begin() as conn, pytest.raises(ValueError, match="no 'pc' key"):
+        link_store.candidates(conn, records[0].id, {"p:M11AA:john"})

@@ -198,8 +198,8 @@ def test_0025_keeps_every_row_and_link_and_ids_continue_above_any_disposed_of(
 
 def test_0026_moves_the_stored_blocking_keys_into_the_record_columns(empty_store: Store) -> None:
     """Migration 0026: the keys of ``linkage_keys`` become the record's key columns, two of a
-    kind in byte order (as ``key_row`` puts them, whatever the database's collation), and
-    ``linkage_keys`` goes."""
+    kind in byte order (as ``key_row`` puts them, whatever the database's collation), the
+    buckets come from the stored features, and ``linkage_keys`` goes."""
     upgrade(empty_store, "0025")
     keys = {
         "person": {"n:JNS:john", "x:M11AA:zed", "x:M11AA:Adam", "y:1980-01-02:jones",
@@ -207,20 +207,24 @@ def test_0026_moves_the_stored_blocking_keys_into_the_record_columns(empty_store
         "incident_subject": {"w:adam zed", "r:1 high street"},
         "group": {"g:north watch"},
     }
+    features = {"person": '{"dob_key": "19800102", "postcode": "M11AA"}',
+                "incident_subject": '{"dob_key": null, "postcode": "BL14AA"}'}
     with empty_store.begin() as conn:
         for n, (source_kind, found) in enumerate(keys.items(), start=1):
             conn.execute(text(
                 "INSERT INTO linkage_records (id, kind, source_kind, source_id, features, "
-                "updated_at) VALUES (:id, :kind, :source_kind, :id, '{}', :now)"),
+                "updated_at) VALUES (:id, :kind, :source_kind, :id, :features, :now)"),
                 {"id": n, "kind": "group" if source_kind == "group" else "person",
-                 "source_kind": source_kind, "now": datetime(2026, 11, 28, tzinfo=UTC)})
+                 "source_kind": source_kind, "now": datetime(2026, 11, 28, tzinfo=UTC),
+                 "features": features.get(source_kind, "{}")})
             for key in found:
                 conn.execute(text("INSERT INTO linkage_keys (record_id, key) VALUES (:r, :k)"),
                              {"r": n, "k": key})
     upgrade(empty_store)
+    buckets = {1: {"pc:M11AA", "born:19800102"}, 2: {"pc:BL14AA"}}  # from the features
     with empty_store.begin() as conn:
-        assert link_store.stored_keys(conn) == {n: found for n, found in
-                                               enumerate(keys.values(), start=1)}
+        assert link_store.stored_keys(conn) == {
+            n: found | buckets.get(n, set()) for n, found in enumerate(keys.values(), start=1)}
         row = conn.execute(text("SELECT key_x1, key_x2, key_y1, key_y2, key_g "
                                 "FROM linkage_records WHERE id = 1")).one()
     assert tuple(row) == ("x:M11AA:Adam", "x:M11AA:zed", "y:1980-01-02:jones", None, None)

@@ -35,6 +35,7 @@ from drachma.link.features import (
     PersonFeatures,
     UnusableRecordError,
     person_features,
+    person_key_buckets,
     person_keys,
 )
 from drachma.safeguarding.names import _nicknames, phonetic
@@ -97,6 +98,8 @@ _KEY_COLUMN_SQL: dict[str, str] = {
     **dict(zip(("key_y1", "key_y2"), _either("dob", "y"), strict=True)),
     "key_h": _key_sql("'h:' || handle"),
     "key_g": "NULL::VARCHAR",
+    "key_pc": _key_sql("'pc:' || postcode"),  # the buckets (person_key_buckets)
+    "key_born": _key_sql("'born:' || dob_key"),
 }
 if tuple(_KEY_COLUMN_SQL) != LINKAGE_KEY_COLUMNS:  # pragma: no cover - caught by any test
     raise RuntimeError("the DuckDB key columns are not the store's key columns")
@@ -273,7 +276,8 @@ class FeatureTable:
                 continue
             values = features.as_dict()
             rows.append({"pos": pos, **values,
-                         "key_values": list(key_row(person_keys(features))),
+                         "key_values": list(key_row(
+                             person_keys(features) | person_key_buckets(features))),
                          "json": json.dumps(values, sort_keys=True)})
         if not rows:
             return

@@ -200,6 +200,20 @@ def person_keys(features: PersonFeatures) -> set[str]:
     return {k[:120] for k in keys}
 
 
+def person_key_buckets(features: PersonFeatures) -> set[str]:
+    """The coarser keys the store finds most kinds of blocking key through (its indexes are
+    on these, see ``drachma.store.tables.LINKAGE_KEY_BUCKETS``): ``pc:`` the postcode, which
+    every ``p:``, ``q:``, ``a:`` and ``x:`` key holds, and ``born:`` the date of birth with day
+    and month in either order, which every ``d:``, ``s:``, ``b:`` and ``y:`` key implies. Two
+    records that share one of those keys share its bucket."""
+    buckets = set()
+    if features.postcode:
+        buckets.add(f"pc:{features.postcode}"[:120])
+    if features.dob_key:
+        buckets.add(f"born:{features.dob_key}"[:120])
+    return buckets
+
+
 # Blocking rules of the Splink job, as SQL over the columns above. Each is the SQL form of one
 # kind of key of :func:`person_keys`, so the whole job and the one-record lookup propose the same
 # candidates.

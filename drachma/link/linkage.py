@@ -42,7 +42,12 @@ from drachma.access.permissions import Permission
 from drachma.errors import NotFoundError, ValidationError
 from drachma.link import splink_job
 from drachma.link.feature_table import INPUT_COLUMNS, FeatureTable
-from drachma.link.features import PersonFeatures, person_features, person_keys
+from drachma.link.features import (
+    PersonFeatures,
+    person_features,
+    person_key_buckets,
+    person_keys,
+)
 from drachma.store import linkage as link_store
 from drachma.store.db import Store
 
@@ -489,7 +494,7 @@ def link_record(store: Store, actor: Actor, source_kind: str, source_id: int, *,
             raise NotFoundError(f"no {source_kind.replace('_', ' ')} {source_id}",
                                 field="record")
         features = _features(source_kind, row)  # UnusableRecordError: nothing is stored
-        keys = person_keys(features)
+        keys = person_keys(features) | person_key_buckets(features)
         (record_id,) = link_store.upsert_records(
             conn, PERSON, [(source_kind, source_id, features.as_dict(), keys)])
         found = link_store.candidates(conn, record_id, keys, limit=MAX_CANDIDATES)

@@ -35,6 +35,8 @@ from sqlalchemy.engine import make_url
 
 from drachma.store.db import Store
 from drachma.store.tables import (
+    LINKAGE_INDEXED_COLUMNS,
+    LINKAGE_KEY_BUCKETS,
     LINKAGE_KEY_COLUMNS,
     LINKAGE_KEY_SLOTS,
     group_aliases,
@@ -414,7 +416,7 @@ def rebuild_key_indexes(written: int, stored: int) -> bool:
 
 def _key_indexes() -> list[Any]:
     return sorted((i for i in linkage_records.indexes
-                   if any(c.name in LINKAGE_KEY_COLUMNS for c in i.columns)),
+                   if any(c.name in LINKAGE_INDEXED_COLUMNS for c in i.columns)),
                   key=lambda i: str(i.name))
 
 
@@ -572,14 +574,33 @@ def count_records(conn: Connection, kind: str) -> int:
 
 def candidates(conn: Connection, record_id: int, keys: Iterable[str], *, limit: int = 500
                ) -> list[LinkRecord]:
-    """Records sharing a blocking key with the record (an indexed lookup a key column),
-    itself excluded."""
+    """Records sharing a blocking key with the record (indexed lookups), itself excluded. A
+    kind of key with a bucket (``LINKAGE_KEY_BUCKETS``) is looked up among the records of the
+    record's bucket; so every key of such a kind must come with its bucket's key (ValueError
+    otherwise)."""
     by_kind: dict[str, list[str]] = {}
     for key in set(keys):
         by_kind.setdefault(key.partition(":")[0], []).append(key)
-    lookups = [select(linkage_records.c.id).where(linkage_records.c[column].in_(sorted(found)))
-               for kind, columns in LINKAGE_KEY_SLOTS if (found := by_kind.get(kind))
-               for column in columns]
+    columns = dict(LINKAGE_KEY_SLOTS)
+    direct: list[Any] = []
+    within: dict[str, list[Any]] = {}
+    for kind, found in by_kind.items():
+        if kind not in columns:
+            raise ValueError(f"a blocking key of no known kind: {found[0]!r}")
+        if kind in set(LINKAGE_KEY_BUCKETS.values()):
+            continue
+        terms = [linkage_records.c[c].in_(sorted(found)) for c in columns[kind]]
+        bucket = LINKAGE_KEY_BUCKETS.get(kind)
+        if bucket is None:
+            direct.extend(terms)
+        else:
+            within.setdefault(bucket, []).extend(terms)
+    lookups = [select(linkage_records.c.id).where(term) for term in direct]
+    for bucket, terms in within.items():
+        if bucket not in by_kind:
+            raise ValueError(f"keys of kinds found through {bucket!r} but no {bucket!r} key")
+        lookups.append(select(linkage_records.c.id).where(
+            linkage_records.c[columns[bucket][0]].in_(sorted(by_kind[bucket])), or_(*terms)))
     if not lookups:
         return []
     matched = union(*lookups).subquery()

@@ -842,16 +842,26 @@ linkage_clusters = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-#: The blocking keys of a linkage record, one column a kind of key (the letter before the colon
+#: The blocking keys of a linkage record, one column a kind of key (the letters before the colon
 #: of :func:`drachma.link.features.person_keys` and of a group's ``g:`` key), two where a record
-#: can have two keys of one kind (given name and surname): (kind, columns). Each column has a
-#: partial index of its own (migration 0026; they were rows of ``linkage_keys`` before).
+#: can have two keys of one kind (given name and surname): (kind, columns). Keys were rows of
+#: ``linkage_keys`` before migration 0026.
 LINKAGE_KEY_SLOTS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (kind, tuple(f"key_{kind}{n}" for n in range(1, count + 1)) if count > 1 else (f"key_{kind}",))
     for kind, count in (("n", 1), ("d", 1), ("s", 1), ("p", 1), ("q", 1), ("w", 1), ("b", 1),
-                        ("a", 1), ("r", 1), ("t", 1), ("x", 2), ("y", 2), ("h", 1), ("g", 1)))
+                        ("a", 1), ("r", 1), ("t", 1), ("x", 2), ("y", 2), ("h", 1), ("g", 1),
+                        ("pc", 1), ("born", 1)))
 LINKAGE_KEY_COLUMNS: tuple[str, ...] = tuple(c for _, columns in LINKAGE_KEY_SLOTS
                                              for c in columns)
+#: Kinds of key found through a coarser key every key of the kind implies (its *bucket*: the
+#: postcode, ``pc:``, or the date of birth with day and month in either order, ``born:``): the
+#: bucket's column is indexed and the kind's own columns are compared among its rows. Every
+#: other kind's column has an index of its own (``LINKAGE_INDEXED_COLUMNS``): eight indexes
+#: instead of sixteen, which is most of what writing a million records costs.
+LINKAGE_KEY_BUCKETS: dict[str, str] = {"p": "pc", "q": "pc", "a": "pc", "x": "pc",
+                                       "d": "born", "s": "born", "b": "born", "y": "born"}
+LINKAGE_INDEXED_COLUMNS: tuple[str, ...] = tuple(
+    c for kind, columns in LINKAGE_KEY_SLOTS if kind not in LINKAGE_KEY_BUCKETS for c in columns)
 
 linkage_records = Table(
     "linkage_records",
@@ -869,7 +879,7 @@ linkage_records = Table(
     Index("ix_linkage_records_cluster", "cluster_id"),
     Index("ix_linkage_records_kind", "kind", "id"),
     *(Index(f"ix_linkage_records_{name}", name, sqlite_where=text(f"{name} IS NOT NULL"),
-            postgresql_where=text(f"{name} IS NOT NULL")) for name in LINKAGE_KEY_COLUMNS),
+            postgresql_where=text(f"{name} IS NOT NULL")) for name in LINKAGE_INDEXED_COLUMNS),
 )
 
 linkage_pairs = Table(
