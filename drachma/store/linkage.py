@@ -255,11 +255,12 @@ def _record(row: Any) -> LinkRecord:
 
 
 _SLOTS = dict(LINKAGE_KEY_SLOTS)
+_BUCKET_KINDS = frozenset(LINKAGE_KEY_BUCKETS.values())
 
 
 def key_row(keys: Iterable[str]) -> tuple[str | None, ...]:
     """The blocking keys of a record as the values of its key columns (``LINKAGE_KEY_COLUMNS``,
-    in order): each key goes to the column of its kind (the letter before the colon); where a
+    in order): each key goes to the column of its kind (what comes before the colon); where a
     kind has two columns, its keys fill them in sorted order. A key of no known kind, or more
     keys of one kind than it has columns, is a ValueError (the keys are made by code, not
     typed in)."""
@@ -581,13 +582,13 @@ def candidates(conn: Connection, record_id: int, keys: Iterable[str], *, limit: 
     by_kind: dict[str, list[str]] = {}
     for key in set(keys):
         by_kind.setdefault(key.partition(":")[0], []).append(key)
-    columns = dict(LINKAGE_KEY_SLOTS)
+    columns = _SLOTS
     direct: list[Any] = []
     within: dict[str, list[Any]] = {}
     for kind, found in by_kind.items():
         if kind not in columns:
             raise ValueError(f"a blocking key of no known kind: {found[0]!r}")
-        if kind in set(LINKAGE_KEY_BUCKETS.values()):
+        if kind in _BUCKET_KINDS:
             continue
         terms = [linkage_records.c[c].in_(sorted(found)) for c in columns[kind]]
         bucket = LINKAGE_KEY_BUCKETS.get(kind)
