@@ -10,6 +10,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORDS, check_accessibility, log_in, visit
 
@@ -21,14 +22,14 @@ def test_sessions_and_api_tokens_on_the_account_pages(page: Any) -> None:
     log_in(page, USER)
     page.get_by_role("link", name="Your account").click()
     check_accessibility(page)
-    assert page.get_by_role("heading", name="Your account", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Your account", level=1)).to_be_visible()
     page.get_by_role("link", name="View your sessions").click()
     check_accessibility(page)
-    assert page.get_by_text("This session").is_visible()
+    expect(page.get_by_text("This session")).to_be_visible()
     visit(page, "/account/tokens", shot="account-tokens")
     page.get_by_role("button", name="Make token").click()  # no name: an error
     check_accessibility(page)
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     page.get_by_label("Name").fill("browser test export")
     page.get_by_label("Days it lasts").fill("2")
     page.get_by_role("button", name="Make token").click()
@@ -39,7 +40,7 @@ def test_sessions_and_api_tokens_on_the_account_pages(page: Any) -> None:
     assert secret not in page.content()
     page.get_by_role("button", name="Revoke browser test export").first.click()
     check_accessibility(page)
-    assert page.get_by_text("The token is revoked").is_visible()
+    expect(page.get_by_text("The token is revoked")).to_be_visible()
 
 
 def test_setting_up_a_second_factor_and_logging_in_with_it(page: Any) -> None:
@@ -51,7 +52,7 @@ def test_setting_up_a_second_factor_and_logging_in_with_it(page: Any) -> None:
     page.get_by_label("Code from your app").fill("000000" if totp.now() != "000000" else "111111")
     page.get_by_role("button", name="Turn on the second factor").click()
     check_accessibility(page)
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     page.get_by_label("Code from your app").fill(totp.now())
     page.get_by_role("button", name="Turn on the second factor").click()
     check_accessibility(page)
@@ -77,4 +78,4 @@ def test_setting_up_a_second_factor_and_logging_in_with_it(page: Any) -> None:
         page.get_by_role("button", name="Turn off the second factor").click()
         page.wait_for_load_state()
         assert re.search(r"/account$", page.url), page.url
-        assert page.get_by_text("Off").first.is_visible()
+        expect(page.get_by_text("Off").first).to_be_visible()

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check_accessibility, log_in, visit
 
@@ -16,14 +17,14 @@ pytestmark = pytest.mark.browser
 def test_an_analyst_looks_at_the_picture_and_answers_an_foi_request(page: Any) -> None:
     log_in(page, "analyst")
     visit(page, "/analytics", shot="analytics-dashboard")
-    assert page.get_by_role("heading", name="Analytics", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Analytics", level=1)).to_be_visible()
     assert page.locator("svg[role=img]").count() >= 4
     check_accessibility(page)
 
     # A figure leads to the records behind it.
     page.get_by_text(re.compile(r"Table of the figures")).first.click()
     page.locator("table a.govuk-link").first.click()
-    assert page.get_by_role("heading", name="Records behind a figure").is_visible()
+    expect(page.get_by_role("heading", name="Records behind a figure")).to_be_visible()
     check_accessibility(page)
 
     for path in ("/analytics/hotspots", "/analytics/maps?by=force", "/analytics/trends"):
@@ -38,8 +39,8 @@ def test_an_analyst_looks_at_the_picture_and_answers_an_foi_request(page: Any) -
         group.get_by_label("Month").fill(month)
         group.get_by_label("Year").fill(year)
     page.get_by_role("button", name="Show").click()
-    assert page.get_by_role("heading", name="Draft reply").is_visible()
-    assert page.get_by_text("Greater Manchester Police area").first.is_visible()
+    expect(page.get_by_role("heading", name="Draft reply")).to_be_visible()
+    expect(page.get_by_text("Greater Manchester Police area").first).to_be_visible()
     page.screenshot(path=str(_shot("analytics-foi")))
     check_accessibility(page)
 
@@ -51,8 +52,8 @@ def test_a_group_profile(page: Any) -> None:
     page.get_by_text(re.compile(r"Table of the figures \(\d+ rows\)")).nth(3).click()
     name = page.locator("table").nth(3).locator("tbody tr td").first.inner_text()
     visit(page, f"/analytics/groups/{name}", shot="analytics-group")
-    assert page.get_by_role("heading", name=name, level=1).is_visible()
-    assert page.get_by_text("unproven").first.is_visible()
+    expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+    expect(page.get_by_text("unproven").first).to_be_visible()
     check_accessibility(page)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check_accessibility, log_in, visit
 
@@ -16,15 +17,15 @@ def test_exhibits_custody_and_opening_with_a_reason(page: Any) -> None:
     log_in(page, "investigator")
     page.get_by_role("link", name="Evidence").first.click()
     check_accessibility(page)
-    assert page.get_by_role("heading", name="Exhibits", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Exhibits", level=1)).to_be_visible()
     assert page.locator("img").count() == 0  # never a preview
     page.get_by_role("link", name="AD/1", exact=True).click()
     check_accessibility(page)
-    assert page.get_by_role("heading", name="Custody history").is_visible()
+    expect(page.get_by_role("heading", name="Custody history")).to_be_visible()
     assert page.locator("table.custody tbody tr").count() >= 3
     page.get_by_role("button", name="Download the content").click()  # no reason given
     check_accessibility(page)
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     page.get_by_label("Reason").fill("review for the MG6C")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the content").click()
@@ -36,9 +37,9 @@ def test_the_handover_form_and_a_schedule(page: Any) -> None:
     visit(page, "/evidence/handover")
     page.get_by_role("button", name="Take in").click()
     check_accessibility(page)
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     visit(page, "/evidence/investigations/1/schedules/MG6C")
-    assert page.get_by_text("AD/2").first.is_visible()
+    expect(page.get_by_text("AD/2").first).to_be_visible()
 
 
 def _downloaded(page: Any, link: str) -> bytes:
@@ -62,7 +63,7 @@ def test_a_handover_receipt_downloads_as_csv_and_pdf(page: Any, tmp_path: Any) -
     page.get_by_label("Reason").fill("handed over at the front counter")
     page.get_by_role("button", name="Take in").click()
     check_accessibility(page)
-    assert page.get_by_role("heading", name="Receipt", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Receipt", level=1)).to_be_visible()
     receipt_csv = _downloaded(page, "CSV").decode()
     assert "Northfield Watch" in receipt_csv and "covering-note.txt" in receipt_csv
     assert _downloaded(page, "PDF").startswith(b"%PDF-")

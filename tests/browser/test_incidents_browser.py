@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from drachma.demo.generate import demo_groups
 from tests.browser.conftest import check_accessibility, log_in, visit
@@ -27,20 +28,21 @@ def test_a_live_incident_in_the_browser(page: Any) -> None:
     check_accessibility(page)
     page.get_by_label("Where (town, city area or district)").fill("Rochdale")
     page.get_by_role("button", name="Open the incident").click()
-    assert page.get_by_role("heading", name=re.compile(r"Incident \d+: Rochdale")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"Incident \d+: Rochdale"))).to_be_visible()
     check_accessibility(page)
 
     page.get_by_label("Name").fill("Wayne Brindle")
     page.get_by_label("Date of birth").fill("02/03/1977")
     page.get_by_role("button", name="Add the person").click()
-    assert page.get_by_text("No match with an open investigation.").is_visible()
+    expect(page.get_by_text("No match with an open investigation.")).to_be_visible()
     check_accessibility(page)
 
     page.get_by_role("link", name="Assess the household").click()
     check_accessibility(page)
     page.get_by_label("Children live in the household").check()
     page.get_by_role("button", name="Record the assessment").click()
-    assert page.get_by_role("cell", name="Referral to children's services", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="Referral to children's services",
+                            exact=True)).to_be_visible()
     page.get_by_label("What was done").first.fill("referred")
     page.get_by_role("button", name="Done").first.click()
     check_accessibility(page)
@@ -52,7 +54,7 @@ def test_a_live_incident_in_the_browser(page: Any) -> None:
     page.get_by_role("button", name="Change").click()
     page.get_by_label("Record").select_option("arrest")
     page.get_by_role("button", name="Record on the timeline").click()
-    assert page.get_by_text("Suggested after the arrest: contempt_of_court").is_visible()
+    expect(page.get_by_text("Suggested after the arrest: contempt_of_court")).to_be_visible()
     check_accessibility(page)
     visit(page, "/incidents")
     check_accessibility(page)
@@ -61,10 +63,10 @@ def test_a_live_incident_in_the_browser(page: Any) -> None:
 def test_the_investigator_reads_the_alerts_and_the_supervisor_the_board(page: Any) -> None:
     log_in(page, "investigator")
     visit(page, "/alerts")
-    assert page.get_by_role("heading", name="Deconfliction alerts").is_visible()
+    expect(page.get_by_role("heading", name="Deconfliction alerts")).to_be_visible()
     check_accessibility(page)
     page.get_by_role("button", name="Log out").click()
     log_in(page, "supervisor")
     visit(page, "/board")
-    assert page.get_by_role("heading", name="Supervisors' board").is_visible()
+    expect(page.get_by_role("heading", name="Supervisors' board")).to_be_visible()
     check_accessibility(page)

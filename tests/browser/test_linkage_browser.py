@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check_accessibility, log_in, visit
 
@@ -17,7 +18,8 @@ def test_an_analyst_reviews_a_pair_confirms_reads_the_profile_and_undoes(page: A
     log_in(page, "supervisor")
     page.get_by_role("link", name="Who is who").first.click()
     check_accessibility(page)
-    assert page.get_by_role("heading", name="Who is who: people to review", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Who is who: people to review",
+                            level=1)).to_be_visible()
     for number in range(1, 60):  # least certain pairs first
         visit(page, f"/linkage?page={number}")
         row = page.locator("tr", has_text="Pellingham")
@@ -26,13 +28,13 @@ def test_an_analyst_reviews_a_pair_confirms_reads_the_profile_and_undoes(page: A
     row.first.locator("a", has_text="Review pair").click()
     check_accessibility(page)
     assert page.locator("figure svg").count() == 1
-    assert page.locator("figcaption", has_text="Waterfall chart: match weight").is_visible()
+    expect(page.locator("figcaption", has_text="Waterfall chart: match weight")).to_be_visible()
     page.get_by_role("button", name="Confirm: the same person").click()
     check_accessibility(page)
-    assert page.get_by_text("This pair was confirmed").is_visible()
+    expect(page.get_by_text("This pair was confirmed")).to_be_visible()
     page.locator("a", has_text="profile").first.click()
     check_accessibility(page)
-    assert page.get_by_text("not proof of any offence").is_visible()
+    expect(page.get_by_text("not proof of any offence")).to_be_visible()
     # each value with the record that said it (which kinds of record depends on the pair)
     said_by = page.locator("tbody tr td:nth-child(3)")
     assert said_by.count() >= 1
@@ -42,7 +44,7 @@ def test_an_analyst_reviews_a_pair_confirms_reads_the_profile_and_undoes(page: A
     page.go_back()
     page.get_by_role("button", name="Undo this decision").click()
     check_accessibility(page)
-    assert page.get_by_role("button", name="Confirm: the same person").is_visible()
+    expect(page.get_by_role("button", name="Confirm: the same person")).to_be_visible()
 
 
 def test_a_group_pair_merges_into_an_alias(page: Any) -> None:
@@ -51,7 +53,7 @@ def test_a_group_pair_merges_into_an_alias(page: Any) -> None:
     check_accessibility(page)
     page.locator("a", has_text="Review pair").first.click()
     check_accessibility(page)
-    assert page.get_by_text("Which name does the group keep?").is_visible()
+    expect(page.get_by_text("Which name does the group keep?")).to_be_visible()
     page.get_by_role("button", name="Confirm: the same group").click()
     check_accessibility(page)
-    assert page.get_by_text("This pair was confirmed").is_visible()
+    expect(page.get_by_text("This pair was confirmed")).to_be_visible()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check_accessibility, log_in, visit
 
@@ -20,14 +21,14 @@ def test_logging_in_and_out(page: Any) -> None:
     page.get_by_label("Username").fill("analyst")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_text("Could not log in").is_visible()
+    expect(page.get_by_text("Could not log in")).to_be_visible()
     check_accessibility(page)
 
     log_in(page, "analyst")
-    assert page.get_by_role("heading", name="Reports", level=1).is_visible()
-    assert page.get_by_text("Logged in as").is_visible()
+    expect(page.get_by_role("heading", name="Reports", level=1)).to_be_visible()
+    expect(page.get_by_text("Logged in as")).to_be_visible()
     page.get_by_role("button", name="Log out").click()
-    assert page.get_by_text("You are logged out.").is_visible()
+    expect(page.get_by_text("You are logged out.")).to_be_visible()
     check_accessibility(page)
     visit(page, "/reports")
     assert "/login" in page.url
@@ -38,7 +39,7 @@ def test_searching_and_filtering_reports(page: Any) -> None:
     page.get_by_label("Search the text").fill("stream")
     page.get_by_role("button", name="Search").click()
     check_accessibility(page)
-    assert page.get_by_text(re.compile(r"Results 1–\d+, best match first")).is_visible()
+    expect(page.get_by_text(re.compile(r"Results 1–\d+, best match first"))).to_be_visible()
     assert page.locator("table tbody tr").count() > 0
     assert page.locator("table mark").count() > 0  # the matching words are highlighted
     page.screenshot(path=str(_shot_path("search")))
@@ -52,7 +53,7 @@ def test_searching_and_filtering_reports(page: Any) -> None:
     from_date.get_by_label("Year").fill("2018")
     page.get_by_role("button", name="Search / filter").click()
     check_accessibility(page)
-    assert page.get_by_text(re.compile(r"Reports 1–\d+ of [\d,]+, newest first")).is_visible()
+    expect(page.get_by_text(re.compile(r"Reports 1–\d+ of [\d,]+, newest first"))).to_be_visible()
     forces = page.locator("table tbody tr td:nth-child(5)").all_inner_texts()
     assert forces and set(forces) == {"Greater Manchester Police"}
     assert page.get_by_role("group", name="Received from").get_by_label("Year").input_value() \
@@ -63,7 +64,7 @@ def test_searching_and_filtering_reports(page: Any) -> None:
     from_date.get_by_label("Month").fill("13")
     page.get_by_role("button", name="Search / filter").click()
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     check_accessibility(page)
     summary.get_by_role("link").first.click()
     assert page.evaluate("document.activeElement.id") == "received_from"
@@ -76,13 +77,13 @@ def test_reading_a_report_and_reviewing_its_mentions(page: Any) -> None:
     page.locator("table tbody tr a").first.click()
     check_accessibility(page)
     page.screenshot(path=str(_shot_path("report")))
-    assert page.get_by_text("Unproven allegation").first.is_visible()
+    expect(page.get_by_text("Unproven allegation").first).to_be_visible()
     assert page.locator(".report-text mark").count() > 0
 
     # Confirm the first pending mention.
     confirm = page.get_by_role("button", name=re.compile(r"^Confirm ")).first
     confirm.click()
-    assert page.get_by_text("Your review is saved.").is_visible()
+    expect(page.get_by_text("Your review is saved.")).to_be_visible()
     check_accessibility(page)
 
     # Correct a mention with a value that changes nothing: the error is by the field.
@@ -92,7 +93,7 @@ def test_reading_a_report_and_reviewing_its_mentions(page: Any) -> None:
     current = value.input_value()
     value.fill(current)
     row.get_by_role("button", name="Save correction").click()
-    assert page.get_by_text("Your review was not saved").is_visible()
+    expect(page.get_by_text("Your review was not saved")).to_be_visible()
     check_accessibility(page)
 
 
@@ -114,7 +115,7 @@ def test_adding_a_report_with_a_mistake_then_fixing_it(page: Any) -> None:
     page.keyboard.press("Control+A")
     page.keyboard.type("2BP")
     page.get_by_role("button", name="Store report").click()
-    assert page.get_by_text(re.compile(r"Report \d+ is stored, graded 2BP")).is_visible()
+    expect(page.get_by_text(re.compile(r"Report \d+ is stored, graded 2BP"))).to_be_visible()
     check_accessibility(page)
 
 
@@ -130,7 +131,7 @@ def test_taking_in_files(page: Any, tmp_path: Path) -> None:
     page.get_by_role("button", name="Take in files").click()
     check_accessibility(page)
     results = page.locator("table.ingest-results")
-    assert results.is_visible()
+    expect(results).to_be_visible()
     assert results.get_by_text("Stored", exact=True).count() == 2
 
 
@@ -150,7 +151,7 @@ def test_a_role_without_access_gets_a_refusal(page: Any, user: str, path: str) -
     log_in(page, user)
     response = visit(page, path)
     assert response.status == 403
-    assert page.get_by_role("heading", name="Not allowed").is_visible()
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
 
 
 def test_everything_can_be_done_with_the_keyboard_and_focus_is_always_visible(
@@ -263,11 +264,11 @@ def _tab_through(page: Any, limit: int) -> set[str]:
 
 def test_reporting_a_concern_from_the_public_form(page: Any, tmp_path: Path) -> None:
     visit(page, "/public/report", shot="public-report")
-    assert page.get_by_text("If someone is in danger now, call 999.").is_visible()
+    expect(page.get_by_text("If someone is in danger now, call 999.")).to_be_visible()
     # A mistake first: nothing chosen, nothing typed.
     page.get_by_role("button", name="Send report").click()
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     check_accessibility(page)
     summary.get_by_role("link", name=re.compile("What happened")).click()
     assert page.evaluate("document.activeElement.id") == "what_happened"
@@ -281,7 +282,7 @@ def test_reporting_a_concern_from_the_public_form(page: Any, tmp_path: Path) -> 
         "1f15c4890000000d49444154789c63646060f80f0002870180eb47ba920000000049454e44ae426082"))
     page.get_by_label("Screenshots (optional)").set_input_files(str(picture))
     page.get_by_role("button", name="Send report").click()
-    assert page.get_by_text("Report sent").first.is_visible()
+    expect(page.get_by_text("Report sent").first).to_be_visible()
     assert re.search(r"PR-[2-9A-Z]{4}-[2-9A-Z]{4}", page.content())
     check_accessibility(page)
 
@@ -295,6 +296,6 @@ def test_the_public_form_works_without_javascript(browser: Any, server: str) -> 
         tab.get_by_label("What happened?").fill(
             "A group says it will confront a man in Wigan tonight and stream it.")
         tab.get_by_role("button", name="Send report").click()
-        assert tab.get_by_text("Your reference number").is_visible()
+        expect(tab.get_by_text("Your reference number")).to_be_visible()
     finally:
         context.close()

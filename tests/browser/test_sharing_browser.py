@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check_accessibility, log_in, screenshot_dir
 
@@ -20,13 +21,13 @@ def test_an_analyst_exports_an_incident_and_takes_the_bundle_in(page: Any,
     log_in(page, "analyst")
     page.get_by_role("link", name="Share").first.click()
     check_accessibility(page)
-    assert page.get_by_role("heading", name="Export to share", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Export to share", level=1)).to_be_visible()
     page.screenshot(path=str(screenshot_dir() / "sharing-export.png"), full_page=False)
     page.get_by_label("One incident, with its place, groups, subject and reports").check()
     page.get_by_role("button", name="Export and download").click()  # no number
     check_accessibility(page)
-    assert page.locator(".govuk-error-summary").is_visible()
-    assert page.get_by_text("enter the incident's number").first.is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    expect(page.get_by_text("enter the incident's number").first).to_be_visible()
     page.get_by_role("textbox", name="Number").fill("1")
     page.get_by_label("Your force").fill("Greater Manchester Police")
     with page.expect_download() as waiting:
@@ -46,12 +47,12 @@ def test_an_analyst_exports_an_incident_and_takes_the_bundle_in(page: Any,
     page.get_by_label("STIX bundle").set_input_files(str(bad))
     page.get_by_role("button", name="Take in for review").click()
     check_accessibility(page)
-    assert page.locator(".govuk-error-summary").is_visible()
-    assert page.get_by_text("Nothing was stored.").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    expect(page.get_by_text("Nothing was stored.")).to_be_visible()
     page.get_by_label("STIX bundle").set_input_files(str(saved))
     page.get_by_role("button", name="Take in for review").click()
     check_accessibility(page)
-    assert page.get_by_text("taken in for review").is_visible()
+    expect(page.get_by_text("taken in for review")).to_be_visible()
     page.screenshot(path=str(screenshot_dir() / "sharing-import.png"), full_page=False)
     page.locator("ul.imported a").first.click()
     check_accessibility(page)
