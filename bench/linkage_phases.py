@@ -67,7 +67,7 @@ def main() -> None:
     from drachma.store.db import Store
 
     for name in dir(link_store):  # every store write the job makes, by function
-        if name in ("upsert_records", "write_keys", "remove_other_records", "save_pairs",
+        if name in ("upsert_records", "remove_other_records", "save_pairs",
                     "load_records", "_write_staged"):
             timed(link_store, name, f"store: {name}")
     timed(feature_table.FeatureTable, "__init__", "features: computed in DuckDB")

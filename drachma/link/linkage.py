@@ -165,9 +165,8 @@ Inputs = tuple[str | None, Any, str | None, str | None, list[str]]
 def _inputs(source_kind: str, row: Any) -> Inputs:
     """(name, date of birth, address, postcode, handles) of a source row, as
     :func:`~drachma.link.features.person_features` takes them."""
-    if source_kind == "person":
-        addresses = _json_list(row.addresses)
-        return row.name, row.date_of_birth, addresses[0] if addresses else None, None, []
+    if source_kind == "person":  # as _gather reads a million of them
+        return row.name, row.date_of_birth, _first(row.addresses), None, []
     if source_kind == "incident_subject":
         return (row.name, row.date_of_birth, row.address, row.postcode,
                 _json_list(row.handles))
