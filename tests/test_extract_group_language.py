@@ -87,3 +87,70 @@ def test_group_names_after_naming_phrases_and_in_lists(
     extractor: Extractor, text: str, groups: list[str]
 ) -> None:
     assert _groups(extractor, text) == groups
+
+
+# Fifth round (issue 12): words coined as names, the agent of a group's sting, an appositive
+# that ends at its group noun. Every sentence is invented and was written, and run against the
+# rules before they changed (none of them gave the group then), before the rules were changed.
+HUNTER_LEAD = "A self-styled paedophile hunter group confronted a man in the street. "
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        (HUNTER_LEAD + "He was confronted by ProtectOurKidz outside a supermarket.",
+         ["ProtectOurKidz"]),
+        (HUNTER_LEAD + "The meeting was livestreamed by Justice4Kids, which has 40,000 followers.",
+         ["Justice4Kids"]),
+        ("A group calling itself 4TheChildren confronted him on Tuesday.", ["4TheChildren"]),
+        (HUNTER_LEAD + "The group, 2Protect, said it had passed its evidence to police.",
+         ["2Protect"]),
+        (HUNTER_LEAD + "He was caught in a sting by Guardian Angels of the North.",
+         ["Guardian Angels of the North"]),
+        (HUNTER_LEAD + "Shieldline, another group, said it had also spoken to the man.",
+         ["Shieldline"]),
+        (HUNTER_LEAD + "Kestrel Lane, a rival group, said it had been there first.",
+         ["Kestrel Lane"]),
+    ],
+)
+def test_coined_names_agents_and_closed_appositives(
+    extractor: Extractor, text: str, groups: list[str]
+) -> None:
+    assert _groups(extractor, text) == groups
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a coined word with no cue, or a single inner capital, is not taken for a group
+        "He bought a PlayStation and paid with PayPal before the group arrived.",
+        HUNTER_LEAD + "The man, Callum McAllister, was confronted by Jamie MacLeod.",
+        "The 4G signal and a 5K run were mentioned by the group.",
+        HUNTER_LEAD + "Dean Morrow, a group leader, said the man had left.",
+    ],
+)
+def test_coined_words_need_a_cue(extractor: Extractor, text: str) -> None:
+    assert _groups(extractor, text) == []
+
+
+@pytest.mark.parametrize(
+    ("word", "coined"),
+    [
+        ("ProtectOurKidz", True),
+        ("SafeKidsUK", True),
+        ("Justice4Kids", True),
+        ("4TheChildren", True),
+        ("2Protect", True),
+        ("McAllister", False),
+        ("MacLeod", False),
+        ("YouTube", False),
+        ("Covid19", False),
+        ("4G", False),
+        ("M25", False),
+        ("Leeds", False),
+    ],
+)
+def test_what_counts_as_a_coined_word(word: str, coined: bool) -> None:
+    from drachma.extract.groups import _coined
+
+    assert _coined(word) is coined

@@ -37,6 +37,7 @@ CUE_AFTER = [
     (pattern("groups.cue_after_social_page"), 0.8),
     (pattern("groups.cue_after_group_word"), 0.6),
     (pattern("groups.cue_after_a_group_of"), 0.8),
+    (pattern("groups.cue_after_another_group"), 0.8),
 ]
 # all the cues after a name as one pattern: where it does not match, none of them does, so the
 # loop over CUE_AFTER (which keeps the highest confidence of those that match) is skipped
@@ -128,6 +129,8 @@ LIST_WORDS = words("groups.list_words")
 # verbs that introduce a group's name in a sentence about the groups: "founded X", "set up X"
 FOUNDING = words("groups.founding")
 AGENT_VERBS = words("groups.agent_verbs")
+# "a sting by X", "a livestream by X": the agent of a noun of what groups do
+AGENT_NOUNS = words("groups.agent_nouns")
 # stems that make one capitalised word a group's name: "Paedohunters", "StingSquadUK"
 STEM_RE = pattern("groups.stem")
 INFLECTIONS = words("groups.inflections")
@@ -222,9 +225,9 @@ def cue_before(prev: list[str]) -> float:
         return 0.0
     if last == "behind" and two in BEHIND_WORDS:
         return 0.75  # "the men behind X"
-    if last == "by" and two in AGENT_VERBS:
-        # "streamed by X", "confronted by X": the agent of what groups do, in a sentence
-        # about hunters or groups (checked by the caller)
+    if last == "by" and (two in AGENT_VERBS or two in AGENT_NOUNS):
+        # "streamed by X", "confronted by X", "a sting by X": the agent of what groups do, in
+        # a sentence about hunters or groups (checked by the caller)
         return 0.6
     if last in FOUNDING or (last == "up" and two == "set"):
         for k in range(i - 1, max(-1, i - 8), -1):
@@ -266,6 +269,31 @@ def _run_together(word: str) -> bool:
     return len(rest) >= 3 and rest not in INFLECTIONS
 
 
+@lru_cache(maxsize=4096)
+def _coined(word: str) -> bool:
+    """One word coined as a name, the way groups and brands name themselves and people and places
+    are not named: letters on both sides of a digit ("Justice4Kids"), a digit run before a
+    capitalised word ("4TheChildren"), or two or more capitals inside it after lower-case
+    letters ("ProtectOurKidz", "SafeKidsUK"). A single inner capital is a person's or a place's
+    name too ("McAllister", "MacLeod", "DeShawn"), so it is not enough."""
+    if len(word) < 4 or not word.isalnum():
+        return False
+    if word[0].isdigit():
+        k = 0
+        while k < len(word) and word[k].isdigit():
+            k += 1
+        return k < len(word) - 2 and word[k].isupper() and any(c.islower() for c in word[k + 1 :])
+    if not word[0].isupper() or not any(c.islower() for c in word):
+        return False
+    if any(
+        word[k].isdigit() and word[k - 1].isalpha() and word[k + 1 :].rstrip("0123456789")
+        for k in range(1, len(word) - 1)
+    ):
+        return True
+    inner = [k for k in range(1, len(word)) if word[k].isupper() and word[k - 1].islower()]
+    return len(inner) >= 2
+
+
 def _title_case_run(ctx: Context, end: int) -> int:
     """After a naming cue ("a page called X"), a name in title case runs on over the words a
     headline split would stop at ("Expose Them All"): the end of the last capitalised word
@@ -302,7 +330,7 @@ def _name_shaped(surface: str) -> bool:
         len(ws) >= 3
         or any(w.lower() in GROUP_WORDS for w in ws)
         or any(any(ch.isdigit() for ch in w) or (w.isupper() and len(w) >= 2) for w in ws)
-        or any(_run_together(w) for w in ws)
+        or any(_run_together(w) or _coined(w) for w in ws)
     )
 
 
@@ -352,6 +380,26 @@ def _with_numbers(ctx: Context) -> list[Chunk]:
         else:
             out.append(c)
         i += 1
+    led = _digit_led(ctx)
+    if led:
+        out = sorted([*out, *led], key=lambda c: c.start)
+    return out
+
+
+def _digit_led(ctx: Context) -> list[Chunk]:
+    """Words coined with a number in front ("4TheChildren", "2Protect"): capitalised runs start
+    at a capital letter, so these are found from the text's runs of digits."""
+    text = ctx.text
+    out: list[Chunk] = []
+    for s, e in ctx.digit_runs():
+        if e >= len(text) or not text[e].isupper() or (s and not text[s - 1].isspace()):
+            continue
+        w = e
+        while w < len(text) and text[w].isalnum():
+            w += 1
+        word = text[s:w]
+        if _coined(word):
+            out.append(Chunk(s, w, word, [(s, w, word)], [word.lower()]))
     return out
 
 
@@ -609,6 +657,10 @@ class GroupFinder:
             if not lexical and len(low_words) == 1 and _run_together(text[s:e]):
                 lexical = True
                 conf = max(conf, 0.7)
+            if not lexical and len(low_words) == 1 and conf >= 0.6 and _coined(text[s:e]):
+                # "confronted by ProtectOurKidz", "a group calling itself 4TheChildren": a coined
+                # word with a cue is a name as surely as one with a group word
+                lexical = True
             if 0.75 <= conf < 0.8 and ACTION_AFTER_RE.match(low, e):
                 # "Members of X confronted him": a role cue and what groups do, a strong cue
                 # even for a one-word name
