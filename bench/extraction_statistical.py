@@ -431,7 +431,11 @@ def print_compare(name: str, base: dict[str, Any], comb: dict[str, Any]) -> None
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--corpus", type=Path, default=ROOT.parent.parent / "shared" / "corpus" / "dev")
+    # the shared corpus beside the project (a checkout at ../), or two levels up (a worktree)
+    shared = ROOT.parent / "shared"
+    if not shared.is_dir():
+        shared = ROOT.parent.parent / "shared"
+    ap.add_argument("--corpus", type=Path, default=shared / "corpus" / "dev")
     ap.add_argument(
         "--invented", type=Path, default=ROOT / "tests" / "extraction_corpus" / "invented"
     )
