@@ -132,3 +132,23 @@ def test_extract_does_not_create_a_database(tmp_path: Path) -> None:
     code, out = run(f"sqlite:///{missing}", "extract", str(path), "--json")
     assert code == 0, out
     assert not missing.exists()
+
+
+def test_an_error_is_one_line_however_long_and_prints_brackets_as_written() -> None:
+    """A long message (a deep path) is not wrapped, and "[...]" in it is text, not markup."""
+    import click
+    import typer
+
+    from drachma.cli.common import fail
+
+    message = "the file /tmp/" + "deep/" * 30 + "[exhibit 1].txt is empty; there is nothing to keep"
+    probe = typer.Typer()
+
+    @probe.command()
+    def boom() -> None:
+        raise fail(message)
+
+    result = CliRunner().invoke(probe, [])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, (SystemExit, click.exceptions.Exit))
+    assert result.output.strip() == f"Error: {message}"

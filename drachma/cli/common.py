@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from drachma.access.actor import Actor, system_actor
 from drachma.config import load_settings
@@ -71,7 +72,12 @@ def cli_actor() -> Actor:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    """Print "Error: <message>" on stderr (on one line however long: a path in it stays whole, and
+    a log or a test reads it as written; brackets in it are text, not markup) and return the
+    exit to raise."""
+    err_console.print(
+        f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True
+    )
     return typer.Exit(code)
 
 
