@@ -7,6 +7,8 @@ written before the rules it checks were changed."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drachma.extract import Extractor, to_corpus_annotation
 
@@ -154,3 +156,29 @@ def test_what_counts_as_a_coined_word(word: str, coined: bool) -> None:
     from drachma.extract.groups import _coined
 
     assert _coined(word) is coined
+
+
+@given(st.text(alphabet="aZ4Kb9Mx", min_size=0, max_size=14))
+def test_coined_digit_rule_matches_its_plain_definition(word: str) -> None:
+    """The one-pass test agrees with the definition it implements: a capitalised word with
+    lower case in it, and a letter, a digit run, then a letter (or two inner capitals)."""
+    import re
+    from itertools import pairwise
+
+    from drachma.extract.groups import _coined
+
+    if len(word) < 4 or not word[:1].isupper() or not any(c.islower() for c in word):
+        return
+    inner = sum(1 for a, b in pairwise(word) if a.islower() and b.isupper())
+    expected = re.search(r"[A-Za-z][0-9]+[A-Za-z]", word) is not None or inner >= 2
+    assert _coined(word) is expected
+
+
+def test_a_word_too_long_to_be_a_name_is_not_tested() -> None:
+    """A hostile "word" of a million characters is refused by its length, not scanned (or
+    cached) character by character."""
+    from drachma.extract.groups import MAX_NAME_WORD, _coined, _run_together
+
+    huge = "A" + "1" * 1_000_000 + "b"
+    assert not _coined(huge) and not _run_together(huge)
+    assert _coined("Justice4Kids") and len("Justice4Kids") <= MAX_NAME_WORD

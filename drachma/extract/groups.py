@@ -248,8 +248,19 @@ def cue_before(prev: list[str]) -> float:
 SMALL_WORDS = words("groups.small_words")
 
 
-@lru_cache(maxsize=4096)
+# the longest single word read as a coined or run-together name: real ones are far shorter
+# ("ChildProtectionNetworkUK"), and a longer "word" (a hostile or broken text of up to
+# MAX_CHARS) is neither tested nor kept in the caches below, whose keys would otherwise hold it
+MAX_NAME_WORD = 48
+
+
 def _run_together(word: str) -> bool:
+    """See :func:`_run_together_word`; a word longer than ``MAX_NAME_WORD`` is not one."""
+    return len(word) <= MAX_NAME_WORD and _run_together_word(word)
+
+
+@lru_cache(maxsize=4096)
+def _run_together_word(word: str) -> bool:
     """One capitalised word built the way groups name themselves: a run-together name with a
     hunting stem ("Paedohunters", "Creepcatchers") or camel case with a group word
     ("StingSquadUK", "PredatorWatch")."""
@@ -269,13 +280,18 @@ def _run_together(word: str) -> bool:
     return len(rest) >= 3 and rest not in INFLECTIONS
 
 
-@lru_cache(maxsize=4096)
 def _coined(word: str) -> bool:
     """One word coined as a name, the way groups and brands name themselves and people and places
     are not named: letters on both sides of a digit ("Justice4Kids"), a digit run before a
     capitalised word ("4TheChildren"), or two or more capitals inside it after lower-case
     letters ("ProtectOurKidz", "SafeKidsUK"). A single inner capital is a person's or a place's
-    name too ("McAllister", "MacLeod", "DeShawn"), so it is not enough."""
+    name too ("McAllister", "MacLeod", "DeShawn"), so it is not enough. One pass over the word,
+    and none over a word longer than ``MAX_NAME_WORD``."""
+    return len(word) <= MAX_NAME_WORD and _coined_word(word)
+
+
+@lru_cache(maxsize=4096)
+def _coined_word(word: str) -> bool:
     if len(word) < 4 or not word.isalnum():
         return False
     if word[0].isdigit():
@@ -285,10 +301,12 @@ def _coined(word: str) -> bool:
         return k < len(word) - 2 and word[k].isupper() and any(c.islower() for c in word[k + 1 :])
     if not word[0].isupper() or not any(c.islower() for c in word):
         return False
-    if any(
-        word[k].isdigit() and word[k - 1].isalpha() and word[k + 1 :].rstrip("0123456789")
-        for k in range(1, len(word) - 1)
-    ):
+    # a letter, then a digit, then (after the digits) a letter: the first such digit leaves the
+    # longest rest, so it alone is tested
+    first = next(
+        (k for k in range(1, len(word)) if word[k].isdigit() and word[k - 1].isalpha()), None
+    )
+    if first is not None and any(c.isalpha() for c in word[first:]):
         return True
     inner = [k for k in range(1, len(word)) if word[k].isupper() and word[k - 1].islower()]
     return len(inner) >= 2
